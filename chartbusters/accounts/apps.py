@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "chartbusters.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

@@ -1,0 +1,53 @@
+"""Run the whole service on one machine: a Celery worker (with beat) and the web server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+QUEUES = "celery,generation,evaluation"
+
+
+def worker_command(concurrency: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "chartbusters",
+        "worker",
+        "--beat",
+        f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}",
+        f"--queues={QUEUES}",
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Start a Celery worker (all queues, with beat) and the web server together."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = subprocess.Popen(worker_command(options["concurrency"]), env=os.environ.copy())
+        self.stdout.write(
+            f"Worker started (pid {worker.pid}); web at http://{options['addrport']}/"
+        )
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
