@@ -40,6 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = subprocess.Popen(worker_command(options["concurrency"]), env=os.environ.copy())
+        # SIGTERM (e.g. from a process manager) must also stop the worker, not orphan it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(
             f"Worker started (pid {worker.pid}); web at http://{options['addrport']}/"
         )
