@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from chartbusters.accounts.models import Role, User
-from tests.conftest import PASSWORD
+from tests.chartbusters.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,149 @@
+"""The novelty index flags copies of every kind and leaves different music alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint, voice_grams, voice_lines
+from music import transforms
+from music.score import Note, Score, Track
+
+SCALE = np.array([0, 2, 4, 5, 7, 9, 11])
+DURATIONS = np.array([120, 240, 240, 240, 480, 480, 720, 960])  # ticks at 480 per beat
+
+
+def random_voice(rng: np.random.Generator, low: int, count: int = 40) -> list[Note]:
+    """A stepwise tune in C major: like real voices, mostly steps, varied rhythm."""
+    degree = int(rng.integers(7, 14))
+    start, notes = 0, []
+    for _ in range(count):
+        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 3]), 0, 20))
+        pitch = low + 12 * (degree // 7) + int(SCALE[degree % 7])
+        duration = int(rng.choice(DURATIONS))
+        notes.append(Note(start, pitch, duration, 80))
+        start += duration
+    return notes
+
+
+def random_piece(seed: int, voices: int = 4) -> Score:
+    rng = np.random.default_rng(seed)
+    lows = [60, 53, 48, 36][:voices]
+    tracks = [
+        Track(notes=random_voice(rng, low), program=0, name=f"v{i}") for i, low in enumerate(lows)
+    ]
+    return Score(tracks=tracks, resolution=480, tempo=100.0)
+
+
+@pytest.fixture(scope="module")
+def index() -> NoveltyIndex:
+    built = NoveltyIndex()
+    for seed in range(60):
+        built.add(f"ref-{seed}", fingerprint(random_piece(seed)))
+    return built
+
+
+def reinstrument(score: Score) -> Score:
+    return replace(score, tracks=[replace(t, program=40 + i) for i, t in enumerate(score.tracks)])
+
+
+def reorder(score: Score) -> Score:
+    return replace(score, tracks=list(reversed(score.tracks)))
+
+
+COPIES = {
+    "verbatim": lambda s: s,
+    "transposed": lambda s: transforms.transpose(s, 5),
+    "time-stretched": lambda s: transforms.time_stretch(s, 1.5),
+    "re-instrumented": reinstrument,
+    "tracks reordered": reorder,
+    "10% of notes dropped": lambda s: transforms.drop_notes(s, 0.1, seed=3),
+    "all at once": lambda s: transforms.drop_notes(
+        reorder(transforms.time_stretch(transforms.transpose(s, -3), 0.75)), 0.1, seed=4
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", COPIES)
+def test_it_flags_a_copy_and_names_its_source(index: NoveltyIndex, kind: str) -> None:
+    copy = COPIES[kind](random_piece(17))
+    match = index.find_copy(fingerprint(copy))
+    assert match is not None
+    assert match.source == "ref-17"
+    assert match.copied_fraction >= 0.75
+
+
+def test_it_does_not_flag_new_music(index: NoveltyIndex) -> None:
+    for seed in range(1000, 1030):
+        assert index.find_copy(fingerprint(random_piece(seed))) is None
+
+
+def test_two_accompaniments_of_the_same_melody_are_not_copies_of_each_other() -> None:
+    melody = random_piece(5, voices=1).tracks[0]
+    first = random_piece(6)
+    second = random_piece(7)
+    entry_a = replace(first, tracks=[melody, *first.tracks[1:]])
+    entry_b = replace(second, tracks=[melody, *second.tracks[1:]])
+    index = NoveltyIndex()
+    index.add("entry-a", fingerprint(entry_a))
+    assert index.find_copy(fingerprint(entry_b)) is None
+    # ...but the melody alone, submitted as is, copies it.
+    match = index.find_copy(fingerprint(replace(first, tracks=[melody])))
+    assert match is not None
+    assert match.source == "entry-a"
+
+
+def test_entries_appended_later_are_found(index: NoveltyIndex) -> None:
+    entry = random_piece(4242)
+    index.add("entry-4242", fingerprint(entry))
+    match = index.find_copy(fingerprint(transforms.transpose(entry, 2)))
+    assert match is not None
+    assert match.source == "entry-4242"
+    assert index.find_copy(fingerprint(entry), exclude=["entry-4242"]) is None
+
+
+def test_adding_a_source_twice_changes_nothing() -> None:
+    index = NoveltyIndex()
+    print_ = fingerprint(random_piece(1))
+    index.add("a", print_)
+    index.add("a", print_)
+    assert len(index) == 1
+
+
+def test_voices_split_a_chordal_track_into_top_and_bottom_lines() -> None:
+    chords = Track(
+        notes=[Note(0, 60, 480), Note(0, 64, 480), Note(480, 62, 480), Note(480, 67, 480)]
+    )
+    lines = voice_lines(Score(tracks=[chords]))
+    assert [list(p) for _, p in lines] == [[64, 67], [60, 62]]
+
+
+def test_a_voice_too_short_for_one_gram_has_none() -> None:
+    assert len(voice_grams(np.arange(5), np.arange(60, 65))) == 0
+    assert len(voice_grams(np.arange(6) * 100, np.arange(60, 66))) == 1
+
+
+def test_grams_ignore_transposition_and_tempo() -> None:
+    onsets = np.array([0, 240, 480, 960, 1200, 1440, 1920, 2400])
+    pitches = np.array([60, 62, 64, 62, 60, 67, 65, 64])
+    base = voice_grams(onsets, pitches)
+    assert np.array_equal(base, voice_grams(onsets * 3, pitches + 7))
+    assert not np.array_equal(base, voice_grams(onsets, pitches[::-1]))
+
+
+def test_fingerprints_and_indexes_survive_a_round_trip(index: NoveltyIndex, tmp_path: Path) -> None:
+    print_ = fingerprint(random_piece(3))
+    again = Fingerprint.from_bytes(print_.to_bytes())
+    assert all(np.array_equal(a, b) for a, b in zip(print_.voices, again.voices, strict=True))
+    path = tmp_path / "novelty.npz"
+    index.save(path)
+    loaded = NoveltyIndex.load(path)
+    assert loaded.sources == index.sources
+    assert loaded.query(print_) == index.query(print_)
+
+
+def test_an_empty_piece_matches_nothing(index: NoveltyIndex) -> None:
+    assert index.query(fingerprint(Score())) == []
