@@ -16,7 +16,8 @@ How a file becomes a Score:
 * Each MIDI track gives one Score track per channel that plays notes (channel 10, index
   9, is the drum kit). A track with a program change but no notes gives an empty Score
   track, so empty parts survive a round trip. A type-1 file's first track, when it holds
-  no notes or programs, is the conductor track: its name becomes the Score's title.
+  no notes, is the conductor track: its name becomes the Score's title, and program
+  changes there (some sequencers put their setup in it) only serve as fallbacks.
 * Note-on with velocity 0 is a note-off. Overlapping notes of one pitch on one channel
   are paired first-in first-out; zero-length notes are dropped; notes still sounding at
   the end of the track end there.
@@ -356,8 +357,10 @@ def _parse_track(chunk: bytes, budget: _Budget) -> _ParsedTrack:
             elif kind == 0xC0:
                 channel = status & 0x0F
                 # Before a channel's first note the latest change wins; after it, only
-                # the first one counts (we keep one program per part).
-                if not notes[channel] or channel not in programs:
+                # the first one counts (we keep one program per part). Program changes
+                # are rare, so the scan of sounding notes costs nothing in practice.
+                started = notes[channel] or any(k >> 7 == channel for k in sounding)
+                if not started or channel not in programs:
                     programs[channel] = data1
             elif kind != 0xD0:  # every other channel message has a second data byte
                 if chunk[pos] & 0x80:
@@ -467,8 +470,9 @@ def _assemble(parsed: list[_ParsedTrack], fmt: int, resolution: int) -> Score:
     tracks: list[Track] = []
     title = ""
     for index, track in enumerate(parsed):
-        parts = _parts(track, first_programs)
-        if index == 0 and fmt == 1 and not parts:
+        conductor = index == 0 and fmt == 1
+        parts = _parts(track, first_programs, keep_empty=not conductor)
+        if conductor and not parts:
             title = track.name or ""
         tracks.extend(parts)
     # Earliest tick first, then the earlier track: (tick, track index, value...).
@@ -498,8 +502,9 @@ def _first_programs(parsed: list[_ParsedTrack]) -> dict[int, int]:
     return programs
 
 
-def _parts(track: _ParsedTrack, first_programs: dict[int, int]) -> list[Track]:
-    """One Score track per channel with notes; an empty one for a program-only track."""
+def _parts(track: _ParsedTrack, first_programs: dict[int, int], keep_empty: bool) -> list[Track]:
+    """One Score track per channel with notes; with ``keep_empty``, an empty one for a
+    track that sets a program but plays nothing."""
     name = track.name or ""
     parts = []
     for channel, tuples in enumerate(track.notes):
@@ -513,7 +518,7 @@ def _parts(track: _ParsedTrack, first_programs: dict[int, int]) -> list[Track]:
                     name=name,
                 )
             )
-    if not parts and track.programs:
+    if keep_empty and not parts and track.programs:
         channel = min(track.programs)
         parts.append(
             Track(program=track.programs[channel], is_drum=channel == DRUM_CHANNEL, name=name)

@@ -225,6 +225,17 @@ def test_it_uses_the_last_program_change_before_the_first_note() -> None:
     assert score_from_midi(smf(body)).tracks[0].program == 6
 
 
+def test_it_ignores_program_changes_after_the_first_note_has_started() -> None:
+    body = vlq(0) + bytes((0xC0, 5)) + on(60) + vlq(10) + bytes((0xC0, 6)) + off(60, delta=10)
+    assert score_from_midi(smf(body + END_OF_TRACK)).tracks[0].program == 5
+
+
+def test_it_falls_back_to_the_channel_program_set_in_another_track() -> None:
+    conductor = vlq(0) + bytes((0xC0, 19)) + END_OF_TRACK
+    score = score_from_midi(smf(conductor, melody_track()))
+    assert [t.program for t in score.tracks] == [19]
+
+
 def test_it_reads_a_midi_file_wrapped_in_riff_rmid() -> None:
     inner = smf(melody_track())
     payload = b"RMID" + b"data" + len(inner).to_bytes(4, "little") + inner
