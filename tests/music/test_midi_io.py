@@ -138,6 +138,37 @@ def test_it_reads_the_same_notes_as_pretty_midi_from_deepcomposer_files(path: Pa
     assert ours == theirs
 
 
+# ----- real-world files --------------------------------------------------------------
+
+
+def music21_test_files() -> list[Path]:
+    """The small MIDI files music21 (a project dependency) ships for its own tests."""
+    import music21
+
+    folder = Path(music21.__file__).parent / "midi" / "testPrimitive"
+    return sorted(p for p in folder.glob("*.mid") if p.stat().st_size < 20_000)
+
+
+@pytest.mark.parametrize("path", music21_test_files(), ids=lambda p: p.name)
+def test_it_reads_the_same_notes_as_muspy_from_music21s_test_files(path: Path) -> None:
+    # muspy pairs repeated notes first-in first-out too, so only its zero-length notes
+    # (which we drop) may differ.
+    import muspy
+
+    score = read_midi_file(path)
+    music = muspy.read_midi(path)
+    ours = sorted((n.start, n.pitch, n.duration, n.velocity) for t in score.tracks for n in t.notes)
+    theirs = sorted(
+        (n.time, n.pitch, n.duration, n.velocity)
+        for t in music.tracks
+        for n in t.notes
+        if n.duration
+    )
+    assert score.resolution == music.resolution
+    assert ours == theirs
+    assert score_from_midi(score_to_midi(score)) == score
+
+
 # ----- how events become notes -------------------------------------------------------
 
 
