@@ -174,17 +174,25 @@ class NoteGrid:
         A pitch doubled by two tracks is one pitch, as in muspy's piano roll. Silent
         gaps between notes are segments with nothing sounding.
         """
+        rows = np.searchsorted(self.roll_pitches, self.pitches)
+        return self._segment_activity(rows, self.roll_pitches.size)
+
+    @cached_property
+    def _segment_spans(self) -> tuple[IntArray, IntArray]:
+        """Each note's first segment and the segment after its last."""
         bounds = self.segment_bounds
-        width = bounds.size  # one column per bound; the last one is always empty
-        rows = np.searchsorted(self.roll_pitches, self.pitches) * width
-        first = rows + np.searchsorted(bounds, self.starts)
-        stop = rows + np.searchsorted(bounds, self.ends)
-        size = self.roll_pitches.size * width
-        # Pitch-major and flat: each pitch's running sum is back to 0 at its last bound,
-        # so one cumulative sum over the whole array is the per-pitch note count.
+        return np.searchsorted(bounds, self.starts), np.searchsorted(bounds, self.ends)
+
+    def _segment_activity(self, rows: IntArray, n_rows: int) -> BoolArray:
+        """(n_rows, segments): whether some note of each row sounds in each segment."""
+        width = self.segment_bounds.size  # one column per bound; the last is always empty
+        first = rows * width + self._segment_spans[0]
+        stop = rows * width + self._segment_spans[1]
+        size = n_rows * width
+        # Row-major and flat: each row's running sum is back to 0 at its last bound, so
+        # one cumulative sum over the whole array counts the notes sounding per row.
         changes = np.bincount(first, minlength=size) - np.bincount(stop, minlength=size)
-        counts = np.cumsum(changes).reshape(self.roll_pitches.size, width)
-        return counts[:, :-1] > 0
+        return np.cumsum(changes).reshape(n_rows, width)[:, :-1] > 0
 
     @cached_property
     def segment_sounding(self) -> IntArray:
@@ -194,9 +202,7 @@ class NoteGrid:
     @cached_property
     def segment_pitch_classes(self) -> BoolArray:
         """(12, segments): whether each pitch class sounds in each segment."""
-        onehot = np.zeros((12, self.roll_pitches.size), dtype=np.float32)
-        onehot[self.roll_pitches % 12, np.arange(self.roll_pitches.size)] = 1
-        return (onehot @ self.segment_roll.astype(np.float32)) > 0
+        return self._segment_activity(self.pitches % 12, 12)
 
     def occupied(self, period: int) -> BoolArray:
         """(ceil(length / period),): whether a pitched note sounds in each unit.
@@ -309,13 +315,28 @@ def _voices(tracks: IntArray, starts: IntArray, ends: IntArray, pitches: IntArra
     next_onset[:-1][same] = cs[1:][same]
     held = e > next_onset[group]
     if held.any():
-        hk, hs, he, hp = k[held], s[held], e[held], p[held]
-        covered = (
-            (hk[None, :] == ck[:, None])
-            & (hs[None, :] < cs[:, None])
-            & (he[None, :] > cs[:, None])
-            & (hp[None, :] > cp[:, None])
-        ).any(axis=1)
-        keep = ~covered
+        hidden = _covered_candidates(ck, cs, cp, k[held], s[held], e[held], p[held])
+        keep = np.ones(ck.size, dtype=bool)
+        keep[hidden] = False
         ck, cs, ce, cp = ck[keep], cs[keep], ce[keep], cp[keep]
     return Voices(ck, cs, ce, cp)
+
+
+def _covered_candidates(
+    ck: IntArray, cs: IntArray, cp: IntArray, hk: IntArray, hs: IntArray, he: IntArray, hp: IntArray
+) -> IntArray:
+    """Indices of candidates (sorted by track, start) under a higher held note.
+
+    A held note (track hk, span hs..he, pitch hp) covers the candidates of its track
+    with hs < start < he, a contiguous range of the sorted candidates, when it is higher
+    than they are. Enumerating only those ranges keeps this linear in the pairs that
+    overlap, rather than candidates x held notes.
+    """
+    base = int(he.max()) + 1
+    keys = ck * base + cs  # ascending
+    first = np.searchsorted(keys, hk * base + hs, side="right")
+    stop = np.searchsorted(keys, hk * base + he, side="left")
+    counts = np.maximum(stop - first, 0)
+    owner = np.repeat(np.arange(hk.size), counts)
+    candidate = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts) + first[owner]
+    return candidate[hp[owner] > cp[candidate]]

@@ -120,3 +120,48 @@ def test_time_reversal_keeps_histograms_but_flips_signed_intervals():
     assert not np.array_equal(m.interval_histogram(forward), m.interval_histogram(backward))
     assert m.leap_recovery_rate(forward) != m.leap_recovery_rate(backward)
     assert m.articulation_ratio(forward) != m.articulation_ratio(backward)
+
+
+def test_a_held_note_hides_every_lower_onset_it_spans_in_its_own_track_only():
+    piece = build(
+        part((0, 72, 4), (1, 69, 1), (2, 71, 1), (3, 67, 1), (4, 74, 1)),  # C5 over A B G
+        part((0, 84, 4)),  # a higher held note in another track hides nothing
+        melody([60, 62, 64, 65], start=0),
+    )
+    voices = m.as_grid(piece).voices
+    assert voices.pitches.tolist() == [72, 74, 84, 60, 62, 64, 65]
+    np.testing.assert_array_equal(m.melodic_intervals(piece), [2, 2, 2, 1])
+
+
+def _reference_lines(score):
+    """The top-line definition, note by note in plain Python."""
+    lines = []
+    for index, track in enumerate(score.tracks):
+        notes = [(n.start, n.end, n.pitch) for n in track.notes]
+        for onset in sorted({s for s, _, _ in notes}):
+            top = max(p for s, _, p in notes if s == onset)
+            if not any(s < onset < e and p > top for s, e, p in notes):
+                lines.append((index, onset, top))
+    return lines
+
+
+def test_top_lines_match_the_definition_on_random_polyphony():
+    rng = random.Random(3)
+    for _ in range(20):
+        tracks = [
+            part(
+                *[
+                    (rng.randrange(32), rng.randrange(48, 80), rng.randrange(1, 9))
+                    for _ in range(30)
+                ]
+            )
+            for _ in range(3)
+        ]
+        piece = build(*tracks, resolution=24)  # ticks are grid steps
+        voices = m.as_grid(piece).voices
+        got = list(
+            zip(
+                voices.tracks.tolist(), voices.starts.tolist(), voices.pitches.tolist(), strict=True
+            )
+        )
+        assert got == _reference_lines(piece)
