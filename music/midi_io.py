@@ -10,7 +10,8 @@ A Score survives ``score_from_midi(score_to_midi(score))`` exactly (ticks, pitch
 velocities, programs, names, title, meter) when its notes are valid MIDI (pitch 0-127,
 velocity 1-127, duration > 0) and no note of one pitch starts inside and ends inside
 another of the same pitch in the same track: MIDI note-offs do not say which note they
-end, so such nested pairs come back paired first-in first-out. The tempo is stored as
+end, so such nested pairs come back paired first-in first-out. (Every Score read from
+a MIDI file meets this, since reading pairs first-in first-out.) The tempo is stored as
 whole microseconds per beat, so it comes back as ``60e6 / round(60e6 / tempo)``.
 """
 

@@ -32,6 +32,7 @@ How a file becomes a Score:
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 from itertools import starmap
@@ -75,7 +76,7 @@ class MidiValidationError(Exception):
 
 def validate_midi(data: bytes, limits: Limits | None = None) -> Score:
     """Parse untrusted MIDI bytes and check them against ``limits`` (defaults if None)."""
-    limits = limits or Limits()
+    limits = Limits() if limits is None else limits
     score = parse_midi(data, limits)
     check_score(score, limits)
     return score
@@ -119,7 +120,7 @@ def check_score(score: Score, limits: Limits) -> None:
     if score.duration_seconds > limits.max_seconds:
         raise MidiValidationError(
             "too_long",
-            f"The music lasts {_clock(score.duration_seconds)}; the limit is "
+            f"The music lasts {_clock(score.duration_seconds, up=True)}; the limit is "
             f"{_clock(limits.max_seconds)}.",
         )
 
@@ -127,9 +128,10 @@ def check_score(score: Score, limits: Limits) -> None:
 # ----- errors ------------------------------------------------------------------------
 
 
-def _clock(seconds: float) -> str:
-    """Seconds as m:ss, the way a participant reads a duration."""
-    whole = int(seconds + 0.5)
+def _clock(seconds: float, up: bool = False) -> str:
+    """Seconds as m:ss, the way a participant reads a duration; ``up`` rounds up, so a
+    duration just over a limit never reads the same as the limit."""
+    whole = math.ceil(seconds) if up else round(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 

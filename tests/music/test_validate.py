@@ -157,6 +157,12 @@ def test_it_rejects_music_longer_than_the_limit() -> None:
     assert (error.code, error.message) == ("too_long", "The music lasts 1:20; the limit is 1:00.")
 
 
+def test_it_never_reports_a_duration_just_over_the_limit_as_the_limit() -> None:
+    body = on(60) + off(60, delta=60 * 480 + 1) + END_OF_TRACK  # 60 s and a tick at 60 bpm
+    error = refusal(smf(tempo_event(60) + END_OF_TRACK, body), Limits(max_seconds=60))
+    assert error.message == "The music lasts 1:01; the limit is 1:00."
+
+
 def test_it_rejects_a_tempo_below_the_limit() -> None:
     error = refusal(smf(tempo_event(10) + END_OF_TRACK, melody_track()))
     assert (error.code, error.message) == (
