@@ -295,7 +295,7 @@ def _parse_track(chunk: bytes, budget: _Budget) -> _ParsedTrack:
     pos = 0
     tick = 0
     status = 0  # running status; 0 until a channel message sets it
-    events = 0
+    events_left = budget.events_left
     try:
         while pos < size:
             # Delta time: a variable-length quantity of at most four bytes.
@@ -314,7 +314,9 @@ def _parse_track(chunk: bytes, budget: _Budget) -> _ParsedTrack:
                 tick += delta
             else:
                 tick += byte
-            events += 1
+            events_left -= 1
+            if events_left < 0:
+                raise budget.too_many_events()
             byte = chunk[pos]
             if byte & 0x80:
                 pos += 1
@@ -370,10 +372,7 @@ def _parse_track(chunk: bytes, budget: _Budget) -> _ParsedTrack:
                 pos += 1
     except IndexError:
         raise _truncated() from None
-    # Checked per track, not per event: the chunk length already bounds the time spent.
-    if events > budget.events_left:
-        raise budget.too_many_events()
-    budget.events_left -= events
+    budget.events_left = events_left
     budget.notes_left = notes_left
     _end_sounding_notes(sounding, tick, notes, budget)
     return track
