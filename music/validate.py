@@ -7,8 +7,9 @@ running totals (notes, events, tick position) stop the parse as soon as they pas
 limit. For ANY input the only outcomes are a :class:`Score` or a
 :class:`MidiValidationError` whose ``message`` a participant can act on.
 
-The parser is hand-written over ``bytes`` because mido builds an object per event and is
-about ten times slower; ``music.midi_io.score_from_midi`` uses it too.
+The parser is hand-written over ``bytes`` because mido builds an object per event: muspy
+and pretty_midi (both on mido) read about seven times slower (bench/bench_midi.py).
+``music.midi_io.score_from_midi`` uses this parser too.
 
 How a file becomes a Score:
 
