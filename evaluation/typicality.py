@@ -1,0 +1,103 @@
+"""Typicality: how ordinary each descriptor of a piece is for the reference music.
+
+For every descriptor the profile keeps the reference pieces' values. A piece's value
+``x`` gets a smoothed empirical CDF ``F(x)`` (a Gaussian kernel over the reference
+values, so ties and near-constant descriptors behave) and a two-sided tail score
+
+    t = min(1, 2 * min(F, 1 - F) / TAIL)
+
+which is 1 anywhere in the central ``1 - TAIL`` of the reference and falls linearly to 0
+at the extremes. The piece's typicality is the mean of its *lowest* quarter of
+descriptor scores, so that a piece cannot hide a few absurd properties behind many
+ordinary ones. Descriptors that the reference rarely defines (drums in chorales) or
+that are nearly constant there (DESIGN.md §5: they break distribution measures) are
+left out; a descriptor the piece leaves undefined counts as atypical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtr
+
+FloatArray = npt.NDArray[np.float64]
+
+TAIL = 0.1
+WORST_SHARE = 0.25
+MIN_DEFINED_RATE = 0.9  # a descriptor must be defined for 90 % of reference pieces
+MAX_MODE_SHARE = 0.8  # ...and not take one value in more than 80 % of them
+
+
+@dataclass(frozen=True)
+class DescriptorReference:
+    """The reference values of every usable descriptor (sorted, NaNs removed)."""
+
+    names: tuple[str, ...]
+    values: tuple[FloatArray, ...]
+    bandwidths: FloatArray
+
+    @classmethod
+    def fit(cls, names: tuple[str, ...], matrix: FloatArray) -> DescriptorReference:
+        """From a (pieces, descriptors) matrix whose columns follow ``names``."""
+        kept_names, kept_values, bandwidths = [], [], []
+        for column, name in enumerate(names):
+            values = matrix[:, column]
+            defined = np.sort(values[np.isfinite(values)])
+            if len(defined) < max(5, MIN_DEFINED_RATE * len(values)):
+                continue
+            _, counts = np.unique(defined, return_counts=True)
+            if counts.max() > MAX_MODE_SHARE * len(defined):
+                continue
+            kept_names.append(name)
+            kept_values.append(defined)
+            bandwidths.append(_bandwidth(defined))
+        return cls(tuple(kept_names), tuple(kept_values), np.array(bandwidths))
+
+    def scores(self, descriptors: dict[str, float]) -> FloatArray:
+        """The tail score ``t`` of each usable descriptor, in ``names`` order."""
+        result = np.zeros(len(self.names))
+        for i, (name, reference) in enumerate(zip(self.names, self.values, strict=True)):
+            x = descriptors.get(name, float("nan"))
+            if not np.isfinite(x):
+                continue  # undefined where the reference defines it: atypical
+            cdf = float(ndtr((x - reference) / self.bandwidths[i]).mean())
+            result[i] = min(1.0, 2.0 * min(cdf, 1.0 - cdf) / TAIL)
+        return result
+
+    def typicality(self, descriptors: dict[str, float]) -> tuple[float, dict[str, float]]:
+        """The piece's typicality in [0, 1] and the descriptors that lowered it most."""
+        scores = self.scores(descriptors)
+        if len(scores) == 0:
+            return float("nan"), {}
+        worst = max(1, round(WORST_SHARE * len(scores)))
+        order = np.argsort(scores, kind="stable")[:worst]
+        outliers = {self.names[i]: float(scores[i]) for i in order if scores[i] < 1.0}
+        return float(scores[order].mean()), outliers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "names": list(self.names),
+            "values": [np.round(v, 6).tolist() for v in self.values],
+            "bandwidths": np.round(self.bandwidths, 8).tolist(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DescriptorReference:
+        return cls(
+            tuple(data["names"]),
+            tuple(np.array(v, dtype=np.float64) for v in data["values"]),
+            np.array(data["bandwidths"], dtype=np.float64),
+        )
+
+
+def _bandwidth(values: FloatArray) -> float:
+    """Silverman's rule, floored so that a tight reference still has some width."""
+    spread = min(float(np.std(values)), float(np.subtract(*np.percentile(values, [75, 25]))) / 1.34)
+    if spread <= 0:
+        spread = float(np.std(values))
+    scale = max(abs(float(values[0])), abs(float(values[-1])), 1e-3)
+    silverman = 0.9 * spread * len(values) ** -0.2
+    return max(silverman, 0.01 * scale, 1e-6)
