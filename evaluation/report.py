@@ -41,9 +41,8 @@ class Weights:
     def from_dict(cls, data: dict[str, Any]) -> Weights:
         unknown = set(data) - set(COMPONENTS)
         if unknown:
-            raise WeightsError(
-                f"Unknown weight {sorted(unknown)[0]!r}; the components are {', '.join(COMPONENTS)}."
-            )
+            name, known = sorted(unknown)[0], ", ".join(COMPONENTS)
+            raise WeightsError(f"Unknown weight {name!r}; the components are {known}.")
         try:
             return cls(**{k: float(v) for k, v in data.items()})
         except (TypeError, ValueError) as exc:
