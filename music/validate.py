@@ -22,9 +22,10 @@ How a file becomes a Score:
 * Note-on with velocity 0 is a note-off. Overlapping notes of one pitch on one channel
   are paired first-in first-out; zero-length notes are dropped; notes still sounding at
   the end of the track end there.
-* The first tempo and the first time signature (earliest tick; the earlier track wins a
-  tie) are kept, later changes are ignored (see ``music.score``). Defaults are the
-  MIDI defaults, 120 bpm and 4/4.
+* The tempo in effect when the first note starts is kept (a file may open with a setup
+  tempo and change it before the music begins), and the first time signature (earliest
+  tick; the earlier track wins a tie); later changes are ignored (see ``music.score``).
+  Defaults are the MIDI defaults, 120 bpm and 4/4.
 * The program of a part is the last program change before its first note (or the first
   one after it); a part without one falls back to its channel's first program anywhere
   in the file, then to 0 (piano).
@@ -280,7 +281,7 @@ class _ParsedTrack:
     notes: list[list[_NoteTuple]]  # by channel
     programs: dict[int, int] = field(default_factory=dict)  # channel -> program
     name: str | None = None
-    tempo: tuple[int, int] | None = None  # (tick, microseconds per quarter)
+    tempos: list[tuple[int, int]] = field(default_factory=list)  # (tick, microseconds/quarter)
     time_signature: tuple[int, int, int] | None = None  # (tick, numerator, denominator)
 
 
@@ -417,8 +418,8 @@ def _system_event(chunk: bytes, pos: int, status: int, tick: int, track: _Parsed
             raise _truncated()
         if meta_type == 0x2F:
             return -1
-        if meta_type == 0x51 and track.tempo is None:
-            track.tempo = (tick, _tempo(chunk[pos:end]))
+        if meta_type == 0x51:
+            track.tempos.append((tick, _tempo(chunk[pos:end])))
         elif meta_type == 0x58 and track.time_signature is None:
             track.time_signature = (tick, *_time_signature(chunk[pos:end]))
         elif meta_type == 0x03 and track.name is None:
@@ -478,9 +479,9 @@ def _assemble(parsed: list[_ParsedTrack], fmt: int, resolution: int) -> Score:
             title = track.name or ""
         tracks.extend(parts)
     # Earliest tick first, then the earlier track: (tick, track index, value...).
-    tempos = [(t.tempo[0], i, t.tempo[1]) for i, t in enumerate(parsed) if t.tempo]
     signatures = [(s[0], i, s[1], s[2]) for i, t in enumerate(parsed) if (s := t.time_signature)]
-    mpqn = min(tempos)[2] if tempos else MIDI_DEFAULT_MPQN
+    first_note = min((n.start for t in tracks for n in t.notes), default=0)
+    mpqn = _tempo_at(parsed, first_note)
     time_signature = min(signatures)[2:] if signatures else (4, 4)
     if resolution * 4 * time_signature[0] < time_signature[1]:
         raise MidiValidationError(
@@ -493,6 +494,19 @@ def _assemble(parsed: list[_ParsedTrack], fmt: int, resolution: int) -> Score:
         time_signature=(time_signature[0], time_signature[1]),
         title=title,
     )
+
+
+def _tempo_at(parsed: list[_ParsedTrack], tick: int) -> int:
+    """The tempo in effect at ``tick``: the last change at or before it (the earlier track
+    wins a tie), else the earliest change, else the MIDI default."""
+    tempos = sorted((t, i, mpqn) for i, track in enumerate(parsed) for t, mpqn in track.tempos)
+    if not tempos:
+        return MIDI_DEFAULT_MPQN
+    before = [entry for entry in tempos if entry[0] <= tick]
+    if not before:
+        return tempos[0][2]
+    last_tick = before[-1][0]
+    return next(entry for entry in before if entry[0] == last_tick)[2]
 
 
 def _first_programs(parsed: list[_ParsedTrack]) -> dict[int, int]:

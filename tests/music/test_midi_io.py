@@ -246,6 +246,18 @@ def test_it_takes_the_earliest_tempo_even_from_a_later_track() -> None:
     assert score_from_midi(smf(conductor, part)).tempo == pytest.approx(150)
 
 
+def test_it_keeps_the_tempo_in_effect_when_the_music_starts() -> None:
+    # A setup tempo of 13 bpm, changed to 118 bpm one beat later, before the first note.
+    conductor = tempo_event(13.3) + tempo_event(118, delta=480) + END_OF_TRACK
+    part = on(60, delta=960) + off(60, delta=480) + END_OF_TRACK
+    assert score_from_midi(smf(conductor, part)).tempo == pytest.approx(118, abs=0.01)
+
+
+def test_tempo_changes_after_the_first_note_are_ignored() -> None:
+    conductor = tempo_event(100) + tempo_event(60, delta=240) + END_OF_TRACK
+    assert score_from_midi(smf(conductor, melody_track())).tempo == pytest.approx(100)
+
+
 def test_it_defaults_to_120_bpm_and_four_four_without_meta_events() -> None:
     score = score_from_midi(smf(melody_track()))
     assert (score.tempo, score.time_signature) == (120.0, (4, 4))
