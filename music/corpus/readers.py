@@ -311,7 +311,9 @@ def read_abc(path: Path, collection: str, source: str) -> list[CorpusPiece]:
         bar = Fraction(4 * meter[0], meter[1])
         pad = pickup_pad(first_bar, bar) if first_bar else Fraction(0)
         track = quantised_track(notes, name="Melody", pad=pad)
-        title = re.sub(r"\s+", " ", title) or f"{path.stem} #{number}"
+        # Some Essen titles carry stray control bytes (DOS code-page umlauts): drop them.
+        title = "".join(ch for ch in re.sub(r"\s+", " ", title) if ch.isprintable())
+        title = title or f"{path.stem} #{number}"
         score = make_score([track], time_signature=meter, tempo=tempo, title=title)
         piece_id = f"{collection}/{path.stem}#{number}"
         pieces.append(CorpusPiece(id=piece_id, source=source, title=title, score=score))
