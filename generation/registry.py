@@ -1,0 +1,181 @@
+"""The techniques, their parameters, and the single entry point the studio calls.
+
+``generate(technique, score, params, seed)`` validates the parameters against the
+technique's spec, checks the input (rules shared by every generator), runs the
+technique's pure ``generate(score, params, seed) -> Score`` and keeps the input's tempo.
+The Django studio calls it from a Celery task; ``python -m generation`` calls it too.
+
+This module does not import torch: the studio's web process can render forms from
+``TECHNIQUES[name].params.to_json()`` cheaply, and only ``Technique.run`` imports the
+model's module. To add a technique, declare its :class:`Technique` below and give its
+module (``generation/<name>.py``) a function ``generate(score, params, seed) -> Score``
+and, for ``python -m generation.train``, a ``TRAINING`` entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any, Protocol
+
+from generation.errors import GenerationInputError, GenerationParamError, UnknownTechniqueError
+from generation.params import Param, ParamSpec, ParamValue
+from music.score import Score
+
+MAX_BARS = 32
+MAX_SEED = 2**32 - 1
+
+
+class GenerateFunction(Protocol):
+    def __call__(self, score: Score, params: Mapping[str, ParamValue], seed: int) -> Score: ...
+
+
+@dataclass(frozen=True)
+class Technique:
+    """One generator: its name, words for the studio, parameters and model version.
+
+    ``module`` holds ``generate``; ``checkpoint`` names the shipped weights
+    (``generation/checkpoints/<checkpoint>.pt``) whose digest is part of ``version``, so a
+    new checkpoint is a new version without anyone remembering to bump a number.
+    ``code_version`` is bumped when the sampling code changes what comes out.
+    """
+
+    name: str
+    title: str
+    description: str
+    params: ParamSpec
+    module: str
+    checkpoint: str = ""
+    code_version: str = "1"
+
+    def generate_function(self) -> GenerateFunction:
+        function: GenerateFunction = importlib.import_module(self.module).generate
+        return function
+
+    @property
+    def version(self) -> str:
+        return f"{self.name}-{self.code_version}+{_checkpoint_digest(self.checkpoint)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "version": self.version,
+            "params": self.params.to_json(),
+        }
+
+
+@cache
+def _checkpoint_digest(name: str) -> str:
+    """The first 10 hex digits of the shipped checkpoint's sha256 (``untrained`` if none)."""
+    import hashlib
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "checkpoints" / f"{name}.pt"
+    if not name or not path.exists():
+        return "untrained"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+ARCNN_PARAMS = ParamSpec(
+    (
+        Param(
+            "max_input_notes_to_remove",
+            "int",
+            100,
+            "The largest share of your input's notes the model may take away.",
+            label="Maximum input notes to remove",
+            minimum=0,
+            maximum=100,
+            unit="%",
+        ),
+        Param(
+            "max_notes_to_add",
+            "int",
+            500,
+            "The most new note cells (sixteenth notes) the model may add.",
+            label="Maximum notes to add",
+            minimum=0,
+            maximum=1000,
+        ),
+        Param(
+            "sampling_iterations",
+            "int",
+            100,
+            "How many one-cell edits the model makes for every 8 bars of your input.",
+            label="Sampling iterations",
+            minimum=0,
+            maximum=1000,
+        ),
+        Param(
+            "creative_risk",
+            "float",
+            1.0,
+            "Higher values let the model pick less likely edits, for more unusual results.",
+            label="Creative risk",
+            minimum=0.5,
+            maximum=6,
+        ),
+    )
+)
+
+TECHNIQUES: dict[str, Technique] = {
+    "arcnn": Technique(
+        name="arcnn",
+        title="AR-CNN (Bach)",
+        description=(
+            "Rewrites your notes in the style of Bach's chorales: a small U-Net trained to "
+            "undo random note removals and additions edits your track one cell at a time."
+        ),
+        params=ARCNN_PARAMS,
+        module="generation.arcnn",
+        checkpoint="arcnn",
+    ),
+}
+
+
+def get_technique(name: str) -> Technique:
+    try:
+        return TECHNIQUES[name]
+    except KeyError:
+        known = ", ".join(sorted(TECHNIQUES))
+        raise UnknownTechniqueError(
+            f"Unknown technique {name!r}; the techniques are {known}."
+        ) from None
+
+
+def check_input(score: Score) -> None:
+    """The rules every generator shares: pitched notes, and at most ``MAX_BARS`` bars."""
+    if not any(track.notes for track in score.pitched_tracks()):
+        raise GenerationInputError("The input has no pitched notes; add at least one note.")
+    if score.bar_count > MAX_BARS:
+        raise GenerationInputError(
+            f"The input is {score.bar_count} bars long; the limit is {MAX_BARS} bars. "
+            "Use a shorter excerpt."
+        )
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise GenerationParamError(
+            "seed", f"seed must be a whole number between 0 and {MAX_SEED}, not {seed!r}."
+        )
+    return seed
+
+
+def generate(technique: str, score: Score, params: Mapping[str, Any] | None, seed: int) -> Score:
+    """Run ``technique`` on ``score``: the one entry point for the studio and the CLI.
+
+    Raises :class:`~generation.errors.GenerationError` subclasses with a message for the
+    participant (unknown technique, bad parameter, unusable input). The same technique,
+    checkpoint, score, parameters and seed always give the same result.
+    """
+    entry = get_technique(technique)
+    values = entry.params.validate(params)
+    seed = check_seed(seed)
+    check_input(score)
+    result = entry.generate_function()(score.copy(), values, seed)
+    return replace(result, tempo=score.tempo)
