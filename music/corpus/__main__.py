@@ -11,7 +11,7 @@ from pathlib import Path
 
 from music.corpus.build import build_corpus, corpus_info, load_corpus
 from music.corpus.sources import CORPORA
-from music.corpus.splits import SPLITS, write_manifest
+from music.corpus.splits import read_manifest, write_manifest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,19 +36,39 @@ def _parser() -> argparse.ArgumentParser:
             "~/.cache/chartbusters/corpus)",
         )
         if command == "build":
-            sub.add_argument("--jobs", type=int, default=1, help="worker processes")
+            sub.add_argument("--jobs", type=_positive, default=1, help="worker processes")
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _info(name: str, cache_dir: Path | None) -> str:
+    pieces = load_corpus(name, cache_dir=cache_dir)  # builds the cache if missing
+    info = corpus_info(name, cache_dir=cache_dir)
+    manifest = read_manifest(name)
+    known = {p.id for p in pieces}
+    splits = (
+        {split: len(known.intersection(ids)) for split, ids in manifest.items()}
+        if manifest is not None
+        else "no manifest (python -m music.corpus split)"
+    )
+    keys = ("pieces", "files", "parsed_pieces", "rejected_files", "build_seconds")
+    summary = {k: info[k] for k in keys}
+    summary["duplicates"] = len(info["duplicates"])
+    summary["errors"] = len(info["errors"])
+    return f"{name} {json.dumps({**summary, 'splits': splits})}"
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
-    names = args.corpus or list(CORPORA)
-    for name in names:
+    for name in args.corpus or list(CORPORA):
         if args.command == "build":
-            if args.jobs < 1:
-                print("--jobs must be at least 1", file=sys.stderr)
-                return 2
             started = time.perf_counter()
             pieces = build_corpus(name, cache_dir=args.cache_dir, jobs=args.jobs)
             elapsed = time.perf_counter() - started
@@ -58,12 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             path = write_manifest(name, pieces)
             print(f"{name}: wrote {path}")
         else:
-            info = corpus_info(name, cache_dir=args.cache_dir)
-            counts = {s: len(load_corpus(name, s, cache_dir=args.cache_dir)) for s in SPLITS}
-            keys = ("pieces", "files", "parsed_pieces", "rejected_files", "build_seconds")
-            summary = {k: info[k] for k in keys}
-            summary["duplicates"] = len(info["duplicates"])
-            print(name, json.dumps({**summary, "splits": counts}))
+            print(_info(name, args.cache_dir))
     return 0
 
 
