@@ -80,9 +80,11 @@ def _align_part_names(track_names: list[str], parts: list[tuple[str, set[str]]])
         while index < len(parts) and track_name not in parts[index][1]:
             index += 1
         if index < len(parts):
-            part_index = index
             names.append(parts[index][0])
-            part_index += 1 if len(parts[index][1]) <= 2 else 0
+            # A part with one instrument (aliases: its name and the instrument's) yields
+            # one track, so move on; a multi-instrument part may yield more tracks.
+            single_instrument = len(parts[index][1]) <= 2
+            part_index = index + 1 if single_instrument else index
         else:
             names.append(track_name)
     return names
