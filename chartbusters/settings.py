@@ -55,6 +55,13 @@ try:
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     API_THROTTLE_ANON = env_str("API_THROTTLE_ANON", "60/min")
     API_THROTTLE_USER = env_str("API_THROTTLE_USER", "600/min")
+    API_THROTTLE_SUBMIT = env_str("API_THROTTLE_SUBMIT", "30/hour")
+    EVALUATION_PROFILES_DIR = env_str("EVALUATION_PROFILES_DIR", "")
+    SUBMISSION_MAX_ATTEMPTS = env_int("SUBMISSION_MAX_ATTEMPTS", 3, minimum=1)
+    SUBMISSION_QUEUE_LEASE_SECONDS = env_int("SUBMISSION_QUEUE_LEASE_SECONDS", 900, minimum=1)
+    SUBMISSION_REAPER_INTERVAL_SECONDS = env_int(
+        "SUBMISSION_REAPER_INTERVAL_SECONDS", 60, minimum=1
+    )
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -90,6 +97,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chartbusters.accounts",
     "chartbusters.core",
+    "chartbusters.challenges",
+    "chartbusters.submissions",
+    "chartbusters.leaderboards",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +210,11 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON, "user": API_THROTTLE_USER},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": API_THROTTLE_ANON,
+        "user": API_THROTTLE_USER,
+        "submit": API_THROTTLE_SUBMIT,
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
@@ -254,7 +268,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# An entry being evaluated holds a lease this long: past it, the reaper re-queues it.
+SUBMISSION_EVALUATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "reap-stuck-submissions": {
+        "task": "chartbusters.submissions.tasks.reap_stuck_submissions",
+        "schedule": float(SUBMISSION_REAPER_INTERVAL_SECONDS),
+    },
+    "refresh-challenge-statuses": {
+        "task": "chartbusters.challenges.tasks.refresh_challenge_statuses",
+        "schedule": 60.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from chartbusters.challenges.access import is_host
+from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.challenges.services import challenge_schedule, challenge_unschedule
+from chartbusters.core.errors import ApplicationError
+
+
+class ChallengeAdminForm(forms.ModelForm[Challenge]):
+    allowed_techniques = forms.MultipleChoiceField(
+        choices=Technique.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="How entries may be made: with a studio generator, or uploaded.",
+    )
+
+    class Meta:
+        model = Challenge
+        fields = (
+            "title", "slug", "theme", "description", "starts_at", "ends_at",
+            "allowed_techniques", "daily_quota", "total_quota", "evaluation_profile",
+            "weight_realism", "weight_typicality", "weight_frechet", "leaderboard_visibility",
+            "judges", "finalists_count", "judge_weight",
+        )  # fmt: skip
+
+
+class HostOnlyAdmin(admin.ModelAdmin[Any]):
+    """Hosts (and superusers) manage competitions; other staff see nothing of them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_host(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_host(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_host(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_host(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_host(request.user)
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(HostOnlyAdmin):
+    form = ChallengeAdminForm
+    list_display = ("title", "status", "starts_at", "ends_at", "leaderboard_visibility")
+    list_filter = ("status", "leaderboard_visibility", "evaluation_profile")
+    search_fields = ("title", "slug", "theme")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("status", "results_published_at", "created_by", "created_at", "updated_at")
+    filter_horizontal = ("judges",)
+    date_hierarchy = "starts_at"
+    actions = ("schedule", "back_to_draft")
+    fieldsets = (
+        ("The challenge", {"fields": ("title", "slug", "theme", "description")}),
+        (
+            "Schedule",
+            {
+                "fields": ("starts_at", "ends_at", "status", "results_published_at"),
+                "description": "New challenges are drafts, seen by hosts only. Use the "
+                "“Schedule” action to announce one: it then opens and closes by the clock.",
+            },
+        ),
+        ("Entries", {"fields": ("allowed_techniques", "daily_quota", "total_quota")}),
+        (
+            "Scoring",
+            {
+                "fields": (
+                    "evaluation_profile",
+                    ("weight_realism", "weight_typicality", "weight_frechet"),
+                ),
+                "description": "The automatic score is the weighted geometric mean of the "
+                "three components, on 0-100.",
+            },
+        ),
+        ("Leaderboard", {"fields": ("leaderboard_visibility",)}),
+        ("Judging", {"fields": ("judges", "finalists_count", "judge_weight")}),
+        (
+            "Record",
+            {"fields": ("created_by", "created_at", "updated_at"), "classes": ("collapse",)},
+        ),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Challenge, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Schedule (announce; it opens and closes by the clock)")
+    def schedule(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        self._each(request, queryset, challenge_schedule, "scheduled")
+
+    @admin.action(description="Back to draft (only while it has no entries)")
+    def back_to_draft(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        self._each(request, queryset, challenge_unschedule, "back to draft")
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Challenge], action: Any, done: str
+    ) -> None:
+        for challenge in queryset:
+            try:
+                action(challenge=challenge)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, f"“{challenge}”: {done}.", messages.SUCCESS)

@@ -1,0 +1,31 @@
+"""Who may see a challenge's board and scores.
+
+A live board is public once the challenge is announced. A hidden board, and every score
+on it, is seen by hosts only until the results are published: not by participants, not
+by judges (who judge finalists blind), not through any endpoint or page.
+"""
+
+from __future__ import annotations
+
+from chartbusters.challenges.access import Viewer, access_challenge, is_host
+from chartbusters.challenges.models import Challenge
+from chartbusters.core.errors import ApplicationError
+
+
+def scores_visible(user: Viewer, challenge: Challenge) -> bool:
+    """Whether the user may see scores and ranks in this challenge."""
+    if is_host(user):
+        return True
+    return not challenge.has_hidden_board or challenge.results_published
+
+
+def access_leaderboard(user: Viewer, slug: str) -> Challenge:
+    """The challenge, if the user may see its board (404 / 403 otherwise)."""
+    challenge = access_challenge(user, slug)
+    if not scores_visible(user, challenge):
+        raise ApplicationError(
+            "The leaderboard of this challenge is hidden until the results are published.",
+            code="leaderboard_hidden",
+            status=403,
+        )
+    return challenge

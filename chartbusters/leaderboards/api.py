@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chartbusters.challenges.access import access_challenge, require_host
+from chartbusters.core.errors import ApplicationError
+from chartbusters.leaderboards.access import access_leaderboard
+from chartbusters.leaderboards.models import RescoreRun
+from chartbusters.leaderboards.selectors import (
+    SORTS,
+    final_results,
+    leaderboard_export_rows,
+    leaderboard_rows,
+)
+from chartbusters.leaderboards.services import (
+    leaderboard_publish_results,
+    leaderboard_rescore_start,
+)
+
+
+class BoardPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class LeaderboardRowOutput(serializers.Serializer[Any]):
+    rank = serializers.IntegerField()
+    participant = serializers.CharField(source="participant.public_name")
+    entry = serializers.UUIDField(source="submission.uuid")
+    title = serializers.CharField(source="submission.title")
+    technique = serializers.CharField(source="submission.technique")
+    score = serializers.FloatField(allow_null=True)
+    realism = serializers.FloatField(allow_null=True)
+    typicality = serializers.FloatField(allow_null=True)
+    frechet = serializers.FloatField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    entries_count = serializers.IntegerField()
+
+
+class LeaderboardApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("sort", str, enum=[*SORTS, *(f"-{s}" for s in SORTS)]),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=LeaderboardRowOutput(many=True),
+        summary="The leaderboard: best entry per participant, paginated and sortable",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        challenge = access_leaderboard(request.user, slug)
+        rows = leaderboard_rows(challenge=challenge, sort=request.query_params.get("sort", "rank"))
+        paginator = BoardPagination()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        return paginator.get_paginated_response(LeaderboardRowOutput(page, many=True).data)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class LeaderboardExportApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}, summary="Host: board as CSV")
+    def get(self, request: Request, slug: str) -> StreamingHttpResponse:
+        require_host(request.user)
+        challenge = access_challenge(request.user, slug)
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in leaderboard_export_rows(challenge=challenge))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{challenge.slug}-leaderboard.csv"'
+        return response
+
+
+class RescoreOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    challenge = serializers.SlugField(source="challenge.slug")
+    state = serializers.CharField()
+    rescored = serializers.IntegerField()
+    changes = serializers.ListField(
+        child=serializers.DictField(), help_text="participant, rank before, rank after"
+    )
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class RescoreStartApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None, responses={202: RescoreOutput}, summary="Host: rescore a challenge"
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        host = require_host(request.user)
+        challenge = access_challenge(host, slug)
+        run = leaderboard_rescore_start(challenge=challenge, by=host)
+        return Response(RescoreOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RescoreDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RescoreOutput, summary="Host: a rescore and its rank changes")
+    def get(self, request: Request, run_id: int) -> Response:
+        require_host(request.user)
+        run = RescoreRun.objects.select_related("challenge").filter(pk=run_id).first()
+        if run is None:
+            raise ApplicationError("No such rescore.", code="not_found", status=404)
+        return Response(RescoreOutput(run).data)
+
+
+class FinalResultOutput(serializers.Serializer[Any]):
+    rank = serializers.IntegerField()
+    participant = serializers.CharField(source="participant_name")
+    entry = serializers.UUIDField(source="submission.uuid")
+    title = serializers.CharField()
+    automatic_score = serializers.FloatField(allow_null=True)
+    judge_score = serializers.FloatField(allow_null=True)
+    final_score = serializers.FloatField(allow_null=True)
+
+
+class PublishResultsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={201: FinalResultOutput(many=True)},
+        summary="Host: publish the results",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        host = require_host(request.user)
+        challenge = access_challenge(host, slug)
+        results = leaderboard_publish_results(challenge=challenge)
+        return Response(FinalResultOutput(results, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ResultsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=FinalResultOutput(many=True), summary="The published final ranking")
+    def get(self, request: Request, slug: str) -> Response:
+        challenge = access_challenge(request.user, slug)
+        if not challenge.results_published:
+            raise ApplicationError(
+                "The results are not published yet.", code="not_published", status=404
+            )
+        paginator = BoardPagination()
+        page: Any = paginator.paginate_queryset(
+            final_results(challenge=challenge), request, view=self
+        )
+        return paginator.get_paginated_response(FinalResultOutput(page, many=True).data)

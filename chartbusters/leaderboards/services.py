@@ -1,0 +1,177 @@
+"""Writes to leaderboards: the maintained board, rescores and the published results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge, ChallengeStatus
+from chartbusters.core.errors import ApplicationError
+from chartbusters.leaderboards import ranking
+from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry, RescoreRun
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.states import SubmissionState
+
+
+def lock_board(challenge_id: int) -> Challenge:
+    """Serialise rank maintenance per challenge by locking the challenge row."""
+    return Challenge.objects.select_for_update().get(pk=challenge_id)
+
+
+def ranked_submissions(
+    challenge_id: int, participant_id: int | None = None
+) -> QuerySet[Submission]:
+    """Entries that may rank: scored, not flagged as copies, not disqualified."""
+    entries = Submission.objects.filter(
+        challenge_id=challenge_id,
+        state=SubmissionState.SCORED,
+        ranked=True,
+        disqualified_at__isnull=True,
+    )
+    if participant_id is not None:
+        entries = entries.filter(participant_id=participant_id)
+    return entries
+
+
+def leaderboard_refresh_participant(*, challenge_id: int, participant_id: int) -> None:
+    """Put the participant's best ranked entry on the board (or take them off it).
+
+    Must run inside the transaction that changed the participant's entries, so the
+    board changes with them or not at all.
+    """
+    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    lock_board(challenge_id)
+    candidates = ranked_submissions(challenge_id, participant_id)
+    best = candidates.order_by(F("score").desc(nulls_last=True), "created_at", "id").first()
+    row = (
+        LeaderboardEntry.objects.select_for_update()
+        .filter(challenge_id=challenge_id, participant_id=participant_id)
+        .first()
+    )
+    old = ranking.key_of(row) if row else None
+    new = ranking.Key(best.score, best.created_at, best.pk) if best else None
+    ranking.move(challenge_id, participant_id, old, new)
+    if best is None:
+        if row is not None:
+            row.delete()
+        return
+    assert new is not None
+    row = row or LeaderboardEntry(challenge_id=challenge_id, participant_id=participant_id)
+    row.submission = best
+    row.score = best.score
+    row.realism = best.components.get("realism")
+    row.typicality = best.components.get("typicality")
+    row.frechet = best.components.get("frechet")
+    row.submitted_at = best.created_at
+    row.entries_count = candidates.count()
+    row.rank = ranking.rank_of(challenge_id, participant_id, new)
+    row.save()
+
+
+# ----- rescoring ---------------------------------------------------------------------
+
+
+def leaderboard_rescore_start(*, challenge: Challenge, by: User) -> RescoreRun:
+    """Host action: re-run the judge over every scored entry (e.g. after an upgrade)."""
+    from chartbusters.submissions.tasks import rescore_challenge
+
+    with transaction.atomic():
+        lock_board(challenge.pk)
+        if RescoreRun.objects.filter(challenge=challenge, state=RescoreRun.State.RUNNING).exists():
+            raise ApplicationError("A rescore of this challenge is already running.", status=409)
+        if challenge.results_published:
+            raise ApplicationError("The results are published; the ranking is final.", status=409)
+        before = dict(
+            LeaderboardEntry.objects.filter(challenge=challenge).values_list(
+                "participant_id", "rank"
+            )
+        )
+        run = RescoreRun.objects.create(
+            challenge=challenge,
+            requested_by=by,
+            ranks_before={str(k): v for k, v in before.items()},
+        )
+        rescore_challenge.delay_on_commit(run.pk)
+    return run
+
+
+def rescore_finish(*, run: RescoreRun) -> RescoreRun:
+    """Record who moved: participant, rank before and after (None: not ranked)."""
+    with transaction.atomic():
+        locked = RescoreRun.objects.select_for_update().get(pk=run.pk)
+        if locked.state == RescoreRun.State.DONE:
+            return locked
+        after = {
+            str(participant): rank
+            for participant, rank in LeaderboardEntry.objects.filter(
+                challenge_id=locked.challenge_id
+            ).values_list("participant_id", "rank")
+        }
+        names = dict(
+            User.objects.filter(
+                pk__in=[int(p) for p in {*after, *locked.ranks_before}]
+            ).values_list("pk", "username")
+        )
+        changes = []
+        for participant in sorted({*after, *locked.ranks_before}, key=int):
+            before_rank, after_rank = locked.ranks_before.get(participant), after.get(participant)
+            if before_rank != after_rank:
+                changes.append(
+                    {
+                        "participant": names.get(int(participant), participant),
+                        "before": before_rank,
+                        "after": after_rank,
+                    }
+                )
+        changes.sort(key=lambda c: (c["after"] is None, c["after"] or 0))
+        locked.changes = changes
+        locked.state = RescoreRun.State.DONE
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["changes", "state", "finished_at"])
+    return locked
+
+
+# ----- publishing ---------------------------------------------------------------------
+
+
+def leaderboard_publish_results(
+    *, challenge: Challenge, now: datetime | None = None
+) -> list[FinalResult]:
+    """Host action: freeze the final ranking as it stands, reveal it, finish the challenge."""
+    from chartbusters.leaderboards.tasks import notify_results_published
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_board(challenge.pk)
+        if locked.results_published:
+            raise ApplicationError("The results are already published.", status=409)
+        if now < locked.ends_at or locked.status == ChallengeStatus.DRAFT:
+            raise ApplicationError("Results can be published once entries have closed.")
+        if RescoreRun.objects.filter(challenge=locked, state=RescoreRun.State.RUNNING).exists():
+            raise ApplicationError("Wait for the running rescore to finish.", status=409)
+        if Submission.objects.filter(
+            challenge=locked, state__in=[SubmissionState.QUEUED, SubmissionState.EVALUATING]
+        ).exists():
+            raise ApplicationError("Some entries are still being scored; publish later.")
+        results = [
+            FinalResult(challenge=locked, rank=rank, **fields)
+            for rank, fields in enumerate(final_standings(locked), start=1)
+        ]
+        FinalResult.objects.bulk_create(results)
+        locked.results_published_at = now
+        locked.status = ChallengeStatus.FINISHED
+        locked.save(update_fields=["results_published_at", "status", "updated_at"])
+        notify_results_published.delay_on_commit(locked.pk)
+    return results
+
+
+def final_standings(challenge: Challenge) -> list[dict[str, object]]:
+    """The final order: the automatic score, combined with the judges' for finalists
+    (see ``chartbusters.leaderboards.combine``)."""
+    from chartbusters.leaderboards.combine import combined_standings
+
+    return combined_standings(challenge)

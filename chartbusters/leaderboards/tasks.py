@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+
+from chartbusters.challenges.models import Challenge
+from chartbusters.submissions.models import Submission
+
+
+@shared_task(name="chartbusters.leaderboards.tasks.notify_results_published")
+def notify_results_published(challenge_id: int) -> int:
+    """Email every participant of the challenge that the results are out."""
+    challenge = Challenge.objects.filter(pk=challenge_id).first()
+    if challenge is None or not challenge.results_published:
+        return 0
+    emails = (
+        Submission.objects.filter(challenge=challenge)
+        .exclude(participant__email="")
+        .values_list("participant__email", flat=True)
+        .distinct()
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("challenges:detail", args=[challenge.slug])
+    subject = f"Results of {challenge} are out"
+    body = f"The final ranking of {challenge} is published:\n\n{link}\n"
+    return send_mass_mail([(subject, body, None, [email]) for email in emails])

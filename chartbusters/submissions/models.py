@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState, check_transition
+
+
+def submission_upload_path(instance: Submission, filename: str) -> str:
+    """A generated name: the participant's file name is never used on disk."""
+    return f"submissions/{instance.challenge_id}/{instance.uuid}.mid"
+
+
+class Participation(models.Model):
+    """One row per participant and challenge: the row quota checks lock.
+
+    Locking it (not the user) serialises one person's entries to one challenge only, so
+    parallel uploads cannot pass the quota together.
+    """
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "participant"], name="one_participation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} in {self.challenge}"
+
+
+class Submission(models.Model):
+    """An entry to a challenge, with its scoring state and, once scored, its report."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="submissions")
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    technique = models.CharField(max_length=16, choices=Technique.choices)
+    provenance = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="For studio compositions: input, technique, parameters, seed and model version.",
+    )
+    midi = models.FileField(upload_to=submission_upload_path, max_length=200)
+    midi_size = models.PositiveIntegerField(default=0)
+    fingerprint = models.BinaryField(null=True, editable=False)
+
+    # ----- the pipeline
+    state = models.CharField(
+        max_length=16, choices=SubmissionState.choices, default=SubmissionState.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    counts_against_quota = models.BooleanField(
+        default=True, help_text="False once the entry failed for a system reason."
+    )
+
+    # ----- the report
+    score = models.FloatField(null=True, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+    weights = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    explanation = models.TextField(blank=True)
+    evaluator_version = models.CharField(max_length=100, blank=True)
+    profile = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ranked = models.BooleanField(
+        default=False, help_text="Scored and without a blocking flag (a copy, for instance)."
+    )
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    # ----- moderation
+    disqualified_at = models.DateTimeField(null=True, blank=True)
+    disqualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    disqualification_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["challenge", "participant", "created_at"]),
+            models.Index(fields=["state", "lease_expires_at"]),
+            models.Index(fields=["challenge", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} by {self.participant} ({self.state})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def is_disqualified(self) -> bool:
+        return self.disqualified_at is not None
+
+    @property
+    def blocking_flags(self) -> list[dict[str, Any]]:
+        return [flag for flag in self.flags if flag.get("blocking")]
+
+    @property
+    def short_id(self) -> str:
+        return str(self.uuid)[:8]
+
+    def move_to(self, target: str) -> list[str]:
+        """Guarded transition (raises TransitionNotAllowed); the fields to save."""
+        check_transition(self.state, target)
+        self.state = target
+        return ["state", "updated_at"]

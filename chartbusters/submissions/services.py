@@ -1,0 +1,201 @@
+"""Writes to submissions: entering a challenge, disqualifying and restoring entries.
+
+The scoring pipeline (claim, report, release, reaper, rescore) is in ``pipeline``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core.errors import ApplicationError
+from chartbusters.leaderboards.services import leaderboard_refresh_participant
+from chartbusters.submissions import scoring
+from chartbusters.submissions.models import Participation, Submission
+from chartbusters.submissions.states import SubmissionState
+
+MAX_TITLE = 120
+MAX_DESCRIPTION = 2000
+MAX_PROVENANCE_BYTES = 16 * 1024
+PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
+
+
+def start_of_utc_day(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+def clean_provenance(technique: str, provenance: Any) -> dict[str, Any] | None:
+    """A studio composition's provenance, checked; None when there is none."""
+    if provenance in (None, {}, ""):
+        return None
+    if technique == Technique.UPLOAD:
+        raise ApplicationError(
+            "An uploaded piece has no provenance; choose the technique it was made with.",
+            code="invalid_provenance",
+        )
+    if not isinstance(provenance, dict) or set(provenance) != set(PROVENANCE_KEYS):
+        raise ApplicationError(
+            f"Provenance must be an object with exactly: {', '.join(PROVENANCE_KEYS)}.",
+            code="invalid_provenance",
+        )
+    problems = []
+    if provenance["technique"] != technique:
+        problems.append(f"its technique is {provenance['technique']!r}, the entry's {technique!r}")
+    if not isinstance(provenance["input"], str | dict):
+        problems.append("input must be a text or an object")
+    if not isinstance(provenance["parameters"], dict):
+        problems.append("parameters must be an object")
+    if not isinstance(provenance["seed"], int) or isinstance(provenance["seed"], bool):
+        problems.append("seed must be a whole number")
+    if not isinstance(provenance["model_version"], str) or not provenance["model_version"]:
+        problems.append("model_version must be a non-empty text")
+    if len(json.dumps(provenance)) > MAX_PROVENANCE_BYTES:
+        problems.append(f"it is longer than {MAX_PROVENANCE_BYTES // 1024} KB")
+    if problems:
+        raise ApplicationError(
+            "The provenance is not valid: " + "; ".join(problems) + ".", code="invalid_provenance"
+        )
+    return dict(provenance)
+
+
+def _check_entry_fields(challenge: Challenge, title: str, description: str, technique: str) -> None:
+    if not title:
+        raise ApplicationError("Give your entry a title.", code="invalid_title")
+    if len(title) > MAX_TITLE:
+        raise ApplicationError(f"Keep the title within {MAX_TITLE} characters.")
+    if len(description) > MAX_DESCRIPTION:
+        raise ApplicationError(f"Keep the description within {MAX_DESCRIPTION} characters.")
+    if technique not in challenge.allowed_techniques:
+        allowed = ", ".join(challenge.technique_labels())
+        raise ApplicationError(
+            f"This challenge takes entries made with: {allowed}.", code="technique_not_allowed"
+        )
+
+
+def _check_quota(challenge: Challenge, user: User, now: datetime) -> None:
+    """Call with the participation row locked. System failures never count."""
+    counted = Submission.objects.filter(
+        challenge=challenge, participant=user, counts_against_quota=True
+    )
+    if counted.count() >= challenge.total_quota:
+        raise ApplicationError(
+            f"You have used all {challenge.total_quota} entries of this challenge.",
+            code="quota_exceeded",
+            status=429,
+        )
+    today = counted.filter(created_at__gte=start_of_utc_day(now)).count()
+    if today >= challenge.daily_quota:
+        raise ApplicationError(
+            f"You have used today's {challenge.daily_quota} entries; more from midnight UTC.",
+            code="daily_quota_exceeded",
+            status=429,
+        )
+
+
+def _participation(challenge: Challenge, user: User) -> Participation:
+    """The participation row, created if needed, then locked until the transaction ends."""
+    Participation.objects.get_or_create(challenge=challenge, participant=user)
+    return Participation.objects.select_for_update().get(challenge=challenge, participant=user)
+
+
+def submission_create(
+    *,
+    user: User,
+    challenge: Challenge,
+    title: str,
+    description: str,
+    technique: str,
+    midi_bytes: bytes,
+    provenance: Any = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Enter a piece: validate it, check the quotas atomically, store it, queue its scoring.
+
+    An invalid file is refused with the validator's message before anything is stored.
+    """
+    from chartbusters.submissions.tasks import score_submission
+
+    now = now or timezone.now()
+    title, description = title.strip(), description.strip()
+    if not challenge.accepts_entries_at(now):
+        raise ApplicationError(f"“{challenge}” is not taking entries now.", code="closed")
+    _check_entry_fields(challenge, title, description, technique)
+    clean = clean_provenance(technique, provenance)
+    score = scoring.parse_upload(midi_bytes)  # raises with the validator's code and message
+    print_bytes = scoring.fingerprint_bytes(score)
+    with transaction.atomic():
+        _participation(challenge, user)
+        _check_quota(challenge, user, now)
+        submission = Submission(
+            challenge=challenge,
+            participant=user,
+            title=title,
+            description=description,
+            technique=technique,
+            provenance=clean,
+            midi_size=len(midi_bytes),
+            fingerprint=print_bytes,
+        )
+        submission.midi.save("entry.mid", ContentFile(midi_bytes), save=False)
+        try:
+            submission.save()
+            _queue(submission, now)
+        except BaseException:
+            submission.midi.delete(save=False)  # the row is rolled back; so is the file
+            raise
+        score_submission.delay_on_commit(submission.pk)
+    return submission
+
+
+def _queue(submission: Submission, now: datetime) -> None:
+    fields = submission.move_to(SubmissionState.QUEUED)
+    submission.attempts = 1
+    submission.lease_expires_at = now + timedelta(seconds=settings.SUBMISSION_QUEUE_LEASE_SECONDS)
+    submission.save(update_fields=[*fields, "attempts", "lease_expires_at"])
+
+
+def submission_disqualify(*, submission: Submission, by: User, reason: str) -> Submission:
+    """Host action: keep an entry off the ranking, with a reason its owner sees."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why the entry is disqualified; its owner will see it.")
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked.disqualified_at = timezone.now()
+        locked.disqualified_by = by
+        locked.disqualification_reason = reason[:2000]
+        locked.save(
+            update_fields=[
+                "disqualified_at", "disqualified_by", "disqualification_reason", "updated_at"
+            ]
+        )  # fmt: skip
+        leaderboard_refresh_participant(
+            challenge_id=locked.challenge_id, participant_id=locked.participant_id
+        )
+    return locked
+
+
+def submission_restore(*, submission: Submission) -> Submission:
+    """Host action: undo a disqualification."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked.disqualified_at = None
+        locked.disqualified_by = None
+        locked.disqualification_reason = ""
+        locked.save(
+            update_fields=[
+                "disqualified_at", "disqualified_by", "disqualification_reason", "updated_at"
+            ]
+        )  # fmt: skip
+        leaderboard_refresh_participant(
+            challenge_id=locked.challenge_id, participant_id=locked.participant_id
+        )
+    return locked

@@ -1,0 +1,78 @@
+"""Celery tasks of the scoring pipeline (queue "evaluation"). They take ids and re-fetch."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from chartbusters.submissions import scoring
+from chartbusters.submissions.evaluation import judge
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.notifications import notify_submission_result as send_result
+from chartbusters.submissions.pipeline import (
+    submission_claim,
+    submission_record_report,
+    submission_reject,
+    submission_release,
+    submissions_reap,
+)
+from chartbusters.submissions.rescore import rescore_run_continue
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="chartbusters.submissions.tasks.score_submission", acks_late=True)
+def score_submission(submission_id: int) -> str:
+    """Score one entry. Idempotent: a repeated delivery finds nothing to claim."""
+    claim = submission_claim(submission_id=submission_id)
+    if claim is None:
+        return "nothing to do"
+    submission = Submission.objects.select_related("challenge").get(pk=submission_id)
+    try:
+        report = judge(submission)
+    except scoring.EntryUnscorable as exc:
+        submission_reject(claim=claim, reason=str(exc))
+        return "rejected"
+    except SoftTimeLimitExceeded:
+        submission_release(claim=claim, reason="the judge ran past its time limit")
+        return "released"
+    except Exception as exc:
+        # Anything else is ours, not the entry's: retried by the reaper, never costs quota.
+        logger.exception("Scoring submission %s failed", submission_id)
+        submission_release(claim=claim, reason=f"the judge failed ({type(exc).__name__})")
+        return "released"
+    submission_record_report(claim=claim, report=report)
+    return "scored"
+
+
+@shared_task(name="chartbusters.submissions.tasks.reap_stuck_submissions")
+def reap_stuck_submissions() -> dict[str, list[int]]:
+    """Beat: re-queue entries past their lease, fail those out of attempts."""
+    result = submissions_reap()
+    return {"requeued": result.requeued, "failed": result.failed}
+
+
+@shared_task(name="chartbusters.submissions.tasks.notify_submission_result")
+def notify_submission_result(submission_id: int) -> bool:
+    submission = (
+        Submission.objects.select_related("challenge", "participant")
+        .filter(pk=submission_id)
+        .first()
+    )
+    return submission is not None and send_result(submission)
+
+
+@shared_task(name="chartbusters.submissions.tasks.rescore_challenge", acks_late=True)
+def rescore_challenge(run_id: int) -> str:
+    """Rescore a challenge in slices that fit the time limit; each slice queues the next."""
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    try:
+        done = rescore_run_continue(run_id=run_id, budget_seconds=budget)
+    except SoftTimeLimitExceeded:
+        done = False
+    if not done:
+        rescore_challenge.delay(run_id)
+    return "done" if done else "continued"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from chartbusters.submissions import views
+
+app_name = "submissions"
+
+urlpatterns = [
+    path("", views.my_submissions, name="mine"),
+    path("<uuid:submission_id>/", views.submission_detail, name="detail"),
+    path("<uuid:submission_id>/midi/", views.submission_midi, name="midi"),
+    path("enter/<slug:slug>/", views.submission_create_view, name="create"),
+]

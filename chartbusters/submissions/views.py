@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.access import access_challenge
+from chartbusters.challenges.web import access_errors_as_http
+from chartbusters.core.errors import ApplicationError
+from chartbusters.leaderboards.access import scores_visible
+from chartbusters.submissions.access import access_submission
+from chartbusters.submissions.forms import SubmissionForm
+from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
+from chartbusters.submissions.services import submission_create
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # guaranteed by @login_required
+    return request.user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@access_errors_as_http
+def submission_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    challenge = access_challenge(request.user, slug)
+    form = SubmissionForm(request.POST or None, request.FILES or None, challenge=challenge)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = submission_create(
+                user=_user(request),
+                challenge=challenge,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                technique=form.cleaned_data["technique"],
+                midi_bytes=form.cleaned_data["file"],
+                provenance=form.cleaned_data["provenance"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"“{submission.title}” is in the queue to be scored.")
+            return redirect("submissions:detail", submission.uuid)
+    context = {
+        "challenge": challenge,
+        "form": form,
+        "accepts_entries": challenge.accepts_entries_at(timezone.now()),
+        "quota": quota_left(user=_user(request), challenge=challenge, now=timezone.now()),
+    }
+    return render(request, "submissions/create.html", context)
+
+
+@login_required
+@require_GET
+def my_submissions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(submission_list_for_participant(user=user), 25).get_page(
+        request.GET.get("page")
+    )
+    rows = [(entry, scores_visible(user, entry.challenge)) for entry in page]
+    return render(request, "submissions/mine.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+@access_errors_as_http
+def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
+    access = access_submission(request.user, submission_id)
+    return render(
+        request, "submissions/detail.html", {"access": access, "entry": access.submission}
+    )
+
+
+@login_required
+@require_GET
+@access_errors_as_http
+def submission_midi(request: HttpRequest, submission_id: str) -> HttpResponse:
+    submission = access_submission(request.user, submission_id).submission
+    with submission.midi.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type="audio/midi")
+    response["Content-Disposition"] = f'attachment; filename="entry-{submission.short_id}.mid"'
+    return response

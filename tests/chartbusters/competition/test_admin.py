@@ -1,0 +1,91 @@
+"""Hosts set challenges up in the admin; other staff and users cannot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge, ChallengeStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides: object) -> dict[str, object]:
+    now = timezone.now()
+    data: dict[str, object] = {
+        "title": "Bach to the Future",
+        "slug": "bach-to-the-future",
+        "theme": "Four parts, one century",
+        "description": "Write a chorale.",
+        "starts_at_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
+        "starts_at_1": "10:00:00",
+        "ends_at_0": (now + timedelta(days=30)).strftime("%Y-%m-%d"),
+        "ends_at_1": "10:00:00",
+        "allowed_techniques": ["arcnn", "upload"],
+        "daily_quota": "5",
+        "total_quota": "50",
+        "evaluation_profile": "bach-chorales",
+        "weight_realism": "0.5",
+        "weight_typicality": "0.3",
+        "weight_frechet": "0.2",
+        "leaderboard_visibility": "hidden",
+        "finalists_count": "5",
+        "judge_weight": "0.5",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_host_creates_a_challenge_in_the_admin(client: Client, host: User) -> None:
+    client.force_login(host)
+    response = client.post("/admin/challenges/challenge/add/", form_data())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    challenge = Challenge.objects.get(slug="bach-to-the-future")
+    assert challenge.status == ChallengeStatus.DRAFT
+    assert challenge.allowed_techniques == ["arcnn", "upload"]
+    assert challenge.created_by == host
+
+
+def test_the_admin_shows_why_dates_and_weights_are_refused(client: Client, host: User) -> None:
+    client.force_login(host)
+    data = form_data(ends_at_0="2000-01-01", weight_realism="0", weight_typicality="0",
+                     weight_frechet="0")  # fmt: skip
+    html = client.post("/admin/challenges/challenge/add/", data).content.decode()
+    assert "The end must come after the start." in html
+    assert "At least one weight must be above 0." in html
+    assert not Challenge.objects.exists()
+
+
+def test_the_admin_form_is_organised_in_fieldsets(client: Client, host: User) -> None:
+    client.force_login(host)
+    html = client.get("/admin/challenges/challenge/add/").content.decode()
+    for legend in ("Schedule", "Entries", "Scoring", "Leaderboard", "Judging"):
+        assert f">{legend}<" in html
+
+
+def test_a_host_schedules_a_challenge_with_an_admin_action(client: Client, host: User) -> None:
+    client.force_login(host)
+    client.post("/admin/challenges/challenge/add/", form_data())
+    challenge = Challenge.objects.get()
+    client.post(
+        "/admin/challenges/challenge/",
+        {"action": "schedule", "_selected_action": [challenge.pk]},
+    )
+    challenge.refresh_from_db()
+    assert challenge.status == ChallengeStatus.SCHEDULED
+
+
+@pytest.mark.parametrize("who", ["alice", "judge"])
+def test_only_hosts_reach_the_challenge_admin(
+    client: Client, who: str, request: pytest.FixtureRequest
+) -> None:
+    user: User = request.getfixturevalue(who)
+    user.is_staff = True  # even staff that are not hosts
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    assert client.get("/admin/challenges/challenge/").status_code == 403
+    assert client.get("/admin/challenges/challenge/add/").status_code == 403
