@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
             "-o", "--output", type=Path, required=True, metavar="OUT.mid", help="where to write"
         )
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        sub.add_argument(
+            "--threads",
+            type=int,
+            default=1,
+            help="torch CPU threads (default 1, as in the workers)",
+        )
         technique.params.add_arguments(sub)
     return parser
 
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         params = technique.params.from_args(args)
         score = read_midi_file(args.input, Limits())
+        _set_threads(args.threads)
         started = time.perf_counter()
         result = generate(technique.name, score, params, args.seed)
         seconds = time.perf_counter() - started
@@ -60,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         f"({technique.version}, seed {args.seed}, {seconds:.2f} s)"
     )
     return 0
+
+
+def _set_threads(threads: int) -> None:
+    # Small networks lose more to thread hand-offs than they gain, above all on a busy
+    # machine; import torch only here so that --help stays fast.
+    import torch
+
+    torch.set_num_threads(max(1, threads))
 
 
 if __name__ == "__main__":

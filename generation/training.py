@@ -206,6 +206,13 @@ def run_training(
             _record(log, index, window, evaluate())
             window = []
             bar.set_postfix(train=log.last("train"), val=log.last("validation"))
+            if not options.progress:  # a plain line per evaluation, for logs without a terminal
+                print(
+                    f"{description}: step {index}/{total}, train {log.last('train'):.4f}, "
+                    f"validation {log.last('validation'):.4f}, "
+                    f"{time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
     else:
         log.stopped_by = "dry-run" if options.dry_run else "steps"
     if window:

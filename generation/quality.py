@@ -1,0 +1,221 @@
+"""``python -m generation.quality arcnn``: how Bach-like the AR-CNN's output is, with numbers.
+
+Scores pieces with the evaluation library (``evaluation.evaluate_many`` against the
+``bach-chorales`` profile) and writes a Markdown table into the model card, between the
+``<!-- quality:start -->`` and ``<!-- quality:end -->`` markers, so the card always shows
+what this script last measured. Groups, each the mean over its pieces (± standard
+deviation) of the report's score and its realism, typicality and Fréchet components:
+
+* the sample melodies: the input, the AR-CNN's output after the default call (100
+  iterations per 8 bars), and the baseline (uniformly random flips, same quotas);
+* the first 8 bars of every chorale in the corpus's test split: the real four-part
+  chorale (held-out real music), its soprano alone (the input), and the AR-CNN's and the
+  baseline's edits of that soprano;
+* DeepComposer's own input and its AR-CNN's output for Ode to Joy (plain and off-tune)
+  next to ours on the same input, where ``../shared/testdata/deepcomposer/`` exists.
+
+"Wins" count the pieces where the AR-CNN's output beats the other row on both realism and
+typicality (averaged over seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from generation.checkpoint import CHECKPOINT_DIR, REPO_ROOT
+from generation.params import ParamValue
+from generation.registry import ARCNN_PARAMS
+from music.score import Score
+from music.transforms import crop
+
+START, END = "<!-- quality:start -->", "<!-- quality:end -->"
+COMPONENTS = ("realism", "typicality", "frechet")
+DEEPCOMPOSER_DIR = REPO_ROOT.parent / "shared" / "testdata" / "deepcomposer"
+
+
+@dataclass
+class Row:
+    group: str
+    label: str
+    pieces: list[list[Score]] = field(default_factory=list)  # per piece, one Score per seed
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # metric -> (pieces,)
+
+
+def _evaluate(rows: Sequence[Row], profile_name: str) -> None:
+    from evaluation.evaluate import evaluate_many
+    from evaluation.profile import load_profile
+
+    profile = load_profile(profile_name)
+    flat = [score for row in rows for piece in row.pieces for score in piece]
+    reports = iter(evaluate_many(flat, profile))
+    for row in rows:
+        per_piece: dict[str, list[float]] = {key: [] for key in ("score", *COMPONENTS)}
+        for piece in row.pieces:
+            piece_reports = [next(reports) for _ in piece]
+            per_piece["score"].append(float(np.mean([r.score for r in piece_reports])))
+            for key in COMPONENTS:
+                per_piece[key].append(
+                    float(np.mean([r.components.get(key, np.nan) for r in piece_reports]))
+                )
+        row.values = {key: np.array(values) for key, values in per_piece.items()}
+
+
+def _edits(
+    function: Callable[[Score, Mapping[str, ParamValue], int], Score],
+    inputs: list[Score],
+    seeds: int,
+) -> list[list[Score]]:
+    params = ARCNN_PARAMS.defaults()
+    return [[function(score, params, seed) for seed in range(seeds)] for score in inputs]
+
+
+def arcnn_rows(seeds: int) -> list[Row]:
+    from generation.arcnn import generate, random_edits
+    from music.catalogue import list_samples, load_sample
+    from music.corpus import load_corpus
+    from music.midi_io import read_midi_file
+
+    melodies = [load_sample(sample.slug) for sample in list_samples()]
+    rows = [
+        Row("Sample melodies", "input", [[m] for m in melodies]),
+        Row("Sample melodies", "AR-CNN", _edits(generate, melodies, seeds)),
+        Row("Sample melodies", "random edits (baseline)", _edits(random_edits, melodies, seeds)),
+    ]
+    chorales = [crop(piece.score, 0, 8) for piece in load_corpus("bach-chorales", split="test")]
+    sopranos = [_soprano(chorale) for chorale in chorales]
+    rows += [
+        Row(
+            "Test-split chorales, first 8 bars", "real chorale (held out)", [[c] for c in chorales]
+        ),
+        Row("Test-split chorales, first 8 bars", "soprano alone (input)", [[s] for s in sopranos]),
+        Row(
+            "Test-split chorales, first 8 bars",
+            "AR-CNN on the soprano",
+            _edits(generate, sopranos, seeds),
+        ),
+        Row(
+            "Test-split chorales, first 8 bars",
+            "random edits on the soprano",
+            _edits(random_edits, sopranos, seeds),
+        ),
+    ]
+    for name in ("ode_to_joy", "ode_to_joy_offtune"):
+        source = DEEPCOMPOSER_DIR / f"input_{name}.mid"
+        theirs = DEEPCOMPOSER_DIR / f"arcnn_output_{name}.mid"
+        if not (source.exists() and theirs.exists()):
+            continue
+        group = f"DeepComposer's {name.replace('_', ' ')} file"
+        given = read_midi_file(source)
+        rows += [
+            Row(group, "input", [[given]]),
+            Row(group, "DeepComposer's AR-CNN", [[read_midi_file(theirs)]]),
+            Row(group, "our AR-CNN", _edits(generate, [given], seeds)),
+        ]
+    return rows
+
+
+def _soprano(chorale: Score) -> Score:
+    """The chorale's first track alone (the soprano in the corpus's SATB order)."""
+    return Score(
+        [chorale.tracks[0]],
+        resolution=chorale.resolution,
+        tempo=chorale.tempo,
+        time_signature=chorale.time_signature,
+        title=chorale.title,
+    )
+
+
+def _cell(values: np.ndarray) -> str:
+    if values.size == 1:
+        return f"{values[0]:.3f}"
+    return f"{np.nanmean(values):.3f} ± {np.nanstd(values):.3f}"
+
+
+def _wins(ours: Row, other: Row) -> str:
+    better = (ours.values["realism"] > other.values["realism"]) & (
+        ours.values["typicality"] > other.values["typicality"]
+    )
+    return f"{int(better.sum())}/{better.size}"
+
+
+def table(rows: Sequence[Row], profile: str, seeds: int) -> str:
+    lines = [
+        f"Profile `{profile}`; AR-CNN and baseline rows average {seeds} seeds per piece; "
+        "mean ± standard deviation over pieces. Wins: pieces where the AR-CNN beats that row "
+        "on both realism and typicality.",
+        "",
+        "| group | row | pieces | score | realism | typicality | Fréchet | AR-CNN wins |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ours = next(
+            (
+                r
+                for r in rows
+                if r.group == row.group and "AR-CNN" in r.label and "Deep" not in r.label
+            ),
+            None,
+        )
+        wins = (
+            _wins(ours, row)
+            if ours is not None and ours is not row and "real" not in row.label
+            else ""
+        )
+        cells = [_cell(row.values[key]) for key in ("score", *COMPONENTS)]
+        lines.append(
+            f"| {row.group} | {row.label} | {len(row.pieces)} | "
+            + " | ".join(cells)
+            + f" | {wins} |"
+        )
+    return "\n".join(lines)
+
+
+def write_into_card(card: Path, text: str) -> None:
+    content = card.read_text(encoding="utf-8") if card.exists() else f"{START}\n{END}\n"
+    before, _, rest = content.partition(START)
+    _, _, after = rest.partition(END)
+    card.write_text(f"{before}{START}\n{text}\n{END}{after}", encoding="utf-8")
+
+
+SUITES = {"arcnn": arcnn_rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m generation.quality", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("technique", choices=sorted(SUITES))
+    parser.add_argument("--profile", default="bach-chorales")
+    parser.add_argument("--seeds", type=int, default=3, help="generation seeds per input")
+    parser.add_argument("--card", type=Path, default=None, help="model card to update")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    from evaluation.profile import ProfileError, load_profile
+
+    try:
+        load_profile(args.profile)
+    except ProfileError as error:
+        print(
+            f"error: {error} Quality needs the evaluation profile; build or ship it first.",
+            file=sys.stderr,
+        )
+        return 2
+    rows = SUITES[args.technique](args.seeds)
+    _evaluate(rows, args.profile)
+    text = table(rows, args.profile, args.seeds)
+    card = args.card or CHECKPOINT_DIR / args.technique / "MODEL_CARD.md"
+    write_into_card(card, text)
+    print(text)
+    print(f"\nwritten into {card}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
