@@ -61,6 +61,7 @@ from generation.training import (
     seed_everything,
 )
 from music.score import Score
+from music.transforms import rescale
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -408,6 +409,8 @@ def shipped_model() -> ArCnn:
 def edit(score: Score, params: Mapping[str, ParamValue], seed: int, model: ArCnn | None) -> Score:
     """Edit ``score``'s pitched notes with ``model`` (``None``: the random baseline)."""
     config = model.config if model is not None else ArcnnConfig()
+    if score.resolution % config.steps_per_beat:  # a grid step must be whole ticks
+        score = rescale(score, math.lcm(score.resolution, config.steps_per_beat))
     grid = to_grid(score, config.steps_per_beat, (config.low_pitch, config.high_pitch))
     edited = edit_roll(
         model,

@@ -177,6 +177,42 @@ def table(rows: Sequence[Row], profile: str, seeds: int) -> str:
     return "\n".join(lines)
 
 
+def texture(score: Score) -> dict[str, float]:
+    """Plain facts about the notes: count, median length in beats, share of sixteenths
+    (one grid cell, the length of a note the sampler adds in one iteration) and the mean
+    number of notes sounding at each onset."""
+    notes = score.all_notes()
+    if not notes:
+        return {"notes": 0, "median_beats": np.nan, "sixteenths": np.nan, "voices": np.nan}
+    beats = np.array([n.duration / score.resolution for n in notes])
+    starts = np.array([n.start for n in notes])
+    ends = np.array([n.end for n in notes])
+    onsets = np.unique(starts)
+    sounding = [int(((starts <= t) & (ends > t)).sum()) for t in onsets]
+    return {
+        "notes": len(notes),
+        "median_beats": float(np.median(beats)),
+        "sixteenths": float(np.mean(beats <= 0.26)),
+        "voices": float(np.mean(sounding)),
+    }
+
+
+def texture_table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| group | row | notes | median length (beats) | one-sixteenth notes "
+        "| notes sounding per onset |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        facts = [texture(score) for piece in row.pieces for score in piece]
+        mean = {key: float(np.nanmean([f[key] for f in facts])) for key in facts[0]}
+        lines.append(
+            f"| {row.group} | {row.label} | {mean['notes']:.0f} | {mean['median_beats']:.2f} | "
+            f"{100 * mean['sixteenths']:.0f} % | {mean['voices']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def write_into_card(card: Path, text: str) -> None:
     content = card.read_text(encoding="utf-8") if card.exists() else f"{START}\n{END}\n"
     before, _, rest = content.partition(START)
@@ -209,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = SUITES[args.technique](args.seeds)
     _evaluate(rows, args.profile)
-    text = table(rows, args.profile, args.seeds)
+    text = (
+        table(rows, args.profile, args.seeds)
+        + "\n\nTexture (means over pieces and seeds):\n\n"
+        + texture_table(rows)
+    )
     card = args.card or CHECKPOINT_DIR / args.technique / "MODEL_CARD.md"
     write_into_card(card, text)
     print(text)

@@ -206,3 +206,10 @@ def test_training_end_to_end_writes_weights_meta_and_curve(tmp_path):
     assert meta["data"]["train_split"]["pieces"] > meta["data"]["validation_split"]["pieces"] > 0
     loaded, _, _ = load_checkpoint(out, ArcnnConfig, ArCnn)
     assert parameter_count(loaded) == meta["parameters"]
+
+
+def test_a_coarse_resolution_is_refined_so_sixteenths_are_whole_ticks():
+    coarse = Score([Track([Note(i * 2, 60 + i, 2) for i in range(16)])], resolution=2)
+    out = edit(coarse, PARAMS, 0, model(replace(ArcnnConfig(), base_channels=4)))
+    assert out.resolution == 4
+    assert all(n.duration > 0 for n in out.all_notes())
