@@ -1,9 +1,10 @@
-"""Running the judge on one entry: the novelty index of earlier entries and the call.
+"""Running the judge on one entry: the earlier entries it must not copy, and the call.
 
 Novelty decision: an entry is checked against the profile's reference pieces and every
 *earlier* entry of the challenge by *other* participants. A participant's own earlier
-entries are excluded: entering the same piece again is a resubmission, not a copy, and
+entries are left out: entering the same piece again is a resubmission, not a copy, and
 it cannot rank twice because the board keeps one (the best) entry per participant.
+Entries already flagged as copies are left out too: the original they copy is there.
 Fingerprints are computed at submission time, so "earlier" is the order in which entries
 arrived, whatever order the workers happen to score them in.
 """
@@ -14,35 +15,34 @@ from django.db.models import Q
 
 from chartbusters.submissions import scoring
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.states import SubmissionState
 
-# One growing index per challenge per worker process: new entries are appended, the
-# stored fingerprints are never parsed twice.
-_indexes: dict[int, scoring.EntriesIndex] = {}
+# Parsed fingerprints per worker process: entry id -> (participant id, fingerprint).
+# Stored fingerprints never change, so each is parsed once per process.
+_parsed: dict[int, tuple[int, scoring.Fingerprint]] = {}
+_CACHE_LIMIT = 200_000
 
 
-def entries_index(challenge_id: int) -> scoring.EntriesIndex:
-    index = _indexes.setdefault(challenge_id, scoring.EntriesIndex())
-    new = (
+def earlier_entries(submission: Submission) -> scoring.EarlierEntries:
+    rows = (
         Submission.objects.filter(
-            challenge_id=challenge_id, pk__gt=index.last_id, fingerprint__isnull=False
+            challenge_id=submission.challenge_id, pk__lt=submission.pk, fingerprint__isnull=False
         )
-        .order_by("pk")
-        .values_list("pk", "fingerprint")
+        .exclude(participant_id=submission.participant_id)
+        .exclude(Q(state=SubmissionState.SCORED) & Q(ranked=False))
+        .values_list("pk", "participant_id")
     )
-    for entry_id, print_bytes in new.iterator(chunk_size=500):
-        assert print_bytes is not None  # filtered above
-        index.add(entry_id, bytes(print_bytes))
-    return index
-
-
-def excluded_sources(submission: Submission, index: scoring.EntriesIndex) -> list[str]:
-    """The entry itself, later entries, and the same participant's own entries."""
-    ids = (
-        Submission.objects.filter(challenge_id=submission.challenge_id, pk__lte=index.last_id)
-        .filter(Q(pk__gte=submission.pk) | Q(participant_id=submission.participant_id))
-        .values_list("pk", flat=True)
-    )
-    return [scoring.entry_source(entry_id) for entry_id in ids]
+    known = dict(rows.iterator(chunk_size=2000))
+    missing = [pk for pk in known if pk not in _parsed]
+    if len(_parsed) + len(missing) > _CACHE_LIMIT:
+        _parsed.clear()
+        missing = list(known)
+    for start in range(0, len(missing), 500):
+        batch = Submission.objects.filter(pk__in=missing[start : start + 500])
+        for pk, participant_id, data in batch.values_list("pk", "participant_id", "fingerprint"):
+            assert data is not None  # filtered above
+            _parsed[pk] = (participant_id, scoring.parse_fingerprint(bytes(data)))
+    return scoring.EarlierEntries([scoring.EarlierEntry(pk, *_parsed[pk]) for pk in sorted(known)])
 
 
 def judge(submission: Submission) -> scoring.EntryReport:
@@ -50,11 +50,9 @@ def judge(submission: Submission) -> scoring.EntryReport:
     challenge = submission.challenge
     with submission.midi.open("rb") as handle:
         midi = handle.read()
-    index = entries_index(challenge.pk)
     return scoring.score_entry(
         midi=midi,
         profile=challenge.evaluation_profile,
         weights=challenge.weights(),
-        entries=index,
-        exclude=excluded_sources(submission, index),
+        earlier=earlier_entries(submission),
     )

@@ -12,7 +12,6 @@ Everything else in the service goes through these functions, so the libraries ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -113,21 +112,84 @@ def fingerprint_bytes(score: Score) -> bytes:
 # ----- the judge (Celery task only) -----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EarlierEntry:
+    entry_id: int
+    participant_id: int
+    print_: Fingerprint
+
+
 @dataclass
-class EntriesIndex:
-    """A challenge's earlier entries for the novelty check, grown append-only per process."""
+class EarlierEntries:
+    """The earlier entries a new one is checked against, one novelty *document* per
+    participant (the union of their entries' grams).
 
-    index: NoveltyIndex = field(default_factory=NoveltyIndex)
-    last_id: int = 0
+    Why per participant: the library ignores grams found in more than 5 % of the
+    indexed documents (at least 1). With one document per entry, a participant who
+    resubmits their own piece puts its grams in two documents, and in a young challenge
+    that hides every copy of it. One document per participant keeps a copied piece's
+    grams in one document until someone else has them too. The matching participant is
+    then resolved to their entry that the new one copies.
+    """
 
-    def add(self, entry_id: int, print_bytes: bytes) -> None:
-        self.index.add(entry_source(entry_id), Fingerprint.from_bytes(print_bytes))
-        self.last_id = max(self.last_id, entry_id)
+    entries: list[EarlierEntry] = field(default_factory=list)
+
+    def participant_index(self) -> NoveltyIndex:
+        grams: dict[int, list[Any]] = {}
+        for entry in self.entries:
+            grams.setdefault(entry.participant_id, []).extend(entry.print_.voices)
+        index = NoveltyIndex()
+        for participant_id, voices in grams.items():
+            index.add(participant_source(participant_id), Fingerprint(tuple(voices)))
+        return index
+
+    def copied_entry(self, participant_id: int, print_: Fingerprint) -> int | None:
+        """The participant's entry the piece shares most with (earliest on a tie). One
+        index per entry, as a resubmission would hide the grams in a shared one."""
+        best: tuple[float, int] | None = None
+        for entry in self.entries:
+            if entry.participant_id != participant_id:
+                continue
+            index = NoveltyIndex()
+            index.add(entry_source(entry.entry_id), entry.print_)
+            matches = index.query(print_, limit=1)
+            share = sum(matches[0].voice_scores) if matches else 0.0
+            if share > 0 and (best is None or share > best[0]):
+                best = (share, entry.entry_id)
+        return best[1] if best else None
+
+
+def parse_fingerprint(data: bytes) -> Fingerprint:
+    return Fingerprint.from_bytes(data)
 
 
 def entry_source(entry_id: int) -> str:
-    """How an entry is named in the novelty index and in copy flags."""
+    """How an entry is named in copy flags."""
     return f"entry:{entry_id}"
+
+
+def participant_source(participant_id: int) -> str:
+    return f"participant:{participant_id}"
+
+
+def _name_copied_entries(
+    flags: list[dict[str, Any]],
+    details: dict[str, Any],
+    earlier: EarlierEntries,
+    print_: Fingerprint,
+) -> None:
+    """Replace "participant:N" in copy flags by the entry of theirs that was copied."""
+    for flag in flags:
+        source = flag.get("source") or ""
+        if not source.startswith("participant:"):
+            continue
+        entry_id = earlier.copied_entry(int(source.split(":")[1]), print_)
+        named = entry_source(entry_id) if entry_id else "an earlier entry"
+        flag["source"] = named
+        flag["message"] = flag["message"].replace(source, f"an earlier entry ({named})")
+        novelty = details.get("novelty")
+        if isinstance(novelty, dict) and novelty.get("copy_of") == source:
+            novelty["copy_of"] = named
 
 
 @dataclass(frozen=True)
@@ -146,12 +208,7 @@ class EntryReport:
 
 
 def score_entry(
-    *,
-    midi: bytes,
-    profile: str,
-    weights: Weights,
-    entries: EntriesIndex,
-    exclude: Iterable[str] = (),
+    *, midi: bytes, profile: str, weights: Weights, earlier: EarlierEntries
 ) -> EntryReport:
     """Judge one entry against its profile and the challenge's earlier entries."""
     try:
@@ -161,17 +218,19 @@ def score_entry(
     loaded = _load_profile(profile)
     from evaluation.evaluate import evaluate
 
-    report = evaluate(score, loaded, weights, entries=entries.index, exclude=list(exclude))
+    report = evaluate(score, loaded, weights, entries=earlier.participant_index())
     data = report.to_json()
+    flags, details = list(data["flags"]), dict(data["details"])
+    _name_copied_entries(flags, details, earlier, fingerprint(score))
     return EntryReport(
         score=float(report.score),
         components={k: float(v) for k, v in report.components.items()},
         weights=dict(data["weights"]),
-        flags=list(data["flags"]),
+        flags=flags,
         explanation=report.explanation,
         evaluator_version=report.evaluator_version,
         profile=report.profile,
-        details=dict(data["details"]),
+        details=details,
         ranked=bool(report.ranked),
     )
 

@@ -41,8 +41,10 @@ def _fresh_throttles() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_tmp(settings: Any, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Uploads go to a fresh folder, except where a worker process must read them."""
+    if request.node.get_closest_marker("worker") is None:
+        settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def make_challenge(slug: str = "bach-to-the-future", **fields: Any) -> Challenge:

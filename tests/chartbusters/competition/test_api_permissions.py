@@ -23,7 +23,7 @@ ACTORS = ["anonymous", "alice", "bob", "judge", "host"]
 
 
 @pytest.fixture
-def as_actor(api: APIClient, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def as_actor(api: APIClient, request: pytest.FixtureRequest):
     def login(actor: str) -> APIClient:
         if actor != "anonymous":
             api.force_authenticate(request.getfixturevalue(actor))
@@ -53,7 +53,7 @@ def hidden_entry(
 )
 def test_drafts_are_seen_by_hosts_only(
     as_actor, actor: str, sees_draft: bool, alice: User, judge: User, host: User
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_challenge("draft-one", status=ChallengeStatus.DRAFT)
     make_challenge("open-one")
     client = as_actor(actor)
@@ -78,7 +78,7 @@ def test_a_challenge_shows_its_rules_as_sanitised_html(
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_a_live_board_is_public(as_actor, actor: str, entry: Submission) -> None:  # type: ignore[no-untyped-def]
+def test_a_live_board_is_public(as_actor, actor: str, entry: Submission) -> None:
     response = as_actor(actor).get(f"/api/challenges/{entry.challenge.slug}/leaderboard/")
     assert response.status_code == 200
     assert [(r["rank"], r["participant"], r["score"]) for r in response.json()["results"]] == [
@@ -90,7 +90,7 @@ def test_a_live_board_is_public(as_actor, actor: str, entry: Submission) -> None
     ("actor", "allowed"),
     [("anonymous", False), ("alice", False), ("bob", False), ("judge", False), ("host", True)],
 )
-def test_a_hidden_board_is_seen_by_hosts_only_until_results_are_published(  # type: ignore[no-untyped-def]
+def test_a_hidden_board_is_seen_by_hosts_only_until_results_are_published(
     as_actor, actor: str, allowed: bool, hidden_entry: Submission
 ) -> None:
     client = as_actor(actor)
@@ -106,7 +106,7 @@ def test_a_hidden_board_is_seen_by_hosts_only_until_results_are_published(  # ty
 @pytest.mark.parametrize("actor", ACTORS)
 def test_a_hidden_board_is_public_once_results_are_published(
     as_actor, actor: str, hidden_entry: Submission
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     challenge = hidden_entry.challenge
     Challenge.objects.filter(pk=challenge.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
     challenge.refresh_from_db()
@@ -126,7 +126,7 @@ def test_a_hidden_board_is_public_once_results_are_published(
     ("actor", "status"),
     [("anonymous", 401), ("alice", 200), ("bob", 404), ("judge", 404), ("host", 200)],
 )
-def test_an_entry_and_its_file_are_seen_by_its_owner_and_hosts_only(  # type: ignore[no-untyped-def]
+def test_an_entry_and_its_file_are_seen_by_its_owner_and_hosts_only(
     as_actor, actor: str, status: int, entry: Submission
 ) -> None:
     client = as_actor(actor)
@@ -188,7 +188,7 @@ def test_my_submissions_needs_a_login(api: APIClient) -> None:
 )
 def test_only_hosts_disqualify_and_restore(
     as_actor, actor: str, status: int, entry: Submission
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = as_actor(actor)
     response = client.post(
         f"/api/submissions/{entry.uuid}/disqualify/", {"reason": "Plagiarism."}, format="json"
@@ -219,7 +219,7 @@ def test_the_owner_sees_why_an_entry_was_disqualified(
 )
 def test_only_hosts_export_the_board_as_csv(
     as_actor, actor: str, status: int, entry: Submission
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = as_actor(actor).get(f"/api/challenges/{entry.challenge.slug}/leaderboard.csv")
     assert response.status_code == status
     if status == 200:
@@ -236,7 +236,7 @@ def test_only_hosts_export_the_board_as_csv(
 )
 def test_only_hosts_rescore_and_publish(
     as_actor, actor: str, status: int, entry: Submission
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = as_actor(actor)
     slug = entry.challenge.slug
     assert client.post(f"/api/challenges/{slug}/rescore/").status_code == status

@@ -1,0 +1,71 @@
+"""Which earlier entries a new one is checked against, and how a copy is named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge
+from chartbusters.submissions import scoring
+from chartbusters.submissions.evaluation import earlier_entries
+from tests.chartbusters.competition.conftest import enter, piece, report, score_with
+from tests.chartbusters.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def print_of(seed: int) -> scoring.Fingerprint:
+    return scoring.parse_fingerprint(scoring.fingerprint_bytes(scoring.parse_upload(piece(seed))))
+
+
+def test_only_earlier_entries_of_other_participants_are_checked(
+    alice: User, bob: User, challenge: Challenge
+) -> None:
+    bobs = enter(bob, challenge, seed=1)
+    alices_first = enter(alice, challenge, seed=2)
+    alices_second = enter(alice, challenge, seed=2)
+    enter(bob, challenge, seed=3)  # later: not checked
+    checked = earlier_entries(alices_second)
+    assert [e.entry_id for e in checked.entries] == [bobs.pk]
+    assert alices_first.pk not in [e.entry_id for e in checked.entries]
+
+
+def test_entries_flagged_as_copies_are_not_checked_again(
+    alice: User, bob: User, challenge: Challenge
+) -> None:
+    original = enter(alice, challenge, seed=1)
+    score_with(enter(bob, challenge, seed=1), report(50.0, copy_of=f"entry:{original.pk}"))
+    carol = make_user("carol")
+    later = enter(carol, challenge, seed=1)
+    assert [e.entry_id for e in earlier_entries(later).entries] == [original.pk]
+
+
+def test_a_copy_is_found_even_when_its_original_was_resubmitted() -> None:
+    # alice entered piece 1 twice (a resubmission), bob entered piece 2.
+    earlier = scoring.EarlierEntries(
+        [
+            scoring.EarlierEntry(1, 100, print_of(1)),
+            scoring.EarlierEntry(2, 100, print_of(1)),
+            scoring.EarlierEntry(3, 200, print_of(2)),
+        ]
+    )
+    match = earlier.participant_index().find_copy(print_of(1))
+    assert match is not None
+    assert match.source == "participant:100"
+    assert earlier.copied_entry(100, print_of(1)) == 1
+    assert earlier.participant_index().find_copy(print_of(5)) is None
+
+
+def test_a_copy_flag_names_the_copied_entry() -> None:
+    earlier = scoring.EarlierEntries([scoring.EarlierEntry(7, 100, print_of(1))])
+    message = "This entry copies participant:100: 100% of its voices match it."
+    flags: list[dict[str, Any]] = [
+        {"code": "copy", "message": message, "blocking": True, "source": "participant:100"}
+    ]
+    details: dict[str, Any] = {"novelty": {"copy_of": "participant:100"}}
+    scoring._name_copied_entries(flags, details, earlier, print_of(1))
+    assert flags[0]["source"] == "entry:7"
+    assert flags[0]["message"].startswith("This entry copies an earlier entry (entry:7)")
+    assert details["novelty"]["copy_of"] == "entry:7"
