@@ -14,6 +14,7 @@ and, for ``python -m generation.train``, a ``TRAINING`` entry.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from generation.errors import GenerationInputError, GenerationParamError, UnknownTechniqueError
+from generation.gan_styles import DEFAULT_STYLE, STYLES
 from generation.params import Param, ParamSpec, ParamValue
 from music.score import Score
 
@@ -49,6 +51,7 @@ class Technique:
     module: str
     checkpoint: str = ""
     code_version: str = "1"
+    more_checkpoints: tuple[str, ...] = ()  # one per style, for techniques with styles
 
     def generate_function(self) -> GenerateFunction:
         function: GenerateFunction = importlib.import_module(self.module).generate
@@ -56,7 +59,11 @@ class Technique:
 
     @property
     def version(self) -> str:
-        return f"{self.name}-{self.code_version}+{_checkpoint_digest(self.checkpoint)}"
+        digest = _checkpoint_digest(self.checkpoint)
+        if self.more_checkpoints:  # any style's new weights make a new version
+            digests = [digest, *map(_checkpoint_digest, self.more_checkpoints)]
+            digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()[:10]
+        return f"{self.name}-{self.code_version}+{digest}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +78,6 @@ class Technique:
 @cache
 def _checkpoint_digest(name: str) -> str:
     """The first 10 hex digits of the shipped checkpoint's sha256 (``untrained`` if none)."""
-    import hashlib
     from pathlib import Path
 
     path = Path(__file__).resolve().parent / "checkpoints" / f"{name}.pt"
@@ -122,6 +128,21 @@ ARCNN_PARAMS = ParamSpec(
     )
 )
 
+GAN_PARAMS = ParamSpec(
+    (
+        Param(
+            "style",
+            "choice",
+            DEFAULT_STYLE,
+            "The music the accompaniment was learnt from: "
+            + "; ".join(f"{s.name}: {s.title}" for s in STYLES.values())
+            + ".",
+            label="Style",
+            choices=tuple(STYLES),
+        ),
+    )
+)
+
 TECHNIQUES: dict[str, Technique] = {
     "arcnn": Technique(
         name="arcnn",
@@ -133,6 +154,19 @@ TECHNIQUES: dict[str, Technique] = {
         params=ARCNN_PARAMS,
         module="generation.arcnn",
         checkpoint="arcnn",
+    ),
+    "gan": Technique(
+        name="gan",
+        title="GAN accompaniment",
+        description=(
+            "Adds three voices under your melody in the style you pick: a small U-Net "
+            "generator trained against a critic (WGAN-GP) on a corpus of that style, "
+            "window by window with the voices carried across the seams."
+        ),
+        params=GAN_PARAMS,
+        module="generation.gan",
+        checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
+        more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
     ),
 }
 

@@ -2,7 +2,8 @@
 
 Options are the training options (:class:`generation.training.TrainOptions`) followed by
 the technique's model config, one option per field (``--base-channels 16``). The result
-goes to the shipped checkpoint path (``generation/checkpoints/<technique>.pt``) unless
+goes to the shipped checkpoint path (``generation/checkpoints/<technique>.pt``, or
+``<technique>-<style>.pt`` for a config with a ``style`` field, as the GAN's) unless
 ``--out`` says otherwise; a ``--dry-run`` writes to ``var/train/`` so it can never
 replace a shipped model by accident.
 """
@@ -56,12 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(technique, entry).parse_args(rest)
     options: TrainOptions = dataclass_from_args(TrainOptions, args)
     config = dataclass_from_args(entry.config_class, args)
+    style = getattr(config, "style", "")  # a technique with styles ships one model per style
     if args.out is not None:
         out = args.out
     elif options.dry_run:
-        out = REPO_ROOT / "var" / "train" / f"{technique}.pt"
+        out = REPO_ROOT / "var" / "train" / shipped_path(technique, style).name
     else:
-        out = shipped_path(technique)
+        out = shipped_path(technique, style)
     print(f"training {technique} -> {out}\nconfig {json.dumps(dataclasses.asdict(config))}")
     meta = entry.train(config, options, out)
     print(

@@ -1,0 +1,837 @@
+"""GAN accompaniment: three voices under a melody, in a style learnt from a corpus.
+
+DeepComposer's GAN (DESIGN.md §3) rebuilt for CPUs and long inputs. A U-Net generator
+reads a window of the melody's piano roll (plus the seam context and the meter) and
+noise, and writes three monophonic voices: per voice and step, a softmax over the
+pitches and "rest", and the probability that a new note starts. A conditional critic
+reads the melody, the meter and the four voices, full-range and folded to pitch classes.
+Loss: WGAN-GP as in DeepComposer's lab (lambda 10, Adam 1e-3 with betas (0.5, 0.9),
+5 critic steps per generator step); ``recon_weight`` can add a pix2pix-style
+cross-entropy to the real voices (see MODEL_CARD.md for the choice).
+
+Keys: the melody is moved to the key signature of C (its Krumhansl-Schmuckler key's
+relative major goes to C) and by octaves to the register the style was trained in,
+accompanied there, and everything is moved back; training pieces get the same move,
+estimated from their top voice. Long inputs (up to 32 bars): windows of
+``window_steps`` overlap by ``context_steps``; each window after the first gets the
+previous window's last ``context_steps`` of generated voices as input (the generator
+was trained to continue real context), so the voices run on across the seams. Notes
+are read off the voices with an onset channel (repeated notes stay repeated) and runs
+shorter than ``min_note_steps`` merged into their neighbour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
+from generation.data import load_split, steps_per_bar
+from generation.gan_styles import STYLES, GanStyle
+from generation.harmonise import accompanied, accompaniment_velocity, melody_index, melody_key
+from generation.params import ParamValue
+from generation.training import (
+    TrainingEntry,
+    TrainLog,
+    TrainOptions,
+    card_dir,
+    finish_training,
+    run_training,
+    seed_everything,
+)
+from music.corpus import CorpusPiece
+from music.pianoroll import _step as tick_to_step
+from music.pianoroll import _tick as step_to_tick
+from music.score import Note, Score
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+VOICES = 3  # accompaniment voices, high to low
+GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
+CRITIC_INPUTS = 2 + 2 * VOICES + 2  # melody, onsets; voices, onsets; meter
+
+
+@dataclass
+class GanConfig:
+    style: str = "chorale"  # a name in generation.gan_styles.STYLES (sets the corpus)
+    window_steps: int = 32  # 16 beats: 4 bars of 4/4 at 2 steps (eighth notes) per beat
+    context_steps: int = 8  # seam overlap: the previous window's last 4 beats
+    steps_per_beat: int = 2
+    low_pitch: int = 28  # the grid's pitch range is [low_pitch, high_pitch)
+    high_pitch: int = 92
+    base_channels: int = 16  # the first U-Net level; doubling per level
+    depth: int = 3  # strided 4x4 convolutions down (and upsamplings up)
+    upsample: str = "transpose"  # "transpose" (ours) or "nearest" (DeepComposer's)
+    kernel: int = 4  # the convolution after nearest up-sampling
+    z_channels: int = 16  # noise channels at the bottleneck (DeepComposer's: 512)
+    critic_channels: int = 16
+    critic_steps: int = 5
+    pretrain_steps: int = 1500  # generator-only steps on the cross-entropy before the GAN
+    gp_weight: float = 10.0
+    recon_weight: float = 1.0  # pix2pix-style cross-entropy to the real voices (0: pure GAN)
+    straight_through: bool = True  # the critic sees argmax voices (gradients pass through)
+    context_pct: float = 50.0  # training windows that get real seam context
+    min_note_steps: int = 1  # shorter runs merge into their neighbours
+    melody_center: int = 67  # training melodies' median pitch after the key move (measured)
+
+    @property
+    def pitches(self) -> int:
+        return self.high_pitch - self.low_pitch
+
+    @property
+    def hop_steps(self) -> int:
+        return self.window_steps - self.context_steps
+
+
+# DeepComposer's lab generator (U-Net on 32 x 128, 64 filters doubling over 4 levels,
+# 4x4 kernels, (2, 8, 512) noise), for the latency comparison in bench/bench_gan.py.
+DEEPCOMPOSER_CONFIG = GanConfig(
+    window_steps=32,
+    context_steps=8,
+    steps_per_beat=4,
+    low_pitch=0,
+    high_pitch=128,
+    base_channels=64,
+    depth=4,
+    upsample="nearest",
+    kernel=4,
+    z_channels=512,
+)
+
+CONFIG_HELP = {
+    "style": "the style to train: " + ", ".join(STYLES),
+    "window_steps": "time steps per window (16 beats at 2 steps per beat)",
+    "context_steps": "steps of the previous window given at each seam",
+    "base_channels": "channels of the first U-Net level (doubling per level)",
+    "recon_weight": "weight of the cross-entropy to the real voices (0: pure WGAN-GP)",
+    "critic_steps": "critic updates per generator update",
+}
+
+
+# ----- the networks ------------------------------------------------------------------
+
+
+class Generator(nn.Module):
+    """U-Net from (B, GENERATOR_INPUTS, T, P) and noise to voice logits.
+
+    DeepComposer's shape: 4x4 stride-2 convolutions down (LeakyReLU, batch norm after the
+    first), noise concatenated at the bottleneck, up-sampling with skip concatenation;
+    then a 1x1 convolution that sees the input again (exact pitches) and two heads.
+    Returns ``(pitch_logits, onset_logits)``: (B, V, T, 1 + P) with index 0 = rest, and
+    (B, V, T).
+    """
+
+    def __init__(self, config: GanConfig) -> None:
+        super().__init__()
+        self.config = config
+        widths = [config.base_channels * 2**level for level in range(config.depth)]
+        self.down = nn.ModuleList()
+        for level, width in enumerate(widths):
+            layers: list[nn.Module] = [
+                nn.Conv2d(widths[level - 1] if level else GENERATOR_INPUTS, width, 4, 2, 1),
+                nn.LeakyReLU(0.2),
+            ]
+            if level:  # DeepComposer: no batch norm on the first level
+                layers.append(nn.BatchNorm2d(width))
+            self.down.append(nn.Sequential(*layers))
+        self.up = nn.ModuleList()
+        channels = widths[-1] + config.z_channels
+        for level in reversed(range(1, config.depth)):
+            self.up.append(self._up(channels, widths[level - 1]))
+            channels = 2 * widths[level - 1]  # after concatenating the skip
+        self.top = self._up(channels, widths[0])
+        self.last = nn.Sequential(
+            nn.Conv2d(widths[0] + GENERATOR_INPUTS, widths[0], 1), nn.LeakyReLU(0.2)
+        )
+        self.pitch_head = nn.Conv2d(widths[0], VOICES, 1)
+        self.step_head = nn.Conv1d(2 * widths[0], 2 * VOICES, 3, padding=1)  # rest, onset
+
+    def _up(self, channels_in: int, channels_out: int) -> nn.Sequential:
+        """Twice the resolution: a 4x4 stride-2 transposed convolution (ours), or
+        nearest up-sampling then a ``kernel`` convolution (DeepComposer's)."""
+        layers: list[nn.Module]
+        if self.config.upsample == "transpose":
+            layers = [nn.ConvTranspose2d(channels_in, channels_out, 4, 2, 1)]
+        else:
+            layers = [
+                nn.Upsample(scale_factor=2.0),
+                nn.Conv2d(channels_in, channels_out, self.config.kernel, padding="same"),
+            ]
+        return nn.Sequential(*layers, nn.BatchNorm2d(channels_out), nn.ReLU())
+
+    def noise_shape(self, batch: int) -> tuple[int, int, int, int]:
+        scale = 2**self.config.depth
+        c = self.config
+        return (batch, c.z_channels, c.window_steps // scale, c.pitches // scale)
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        skips = []
+        h = x  # (B, GENERATOR_INPUTS, T, P)
+        for block in self.down:
+            h = block(h)  # (B, C_l, T / 2^(l+1), P / 2^(l+1))
+            skips.append(h)
+        h = torch.cat([skips.pop(), z], 1)  # (B, C_last + Z, T / 2^depth, P / 2^depth)
+        for block in self.up:
+            h = torch.cat([block(h), skips.pop()], 1)  # (B, 2 C_l, ...) one level up
+        h = self.last(torch.cat([self.top(h), x], 1))  # (B, C_0, T, P)
+        pooled = torch.cat([h.mean(3), h.amax(3)], 1)  # (B, 2 C_0, T)
+        rest, onset = self.step_head(pooled).chunk(2, dim=1)  # (B, V, T) each
+        pitch = self.pitch_head(h)  # (B, V, T, P)
+        return torch.cat([rest.unsqueeze(-1), pitch], -1), onset
+
+
+class Critic(nn.Module):
+    """(B, CRITIC_INPUTS, T, P) -> (B,) realness: strided convolutions over the roll plus
+    a branch over the same channels folded to 12 pitch classes (harmony in any octave)."""
+
+    fold: torch.Tensor  # (P, 12): column to pitch class
+
+    def __init__(self, config: GanConfig) -> None:
+        super().__init__()
+        c = config.critic_channels
+        layers: list[nn.Module] = []
+        channels = CRITIC_INPUTS
+        for level in range(4):
+            layers += [nn.Conv2d(channels, c * 2**level, 4, 2, 1), nn.LeakyReLU(0.2)]
+            channels = c * 2**level
+        self.roll = nn.Sequential(*layers, nn.Flatten())
+        cells = channels * (config.window_steps // 16) * (config.pitches // 16)
+        self.roll_out = nn.Linear(cells, 1)
+        self.chroma = nn.Sequential(
+            nn.Conv1d(CRITIC_INPUTS * 12, 2 * c, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(2 * c, 4 * c, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv1d(4 * c, 4 * c, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+        )
+        self.chroma_out = nn.Linear(4 * c * (config.window_steps // 4), 1)
+        classes = (torch.arange(config.pitches) + config.low_pitch) % 12
+        self.register_buffer("fold", F.one_hot(classes, 12).float(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        chroma = (x @ self.fold).permute(0, 1, 3, 2).flatten(1, 2)  # (B, C * 12, T)
+        return (self.roll_out(self.roll(x)) + self.chroma_out(self.chroma(chroma))).squeeze(1)
+
+
+# ----- lines: one pitch (or rest) per step ---------------------------------------------
+
+
+def line(
+    notes: Sequence[Note], steps: int, spb: int, resolution: int, lowest: bool = False
+) -> tuple[IntArray, BoolArray]:
+    """``(pitches, onsets)``, each (steps,): the highest (``lowest``: lowest) sounding
+    pitch per step or -1, and True where a note starts or the pitch changes."""
+    pitches = np.full(steps, -1, dtype=np.int64)
+    onsets = np.zeros(steps, dtype=np.bool_)
+    for note in notes:
+        start = tick_to_step(note.start, spb, resolution)
+        end = max(tick_to_step(note.end, spb, resolution), start + 1)
+        if start >= steps:
+            continue
+        span = pitches[start:end]  # a view
+        wins = (span < 0) | ((note.pitch < span) if lowest else (note.pitch > span))
+        span[wins] = note.pitch
+        onsets[start] |= bool(wins[0])
+    changed = np.ones(steps, dtype=np.bool_)
+    changed[1:] = pitches[1:] != pitches[:-1]
+    return pitches, (onsets | changed) & (pitches >= 0)
+
+
+def key_shift(notes: Sequence[Note]) -> int:
+    """Semitones (-6..5) that move the melody's key signature to C (its relative major to C)."""
+    tonic, mode = melody_key(notes)
+    major = tonic if mode == "major" else (tonic + 3) % 12
+    return (-major + 6) % 12 - 6
+
+
+def to_columns(pitches: IntArray, low: int, count: int) -> IntArray:
+    """Pitches to grid columns, folded by octaves into ``[0, count)``; -1 stays -1."""
+    columns = pitches - low
+    sounding = pitches >= 0
+    columns = np.where(columns < 0, columns % 12, columns)
+    top = count - 12 + (columns - count) % 12
+    columns = np.where(columns >= count, top, columns)
+    return np.where(sounding, columns, -1)
+
+
+def meter_planes(start: int, steps: int, bar: int, spb: int) -> npt.NDArray[np.float32]:
+    """(2, steps): 1 where a bar starts, 1 where a beat starts."""
+    index = np.arange(start, start + steps)
+    return np.stack([index % bar == 0, index % spb == 0]).astype(np.float32)
+
+
+# ----- training data -------------------------------------------------------------------
+
+
+@dataclass
+class _Piece:
+    pitches: IntArray  # (parts, steps): parts high to low, pitches after the key move
+    onsets: BoolArray  # (parts, steps)
+    bar: int
+
+
+@dataclass
+class Batch:
+    melody: torch.Tensor  # (B, T) column or -1
+    melody_onsets: torch.Tensor  # (B, T) bool
+    voices: torch.Tensor  # (B, V, T) column or -1
+    voice_onsets: torch.Tensor  # (B, V, T) bool
+    meter: torch.Tensor  # (B, 2, T)
+    mask: torch.Tensor  # (B, T): 1 on the steps given as seam context
+
+
+class VoiceWindows:
+    """Random windows of a corpus split as four lines: the top part (the melody), two
+    inner parts (drawn at random where a piece has more than four) and the lowest.
+
+    Parts are ordered by mean pitch; pieces with fewer than four parts are left out.
+    Window starts fall on beats, and the meter planes say where the bars are.
+    """
+
+    def __init__(self, pieces: Sequence[CorpusPiece], config: GanConfig) -> None:
+        self.config = config
+        self.pieces = [p for p in (self._piece(piece.score) for piece in pieces) if p]
+        self.lengths = np.array([p.pitches.shape[1] for p in self.pieces], dtype=float)
+
+    def _piece(self, score: Score) -> _Piece | None:
+        parts = [t for t in score.pitched_tracks() if t.notes]
+        if len(parts) < 4:
+            return None
+        parts.sort(key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
+        spb = self.config.steps_per_beat
+        bar = steps_per_bar(score, spb)
+        steps = -(-tick_to_step(score.end_tick, spb, score.resolution) // bar) * bar
+        lines = [
+            line(t.notes, steps, spb, score.resolution, lowest=i == len(parts) - 1)
+            for i, t in enumerate(parts)
+        ]
+        shift = key_shift(parts[0].notes)
+        pitches = np.stack([np.where(p >= 0, p + shift, -1) for p, _ in lines])
+        return _Piece(pitches, np.stack([o for _, o in lines]), bar)
+
+    def melody_center(self) -> int:
+        return int(np.median([np.median(p.pitches[0][p.pitches[0] >= 0]) for p in self.pieces]))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "pieces": len(self.pieces),
+            "steps": int(self.lengths.sum()),
+            "parts": {
+                str(k): int(v)
+                for k, v in zip(
+                    *np.unique([p.pitches.shape[0] for p in self.pieces], return_counts=True),
+                    strict=True,
+                )
+            },
+        }
+
+    def sample(self, count: int, rng: np.random.Generator) -> Batch:
+        c = self.config
+        steps = c.window_steps
+        chosen = rng.choice(len(self.pieces), size=count, p=self.lengths / self.lengths.sum())
+        lines = np.full((count, 1 + VOICES, steps), -1, dtype=np.int64)
+        onsets = np.zeros((count, 1 + VOICES, steps), dtype=np.bool_)
+        meter = np.zeros((count, 2, steps), dtype=np.float32)
+        for row, index in enumerate(chosen):
+            piece = self.pieces[int(index)]
+            parts, length = piece.pitches.shape
+            start = int(rng.integers(max(1, (length - steps) // c.steps_per_beat + 1)))
+            start *= c.steps_per_beat
+            inner = sorted(rng.choice(np.arange(1, parts - 1), size=2, replace=False))
+            rows = [0, *inner, parts - 1]
+            cut = piece.pitches[rows, start : start + steps]
+            lines[row, :, : cut.shape[1]] = cut
+            onsets[row, :, : cut.shape[1]] = piece.onsets[rows, start : start + steps]
+            meter[row] = meter_planes(start, steps, piece.bar, c.steps_per_beat)
+        columns = to_columns(lines, c.low_pitch, c.pitches)
+        mask = np.zeros((count, steps), dtype=np.float32)
+        mask[rng.random(count) * 100 < c.context_pct, : c.context_steps] = 1.0
+        return Batch(
+            torch.from_numpy(columns[:, 0]),
+            torch.from_numpy(onsets[:, 0]),
+            torch.from_numpy(columns[:, 1:]),
+            torch.from_numpy(onsets[:, 1:]),
+            torch.from_numpy(meter),
+            torch.from_numpy(mask),
+        )
+
+
+# ----- rolls for the networks ----------------------------------------------------------
+
+
+def one_hot(columns: torch.Tensor, pitches: int) -> torch.Tensor:
+    """(..., T) columns (-1 = rest) -> (..., T, P) float roll."""
+    return F.one_hot(columns + 1, pitches + 1)[..., 1:].float()
+
+
+def generator_input(batch: Batch, pitches: int) -> torch.Tensor:
+    """(B, GENERATOR_INPUTS, T, P)."""
+    melody = one_hot(batch.melody, pitches)  # (B, T, P)
+    mask = batch.mask[:, None, :, None]  # (B, 1, T, 1)
+    context = one_hot(batch.voices, pitches) * mask  # (B, V, T, P)
+    planes = [
+        melody[:, None],
+        (melody * batch.melody_onsets[..., None])[:, None],
+        context,
+        context * batch.voice_onsets[..., None],
+        mask.expand(-1, -1, -1, pitches),
+        batch.meter[..., None].expand(-1, -1, -1, pitches),
+    ]
+    return torch.cat(planes, 1)
+
+
+def condition(batch: Batch, pitches: int) -> torch.Tensor:
+    """(B, 4, T, P): what the critic is told besides the voices (melody and meter)."""
+    melody = one_hot(batch.melody, pitches)
+    planes = [
+        melody[:, None],
+        (melody * batch.melody_onsets[..., None])[:, None],
+        batch.meter[..., None].expand(-1, -1, -1, pitches),
+    ]
+    return torch.cat(planes, 1)
+
+
+def real_voices(batch: Batch, pitches: int) -> torch.Tensor:
+    """(B, 2V, T, P): the real voices' frames and onsets."""
+    frames = one_hot(batch.voices, pitches)
+    return torch.cat([frames, frames * batch.voice_onsets[..., None]], 1)
+
+
+def fake_voices(
+    pitch_logits: torch.Tensor, onset_logits: torch.Tensor, batch: Batch, config: GanConfig
+) -> torch.Tensor:
+    """(B, 2V, T, P): the generated voices, the seam context pasted over where given."""
+    probabilities = pitch_logits.softmax(-1)  # (B, V, T, 1 + P)
+    onset = torch.sigmoid(onset_logits)  # (B, V, T)
+    if config.straight_through:
+        hard = F.one_hot(probabilities.argmax(-1), config.pitches + 1).float()
+        probabilities = hard + probabilities - probabilities.detach()
+        onset = (onset > 0.5).float() + onset - onset.detach()
+    frames = probabilities[..., 1:]  # (B, V, T, P)
+    fake = torch.cat([frames, frames * onset[..., None]], 1)
+    mask = batch.mask[:, None, :, None]
+    return mask * real_voices(batch, config.pitches) + (1 - mask) * fake
+
+
+def voice_loss(
+    pitch_logits: torch.Tensor, onset_logits: torch.Tensor, batch: Batch
+) -> torch.Tensor:
+    """Cross-entropy of the real voices (pitch or rest per step, and onsets where a note
+    sounds) under the generator's distributions, outside the given context."""
+    free = (1 - batch.mask)[:, None].expand_as(batch.voices)  # (B, V, T)
+    pitch = F.cross_entropy(
+        pitch_logits.flatten(0, 2), (batch.voices + 1).flatten(), reduction="none"
+    )
+    sounding = (batch.voices >= 0).float() * free
+    onset = F.binary_cross_entropy_with_logits(
+        onset_logits, batch.voice_onsets.float(), reduction="none"
+    )
+    return (pitch.view_as(free) * free).sum() / free.sum() + (
+        onset * sounding
+    ).sum() / sounding.sum().clamp(min=1)
+
+
+# ----- training ----------------------------------------------------------------------
+
+
+def gradient_penalty(
+    critic: Critic, cond: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> torch.Tensor:
+    """WGAN-GP: (|grad D(x_hat)| - 1)^2 at random points between real and fake voices."""
+    eps = torch.rand(real.shape[0], 1, 1, 1)
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    score = critic(torch.cat([cond, mixed], 1))
+    (grad,) = torch.autograd.grad(score.sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+class GanTrainer:
+    """One generator step after ``critic_steps`` critic steps, each on a fresh batch."""
+
+    def __init__(self, config: GanConfig, windows: VoiceWindows, options: TrainOptions) -> None:
+        self.config, self.windows, self.options = config, windows, options
+        self.generator, self.critic = Generator(config), Critic(config)
+        betas = (0.5, 0.9)  # DeepComposer's lab
+        self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=options.lr, betas=betas)
+        self.c_opt = torch.optim.Adam(self.critic.parameters(), lr=options.lr, betas=betas)
+        self.rng = np.random.default_rng(options.seed)
+
+    def generate(
+        self, batch: Batch, z: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if z is None:
+            z = torch.randn(self.generator.noise_shape(len(batch.melody)))
+        return self.generator(generator_input(batch, self.config.pitches), z)
+
+    def critic_step(self) -> dict[str, float]:
+        c = self.config
+        batch = self.windows.sample(self.options.batch_size, self.rng)
+        with torch.no_grad():
+            fake = fake_voices(*self.generate(batch), batch, c)
+        real, cond = real_voices(batch, c.pitches), condition(batch, c.pitches)
+        d_real = self.critic(torch.cat([cond, real], 1)).mean()
+        d_fake = self.critic(torch.cat([cond, fake], 1)).mean()
+        penalty = gradient_penalty(self.critic, cond, real, fake)
+        loss = d_fake - d_real + c.gp_weight * penalty
+        self.c_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.c_opt.step()
+        return {
+            "critic": loss.item(),
+            "wasserstein": (d_real - d_fake).item(),
+            "gp": penalty.item(),
+        }
+
+    def generator_step(self) -> dict[str, float]:
+        c = self.config
+        batch = self.windows.sample(self.options.batch_size, self.rng)
+        pitch_logits, onset_logits = self.generate(batch)
+        fake = fake_voices(pitch_logits, onset_logits, batch, c)
+        adversarial = -self.critic(torch.cat([condition(batch, c.pitches), fake], 1)).mean()
+        reconstruction = voice_loss(pitch_logits, onset_logits, batch)
+        loss = adversarial + c.recon_weight * reconstruction if c.recon_weight else adversarial
+        self.g_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.g_opt.step()
+        return {"generator": adversarial.item(), "loss": reconstruction.item()}
+
+    def pretrain_step(self) -> dict[str, float]:
+        """A supervised warm-up step: the cross-entropy to the real voices alone."""
+        batch = self.windows.sample(self.options.batch_size, self.rng)
+        loss = voice_loss(*self.generate(batch), batch)
+        self.g_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.g_opt.step()
+        # No critic yet: its figures are reported as 0 (plots start after the warm-up).
+        return {"critic": 0.0, "wasserstein": 0.0, "gp": 0.0, "generator": 0.0, "loss": loss.item()}
+
+    def step(self, index: int) -> dict[str, float]:
+        self.generator.train()
+        if index < self.config.pretrain_steps:
+            return self.pretrain_step()
+        critic = [self.critic_step() for _ in range(self.config.critic_steps)]
+        mean = {k: float(np.mean([m[k] for m in critic])) for k in critic[0]}
+        return {**mean, **self.generator_step()}
+
+
+def _validation(
+    config: GanConfig, windows: VoiceWindows, options: TrainOptions
+) -> list[tuple[Batch, torch.Tensor]]:
+    rng = np.random.default_rng(options.seed + 1)
+    generator = torch.Generator().manual_seed(options.seed + 1)
+    shape = Generator(config).noise_shape(options.batch_size)
+    return [
+        (windows.sample(options.batch_size, rng), torch.randn(shape, generator=generator))
+        for _ in range(options.eval_batches)
+    ]
+
+
+def evaluate(trainer: GanTrainer, validation: list[tuple[Batch, torch.Tensor]]) -> dict[str, float]:
+    """Validation: the voices' cross-entropy (``loss``), the critic's Wasserstein estimate,
+    and how often generated voices sound, stay in the key and are consonant with the melody."""
+    c = trainer.config
+    trainer.generator.eval()
+    losses, distances, in_key, consonant, sounding = [], [], [], [], []
+    scale = torch.tensor([0, 2, 4, 5, 7, 9, 11])
+    with torch.no_grad():
+        for batch, z in validation:
+            pitch_logits, onset_logits = trainer.generate(batch, z)
+            losses.append(voice_loss(pitch_logits, onset_logits, batch).item())
+            cond = condition(batch, c.pitches)
+            fake = fake_voices(pitch_logits, onset_logits, batch, c)
+            real = real_voices(batch, c.pitches)
+            distances.append(
+                (
+                    trainer.critic(torch.cat([cond, real], 1))
+                    - trainer.critic(torch.cat([cond, fake], 1))
+                )
+                .mean()
+                .item()
+            )
+            chosen = pitch_logits.argmax(-1) - 1  # (B, V, T) column or -1
+            free = batch.mask[:, None].expand_as(chosen) == 0
+            voiced = (chosen >= 0) & free
+            classes = (chosen + c.low_pitch) % 12
+            in_key.append(torch.isin(classes[voiced], scale).float().mean().item())
+            both = voiced & (batch.melody[:, None] >= 0)
+            interval = (batch.melody[:, None] - chosen).remainder(12)[both]
+            consonant.append(
+                torch.isin(interval, torch.tensor([0, 3, 4, 7, 8, 9])).float().mean().item()
+            )
+            sounding.append(voiced.float().sum().item() / free.float().sum().item())
+    return {
+        "loss": float(np.mean(losses)),
+        "wasserstein": float(np.mean(distances)),
+        "in_key": float(np.nanmean(in_key)),
+        "consonant": float(np.nanmean(consonant)),
+        "sounding": float(np.mean(sounding)),
+    }
+
+
+def plot_gan_curves(log: TrainLog, path: Path, style: str, start: int = 0) -> None:
+    """The adversarial curves beside the shared loss curve, in one picture: the critic's
+    Wasserstein estimate and loss, the generator's adversarial loss, and the validation
+    share of voice notes consonant with the melody, after the ``start`` warm-up steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = (
+        ("wasserstein", "Wasserstein estimate"),
+        ("critic", "critic loss (with penalty)"),
+        ("generator", "generator loss"),
+        ("consonant", "consonant with melody"),
+    )
+    figure, axes = plt.subplots(2, 2, figsize=(9, 6), dpi=100)
+    for axis, (key, title) in zip(axes.flat, panels, strict=True):
+        for which, entries in (("train", log.train), ("validation", log.validation)):
+            points = [(e["step"], e[key]) for e in entries if key in e and e["step"] > start]
+            if points:
+                axis.plot(
+                    *zip(*points, strict=True),
+                    label=which,
+                    marker="." if which == "validation" else "",
+                )
+        axis.set_title(title)
+        axis.set_xlabel("step")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle(f"GAN {style}")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def train(config: GanConfig, options: TrainOptions, out: Path) -> dict[str, Any]:
+    if config.style not in STYLES:
+        raise SystemExit(f"unknown style {config.style!r}; the styles are {', '.join(STYLES)}")
+    style = STYLES[config.style]
+    seed_everything(options.seed, options.threads)
+    started = time.perf_counter()
+    train_windows = VoiceWindows(load_split(style.corpus, "train"), config)
+    validation_windows = VoiceWindows(load_split(style.corpus, "validation"), config)
+    config.melody_center = train_windows.melody_center()
+    trainer = GanTrainer(config, train_windows, options)
+    validation = _validation(config, validation_windows, options)
+    log = run_training(
+        trainer.step,
+        lambda: evaluate(trainer, validation),
+        options,
+        [trainer.g_opt, trainer.c_opt],
+        description=f"gan-{config.style}",
+    )
+
+    def validation_loss(net: nn.Module) -> float:
+        net.eval()
+        losses = []
+        with torch.no_grad():
+            for batch, z in validation:
+                pitch_logits, onset_logits = net(generator_input(batch, config.pitches), z)
+                losses.append(voice_loss(pitch_logits, onset_logits, batch).item())
+        return float(np.mean(losses))
+
+    data = {
+        "corpus": style.corpus,
+        "train_split": train_windows.describe(),
+        "validation_split": validation_windows.describe(),
+        "setup_seconds": round(time.perf_counter() - started - log.seconds, 1),
+    }
+    meta = finish_training(
+        trainer.generator,
+        config,
+        out,
+        log,
+        options,
+        data,
+        validation_loss,
+        f"GAN {config.style}: voices' cross-entropy",
+    )
+    plot_gan_curves(log, card_dir(out) / "gan_curves.png", config.style, config.pretrain_steps)
+    return meta
+
+
+TRAINING = TrainingEntry(
+    config_class=GanConfig,
+    options=TrainOptions(
+        steps=20000,
+        max_minutes=18,
+        batch_size=16,
+        lr=1e-3,
+        warmup_steps=0,
+        min_lr_ratio=0.1,
+        grad_clip=0.0,
+        eval_every=250,
+        eval_batches=8,
+    ),
+    train=train,
+    config_help=CONFIG_HELP,
+)
+
+
+# ----- accompanying ------------------------------------------------------------------
+
+
+@dataclass
+class Melody:
+    """The input melody on the model's grid, and how to move voices back."""
+
+    columns: IntArray  # (steps,) column or -1
+    onsets: BoolArray  # (steps,)
+    meter: npt.NDArray[np.float32]  # (2, steps)
+    steps: int  # up to the end of the melody's last note, rounded up to a beat
+    move: int  # semitones added to the input's pitches (key and octave)
+
+
+def prepare_melody(score: Score, config: GanConfig) -> Melody:
+    notes = score.tracks[melody_index(score)].notes
+    spb = config.steps_per_beat
+    last = max(tick_to_step(n.end, spb, score.resolution) for n in notes)
+    steps = -(-last // spb) * spb
+    pitches, onsets = line(notes, steps, spb, score.resolution)
+    move = key_shift(notes)
+    sounding = pitches[pitches >= 0] + move
+    center = float(np.median(sounding)) if sounding.size else config.melody_center
+    move += 12 * round((config.melody_center - center) / 12)
+    columns = to_columns(
+        np.where(pitches >= 0, pitches + move, -1), config.low_pitch, config.pitches
+    )
+    meter = meter_planes(0, steps, steps_per_bar(score, spb), spb)
+    return Melody(columns, onsets, meter, steps, move)
+
+
+def window_starts(steps: int, config: GanConfig) -> list[int]:
+    """Window starts every ``hop_steps`` until a window reaches ``steps``."""
+    starts = [0]
+    while starts[-1] + config.window_steps < steps:
+        starts.append(starts[-1] + config.hop_steps)
+    return starts
+
+
+@torch.no_grad()
+def accompany_melody(model: Generator, melody: Melody, seed: int) -> tuple[IntArray, BoolArray]:
+    """The voices as ``(columns, onsets)``, each (V, steps), window by window."""
+    c = model.config
+    starts = window_starts(melody.steps, c)
+    total = starts[-1] + c.window_steps
+    pad = total - melody.steps
+    mel = np.pad(melody.columns, (0, pad), constant_values=-1)
+    mel_onsets = np.pad(melody.onsets, (0, pad))
+    meter = np.pad(melody.meter, ((0, 0), (0, pad)))
+    voices = np.full((VOICES, total), -1, dtype=np.int64)
+    onsets = np.zeros((VOICES, total), dtype=np.bool_)
+    noise = torch.Generator().manual_seed(seed)
+    for index, start in enumerate(starts):
+        window = slice(start, start + c.window_steps)
+        mask = np.zeros(c.window_steps, dtype=np.float32)
+        if index:
+            mask[: c.context_steps] = 1.0
+        batch = Batch(
+            torch.from_numpy(mel[window])[None],
+            torch.from_numpy(mel_onsets[window])[None],
+            torch.from_numpy(voices[:, window].copy())[None],
+            torch.from_numpy(onsets[:, window].copy())[None],
+            torch.from_numpy(meter[:, window].copy())[None],
+            torch.from_numpy(mask)[None],
+        )
+        z = torch.randn(model.noise_shape(1), generator=noise)
+        pitch_logits, onset_logits = model(generator_input(batch, c.pitches), z)
+        new = slice(c.context_steps if index else 0, c.window_steps)
+        voices[:, start + new.start : start + new.stop] = (pitch_logits[0].argmax(-1) - 1)[
+            :, new
+        ].numpy()
+        onsets[:, start + new.start : start + new.stop] = (onset_logits[0] > 0)[:, new].numpy()
+    return voices[:, : melody.steps], onsets[:, : melody.steps]
+
+
+def runs(columns: IntArray, onsets: BoolArray, min_steps: int) -> list[list[int]]:
+    """``[column, start, end]`` runs of one voice (rests have column -1): a run starts
+    where the column changes or an onset falls; a run shorter than ``min_steps`` joins
+    the run before it (the first run joins the one after), and a run of the same column
+    as the one before without an onset of its own joins it too."""
+    found: list[list[int]] = []
+    for step, column in enumerate(columns.tolist()):
+        if found and found[-1][0] == column and not (column >= 0 and onsets[step]):
+            found[-1][2] = step + 1
+        else:
+            found.append([column, step, step + 1])
+    merged: list[list[int]] = []
+    for run in found:
+        if merged and run[2] - run[1] < min_steps:
+            merged[-1][2] = run[2]
+        elif merged and merged[-1][2] - merged[-1][1] < min_steps:
+            merged[-1] = [run[0], merged[-1][1], run[2]]
+        elif merged and merged[-1][0] == run[0] and not (run[0] >= 0 and onsets[run[1]]):
+            merged[-1][2] = run[2]
+        else:
+            merged.append(run)
+    return merged
+
+
+def voice_notes(
+    columns: IntArray,
+    onsets: BoolArray,
+    melody: Melody,
+    config: GanConfig,
+    score: Score,
+    velocity: int,
+) -> list[Note]:
+    notes = []
+    for column, start, end in runs(columns, onsets, config.min_note_steps):
+        if column < 0:
+            continue
+        pitch = column + config.low_pitch - melody.move
+        pitch += 12 * ((max(0, -pitch) + 11) // 12) - 12 * ((max(0, pitch - 127) + 11) // 12)
+        begin = step_to_tick(start, config.steps_per_beat, score.resolution)
+        finish = step_to_tick(end, config.steps_per_beat, score.resolution)
+        notes.append(Note(begin, int(pitch), finish - begin, velocity))
+    return notes
+
+
+def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Score:
+    """``score``'s melody with three voices from ``model`` in ``style``'s instruments."""
+    config = model.config
+    melody = prepare_melody(score, config)
+    columns, onsets = accompany_melody(model, melody, seed)
+    velocity = accompaniment_velocity(score)
+    voices = [
+        voice_notes(columns[v], onsets[v], melody, config, score, velocity) for v in range(VOICES)
+    ]
+    return accompanied(score, voices, style)
+
+
+@cache
+def shipped_model(style: str) -> Generator:
+    """The committed checkpoint of ``style``, loaded once per process."""
+    model, _, _ = load_checkpoint(shipped_path("gan", style), GanConfig, Generator)
+    return model
+
+
+def untrained_model(style: str, seed: int = 0) -> Generator:
+    """The shipped architecture with fresh random weights: the model card's floor."""
+    config = replace(shipped_model(style).config)
+    torch.manual_seed(seed)
+    return Generator(config).eval()
+
+
+def generate(score: Score, params: Mapping[str, ParamValue], seed: int) -> Score:
+    """The registry's entry point: ``score``'s melody accompanied in ``params["style"]``."""
+    style = str(params["style"])
+    return accompany(score, shipped_model(style), STYLES[style], seed)
+
+
+def describe(model: Generator) -> str:
+    return f"GAN U-Net generator, {parameter_count(model) / 1e6:.2f} M parameters"

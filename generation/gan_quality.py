@@ -1,0 +1,159 @@
+"""``python -m generation.gan_quality [--style S ...] [--pieces N]``: the GAN's model-card figures.
+
+For every test-split piece of a style's corpus with at least four parts (the first
+``--bars`` bars), the top part alone is the input, accompanied by the shipped GAN, by
+the same generator untrained (random weights) and by the rule-based baseline
+(:mod:`generation.harmonise`); the real piece, cut to four parts (top, the two next,
+lowest), stands beside them. Each is judged against the style's evaluation profile
+(``evaluation.evaluate_many``: realism, typicality, Fréchet, overall score), and the
+tonal distance between the melody and each of the three other tracks is measured
+(``evaluation.metrics.tonal_distance``; lower is closer in harmony). Without the profile
+only the tonal distances are reported. The figures go to stdout as a Markdown table and
+to ``generation/checkpoints/gan/quality.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from evaluation.metrics.harmony import tonal_distance
+from generation.checkpoint import CHECKPOINT_DIR
+from generation.data import load_split
+from generation.gan import accompany, shipped_model, untrained_model
+from generation.gan_styles import STYLES
+from generation.harmonise import harmonise
+from music.score import Score
+from music.transforms import crop
+
+OUT = CHECKPOINT_DIR / "gan" / "quality.json"
+SYSTEMS = ("real", "gan", "untrained", "baseline")
+
+
+def four_parts(score: Score) -> Score | None:
+    """The piece as top, the two parts under it, and the lowest part (by mean pitch)."""
+    parts = [t for t in score.pitched_tracks() if t.notes]
+    if len(parts) < 4:
+        return None
+    parts.sort(key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
+    return replace(score, tracks=[parts[0], parts[1], parts[2], parts[-1]])
+
+
+def test_pieces(style: str, bars: int, limit: int) -> list[tuple[str, Score]]:
+    pieces = []
+    for piece in load_split(STYLES[style].corpus, "test"):
+        real = four_parts(crop(piece.score, 0, min(bars, piece.score.bar_count)))
+        if real is not None and real.tracks[0].notes:
+            pieces.append((piece.id, real))
+    return pieces[:limit] if limit else pieces
+
+
+def systems(style: str) -> dict[str, Callable[[Score], Score]]:
+    trained, untrained = shipped_model(style), untrained_model(style)
+    chosen = STYLES[style]
+    return {
+        "real": lambda score: score,
+        "gan": lambda score: accompany(melody_only(score), trained, chosen, 0),
+        "untrained": lambda score: accompany(melody_only(score), untrained, chosen, 0),
+        "baseline": lambda score: harmonise(melody_only(score), style),
+    }
+
+
+def melody_only(score: Score) -> Score:
+    return replace(score, tracks=[score.tracks[0]])
+
+
+def tonal_distances(scores: Sequence[Score]) -> list[float]:
+    """Mean tonal distance from track 0 (the melody) to tracks 1, 2 and 3, over pieces."""
+    return [float(np.nanmean([tonal_distance(s, 0, k) for s in scores])) for k in range(1, 4)]
+
+
+def judge(scores: Sequence[Score], profile_name: str) -> dict[str, float] | None:
+    """Mean realism, typicality, Fréchet and score against the profile, or None without it."""
+    from evaluation.evaluate import evaluate_many
+    from evaluation.profile import ProfileError, load_profile
+
+    try:
+        profile = load_profile(profile_name)
+    except ProfileError as error:
+        print(f"no evaluation profile: {error}", file=sys.stderr)
+        return None
+    reports = evaluate_many(list(scores), profile)
+    figures = {
+        key: float(np.mean([r.components[key] for r in reports]))
+        for key in ("realism", "typicality", "frechet")
+    }
+    figures["score"] = float(np.mean([r.score for r in reports]))
+    figures["flagged"] = float(np.mean([not r.ranked for r in reports]))
+    return figures
+
+
+def measure(style: str, bars: int, limit: int) -> dict[str, Any]:
+    torch.set_num_threads(1)
+    pieces = test_pieces(style, bars, limit)
+    results: dict[str, Any] = {"pieces": len(pieces), "bars": bars, "systems": {}}
+    for name, make in systems(style).items():
+        started = time.perf_counter()
+        outputs = [make(score) for _, score in pieces]
+        seconds = time.perf_counter() - started
+        results["systems"][name] = {
+            "tonal_distance": [round(d, 4) for d in tonal_distances(outputs)],
+            "judge": judge(outputs, STYLES[style].corpus),
+            "seconds": round(seconds, 2),
+        }
+    return results
+
+
+def table(style: str, results: dict[str, Any]) -> str:
+    pieces, bars = results["pieces"], results["bars"]
+    lines = [
+        f"### {STYLES[style].title} ({pieces} test pieces, first {bars} bars)",
+        "",
+        "| system | realism | typicality | Fréchet | score | tonal distance melody-alto / "
+        "-tenor / -bass |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in SYSTEMS:
+        entry = results["systems"][name]
+        judged = entry["judge"] or {}
+        cells = [_cell(judged.get(k), 3) for k in ("realism", "typicality", "frechet")]
+        cells.append(_cell(judged.get("score"), 1))
+        distances = " / ".join(f"{d:.3f}" for d in entry["tonal_distance"])
+        lines.append(f"| {name} | {' | '.join(cells)} | {distances} |")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generation.gan_quality")
+    parser.add_argument("--style", action="append", choices=sorted(STYLES))
+    parser.add_argument("--bars", type=int, default=32, help="bars of each test piece")
+    parser.add_argument("--pieces", type=int, default=0, help="at most this many (0: all)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    everything = {}
+    for style in args.style or list(STYLES):
+        everything[style] = measure(style, args.bars, args.pieces)
+        print(table(style, everything[style]) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(everything, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

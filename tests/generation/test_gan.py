@@ -1,0 +1,191 @@
+"""The GAN: networks, lines and runs, key moves, windows and seams, training, checkpoints."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
+from generation.gan import (
+    DEEPCOMPOSER_CONFIG,
+    VOICES,
+    Critic,
+    GanConfig,
+    GanTrainer,
+    Generator,
+    VoiceWindows,
+    accompany,
+    accompany_melody,
+    condition,
+    generator_input,
+    key_shift,
+    line,
+    prepare_melody,
+    runs,
+    to_columns,
+    window_starts,
+)
+from generation.gan_styles import STYLES
+from generation.harmonise import harmonise
+from generation.training import TrainOptions
+from music.catalogue import list_samples, load_sample
+from music.corpus import CorpusPiece
+from music.score import Note, Score, Track
+from music.transforms import concatenate, transpose
+
+TINY = GanConfig(base_channels=4, depth=2, z_channels=2, critic_channels=4, pretrain_steps=0)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def model(config=TINY, seed=0):
+    torch.manual_seed(seed)
+    return Generator(config).eval()
+
+
+def scale_melody(bars=8):
+    notes = [Note(i * 480, 60 + (0, 2, 4, 5, 7, 5, 4, 2)[i % 8], 480, 90) for i in range(4 * bars)]
+    return Score([Track(notes, name="Melody")], resolution=480, tempo=100.0)
+
+
+def four_part_pieces():
+    """Small four-part training pieces without the corpus: samples under the baseline."""
+    return [
+        CorpusPiece(sample.slug, "", sample.title, harmonise(load_sample(sample.slug)))
+        for sample in list_samples()[:6]
+    ]
+
+
+def test_the_generator_gives_pitch_or_rest_and_onset_logits_per_voice_and_step():
+    net = model()
+    x = torch.zeros(2, 11, TINY.window_steps, TINY.pitches)
+    pitch, onset = net(x, torch.randn(net.noise_shape(2)))
+    assert pitch.shape == (2, VOICES, TINY.window_steps, 1 + TINY.pitches)
+    assert onset.shape == (2, VOICES, TINY.window_steps)
+
+
+def test_the_critic_gives_one_number_per_window():
+    critic = Critic(TINY)
+    assert critic(torch.zeros(3, 10, TINY.window_steps, TINY.pitches)).shape == (3,)
+
+
+def test_the_shipped_size_is_far_below_deepcomposers():
+    ours = parameter_count(Generator(GanConfig()))
+    theirs = parameter_count(Generator(DEEPCOMPOSER_CONFIG))
+    assert ours < 500_000
+    assert 8_000_000 < theirs < 9_000_000  # their U-Net: 8.3 M
+
+
+def test_a_line_keeps_the_top_pitch_and_marks_repeated_notes():
+    notes = [Note(0, 60, 480), Note(480, 60, 480), Note(480, 64, 240), Note(960, 62, 960)]
+    pitches, onsets = line(notes, 8, 2, 480)
+    assert pitches.tolist() == [60, 60, 64, 60, 62, 62, 62, 62]
+    assert onsets.tolist() == [True, False, True, True, True, False, False, False]
+    lowest, _ = line(notes, 8, 2, 480, lowest=True)
+    assert lowest.tolist()[2] == 60
+
+
+def test_runs_merge_short_notes_and_keep_repeated_ones():
+    columns = np.array([5, 5, 7, 5, 5, -1, 5, 5])
+    onsets = np.array([1, 0, 1, 1, 0, 0, 1, 0], dtype=bool)
+    assert runs(columns, onsets, 1) == [[5, 0, 2], [7, 2, 3], [5, 3, 5], [-1, 5, 6], [5, 6, 8]]
+    assert runs(columns, onsets, 2) == [[5, 0, 3], [5, 3, 6], [5, 6, 8]]
+
+
+def test_the_key_move_takes_any_key_signature_to_c():
+    for tonic in range(12):
+        notes = [Note(i * 480, 60 + tonic + step, 480) for i, step in enumerate((0, 2, 4, 5, 7))]
+        shift = key_shift(notes)
+        assert -6 <= shift <= 5
+        assert (tonic + shift) % 12 == 0
+
+
+def test_columns_fold_by_octaves_into_the_grid():
+    columns = to_columns(np.array([-1, 28, 27, 91, 92, 130]), 28, 64)
+    assert columns.tolist() == [-1, 0, 11, 63, 52, 54]
+
+
+def test_windows_overlap_by_the_context_and_reach_the_end():
+    config = GanConfig()
+    assert window_starts(32, config) == [0]
+    assert window_starts(256, config) == list(range(0, 241, 24))  # 11 windows for 32 bars
+    assert window_starts(256, config)[-1] + config.window_steps >= 256
+
+
+def test_training_windows_are_four_lines_of_the_pieces():
+    windows = VoiceWindows(four_part_pieces(), TINY)
+    batch = windows.sample(5, np.random.default_rng(0))
+    assert batch.melody.shape == (5, TINY.window_steps)
+    assert batch.voices.shape == (5, VOICES, TINY.window_steps)
+    assert generator_input(batch, TINY.pitches).shape == (5, 11, TINY.window_steps, TINY.pitches)
+    assert condition(batch, TINY.pitches).shape == (5, 4, TINY.window_steps, TINY.pitches)
+    assert (batch.melody >= 0).any()
+    assert (batch.voices >= 0).any()
+
+
+def test_a_tiny_gan_trains_and_its_critic_learns_to_tell_real_from_fake():
+    torch.manual_seed(0)
+    windows = VoiceWindows(four_part_pieces(), TINY)
+    trainer = GanTrainer(TINY, windows, TrainOptions(batch_size=8, lr=1e-3))
+    first = trainer.step(0)
+    for index in range(1, 12):
+        last = trainer.step(index)
+    assert set(first) == {"critic", "wasserstein", "gp", "generator", "loss"}
+    assert all(np.isfinite(v) for v in last.values())
+    assert last["wasserstein"] > first["wasserstein"]  # the critic separates them early on
+    assert last["critic"] < first["critic"]
+
+
+def test_save_and_load_give_the_same_accompaniment(tmp_path):
+    net = model(replace(TINY, melody_center=67))
+    save_checkpoint(net, net.config, tmp_path / "gan-test.pt", {"note": "test"})
+    loaded, config, meta = load_checkpoint(tmp_path / "gan-test.pt", GanConfig, Generator)
+    assert config == net.config
+    assert meta["note"] == "test"
+    style = STYLES["chorale"]
+    given = scale_melody()
+    assert accompany(given, loaded, style, 3) == accompany(given, net, style, 3)
+
+
+def test_the_output_is_the_melody_unchanged_plus_three_voices_in_the_styles_programs():
+    given = scale_melody()
+    for name, style in STYLES.items():
+        out = accompany(given, model(), style, 0)
+        assert len(out.tracks) == 4
+        assert out.tracks[0] == given.tracks[0]
+        assert [t.program for t in out.tracks[1:]] == [i.program for i in style.instruments]
+        assert [t.name for t in out.tracks[1:]] == [i.name for i in style.instruments], name
+
+
+def test_the_same_seed_gives_the_same_output():
+    given = scale_melody()
+    style = STYLES["chorale"]
+    assert accompany(given, model(), style, 7) == accompany(given, model(), style, 7)
+
+
+def test_long_inputs_are_accompanied_window_by_window_with_the_context_carried():
+    net = model()
+    melody = prepare_melody(concatenate([scale_melody()] * 4), net.config)  # 32 bars
+    voices, onsets = accompany_melody(net, melody, 0)
+    assert voices.shape == onsets.shape == (VOICES, 256)
+    # Changing only the first window's noise changes what follows: the seams carry context.
+    other, _ = accompany_melody(net, melody, 1)
+    assert not np.array_equal(voices[:, 32:], other[:, 32:])
+
+
+def test_a_transposed_melody_gets_the_transposed_accompaniment():
+    given = scale_melody()
+    out = accompany(given, model(), STYLES["chorale"], 0)
+    moved = accompany(transpose(given, 5), model(), STYLES["chorale"], 0)
+    for ours, theirs in zip(out.tracks[1:], moved.tracks[1:], strict=True):
+        assert [(n.start, n.duration) for n in ours.notes] == [
+            (n.start, n.duration) for n in theirs.notes
+        ]
+        assert [(n.pitch + 5) % 12 for n in ours.notes] == [n.pitch % 12 for n in theirs.notes]
