@@ -12,9 +12,7 @@ from generation.gan import (
     VOICES,
     Critic,
     GanConfig,
-    GanTrainer,
     Generator,
-    VoiceWindows,
     accompany,
     accompany_melody,
     condition,
@@ -27,6 +25,7 @@ from generation.gan import (
     window_starts,
 )
 from generation.gan_styles import STYLES
+from generation.gan_training import GanTrainer, VoiceWindows
 from generation.harmonise import harmonise
 from generation.training import TrainOptions
 from music.catalogue import list_samples, load_sample
