@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -139,16 +139,27 @@ class Param:
         return data
 
 
+Rule = Callable[[Mapping[str, ParamValue]], None]
+
+
 @dataclass(frozen=True)
 class ParamSpec:
-    """The ordered parameters of one technique."""
+    """The ordered parameters of one technique.
+
+    ``rules`` check what one parameter's range cannot say alone (the Transformer's
+    sampling threshold is k or p depending on the sampling technique): each gets the
+    checked values and raises GenerationParamError naming the parameter at fault.
+    """
 
     params: tuple[Param, ...] = field(default_factory=tuple)
+    rules: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate parameter names in {names}")
+        for rule in self.rules:  # defaults that break a rule are a programming error
+            rule(self.defaults())
 
     def __iter__(self) -> Iterator[Param]:
         return iter(self.params)
@@ -182,7 +193,10 @@ class ParamSpec:
             raise GenerationParamError(
                 unknown[0], f"Unknown parameter {unknown[0]!r}; the parameters are {known}."
             )
-        return {p.name: p.check(values.get(p.name, p.default)) for p in self.params}
+        checked = {p.name: p.check(values.get(p.name, p.default)) for p in self.params}
+        for rule in self.rules:
+            rule(checked)
+        return checked
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """One ``--option`` per parameter. Values arrive as strings and are checked by

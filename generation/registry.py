@@ -143,6 +143,90 @@ GAN_PARAMS = ParamSpec(
     )
 )
 
+SAMPLING_TECHNIQUES = ("top-k", "nucleus")
+MAX_TOP_K = 100
+
+
+def check_sampling_threshold(values: Mapping[str, ParamValue]) -> None:
+    """The threshold is k for top-k sampling (a whole number) and p for nucleus sampling."""
+    technique, threshold = values["sampling_technique"], float(values["sampling_threshold"])
+    if technique == "top-k" and (threshold != int(threshold) or not 1 <= threshold <= MAX_TOP_K):
+        raise GenerationParamError(
+            "sampling_threshold",
+            "With top-k sampling, sampling_threshold is the number of candidates k and must "
+            f"be a whole number between 1 and {MAX_TOP_K}, not {threshold:g}.",
+        )
+    if technique == "nucleus" and not 0 < threshold <= 1:
+        raise GenerationParamError(
+            "sampling_threshold",
+            "With nucleus sampling, sampling_threshold is the probability mass p and must be "
+            f"greater than 0 and at most 1, not {threshold:g}.",
+        )
+
+
+TRANSFORMER_PARAMS = ParamSpec(
+    (
+        Param(
+            "sampling_technique",
+            "choice",
+            "top-k",
+            "Top-k draws each note from the k likeliest choices; nucleus from the likeliest "
+            "ones that together reach probability p.",
+            label="Sampling technique",
+            choices=SAMPLING_TECHNIQUES,
+        ),
+        Param(
+            "sampling_threshold",
+            "float",
+            8,
+            f"For top-k, the number of choices k (a whole number, 1-{MAX_TOP_K}); for "
+            "nucleus, the probability p (above 0, at most 1).",
+            label="Sampling threshold",
+            minimum=0,
+            maximum=MAX_TOP_K,
+        ),
+        Param(
+            "creative_risk",
+            "float",
+            1.0,
+            "Higher values let the model pick less likely notes, for more unusual results.",
+            label="Creative risk",
+            minimum=0.5,
+            maximum=6,
+        ),
+        Param(
+            "input_duration",
+            "float",
+            30,
+            "How many seconds at the end of your input the model listens to (whole bars).",
+            label="Input duration",
+            minimum=1,
+            maximum=600,
+            unit="s",
+        ),
+        Param(
+            "extension_duration",
+            "float",
+            20,
+            "How many seconds of music to add after your input (to the nearest beat).",
+            label="Extension duration",
+            minimum=1,
+            maximum=30,
+            unit="s",
+        ),
+        Param(
+            "texture",
+            "choice",
+            "auto",
+            "Auto continues a melody as a melody and chords as chords; monophonic or "
+            "polyphonic asks for one or the other.",
+            label="Texture",
+            choices=("auto", "monophonic", "polyphonic"),
+        ),
+    ),
+    rules=(check_sampling_threshold,),
+)
+
 TECHNIQUES: dict[str, Technique] = {
     "arcnn": Technique(
         name="arcnn",
@@ -167,6 +251,18 @@ TECHNIQUES: dict[str, Technique] = {
         module="generation.gan",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
+    ),
+    "transformer": Technique(
+        name="transformer",
+        title="Transformer",
+        description=(
+            "Extends your track by up to 30 seconds in its tempo, meter and instrument: a "
+            "small Transformer trained on folk tunes and Bach's chorales writes what comes "
+            "next, one note at a time."
+        ),
+        params=TRANSFORMER_PARAMS,
+        module="generation.transformer",
+        checkpoint="transformer",
     ),
 }
 
