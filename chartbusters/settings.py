@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "chartbusters.challenges",
     "chartbusters.submissions",
     "chartbusters.leaderboards",
+    "chartbusters.judging",
 ]
 
 MIDDLEWARE = [

@@ -9,10 +9,12 @@ urlpatterns = [
     path("accounts/", include("chartbusters.accounts.urls")),
     path("challenges/", include("chartbusters.challenges.urls")),
     path("submissions/", include("chartbusters.submissions.urls")),
+    path("judging/", include("chartbusters.judging.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("chartbusters.accounts.api_urls")),
     path("api/", include("chartbusters.leaderboards.api_urls")),
+    path("api/", include("chartbusters.judging.api_urls")),
 ]

@@ -20,11 +20,9 @@ from chartbusters.leaderboards.models import LeaderboardEntry
 
 
 def judge_scores(challenge: Challenge, submission_ids: list[int]) -> dict[int, float]:
-    """0-100 per judged finalist. Overridden in spirit by judging once it exists."""
-    try:
-        from chartbusters.judging.selectors import judge_scores_for
-    except ImportError:
-        return {}
+    """0-100 per judged finalist (see ``judging.selectors.judge_scores_for``)."""
+    from chartbusters.judging.selectors import judge_scores_for
+
     return judge_scores_for(challenge=challenge, submission_ids=submission_ids)
 
 

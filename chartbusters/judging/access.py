@@ -1,0 +1,23 @@
+"""Who may judge: the challenge's judges, once entries have closed, until results are out."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.access import Viewer, access_challenge
+from chartbusters.challenges.models import Challenge
+from chartbusters.core.errors import ApplicationError
+
+
+def access_judging(user: Viewer, slug: str) -> tuple[Challenge, User]:
+    challenge = access_challenge(user, slug)
+    if not isinstance(user, User) or not challenge.judges.filter(pk=user.pk).exists():
+        raise ApplicationError(
+            "You are not a judge of this challenge.", code="not_found", status=404
+        )
+    if not challenge.has_judging:
+        raise ApplicationError("This challenge has no judging.", code="no_judging", status=404)
+    if timezone.now() < challenge.ends_at:
+        raise ApplicationError("Judging starts when entries close.", code="not_yet", status=403)
+    return challenge, user

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class JudgingConfig(AppConfig):
+    name = "chartbusters.judging"
+    label = "judging"
+    verbose_name = "Judging"

@@ -1,0 +1,43 @@
+"""Writes to judging: a judge's rubric for a finalist."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge
+from chartbusters.core.errors import ApplicationError
+from chartbusters.judging.models import RUBRIC, JudgeScore
+from chartbusters.judging.selectors import finalist_submissions
+from chartbusters.submissions.models import Submission
+
+
+def judge_score_set(
+    *,
+    judge: User,
+    challenge: Challenge,
+    submission: Submission,
+    originality: int,
+    balance: int,
+    emotional: int,
+    comment: str = "",
+) -> JudgeScore:
+    """Record (or change) a judge's rubric for a finalist, until results are published."""
+    values = {"originality": originality, "balance": balance, "emotional": emotional}
+    for name in RUBRIC:
+        if not isinstance(values[name], int) or not 1 <= values[name] <= 5:
+            raise ApplicationError(f"Score {name} from 1 to 5.", code="invalid_rubric")
+    with transaction.atomic():
+        locked = Challenge.objects.select_for_update().get(pk=challenge.pk)
+        if locked.results_published:
+            raise ApplicationError("The results are published; scores are final.", status=409)
+        if submission.pk not in {s.pk for s in finalist_submissions(challenge=locked)}:
+            raise ApplicationError("This entry is not a finalist.", code="not_found", status=404)
+        score, _ = JudgeScore.objects.select_for_update().get_or_create(
+            submission=submission, judge=judge, defaults={"challenge": locked, **values}
+        )
+        for name, value in values.items():
+            setattr(score, name, value)
+        score.comment = comment.strip()[:2000]
+        score.save(update_fields=[*RUBRIC, "comment", "updated_at"])
+    return score

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from chartbusters.challenges.web import access_errors_as_http
+from chartbusters.core.errors import ApplicationError
+from chartbusters.judging.access import access_judging
+from chartbusters.judging.forms import RubricForm
+from chartbusters.judging.selectors import finalists_for_judge
+from chartbusters.judging.services import judge_score_set
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@access_errors_as_http
+def judge_finalists(request: HttpRequest, slug: str) -> HttpResponse:
+    challenge, judge = access_judging(request.user, slug)
+    finalists = finalists_for_judge(challenge=challenge, judge=judge)
+    if request.method == "POST":
+        chosen = next(
+            (f for f in finalists if str(f.submission.uuid) == request.POST.get("entry")), None
+        )
+        form = RubricForm(request.POST)
+        if chosen is None or not form.is_valid():
+            messages.error(request, "Choose 1 to 5 on each criterion.")
+        else:
+            try:
+                judge_score_set(
+                    judge=judge,
+                    challenge=challenge,
+                    submission=chosen.submission,
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Saved your scores for {chosen.label}.")
+        return redirect("judging:finalists", challenge.slug)
+    rows = [
+        (f, RubricForm(initial=_initial(f), auto_id=f"id_{str(f.submission.uuid)[:8]}_%s"))
+        for f in finalists
+    ]
+    return render(request, "judging/finalists.html", {"challenge": challenge, "rows": rows})
+
+
+def _initial(finalist: object) -> dict[str, object]:
+    score = getattr(finalist, "my_score", None)
+    if score is None:
+        return {}
+    return {"originality": score.originality, "balance": score.balance,
+            "emotional": score.emotional, "comment": score.comment}  # fmt: skip
