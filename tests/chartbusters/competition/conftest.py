@@ -33,6 +33,12 @@ NO_PROFILE = "no shipped evaluation profile yet"
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """The actors' passwords need not be hashed slowly here (accounts tests cover that)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles() -> Iterator[None]:
     """Throttle counters live in the cache; each test starts with none."""
     cache.clear()

@@ -1,4 +1,4 @@
-"""Load demo content: users for every role (and, as apps land, challenges and entries)."""
+"""Load demo content: users for every role, an open and a finished challenge, entries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from chartbusters.accounts.models import Role, User
 from chartbusters.accounts.services import user_create, user_set_role
+from chartbusters.challenges.demo import load_demo_challenges
 
 DEMO_PASSWORD = "chartbusters-demo"  # noqa: S105 - printed on purpose, demo only
 DEMO_USERS = [
@@ -20,7 +21,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users (password: chartbusters-demo). Safe to run again."
+    help = (
+        "Create demo users (password: chartbusters-demo), an open and a finished challenge "
+        "with scored entries. Safe to run again."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for username, role, superuser in DEMO_USERS:
@@ -38,3 +42,12 @@ class Command(BaseCommand):
             user_set_role(user=user, role=role)
         names = ", ".join(name for name, _, _ in DEMO_USERS)
         self.stdout.write(f"Demo users: {names} (password {DEMO_PASSWORD}).")
+        users = {
+            user.username: user
+            for user in User.objects.filter(username__in=["host", "judge", "alice", "bob"])
+        }
+        report = load_demo_challenges(
+            host=users["host"], judge=users["judge"], participants=[users["alice"], users["bob"]]
+        )
+        for line in report.lines:
+            self.stdout.write(line)
