@@ -17,6 +17,7 @@ from chartbusters.challenges.selectors import (
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import scores_visible
+from chartbusters.leaderboards.likes import liked_by, peoples_choice
 from chartbusters.leaderboards.selectors import SORTS, final_results, leaderboard_rows
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 
@@ -55,7 +56,10 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
             rows = leaderboard_rows(challenge=challenge, sort=sort)
         except ApplicationError:
             rows = leaderboard_rows(challenge=challenge)
-        context["board"] = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        board = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["board"] = board
+        context["liked"] = liked_by(user=request.user, submissions=[r.submission for r in board])
+        context["peoples_choice"] = peoples_choice(challenge=challenge)[:10]
     if challenge.results_published:
         context["results"] = final_results(challenge=challenge)[:100]
     if isinstance(request.user, User):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -13,9 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import access_leaderboard
+from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
 from chartbusters.leaderboards.models import RescoreRun
 from chartbusters.leaderboards.selectors import (
     SORTS,
@@ -165,3 +167,61 @@ class ResultsApi(APIView):
             final_results(challenge=challenge), request, view=self
         )
         return paginator.get_paginated_response(FinalResultOutput(page, many=True).data)
+
+
+# ----- the people's choice -------------------------------------------------------------
+
+
+class PeoplesChoiceRowOutput(serializers.Serializer[Any]):
+    entry = serializers.UUIDField(source="uuid")
+    participant = serializers.CharField(source="participant.public_name")
+    title = serializers.CharField()
+    likes = serializers.IntegerField(source="likes_count")
+
+
+class PeoplesChoiceApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PeoplesChoiceRowOutput(many=True), summary="The people's choice")
+    def get(self, request: Request, slug: str) -> Response:
+        challenge = access_leaderboard(request.user, slug)
+        paginator = BoardPagination()
+        page: Any = paginator.paginate_queryset(
+            peoples_choice(challenge=challenge), request, view=self
+        )
+        return paginator.get_paginated_response(PeoplesChoiceRowOutput(page, many=True).data)
+
+
+class ListenApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={(200, "audio/midi"): OpenApiTypes.BINARY}, summary="Listen to a board entry"
+    )
+    def get(self, request: Request, slug: str, submission_id: str) -> HttpResponse:
+        entry = access_listen(request.user, slug, submission_id)
+        with entry.midi.open("rb") as handle:
+            response = HttpResponse(handle.read(), content_type="audio/midi")
+        response["Content-Disposition"] = f'attachment; filename="entry-{entry.short_id}.mid"'
+        return response
+
+
+class LikeOutput(serializers.Serializer[Any]):
+    entry = serializers.UUIDField(source="uuid")
+    likes = serializers.IntegerField(source="likes_count")
+
+
+class LikeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=LikeOutput, summary="Like a board entry")
+    def post(self, request: Request, slug: str, submission_id: str) -> Response:
+        entry = access_listen(request.user, slug, submission_id)
+        assert isinstance(request.user, User)
+        return Response(LikeOutput(like_add(user=request.user, submission=entry)).data)
+
+    @extend_schema(request=None, responses=LikeOutput, summary="Take a like back")
+    def delete(self, request: Request, slug: str, submission_id: str) -> Response:
+        entry = access_listen(request.user, slug, submission_id)
+        assert isinstance(request.user, User)
+        return Response(LikeOutput(like_remove(user=request.user, submission=entry)).data)

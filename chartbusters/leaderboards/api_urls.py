@@ -36,6 +36,21 @@ urlpatterns = [
         name="api-publish-results",
     ),
     path("challenges/<slug:slug>/results/", leaderboards.ResultsApi.as_view(), name="api-results"),
+    path(
+        "challenges/<slug:slug>/peoples-choice/",
+        leaderboards.PeoplesChoiceApi.as_view(),
+        name="api-peoples-choice",
+    ),
+    path(
+        "challenges/<slug:slug>/entries/<str:submission_id>/midi/",
+        leaderboards.ListenApi.as_view(),
+        name="api-listen",
+    ),
+    path(
+        "challenges/<slug:slug>/entries/<str:submission_id>/like/",
+        leaderboards.LikeApi.as_view(),
+        name="api-like",
+    ),
     path("submissions/", submissions.MySubmissionsApi.as_view(), name="api-my-submissions"),
     path(
         "submissions/<str:submission_id>/",

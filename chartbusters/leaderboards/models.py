@@ -97,3 +97,17 @@ class RescoreRun(models.Model):
 
     def __str__(self) -> str:
         return f"rescore {self.pk} of {self.challenge} ({self.state})"
+
+
+class Like(models.Model):
+    """A listener's like of an entry on a visible board: the people's choice board."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submission", "user"], name="one_like_each")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.submission_id}"

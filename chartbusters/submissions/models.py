@@ -82,6 +82,8 @@ class Submission(models.Model):
     )
     scored_at = models.DateTimeField(null=True, blank=True)
 
+    likes_count = models.PositiveIntegerField(default=0, help_text="Listeners' likes.")
+
     # ----- moderation
     disqualified_at = models.DateTimeField(null=True, blank=True)
     disqualified_by = models.ForeignKey(
