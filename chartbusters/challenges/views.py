@@ -67,4 +67,10 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user, challenge=challenge
         )[:10]
         context["quota"] = quota_left(user=request.user, challenge=challenge, now=now)
+        context["is_judge"] = (
+            challenge.has_judging
+            and now >= challenge.ends_at
+            and not challenge.results_published
+            and challenge.judges.filter(pk=request.user.pk).exists()
+        )
     return render(request, "challenges/detail.html", context)

@@ -126,6 +126,7 @@ def test_a_judge_scores_on_the_judging_page(
     client: Client, alice: User, judge: User, judged: Challenge
 ) -> None:
     client.force_login(judge)
+    assert "Judge the finalists" in client.get(f"/challenges/{judged.slug}/").content.decode()
     page = client.get(f"/judging/{judged.slug}/").content.decode()
     assert "Finalist A" in page
     assert "alice" not in page
