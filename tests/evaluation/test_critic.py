@@ -30,7 +30,6 @@ TINY = CriticConfig(
     chroma_channels=(4, 6),
     embed_dim=8,
     n_critics=2,
-    widths=(1.0, 1.5),
     families=("cluster", "near_empty", "time_reversed", "out_of_key"),
     held_out=1,
     epochs=6,
@@ -210,3 +209,28 @@ def test_without_validation_pieces_the_temperatures_stay_one():
     ensemble, log = train_ensemble(pieces(range(3)), [], config=config, seed=0, progress=False)
     assert ensemble.temperatures == [1.0]
     assert np.isnan(log["val_auroc"]["cluster"])
+
+
+def test_by_default_every_critic_sees_every_family():
+    chosen = _critic_families(CriticConfig(), np.random.default_rng(0))
+    assert chosen == [BUILTIN] * CriticConfig().n_critics
+
+
+def test_fused_critics_compute_what_the_critics_do(trained, windows):
+    ensemble, _ = trained
+    assert ensemble.fused is not None  # one width: the critics fuse
+    x = torch.from_numpy(windows.astype(np.float32))
+    with torch.no_grad():
+        logits, embeddings = ensemble.fused(x)
+        for k, critic in enumerate(ensemble.critics):
+            own_logits, own_embeddings = critic(x)
+            torch.testing.assert_close(logits[:, k], own_logits, rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(embeddings[:, k], own_embeddings, rtol=1e-5, atol=1e-5)
+
+
+def test_critics_of_different_widths_still_predict(windows):
+    critics = [Critic(replace(TINY, channels=c)) for c in ((4, 6, 8, 8), (6, 9, 12, 12))]
+    ensemble = CriticEnsemble(critics, [1.0, 2.0])
+    assert ensemble.fused is None
+    output = ensemble.predict(windows)
+    assert output.embeddings.shape == (len(windows), 16)
