@@ -19,16 +19,19 @@ from typing import Any
 
 from django.conf import settings
 
+import evaluation
 from chartbusters.core.errors import ApplicationError
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
 from evaluation.report import Weights, WeightsError
 from music.score import Score
 from music.validate import MidiValidationError, validate_midi
 
-# Used only while evaluation.profile cannot be imported (the library is unfinished):
-# the model field then still has its one known default.
-_FALLBACK_PROFILES = {"bach-chorales": "J. S. Bach's four-part chorales"}
-_FALLBACK_DEFAULT = "bach-chorales"
+# evaluation.profile imports torch (for the critic). Listing profiles for a form must not
+# pull torch into the web process, so their names are mirrored here; a test checks them
+# against evaluation.profile.PROFILE_SPECS and DEFAULT_PROFILE.
+KNOWN_PROFILES = ("bach-chorales", "folk", "renaissance")
+DEFAULT_PROFILE = "bach-chorales"
+LIBRARY_PROFILES_DIR = Path(evaluation.__file__).resolve().parent / "profiles"
 
 
 class ScoringUnavailable(Exception):
@@ -39,46 +42,24 @@ class EntryUnscorable(Exception):
     """The entry itself cannot be scored (its file no longer validates): a rejection."""
 
 
-def _profile_specs() -> dict[str, str]:
-    try:
-        from evaluation.profile import PROFILE_SPECS
-    except ImportError:
-        return dict(_FALLBACK_PROFILES)
-    return {name: spec.description for name, spec in PROFILE_SPECS.items()}
-
-
 def default_profile() -> str:
-    try:
-        from evaluation.profile import DEFAULT_PROFILE
-    except ImportError:
-        return _FALLBACK_DEFAULT
-    return str(DEFAULT_PROFILE)
+    return DEFAULT_PROFILE
 
 
 def profile_choices() -> list[tuple[str, str]]:
-    """Every profile the library knows, and any extra built into the profiles folder."""
-    names = dict.fromkeys(sorted(_profile_specs()))
-    names.update(dict.fromkeys(available_profiles()))
+    """Every profile the library knows, and any other built into the profiles folder."""
+    names = dict.fromkeys([*KNOWN_PROFILES, *available_profiles()])
     return [(name, name) for name in names]
 
 
-def profile_description(name: str) -> str:
-    return _profile_specs().get(name, "")
-
-
-def profiles_dir() -> Path | None:
+def profiles_dir() -> Path:
     configured = getattr(settings, "EVALUATION_PROFILES_DIR", "")
-    return Path(configured) if configured else None
+    return Path(configured) if configured else LIBRARY_PROFILES_DIR
 
 
 def available_profiles() -> list[str]:
-    """Profiles that are built and can score entries now."""
-    try:
-        from evaluation.profile import PROFILES_DIR
-        from evaluation.profile import available_profiles as library_available
-    except ImportError:
-        return []
-    return library_available(profiles_dir() or PROFILES_DIR)
+    """Profiles that are built and can score entries now (the library's own test)."""
+    return sorted(path.parent.name for path in profiles_dir().glob("*/profile.json"))
 
 
 # ----- weights -------------------------------------------------------------------------
@@ -237,11 +218,11 @@ def score_entry(
 
 def _load_profile(name: str) -> Any:
     try:
-        from evaluation.profile import PROFILES_DIR, ProfileError, load_profile
+        from evaluation.profile import ProfileError, load_profile
     except ImportError as exc:
         raise ScoringUnavailable(f"The evaluation library cannot be loaded: {exc}") from exc
     try:
-        return load_profile(name, profiles_dir() or PROFILES_DIR)
+        return load_profile(name, profiles_dir())
     except ProfileError as exc:
         raise ScoringUnavailable(str(exc)) from exc
 
