@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from chartbusters.challenges.access import is_host
+from chartbusters.challenges.access import is_host, require_host
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.challenges.services import challenge_schedule, challenge_unschedule
 from chartbusters.core.errors import ApplicationError
@@ -59,7 +59,7 @@ class ChallengeAdmin(HostOnlyAdmin):
     readonly_fields = ("status", "results_published_at", "created_by", "created_at", "updated_at")
     filter_horizontal = ("judges",)
     date_hierarchy = "starts_at"
-    actions = ("schedule", "back_to_draft")
+    actions = ("schedule", "back_to_draft", "rescore", "publish_results")
     fieldsets = (
         ("The challenge", {"fields": ("title", "slug", "theme", "description")}),
         (
@@ -102,6 +102,24 @@ class ChallengeAdmin(HostOnlyAdmin):
     @admin.action(description="Back to draft (only while it has no entries)")
     def back_to_draft(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
         self._each(request, queryset, challenge_unschedule, "back to draft")
+
+    @admin.action(description="Rescore every entry (e.g. after an evaluator upgrade)")
+    def rescore(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        from chartbusters.leaderboards.services import leaderboard_rescore_start
+
+        host = require_host(request.user)
+        self._each(
+            request,
+            queryset,
+            lambda challenge: leaderboard_rescore_start(challenge=challenge, by=host),
+            "rescore started (see Rescore runs for the rank changes)",
+        )
+
+    @admin.action(description="Publish the results (freezes the final ranking)")
+    def publish_results(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
+        from chartbusters.leaderboards.services import leaderboard_publish_results
+
+        self._each(request, queryset, leaderboard_publish_results, "results published")
 
     def _each(
         self, request: HttpRequest, queryset: QuerySet[Challenge], action: Any, done: str

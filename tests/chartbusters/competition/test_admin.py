@@ -89,3 +89,23 @@ def test_only_hosts_reach_the_challenge_admin(
     client.force_login(user)
     assert client.get("/admin/challenges/challenge/").status_code == 403
     assert client.get("/admin/challenges/challenge/add/").status_code == 403
+
+
+def test_a_host_publishes_results_and_starts_a_rescore_from_the_admin(
+    client: Client, host: User, alice: User
+) -> None:
+    from chartbusters.leaderboards.models import FinalResult, RescoreRun
+    from tests.chartbusters.competition.conftest import make_challenge, scored_entry
+
+    challenge = make_challenge()
+    scored_entry(alice, challenge, 50.0)
+    client.force_login(host)
+    url = "/admin/challenges/challenge/"
+    client.post(url, {"action": "rescore", "_selected_action": [challenge.pk]})
+    assert RescoreRun.objects.filter(challenge=challenge).count() == 1
+    page = client.post(
+        url, {"action": "publish_results", "_selected_action": [challenge.pk]}, follow=True
+    )
+    assert "once entries have closed" in page.content.decode()
+    assert not FinalResult.objects.exists()
+    assert client.get("/admin/leaderboards/rescorerun/").status_code == 200

@@ -1,0 +1,47 @@
+"""Rescoring a challenge with the real judge: resumable, once per entry, with a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge
+from chartbusters.leaderboards.models import RescoreRun
+from chartbusters.leaderboards.services import leaderboard_rescore_start
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.rescore import rescore_run_continue
+from chartbusters.submissions.tasks import rescore_challenge, score_submission
+from tests.chartbusters.competition.conftest import enter
+
+pytestmark = pytest.mark.django_db
+
+
+def scored_by_the_judge(user: User, challenge: Challenge, seed: int) -> Submission:
+    entry = enter(user, challenge, seed=seed)
+    assert score_submission.run(entry.pk) == "scored"
+    entry.refresh_from_db()
+    return entry
+
+
+def test_a_rescore_walks_every_entry_once_even_in_slices(
+    alice: User, bob: User, host: User, real_judge: Path, challenge: Challenge,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    first = scored_by_the_judge(alice, challenge, 1)
+    scored_by_the_judge(bob, challenge, 2)
+    Submission.objects.filter(pk=first.pk).update(evaluator_version="0+old")
+    with django_capture_on_commit_callbacks(execute=False):
+        run = leaderboard_rescore_start(challenge=challenge, by=host)
+    assert rescore_run_continue(run_id=run.pk, budget_seconds=0) is False  # one entry
+    run.refresh_from_db()
+    assert (run.rescored, run.cursor) == (1, first.pk)
+    assert rescore_challenge.run(run.pk) == "done"
+    assert rescore_challenge.run(run.pk) == "done"  # a repeated delivery changes nothing
+    run.refresh_from_db()
+    assert (run.state, run.rescored) == (RescoreRun.State.DONE, 2)
+    assert run.changes == []  # the same judge gives the same ranking
+    first.refresh_from_db()
+    assert first.evaluator_version != "0+old"
