@@ -234,3 +234,12 @@ def test_critics_of_different_widths_still_predict(windows):
     assert ensemble.fused is None
     output = ensemble.predict(windows)
     assert output.embeddings.shape == (len(windows), 16)
+
+
+def test_small_and_large_batches_agree(trained, windows):
+    ensemble, _ = trained
+    many = np.concatenate([windows, windows])  # 12 windows: past the fused batch size
+    separate = ensemble.predict(many)
+    fused = ensemble.predict(many, batch_size=4)
+    np.testing.assert_allclose(fused.p_real, separate.p_real, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused.embeddings, separate.embeddings, rtol=1e-4, atol=1e-5)
