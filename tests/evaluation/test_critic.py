@@ -118,10 +118,10 @@ def test_temperature_scaling_lowers_the_validation_nll(trained):
 
 def test_fit_temperature_undoes_overconfidence():
     rng = np.random.default_rng(0)
-    true_logits = rng.normal(0, 2, size=20_000)
-    labels = rng.random(20_000) < 1 / (1 + np.exp(-true_logits))
-    assert fit_temperature(4 * true_logits, labels) == pytest.approx(4, rel=0.1)
-    assert fit_temperature(true_logits / 2, labels) == pytest.approx(0.5, rel=0.1)
+    true_logits = rng.normal(0, 2, size=8_000)
+    labels = rng.random(8_000) < 1 / (1 + np.exp(-true_logits))
+    assert fit_temperature(4 * true_logits, labels) == pytest.approx(4, rel=0.15)
+    assert fit_temperature(true_logits / 2, labels) == pytest.approx(0.5, rel=0.15)
 
 
 def test_predict_gives_one_probability_and_one_embedding_per_window(trained, windows):
