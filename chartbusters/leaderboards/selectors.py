@@ -8,7 +8,7 @@ from django.db.models import F, QuerySet
 
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry, RescoreRun
+from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry
 
 # name -> (field, higher is better). "rank" is the default: the documented order.
 SORTS = {
@@ -55,7 +55,3 @@ def leaderboard_export_rows(*, challenge: Challenge) -> Iterator[list[object]]:
 
 def final_results(*, challenge: Challenge) -> QuerySet[FinalResult]:
     return FinalResult.objects.filter(challenge=challenge).select_related("submission")
-
-
-def rescore_runs(*, challenge: Challenge) -> QuerySet[RescoreRun]:
-    return RescoreRun.objects.filter(challenge=challenge).select_related("requested_by")

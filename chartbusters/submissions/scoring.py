@@ -225,10 +225,3 @@ def _load_profile(name: str) -> Any:
         return load_profile(name, profiles_dir())
     except ProfileError as exc:
         raise ScoringUnavailable(str(exc)) from exc
-
-
-def current_evaluator_version(profile: str) -> str:
-    """The version a fresh score would record now (for spotting stale scores)."""
-    from evaluation.evaluate import evaluator_version
-
-    return str(evaluator_version(_load_profile(profile)))
