@@ -8,11 +8,13 @@ architecture (32 filters, 5 levels, concatenated skips, 128 pitches: 31.5 M para
 random weights: only the time matters). Batch norms are folded in both. It also prints
 one forward pass of each network.
 
-Target: the shipped model's 8-bar call under 1 s.
+Target: the shipped model's 8-bar call under 1 s. The load average is printed first:
+on a shared machine other jobs slow both networks alike, so compare them within a run.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -63,7 +65,9 @@ def main() -> None:
         "ours (shipped)": (shipped_model(), 5),
         "DeepComposer-sized": (fused_for_inference(ArCnn(DEEPCOMPOSER_CONFIG).eval()), 1),
     }
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, params {params}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, load average {load}")
+    print(f"params {params}")
     print(f"{'model':<20} {'parameters':>11} {'forward':>10}")
     for name, (model, repeats) in models.items():
         print(f"{name:<20} {parameter_count(model):>11,} {forward_ms(model, 5 * repeats):>8.1f} ms")
