@@ -364,13 +364,13 @@ TRAINING = TrainingEntry(
     config_class=GanConfig,
     options=TrainOptions(
         steps=20000,
-        max_minutes=18,
+        max_minutes=20,
         batch_size=16,
         lr=1e-3,
         warmup_steps=0,
         min_lr_ratio=0.1,
         grad_clip=0.0,
-        eval_every=250,
+        eval_every=50,
         eval_batches=8,
     ),
     train=train,
@@ -417,6 +417,20 @@ def window_starts(steps: int, config: GanConfig) -> list[int]:
     return starts
 
 
+def decode(pitch_logits: torch.Tensor, melody_sounds: bool) -> torch.Tensor:
+    """(V, T, 1 + P) logits -> (V, T) columns or -1: the likeliest pitch or rest per step,
+    as the critic saw them in training. A voice that would rest through all of a window
+    in which the melody sounds (a style with many rests under an unfamiliar melody)
+    instead sounds wherever rest is less likely than not, at its likeliest pitch."""
+    chosen = pitch_logits.argmax(-1) - 1
+    silent = (chosen < 0).all(dim=1) & melody_sounds
+    if silent.any():
+        probabilities = pitch_logits.softmax(-1)
+        fallback = torch.where(probabilities[..., 0] < 0.5, probabilities[..., 1:].argmax(-1), -1)
+        chosen[silent] = fallback[silent]
+    return chosen
+
+
 @torch.no_grad()
 def accompany_melody(model: Generator, melody: Melody, seed: int) -> tuple[IntArray, BoolArray]:
     """The voices as ``(columns, onsets)``, each (V, steps), window by window."""
@@ -446,9 +460,8 @@ def accompany_melody(model: Generator, melody: Melody, seed: int) -> tuple[IntAr
         z = torch.randn(model.noise_shape(1), generator=noise)
         pitch_logits, onset_logits = model(generator_input(batch, c.pitches), z)
         new = slice(c.context_steps if index else 0, c.window_steps)
-        voices[:, start + new.start : start + new.stop] = (pitch_logits[0].argmax(-1) - 1)[
-            :, new
-        ].numpy()
+        chosen = decode(pitch_logits[0, :, new], bool((mel[window][new] >= 0).any()))
+        voices[:, start + new.start : start + new.stop] = chosen.numpy()
         onsets[:, start + new.start : start + new.stop] = (onset_logits[0] > 0)[:, new].numpy()
     return voices[:, : melody.steps], onsets[:, : melody.steps]
 

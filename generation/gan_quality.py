@@ -7,9 +7,9 @@ the same generator untrained (random weights) and by the rule-based baseline
 lowest), stands beside them. Each is judged against the style's evaluation profile
 (``evaluation.evaluate_many``: realism, typicality, Fréchet, overall score), and the
 tonal distance between the melody and each of the three other tracks is measured
-(``evaluation.metrics.tonal_distance``; lower is closer in harmony). Without the profile
-only the tonal distances are reported. The figures go to stdout as a Markdown table and
-to ``generation/checkpoints/gan/quality.json``.
+(``evaluation.metrics.tonal_distance``; lower is closer in harmony), with a few plain
+texture figures (:func:`texture`). Without the profile only these are reported. The
+figures go to stdout as Markdown tables and to ``generation/checkpoints/gan/quality.json``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from generation.checkpoint import CHECKPOINT_DIR
 from generation.data import load_split
 from generation.gan import accompany, shipped_model, untrained_model
 from generation.gan_styles import STYLES
-from generation.harmonise import harmonise
+from generation.harmonise import harmonise, melody_key
 from music.score import Score
 from music.transforms import crop
 
@@ -78,6 +78,62 @@ def tonal_distances(scores: Sequence[Score]) -> list[float]:
     return [float(np.nanmean([tonal_distance(s, 0, k) for s in scores])) for k in range(1, 4)]
 
 
+def voice_grid(score: Score, spb: int = 2) -> np.ndarray:
+    """(tracks, steps): each track's top pitch per eighth note, -1 where it rests."""
+    steps = max(1, -(-score.end_tick * spb // score.resolution))
+    grid = np.full((len(score.tracks), steps), -1)
+    for row, track in enumerate(score.tracks):
+        for note in track.notes:
+            start = note.start * spb // score.resolution
+            end = max(start + 1, note.end * spb // score.resolution)
+            span = grid[row, start:end]
+            np.maximum(span, note.pitch, out=span)
+    return grid
+
+
+def parallel_rate(grid: np.ndarray) -> float:
+    """Consecutive fifths and octaves (unisons) per 100 steps where two voices both move."""
+    parallels = moves = 0
+    for a in range(len(grid)):
+        for b in range(a + 1, len(grid)):
+            x, y = grid[a], grid[b]
+            both = (x[:-1] >= 0) & (x[1:] >= 0) & (y[:-1] >= 0) & (y[1:] >= 0)
+            moving = both & (x[1:] != x[:-1]) & (y[1:] != y[:-1])
+            before = (x[:-1] - y[:-1]) % 12
+            after = (x[1:] - y[1:]) % 12
+            perfect = moving & (before == after) & ((after == 0) | (after == 7))
+            parallels += int(perfect.sum())
+            moves += int(moving.sum())
+    return 100 * parallels / max(moves, 1)
+
+
+def texture(scores: Sequence[Score]) -> dict[str, float]:
+    """What the accompaniment (tracks 1-3) does: notes per bar, mean note length in beats,
+    share of its sounding time in the melody's key (major, or minor with the raised
+    seventh), share of the time all three voices sound, and parallel fifths and octaves
+    among all four tracks."""
+    per_bar, lengths, in_key, full, parallels = [], [], [], [], []
+    for score in scores:
+        voices = [n for t in score.tracks[1:] for n in t.notes]
+        per_bar.append(len(voices) / max(1, score.bar_count))
+        lengths += [n.duration / score.resolution for n in voices]
+        tonic, mode = melody_key(score.tracks[0].notes)
+        degrees = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10, 11)
+        scale = {(tonic + d) % 12 for d in degrees}
+        total = sum(n.duration for n in voices)
+        in_key.append(sum(n.duration for n in voices if n.pitch % 12 in scale) / max(total, 1))
+        grid = voice_grid(score)
+        full.append(float((grid[1:] >= 0).all(axis=0).mean()))
+        parallels.append(parallel_rate(grid))
+    return {
+        "notes_per_bar": float(np.mean(per_bar)),
+        "note_beats": float(np.mean(lengths)) if lengths else math.nan,
+        "in_key": float(np.mean(in_key)),
+        "all_voices": float(np.mean(full)),
+        "parallels": float(np.mean(parallels)),
+    }
+
+
 def judge(scores: Sequence[Score], profile_name: str) -> dict[str, float] | None:
     """Mean realism, typicality, Fréchet and score against the profile, or None without it."""
     from evaluation.evaluate import evaluate_many
@@ -108,6 +164,7 @@ def measure(style: str, bars: int, limit: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         results["systems"][name] = {
             "tonal_distance": [round(d, 4) for d in tonal_distances(outputs)],
+            "texture": {k: round(v, 4) for k, v in texture(outputs).items()},
             "judge": judge(outputs, STYLES[style].corpus),
             "seconds": round(seconds, 2),
         }
@@ -130,6 +187,18 @@ def table(style: str, results: dict[str, Any]) -> str:
         cells.append(_cell(judged.get("score"), 1))
         distances = " / ".join(f"{d:.3f}" for d in entry["tonal_distance"])
         lines.append(f"| {name} | {' | '.join(cells)} | {distances} |")
+    lines += [
+        "",
+        "| system | voice notes per bar | mean note (beats) | in key | all three sound | "
+        "parallel 5ths/8ves per 100 moves |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in SYSTEMS:
+        t = results["systems"][name]["texture"]
+        lines.append(
+            f"| {name} | {t['notes_per_bar']:.1f} | {t['note_beats']:.2f} | {t['in_key']:.3f} | "
+            f"{t['all_voices']:.3f} | {t['parallels']:.1f} |"
+        )
     return "\n".join(lines)
 
 
