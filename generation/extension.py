@@ -9,7 +9,8 @@ differs, behind the :class:`TokenModel` protocol. :func:`extend` does the rest:
    in 6/8) and lasts ``extension_duration`` seconds rounded to the nearest whole beat (at
    least one) at the input's tempo. The prompt is the input from the bar line at or
    before ``input_duration`` seconds before its end (never later than the bar of the last
-   onset), moved by whole octaves into the range the model was trained on. Its texture
+   onset), transposed into the canonical key (the whole input's key moved to C) and then
+   by whole octaves into the range the model was trained on. Its texture
    decides the style: a monophonic prompt is continued as a folk melody, a polyphonic
    one (or ``texture="polyphonic"``) as a chorale.
 2. **Sampling**: temperature (``creative_risk``), then top-k or nucleus filtering, over
@@ -43,24 +44,27 @@ from generation.tokens import (
     bar_steps,
     decode,
     encode,
+    fold,
     grid_notes,
+    key_shift,
     step_ticks,
     token_bound,
+    transposed,
 )
 from music.score import Note, Score
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-MODEL_PITCH_RANGE = (30, 100)  # the corpora span 36-93, widened by transposition in training
+MODEL_PITCH_RANGE = (30, 100)  # the corpora span 36-93; moving into C widens that by 6
 POLYPHONIC_SHARE = 0.25  # of prompt notes overlapping another before it counts as chords
 TEXTURES = ("auto", "monophonic", "polyphonic")
 
 
 class TokenModel(Protocol):
-    """A next-token distribution: ``start(prompt)`` returns the logits (or log
-    probabilities) of the token after the prompt, ``step(token)`` those after one more."""
+    """A next-token distribution: ``start(prompt, time_signature)`` returns the logits (or
+    log probabilities) of the token after the prompt, ``step(token)`` those after one more."""
 
-    def start(self, tokens: Sequence[int]) -> FloatArray: ...
+    def start(self, tokens: Sequence[int], time_signature: tuple[int, int]) -> FloatArray: ...
 
     def step(self, token: int) -> FloatArray: ...
 
@@ -119,7 +123,7 @@ class Plan:
     score: Score
     prompt: list[int]
     first_bar: int
-    octave_shift: int
+    shift: int  # semitones from the input to the prompt: into C, then into the model's range
     monophonic: bool
     start_tick: int  # the extension is [start_tick, end_tick) of the output
     end_tick: int
@@ -168,22 +172,23 @@ def plan_extension(
     first_bar = min(since, last_onset) // score.ticks_per_bar
     notes = grid_notes(score, first_bar * score.ticks_per_bar)
     monophonic = texture == "monophonic" or (texture == "auto" and is_monophonic(notes))
-    shift = best_octave_shift(score, *MODEL_PITCH_RANGE)
-    shifted = [replace(n, pitch=min(max(n.pitch + shift, 0), 127)) for n in notes]
+    into_c = key_shift(grid_notes(score))  # the key of the whole input, not just the prompt
+    low, high = MODEL_PITCH_RANGE
+    shift = into_c + best_octave_shift(score, low - into_c, high - into_c)
     offset = first_bar * size
     step = step_ticks(score)
     plan = Plan(
         score=score,
         prompt=[],
         first_bar=first_bar,
-        octave_shift=shift,
+        shift=shift,
         monophonic=monophonic,
         start_tick=start_tick,
         end_tick=end_tick,
         min_step=math.ceil(start_tick / step - 1e-9) - offset,
         end_step=math.ceil(end_tick / step - 1e-9) - offset,
     )
-    prompt = encode(shifted, score.time_signature, plan.style, first_bar=first_bar)
+    prompt = encode(transposed(notes, shift), score.time_signature, plan.style, first_bar=first_bar)
     return replace(plan, prompt=prompt)
 
 
@@ -206,7 +211,7 @@ def sample_continuation(
     generated: list[int] = []
     if not allowed.any():
         return generated
-    logits = model.start(plan.prompt)
+    logits = model.start(plan.prompt, plan.score.time_signature)
     for _ in range(token_bound(plan.end_step - plan.min_step, plan.monophonic)):
         token = draw(probabilities(logits, allowed, sampling), rng)
         grammar.advance(token)
@@ -252,17 +257,9 @@ def new_notes(plan: Plan, tokens: Sequence[int]) -> list[Note]:
         start = max(round((note.start + plan.bar_offset) * step), plan.start_tick)
         end = min(round((note.end + plan.bar_offset) * step), plan.end_tick)
         if end > start:
-            notes.append(Note(start, _into_range(note.pitch - plan.octave_shift), end - start, 0))
+            notes.append(Note(start, fold(note.pitch - plan.shift), end - start, 0))
     last = max((n.end for n in notes), default=plan.end_tick)
     return [replace(n, duration=plan.end_tick - n.start) if n.end == last else n for n in notes]
-
-
-def _into_range(pitch: int) -> int:
-    while pitch < 0:
-        pitch += 12
-    while pitch > 127:
-        pitch -= 12
-    return pitch
 
 
 def stitch(plan: Plan, tokens: Sequence[int]) -> Score:

@@ -8,13 +8,13 @@ order-0 (add-one) distribution, so every token has a probability:
 where ``h`` is the last ``n`` tokens, ``h'`` the last ``n - 1``, ``c`` counts in the
 training sequences and ``t(h)`` is the number of distinct tokens seen after ``h``
 (Witten & Bell 1991; Chen & Goodman 1998, section 2.4). Unseen contexts fall back to the
-lower order. It is trained on the same split as the Transformer, with the same
-augmentation (every piece in the 12 transpositions -6..+5 semitones that stay in
-range), and extends a track through the same plan, grammar and sampling
-(``generation.extension``), so the two differ only in the model.
+lower order. It is trained on the same split and the same tokens as the Transformer
+(every piece in its canonical key, ``generation.tokens``), and extends a track through
+the same plan, grammar and sampling (``generation.extension``), so the two differ only in
+the model.
 
 Counts live in sorted arrays of n-gram keys (tokens as base-``vocab`` digits), so
-fitting 26 M positions is a few ``np.unique`` calls and lookups are ``searchsorted``.
+fitting is a few ``np.unique`` calls (seconds) and lookups are ``searchsorted``.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from generation.extension import FloatArray, TokenModel
-from generation.tokens import STYLES, VOCAB, pitch_span, tokenized_split, transpose_tokens
+from generation.tokens import STYLES, VOCAB, tokenized_split
 
 IntArray = npt.NDArray[np.int64]
 ORDER = 3
-TRANSPOSITIONS = range(-6, 6)
 
 
 @dataclass(frozen=True)
@@ -140,22 +139,10 @@ def _keys(stream: IntArray, targets: IntArray, n: int, vocab: int) -> IntArray:
 # ----- the baseline on the corpora ---------------------------------------------------
 
 
-def augmented(sequences: Iterable[IntArray]) -> list[IntArray]:
-    """Every sequence in each transposition of ``TRANSPOSITIONS`` that keeps it in 0-127."""
-    out: list[IntArray] = []
-    for tokens in sequences:
-        low, high = pitch_span(tokens)
-        out.extend(
-            transpose_tokens(tokens, s) for s in TRANSPOSITIONS if low + s >= 0 and high + s <= 127
-        )
-    return out
-
-
 @cache
 def corpus_chain(split: str = "train") -> MarkovChain:
     """The baseline fitted on a split of both corpora (about 20 s), cached for the process."""
-    pieces = [p.tokens for style in STYLES for p in tokenized_split(style, split)]
-    return MarkovChain.fit(augmented(pieces))
+    return MarkovChain.fit(p.tokens for style in STYLES for p in tokenized_split(style, split))
 
 
 class MarkovSampler:
@@ -165,7 +152,7 @@ class MarkovSampler:
         self.chain = chain
         self.history: list[int] = []
 
-    def start(self, tokens: Sequence[int]) -> FloatArray:
+    def start(self, tokens: Sequence[int], time_signature: tuple[int, int]) -> FloatArray:
         self.history = list(tokens)
         return self.chain.next_log_probs(self.history)
 

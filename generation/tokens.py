@@ -20,6 +20,15 @@ The grid is ``STEPS_PER_BEAT`` steps per quarter note (sixteenths: every onset i
 folk corpus and all but 0.01 % in the chorales). Durations are 1 to ``MAX_DURATION``
 steps (longer notes are cut to four 4/4 bars). Bars may be up to ``MAX_BAR_STEPS`` steps
 (4/1); pitches cover all 128 MIDI notes. All tracks but drums are merged into one stream.
+
+Pieces are tokenized in a canonical key: transposed by -5 to +6 semitones so that their
+Krumhansl-Schmuckler tonic is C (:func:`key_shift`); the extension transposes its prompt
+the same way and its continuation back. A small network that sees about a million
+tokens in training learns "the next note in C" twelve times faster than "the next note in
+any key", and an n-gram counter gets the same tokens. Besides each token, a network may
+read the *frontier* (:meth:`Grammar.frontier`: where the notes so far stop sounding,
+counted from the current bar line), a function of the tokens so far that an n-gram reads
+off its context but a small network would otherwise have to learn to add up.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from evaluation.metrics.key import best_key
 from generation.data import load_split
 from music.score import Score
 
@@ -38,6 +48,7 @@ STEPS_PER_BEAT = 4  # grid steps per quarter note
 MAX_BAR_STEPS = 64
 MAX_DURATION = 64
 MAX_CHORD = 6  # notes a sampled onset may have (the chorales have four)
+FRONTIER_MAX = 2 * MAX_BAR_STEPS - 1
 STYLES = ("folk", "chorale")
 CORPUS_OF_STYLE = {"folk": "folk", "chorale": "bach-chorales"}
 METERS = (
@@ -205,48 +216,34 @@ def bar_starts(tokens: Sequence[int]) -> list[int]:
     return [i for i, token in enumerate(tokens) if token == VOCAB.BAR]
 
 
-def transpose_tokens(tokens: npt.NDArray[np.int64], semitones: int) -> npt.NDArray[np.int64]:
-    """Shift every pitch token (the caller keeps pitches within 0-127)."""
-    pitches = (tokens >= VOCAB.pitch) & (tokens < VOCAB.duration)
-    return np.where(pitches, tokens + semitones, tokens)
+# ----- the canonical key --------------------------------------------------------------
 
 
-def pitch_span(tokens: Sequence[int] | npt.NDArray[np.int64]) -> tuple[int, int]:
-    """Lowest and highest pitch in a sequence, ``(0, 127)`` if it has none."""
-    array = np.asarray(tokens)
-    pitches = array[(array >= VOCAB.pitch) & (array < VOCAB.duration)] - VOCAB.pitch
-    return (int(pitches.min()), int(pitches.max())) if pitches.size else (0, 127)
+def key_shift(notes: Sequence[GridNote]) -> int:
+    """The transposition (-5 to +6 semitones) that moves the notes' key, estimated by
+    Krumhansl-Schmuckler on the duration-weighted pitch classes, to a tonic of C (C major
+    or C minor); 0 without notes."""
+    weights = np.zeros(12)
+    for note in notes:
+        weights[note.pitch % 12] += note.duration
+    key = best_key(weights)
+    if key is None:
+        return 0
+    shift = -key.tonic % 12
+    return shift - 12 if shift > 6 else shift
 
 
-# ----- the corpora as tokens ---------------------------------------------------------
+def transposed(notes: Sequence[GridNote], semitones: int) -> list[GridNote]:
+    """``notes`` moved by ``semitones``, each kept within 0-127 by whole octaves."""
+    return [GridNote(n.start, fold(n.pitch + semitones), n.duration) for n in notes]
 
 
-@dataclass
-class TokenPiece:
-    tokens: IntArray  # style, meter, bars..., End
-    bars: IntArray  # indices of the Bar tokens
-    low: int  # lowest and highest pitch, to keep transpositions in 0-127
-    high: int
-
-
-def score_tokens(score: Score, style: str) -> TokenPiece:
-    """A whole piece as tokens, ``End`` included."""
-    tokens = encode(grid_notes(score), score.time_signature, style, end=True)
-    low, high = pitch_span(tokens)
-    return TokenPiece(np.asarray(tokens, dtype=np.int64), np.asarray(bar_starts(tokens)), low, high)
-
-
-@cache
-def tokenized_split(style: str, split: str) -> list[TokenPiece]:
-    """Every piece of a corpus split as tokens (pieces with meters the tokens cannot hold
-    are left out), cached for the process."""
-    pieces = []
-    for piece in load_split(CORPUS_OF_STYLE[style], split):
-        try:
-            pieces.append(score_tokens(piece.score, style))
-        except ValueError:
-            continue
-    return pieces
+def fold(pitch: int) -> int:
+    while pitch < 0:
+        pitch += 12
+    while pitch > 127:
+        pitch -= 12
+    return pitch
 
 
 # ----- the grammar of a continuation -------------------------------------------------
@@ -303,6 +300,13 @@ class Grammar:
             self.last = VOCAB.duration
             self.busy_until = max(self.busy_until, self.onset + token - VOCAB.duration + 1)
 
+    def frontier(self) -> int:
+        """Where the notes so far stop sounding, in steps from the current bar line (0 to
+        ``FRONTIER_MAX``; 0 before the first bar): the network's hint for the next onset."""
+        if self.bar_start < 0:
+            return 0
+        return min(max(self.busy_until - self.bar_start, 0), FRONTIER_MAX)
+
     def allowed(self) -> BoolArray:
         if self.last == VOCAB.position:
             return _STATIC["pitch"]
@@ -332,14 +336,59 @@ def token_bound(steps: int, monophonic: bool) -> int:
     return steps * per_step + 1
 
 
-def tail_window(tokens: Sequence[int], limit: int) -> list[int]:
-    """The prefix (style, meter) and the longest tail that starts at a ``Bar`` and keeps
-    the whole within ``limit`` tokens: how a sequence too long for a context is cut. A
-    bar longer than the limit on its own is cut mid-bar (its positions are then read
-    against the wrong bar; only absurdly dense bars get there)."""
+def tail_indices(tokens: Sequence[int], limit: int) -> list[int]:
+    """The indices of the prefix (style, meter) and of the longest tail that starts at a
+    ``Bar`` and keeps the whole within ``limit`` tokens: how a sequence too long for a
+    context is cut. A bar longer than the limit on its own is cut mid-bar (its positions
+    are then read against the wrong bar; only absurdly dense bars get there)."""
     if len(tokens) <= limit:
-        return list(tokens)
+        return list(range(len(tokens)))
     earliest = len(tokens) - (limit - 2)
     later = [i for i in bar_starts(tokens) if i >= earliest]
     start = later[0] if later else earliest
-    return [*tokens[:2], *tokens[start:]]
+    return [0, 1, *range(start, len(tokens))]
+
+
+def frontier_features(tokens: Sequence[int], time_signature: tuple[int, int]) -> IntArray:
+    """:meth:`Grammar.frontier` after every token: a function of the tokens so far, so a
+    network may read it beside them (as a position is read)."""
+    grammar = Grammar(time_signature, min_step=0, end_step=0, monophonic=False)
+    features = np.zeros(len(tokens), dtype=np.int64)
+    for index, token in enumerate(tokens):
+        grammar.advance(int(token))
+        features[index] = grammar.frontier()
+    return features
+
+
+# ----- the corpora as tokens ---------------------------------------------------------
+
+
+@dataclass
+class TokenPiece:
+    tokens: IntArray  # style, meter, bars..., End
+    features: IntArray  # the frontier after each token
+    bars: IntArray  # indices of the Bar tokens
+
+
+def score_tokens(score: Score, style: str) -> TokenPiece:
+    """A whole piece as tokens, ``End`` included, in the canonical key (tonic C)."""
+    notes = grid_notes(score)
+    tokens = encode(transposed(notes, key_shift(notes)), score.time_signature, style, end=True)
+    return TokenPiece(
+        np.asarray(tokens, dtype=np.int64),
+        frontier_features(tokens, score.time_signature),
+        np.asarray(bar_starts(tokens), dtype=np.int64),
+    )
+
+
+@cache
+def tokenized_split(style: str, split: str) -> list[TokenPiece]:
+    """Every piece of a corpus split as tokens (pieces with meters the tokens cannot hold
+    are left out), cached for the process."""
+    pieces = []
+    for piece in load_split(CORPUS_OF_STYLE[style], split):
+        try:
+            pieces.append(score_tokens(piece.score, style))
+        except ValueError:
+            continue
+    return pieces

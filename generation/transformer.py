@@ -3,22 +3,24 @@
 DeepComposer's Transformer-XL (DESIGN.md §3) extends a track by up to 30 seconds from
 performance events (note-on, note-off, 10 ms time shifts, velocity; 310 tokens; 4 layers,
 d=500). Ours reads beat-based tokens (``generation.tokens``: bar, position, pitch,
-duration, plus a style and a meter token; 282 tokens), so "extend by N beats in the
+duration, plus a style and a meter token; 283 tokens), so "extend by N beats in the
 input's meter" is a property of the grammar the sampler follows, not something a model
 of 10 ms shifts has to get right. It is a GPT: pre-norm blocks, learned positions, tied
-input and output embeddings, and a key-value cache for sampling; 4 layers at d=256 with a
-512-token context (3.3 M parameters) so that 30 seconds come in well under 1.5 s on one
-CPU core (``bench/bench_transformer.py``).
+input and output embeddings, and a key-value cache for sampling: 4 layers at d=192 with
+a 256-token context (1.9 M parameters, 3.8 MB in fp16), sized for its training budget
+(about 28 minutes on two shared CPU cores) and for speed (``bench/bench_transformer.py``).
+Besides each token it reads the *frontier* (where the notes so far stop sounding, from
+the bar line), and every piece is in its canonical key (tonic C): both spare a network
+that sees about a million tokens in training what an n-gram gets by counting.
 
 One model learns both corpora, told apart by the style token: the folk tunes as
 melodies and the chorales as one stream of their four voices. A monophonic input is
 continued as a folk melody (one note at a time, enforced by the grammar), a polyphonic
 one as a chorale. Training packs whole pieces (or, for pieces longer than the context,
 a tail from a random bar line) into rows of ``context`` tokens; attention never crosses
-from one piece into another and positions restart at each piece, exactly as at inference.
-Every piece is transposed by a random shift of up to ``max_transpose`` semitones, so
-every key is seen. When sampling fills the context, the cache is rebuilt from the last
-half (from a bar line) with the style and meter in front, as in training.
+from one piece into another and positions restart at each piece, exactly as at
+inference. When sampling fills the context, the cache is rebuilt from the last half
+(from a bar line) with the style and meter in front, as in training.
 
 The extension itself (prompt, sampling, stitching) is shared with the order-3 Markov
 baseline in ``generation.extension``.
@@ -45,13 +47,14 @@ from generation.extension import FloatArray, TokenModel, extend
 from generation.params import ParamValue
 from generation.tokens import (
     CORPUS_OF_STYLE,
+    FRONTIER_MAX,
     STYLES,
     VOCAB,
+    Grammar,
     TokenPiece,
     bar_starts,
-    tail_window,
+    tail_indices,
     tokenized_split,
-    transpose_tokens,
 )
 from generation.training import (
     TrainingEntry,
@@ -76,10 +79,8 @@ class TransformerConfig:
     n_head: int = 4
     d_model: int = 192
     dropout: float = 0.05
-    # Training data: the share of packed pieces drawn from the chorales (the rest are
-    # folk tunes), and the largest random transposition in semitones.
+    # The share of packed training pieces drawn from the chorales (the rest: folk tunes).
     chorale_share: float = 0.3
-    max_transpose: int = 6
 
 
 # DeepComposer's published size (Transformer-XL, 4 layers, d=500), for bench/.
@@ -91,7 +92,6 @@ CONFIG_HELP = {
     "n_head": "attention heads (d_model must divide by it)",
     "d_model": "width of the residual stream",
     "chorale_share": "share of training pieces drawn from the chorales (the rest: folk)",
-    "max_transpose": "largest random transposition of a training piece, in semitones",
 }
 
 
@@ -188,6 +188,7 @@ class MusicTransformer(nn.Module):
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.d_model)
         self.position = nn.Embedding(config.context, config.d_model)
+        self.frontier = nn.Embedding(FRONTIER_MAX + 1, config.d_model)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
         self.ln_f = nn.LayerNorm(config.d_model)
@@ -209,18 +210,21 @@ class MusicTransformer(nn.Module):
     def forward(
         self,
         tokens: torch.Tensor,
+        frontier: torch.Tensor,
         positions: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         cache: KVCache | None = None,
     ) -> torch.Tensor:
-        """``positions`` (B, T) restart at every packed piece and ``mask`` (B, 1, T, T)
-        keeps attention inside one piece; without them one causal sequence from 0, or
-        (with ``cache``) from the cache's length."""
+        """``frontier`` (B, T) is :func:`~generation.tokens.frontier_features` of the
+        tokens. ``positions`` (B, T) restart at every packed piece and ``mask``
+        (B, 1, T, T) keeps attention inside one piece; without them one causal sequence
+        from 0, or (with ``cache``) from the cache's length."""
         T = tokens.shape[1]
         if positions is None:
             start = cache.length if cache is not None else 0
             positions = torch.arange(start, start + T).unsqueeze(0)  # (1, T)
-        x = self.drop(self.embed(tokens) + self.position(positions))  # (B, T, C)
+        x = self.embed(tokens) + self.frontier(frontier) + self.position(positions)
+        x = self.drop(x)  # (B, T, C)
         for layer, block in enumerate(self.blocks):
             x = block(x, mask, cache, layer)
         if cache is not None:
@@ -248,23 +252,37 @@ class CachedSampler:
         self.prompt_limit = int(self.context * prompt_share)  # room left to generate
         self.cache = KVCache(model.config)
         self.history: list[int] = []
+        self.features: list[int] = []
+        self.tracker = Grammar((4, 4), min_step=0, end_step=0, monophonic=False)
 
     @torch.no_grad()
-    def _encode(self, window: Sequence[int]) -> FloatArray:
+    def _encode(self, limit: int) -> FloatArray:
+        kept = tail_indices(self.history, limit)
+        tokens = torch.tensor([[self.history[i] for i in kept]])  # (1, T)
+        frontier = torch.tensor([[self.features[i] for i in kept]])
         self.cache.length = 0
-        logits = self.model(torch.tensor([window]), cache=self.cache)  # (1, T, vocab)
+        logits = self.model(tokens, frontier, cache=self.cache)  # (1, T, vocab)
         return logits[0, -1].double().numpy()
 
-    def start(self, tokens: Sequence[int]) -> FloatArray:
-        self.history = list(tokens)
-        return self._encode(tail_window(self.history, self.prompt_limit))
+    def start(self, tokens: Sequence[int], time_signature: tuple[int, int]) -> FloatArray:
+        self.tracker = Grammar(time_signature, min_step=0, end_step=0, monophonic=False)
+        self.history, self.features = [], []
+        for token in tokens:
+            self._track(token)
+        return self._encode(self.prompt_limit)
+
+    def _track(self, token: int) -> None:
+        self.tracker.advance(token)
+        self.history.append(token)
+        self.features.append(self.tracker.frontier())
 
     @torch.no_grad()
     def step(self, token: int) -> FloatArray:
-        self.history.append(token)
+        self._track(token)
         if self.cache.length >= self.context:
-            return self._encode(tail_window(self.history, self.context // 2))
-        logits = self.model(torch.tensor([[token]]), cache=self.cache)  # (1, 1, vocab)
+            return self._encode(self.context // 2)
+        tokens, frontier = torch.tensor([[token]]), torch.tensor([[self.features[-1]]])
+        logits = self.model(tokens, frontier, cache=self.cache)  # (1, 1, vocab)
         return logits[0, -1].double().numpy()
 
 
@@ -274,28 +292,24 @@ class CachedSampler:
 @dataclass
 class Batch:
     tokens: torch.Tensor  # (B, T) inputs
+    frontier: torch.Tensor  # (B, T) the frontier after each input token
     targets: torch.Tensor  # (B, T) next tokens, IGNORE across pieces and for the meter
     positions: torch.Tensor  # (B, T) restarting at 0 for every piece
     mask: torch.Tensor  # (B, 1, T, T)
 
 
 class PackedRows:
-    """Rows of ``context + 1`` tokens packed from random, randomly transposed pieces."""
+    """Rows of ``context + 1`` tokens packed from random pieces."""
 
     def __init__(
-        self,
-        config: TransformerConfig,
-        pieces: Mapping[str, Sequence[TokenPiece]],
-        *,
-        transpose: bool = True,
+        self, config: TransformerConfig, pieces: Mapping[str, Sequence[TokenPiece]]
     ) -> None:
         self.config = config
         self.pieces = {style: list(pieces.get(style, ())) for style in STYLES}
-        self.max_transpose = config.max_transpose if transpose else 0
 
     @classmethod
-    def for_split(cls, config: TransformerConfig, split: str, transpose: bool = True) -> PackedRows:
-        return cls(config, {s: tokenized_split(s, split) for s in STYLES}, transpose=transpose)
+    def for_split(cls, config: TransformerConfig, split: str) -> PackedRows:
+        return cls(config, {style: tokenized_split(style, split) for style in STYLES})
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -305,44 +319,45 @@ class PackedRows:
 
     def batch(self, size: int, rng: np.random.Generator) -> Batch:
         rows = [self._row(rng) for _ in range(size)]
-        tokens, documents, positions = (
-            torch.from_numpy(np.stack([r[i] for r in rows])) for i in range(3)
-        )
+        tokens, frontier, documents, positions = (
+            torch.from_numpy(np.stack([row[i] for row in rows])) for i in range(4)
+        )  # each (B, T + 1)
         targets = tokens[:, 1:].clone()
         crossing = documents[:, 1:] != documents[:, :-1]
         targets[crossing | _is_prefix(targets)] = IGNORE
-        documents = documents[:, :-1]
-        return Batch(tokens[:, :-1], targets, positions[:, :-1], packed_mask(documents))
+        return Batch(
+            tokens[:, :-1],
+            frontier[:, :-1],
+            targets,
+            positions[:, :-1],
+            packed_mask(documents[:, :-1]),
+        )
 
-    def _row(self, rng: np.random.Generator) -> tuple[IntArray, IntArray, IntArray]:
+    def _row(self, rng: np.random.Generator) -> tuple[IntArray, ...]:
         length = self.config.context + 1
-        tokens, documents, positions = [], [], []
-        filled = document = 0
+        parts: list[tuple[IntArray, ...]] = []
+        filled = 0
         while filled < length:
-            part = self._piece(rng)[: length - filled]
-            tokens.append(part)
-            documents.append(np.full(len(part), document))
-            positions.append(np.arange(len(part)))
-            filled, document = filled + len(part), document + 1
-        return np.concatenate(tokens), np.concatenate(documents), np.concatenate(positions)
+            tokens, frontier = (a[: length - filled] for a in self._piece(rng))
+            number = np.full(len(tokens), len(parts))
+            parts.append((tokens, frontier, number, np.arange(len(tokens))))
+            filled += len(tokens)
+        return tuple(np.concatenate([part[i] for part in parts]) for i in range(4))
 
-    def _piece(self, rng: np.random.Generator) -> IntArray:
-        """One piece's tokens, transposed, from bar 0 or (if longer than the context) from
+    def _piece(self, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
+        """One piece's tokens and frontier from bar 0 or (if longer than the context) from
         a random bar that leaves at least half a context, with the style and meter first."""
         style = "chorale" if rng.random() < self.config.chorale_share else "folk"
         if not self.pieces[style]:  # a test's rows may hold one style only
             style = next(s for s in STYLES if self.pieces[s])
         piece = self.pieces[style][int(rng.integers(len(self.pieces[style])))]
-        start = 0
-        if len(piece.tokens) > self.config.context:
-            later = piece.bars[piece.bars <= len(piece.tokens) - self.config.context // 2]
-            start = int(rng.choice(later)) if len(later) else 0
-        body = piece.tokens
-        if start:
-            body = np.concatenate([piece.tokens[:2], piece.tokens[start:]])
-        least = max(-self.max_transpose, -piece.low)
-        most = min(self.max_transpose, 127 - piece.high)
-        return transpose_tokens(body, int(rng.integers(least, most + 1)))
+        if len(piece.tokens) <= self.config.context:
+            return piece.tokens, piece.features
+        later = piece.bars[piece.bars <= len(piece.tokens) - self.config.context // 2]
+        start = int(rng.choice(later)) if len(later) else 2
+        return tuple(  # type: ignore[return-value]
+            np.concatenate([a[:2], a[start:]]) for a in (piece.tokens, piece.features)
+        )
 
 
 def _is_prefix(tokens: torch.Tensor) -> torch.Tensor:
@@ -350,7 +365,7 @@ def _is_prefix(tokens: torch.Tensor) -> torch.Tensor:
 
 
 def batch_loss(model: MusicTransformer, batch: Batch) -> torch.Tensor:
-    logits = model(batch.tokens, batch.positions, batch.mask)  # (B, T, vocab)
+    logits = model(batch.tokens, batch.frontier, batch.positions, batch.mask)  # (B, T, vocab)
     return F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=IGNORE)
 
 
@@ -359,13 +374,13 @@ def batch_loss(model: MusicTransformer, batch: Batch) -> torch.Tensor:
 
 def scored_windows(tokens: Sequence[int], context: int) -> list[tuple[list[int], int, int]]:
     """Windows that score every token from the first ``Bar`` on exactly once:
-    ``(window, first, stop)`` where window positions ``first..stop-1`` are predicted.
-    The first window is the piece's start; each later one is the style and meter plus a
-    tail from a bar line, so every prediction sees up to half a context of history."""
-    windows: list[tuple[list[int], int, int]] = []
+    ``(indices, first, stop)``: a window holds ``tokens[i] for i in indices`` and predicts
+    its positions ``first..stop-1``. The first window is the piece's start; each later one
+    is the style and meter plus a tail from a bar line, so that every prediction sees at
+    least half a context of history."""
     n = len(tokens)
     head = min(n, context)
-    windows.append((list(tokens[:head]), 2, head))
+    windows = [(list(range(head)), 2, head)]
     done = head
     bars = bar_starts(tokens)
     while done < n:
@@ -373,36 +388,38 @@ def scored_windows(tokens: Sequence[int], context: int) -> list[tuple[list[int],
         if begin <= done - context + 2:  # no bar line close enough: cut mid-bar
             begin = done - context // 2
         stop = min(n, begin + context - 2)
-        window = [*tokens[:2], *tokens[begin:stop]]
-        windows.append((window, 2 + done - begin, len(window)))
+        indices = [0, 1, *range(begin, stop)]
+        windows.append((indices, 2 + done - begin, len(indices)))
         done = stop
     return windows
 
 
 @torch.no_grad()
 def sequence_log_probs(
-    model: MusicTransformer, sequences: Sequence[Sequence[int]], batch_size: int = 32
+    model: MusicTransformer, pieces: Sequence[TokenPiece], batch_size: int = 32
 ) -> list[FloatArray]:
-    """For each sequence, log p(token j | the tokens before it, within the context) for
-    every j >= 2 (the style and meter are given). Windows run in padded batches."""
+    """For each piece, log p(token j | the tokens before it, within the context) for every
+    j >= 2 (the style and meter are given). Windows run in padded batches."""
     model.eval()
     jobs = [
-        (index, window, first, stop)
-        for index, tokens in enumerate(sequences)
-        for window, first, stop in scored_windows(tokens, model.config.context)
+        (index, indices, first, stop)
+        for index, piece in enumerate(pieces)
+        for indices, first, stop in scored_windows(piece.tokens.tolist(), model.config.context)
     ]
-    parts: list[list[FloatArray]] = [[] for _ in sequences]  # in window order
+    parts: list[list[FloatArray]] = [[] for _ in pieces]  # in window order
     for begin in range(0, len(jobs), batch_size):
         chunk = jobs[begin : begin + batch_size]
-        width = max(len(window) for _, window, _, _ in chunk) - 1
+        width = max(len(indices) for _, indices, _, _ in chunk) - 1
         x = torch.full((len(chunk), width), VOCAB.PAD)  # right padding: causal, so harmless
-        for row, (_, window, _, _) in enumerate(chunk):
-            x[row, : len(window) - 1] = torch.tensor(window[:-1])
-        logp = F.log_softmax(model(x).double(), dim=-1)  # (B, T, vocab)
-        for row, (index, window, first, stop) in enumerate(chunk):
-            targets = torch.tensor(window[first:stop])
-            scored = logp[row, torch.arange(first - 1, stop - 1), targets].numpy()
-            parts[index].append(scored)
+        frontier = torch.zeros((len(chunk), width), dtype=torch.long)
+        for row, (index, indices, _, _) in enumerate(chunk):
+            kept = torch.tensor(indices[:-1])
+            x[row, : len(kept)] = torch.from_numpy(pieces[index].tokens)[kept]
+            frontier[row, : len(kept)] = torch.from_numpy(pieces[index].features)[kept]
+        logp = F.log_softmax(model(x, frontier).double(), dim=-1)  # (B, T, vocab)
+        for row, (index, indices, first, stop) in enumerate(chunk):
+            targets = torch.from_numpy(pieces[index].tokens)[torch.tensor(indices[first:stop])]
+            parts[index].append(logp[row, torch.arange(first - 1, stop - 1), targets].numpy())
     return [np.concatenate(part) for part in parts]
 
 
@@ -413,7 +430,7 @@ def train(config: TransformerConfig, options: TrainOptions, out: Path) -> dict[s
     seed_everything(options.seed, options.threads)
     started = time.perf_counter()
     rows = PackedRows.for_split(config, "train")
-    validation_rows = PackedRows.for_split(config, "validation", transpose=False)
+    validation_rows = PackedRows.for_split(config, "validation")
     validation_rng = np.random.default_rng(options.seed + 1)
     validation = [
         validation_rows.batch(options.batch_size, validation_rng)
@@ -457,7 +474,13 @@ def train(config: TransformerConfig, options: TrainOptions, out: Path) -> dict[s
 TRAINING = TrainingEntry(
     config_class=TransformerConfig,
     options=TrainOptions(
-        steps=4000, max_minutes=28, batch_size=16, lr=2e-3, warmup_steps=50, eval_every=50
+        steps=6000,
+        max_minutes=28,
+        batch_size=8,
+        lr=2e-3,
+        warmup_steps=40,
+        eval_every=50,
+        eval_batches=16,
     ),
     train=train,
     config_help=CONFIG_HELP,

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from generation.markov import MarkovChain, augmented
-from generation.tokens import VOCAB, GridNote, encode
+from generation.markov import MarkovChain
 
 VOCAB_SIZE = 6
 
@@ -36,10 +35,3 @@ def test_sequence_log_probs_agree_with_next_token_log_probs():
 def test_a_repeated_pattern_becomes_nearly_certain():
     chain = MarkovChain.fit([[1, 2, 3, 4] * 50], vocab=VOCAB_SIZE)
     assert np.exp(chain.next_log_probs([1, 2, 3]))[4] > 0.95
-
-
-def test_augmentation_keeps_every_transposition_inside_the_pitch_range():
-    low = np.array(encode([GridNote(0, 3, 4)], (4, 4), "folk"))
-    sequences = augmented([low])
-    pitches = {int(s[4]) - VOCAB.pitch for s in sequences}
-    assert pitches == set(range(0, 9))  # shifts -3..+5 keep pitch 3 at 0 or above

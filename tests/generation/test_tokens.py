@@ -11,10 +11,12 @@ from generation.tokens import (
     bar_steps,
     decode,
     encode,
+    frontier_features,
     grid_notes,
+    key_shift,
     score_tokens,
-    tail_window,
-    transpose_tokens,
+    tail_indices,
+    transposed,
 )
 from music.catalogue import list_samples, load_sample
 from music.score import Note, Score, Track
@@ -92,22 +94,37 @@ def test_token_names_cover_the_whole_vocabulary():
     assert VOCAB.name(VOCAB.size - 1) == f"Duration_{MAX_DURATION}"
 
 
-def test_transposing_moves_pitches_only():
-    tokens = np.array(score_tokens(chords_and_rests(), "chorale").tokens)
-    moved = transpose_tokens(tokens, 5)
-    assert decode(moved.tolist(), (3, 4)) == [
-        GridNote(n.start, n.pitch + 5, n.duration) for n in decode(tokens.tolist(), (3, 4))
-    ]
+def test_pieces_are_tokenized_in_c():
+    g_major = Score(
+        [Track([Note(480 * i, p, 480) for i, p in enumerate((67, 71, 74, 72, 71, 67))])]
+    )
+    notes = grid_notes(g_major)
+    assert key_shift(notes) == 5  # G up to C (not down 7)
+    assert [n.pitch for n in transposed(notes, 5)] == [72, 76, 79, 77, 76, 72]
+    d_minor = [GridNote(4 * i, p, 4) for i, p in enumerate((62, 65, 69, 62, 61, 62))]
+    assert key_shift(d_minor) == -2
+    piece = score_tokens(g_major, "folk")
+    assert VOCAB.name(int(piece.tokens[4])) == "Pitch_72"
+
+
+def test_the_frontier_follows_the_notes_across_bar_lines():
+    notes = [GridNote(0, 60, 4), GridNote(4, 62, 14), GridNote(20, 64, 4)]
+    tokens = encode(notes, (4, 4), "folk")
+    frontier = frontier_features(tokens, (4, 4)).tolist()
+    assert names(tokens)[6:10] == ["Position_4", "Pitch_62", "Duration_14", "Bar"]
+    assert frontier[:6] == [0, 0, 0, 0, 0, 4]  # nothing before the first bar; then 0 + 4
+    assert frontier[6:10] == [4, 4, 18, 2]  # 4 + 14 = 18, which is 2 into the next bar
+    assert frontier[-1] == 8
 
 
 def test_a_tail_window_keeps_style_and_meter_and_starts_at_a_bar():
     notes = [GridNote(4 * i, 60 + i % 5, 4) for i in range(40)]
     tokens = encode(notes, (4, 4), "folk")
-    window = tail_window(tokens, 50)
+    window = [tokens[i] for i in tail_indices(tokens, 50)]
     assert len(window) <= 50
     assert window[:3] == [*tokens[:2], VOCAB.BAR]
     assert window[2:] == tokens[len(tokens) - len(window) + 2 :]
-    assert tail_window(tokens, len(tokens)) == tokens
+    assert tail_indices(tokens, len(tokens)) == list(range(len(tokens)))
 
 
 def run(grammar, tokens):

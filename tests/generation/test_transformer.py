@@ -11,7 +11,7 @@ from generation.errors import GenerationInputError, GenerationParamError
 from generation.extension import Sampling, beat_ticks, extend, plan_extension, probabilities
 from generation.markov import MarkovChain, sampler_factory
 from generation.registry import TRANSFORMER_PARAMS
-from generation.tokens import VOCAB, score_tokens
+from generation.tokens import VOCAB, decode, grid_notes, key_shift, score_tokens, tail_indices
 from generation.training import TrainOptions, adamw, clip_and_step
 from generation.transformer import (
     DEEPCOMPOSER_CONFIG,
@@ -96,7 +96,7 @@ def test_a_tiny_model_learns_and_its_loss_falls():
 
 def test_packed_pieces_do_not_see_each_other_and_restart_their_positions():
     pieces = {"folk": [score_tokens(melody(bars=2), "folk")]}  # 28 tokens a piece
-    batch = PackedRows(TINY, pieces, transpose=False).batch(1, np.random.default_rng(0))
+    batch = PackedRows(TINY, pieces).batch(1, np.random.default_rng(0))
     positions = batch.positions[0].tolist()
     second = positions.index(0, 1)
     assert positions[second - 1] == second - 1
@@ -106,13 +106,21 @@ def test_packed_pieces_do_not_see_each_other_and_restart_their_positions():
     assert batch.targets[0, second] == -100  # the meter is given, not predicted
 
 
+def forward(net, piece, stop=None):
+    """The full forward pass over a piece's first ``stop`` tokens: (T, vocab)."""
+    tokens = torch.from_numpy(piece.tokens[:stop]).unsqueeze(0)
+    frontier = torch.from_numpy(piece.features[:stop]).unsqueeze(0)
+    with torch.no_grad():
+        return net(tokens, frontier)[0]
+
+
 def test_cached_sampling_gives_the_logits_of_the_full_forward_pass():
     net = model()
-    tokens = score_tokens(melody(bars=3), "folk").tokens.tolist()[:40]
-    with torch.no_grad():
-        full = net(torch.tensor([tokens]))[0]  # (T, vocab)
+    piece = score_tokens(melody(bars=3), "folk")
+    tokens = piece.tokens.tolist()[:40]
+    full = forward(net, piece, 40)
     sampler = CachedSampler(net, prompt_share=1.0)
-    first = sampler.start(tokens[:10])
+    first = sampler.start(tokens[:10], (4, 4))
     assert first == pytest.approx(full[9].double().numpy(), abs=1e-4)
     for j in range(10, 40):
         step = sampler.step(tokens[j])
@@ -121,25 +129,36 @@ def test_cached_sampling_gives_the_logits_of_the_full_forward_pass():
 
 def test_the_cache_is_rebuilt_from_a_bar_line_when_the_context_is_full():
     net = model()
-    tokens = score_tokens(melody(bars=16), "folk").tokens.tolist()
+    piece = score_tokens(melody(bars=16), "folk")
+    tokens = piece.tokens.tolist()
     sampler = CachedSampler(net)
-    sampler.start(tokens[:40])
-    for token in tokens[40:90]:
-        sampler.step(token)
-    assert sampler.cache.length <= TINY.context
-    assert len(sampler.history) == 90
+    sampler.start(tokens[:40], (4, 4))
+    for j in range(40, len(tokens)):
+        before = sampler.cache.length
+        logits = sampler.step(tokens[j])
+        if sampler.cache.length <= before:  # rebuilt from the last half, at a bar line
+            break
+    kept = tail_indices(tokens[: j + 1], TINY.context // 2)
+    assert tokens[kept[2]] == VOCAB.BAR
+    assert sampler.cache.length == len(kept)
+    window = score_tokens(melody(bars=16), "folk")
+    window.tokens, window.features = piece.tokens[kept], piece.features[kept]
+    assert logits == pytest.approx(forward(net, window)[-1].double().numpy(), abs=1e-4)
+    assert sampler.features == piece.features[: j + 1].tolist()
 
 
 def test_whole_piece_scoring_counts_every_token_once():
-    tokens = score_tokens(melody(bars=12), "folk").tokens.tolist()
+    piece = score_tokens(melody(bars=12), "folk")
+    tokens = piece.tokens.tolist()
     windows = scored_windows(tokens, 64)
     assert sum(stop - first for _, first, stop in windows) == len(tokens) - 2
-    assert all(len(w) <= 64 for w, _, _ in windows)
+    assert all(len(indices) <= 64 for indices, _, _ in windows)
     net = model()
-    batched = sequence_log_probs(net, [tokens, tokens[:30]], batch_size=3)
+    short = score_tokens(melody(bars=12), "folk")
+    short.tokens, short.features = short.tokens[:30], short.features[:30]
+    batched = sequence_log_probs(net, [piece, short], batch_size=3)
     assert [len(b) for b in batched] == [len(tokens) - 2, 28]
-    with torch.no_grad():
-        full = torch.log_softmax(net(torch.tensor([tokens[:30]]))[0].double(), dim=-1)
+    full = torch.log_softmax(forward(net, piece, 30).double(), dim=-1)
     assert batched[1] == pytest.approx(full[torch.arange(1, 29), tokens[2:30]].numpy())
     assert batched[0][:28] == pytest.approx(batched[1])
 
@@ -215,7 +234,8 @@ def test_a_low_input_is_moved_into_the_models_range_and_its_continuation_back():
     low = melody(bars=2)
     low.tracks[0].notes = [Note(n.start, n.pitch - 36, n.duration, 90) for n in low.tracks[0].notes]
     plan = plan_extension(low, input_duration=30, extension_duration=5)
-    assert plan.octave_shift == 12  # 24-31 -> 36-43, the smallest move into range
+    assert plan.shift % 12 == key_shift(grid_notes(low)) % 12  # into C, then by octaves
+    assert all(30 <= n.pitch < 100 for n in decode(plan.prompt, (4, 4)))
     chain = MarkovChain.fit([plan.prompt])  # knows only the prompt's (shifted) pitches
     greedy = {**PARAMS, "sampling_threshold": 1, "extension_duration": 5}
     out = extend(low, greedy, 0, sampler_factory(chain))
