@@ -258,6 +258,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
+    # The reaper and emails stay off "evaluation": a stuck evaluation pool must not stop
+    # the reaper that rescues its entries. (Exact names win over the patterns below.)
+    "chartbusters.submissions.tasks.reap_stuck_submissions": {"queue": "celery"},
+    "chartbusters.submissions.tasks.notify_submission_result": {"queue": "celery"},
     "chartbusters.studio.tasks.*": {"queue": "generation"},
     "chartbusters.submissions.tasks.*": {"queue": "evaluation"},
 }

@@ -233,3 +233,32 @@ def test_rejections_are_emailed_too(alice: User, challenge: Challenge) -> None:
     notify_submission_result.run(entry.pk)
     assert "rejected: The file has no notes." in mail.outbox[-1].body
     assert Submission.objects.get().state == S.REJECTED
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("chartbusters.submissions.tasks.score_submission", "evaluation"),
+        ("chartbusters.submissions.tasks.rescore_challenge", "evaluation"),
+        ("chartbusters.submissions.tasks.reap_stuck_submissions", "celery"),
+        ("chartbusters.submissions.tasks.notify_submission_result", "celery"),
+        ("chartbusters.challenges.tasks.refresh_challenge_statuses", "celery"),
+        ("chartbusters.leaderboards.tasks.notify_results_published", "celery"),
+    ],
+)
+def test_the_judge_runs_on_the_evaluation_queue_and_the_reaper_does_not(
+    task: str, queue: str
+) -> None:
+    from chartbusters.celery import app
+
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_beat_runs_the_reaper_and_the_status_refresh() -> None:
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "chartbusters.submissions.tasks.reap_stuck_submissions",
+        "chartbusters.challenges.tasks.refresh_challenge_statuses",
+    } <= tasks

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
@@ -160,7 +160,7 @@ def test_parallel_entries_cannot_pass_the_quota_together(alice: User) -> None:
         except ApplicationError as exc:
             outcomes.append(exc.code)
         finally:
-            close_old_connections()
+            connection.close()  # each thread has its own connection; leave none open
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(6)]
     for thread in threads:
