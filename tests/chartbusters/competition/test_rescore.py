@@ -16,7 +16,7 @@ from chartbusters.submissions.rescore import rescore_run_continue
 from chartbusters.submissions.tasks import rescore_challenge, score_submission
 from tests.chartbusters.competition.conftest import enter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a quick profile: ~1 min
 
 
 def scored_by_the_judge(user: User, challenge: Challenge, seed: int) -> Submission:
