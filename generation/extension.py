@@ -12,7 +12,8 @@ differs, behind the :class:`TokenModel` protocol. :func:`extend` does the rest:
    onset), transposed into the canonical key (the whole input's key moved to C) and then
    by whole octaves into the range the model was trained on. Its texture
    decides the style: a monophonic prompt is continued as a folk melody, a polyphonic
-   one (or ``texture="polyphonic"``) as a chorale.
+   one (or ``texture="polyphonic"``) as a chorale that keeps the prompt's usual number
+   of sounding notes (:func:`texture_voices`; 4 for a chorale) at every moment.
 2. **Sampling**: temperature (``creative_risk``), then top-k or nucleus filtering, over
    the tokens the :class:`~generation.tokens.Grammar` allows, one uniform draw per token
    from a NumPy generator seeded with the request's seed.
@@ -39,6 +40,7 @@ from generation.params import ParamValue
 from generation.registry import check_sampling_threshold
 from generation.rolls import best_octave_shift
 from generation.tokens import (
+    MAX_CHORD,
     Grammar,
     GridNote,
     bar_steps,
@@ -125,6 +127,7 @@ class Plan:
     first_bar: int
     shift: int  # semitones from the input to the prompt: into C, then into the model's range
     monophonic: bool
+    voices: int  # notes kept sounding in a polyphonic continuation (0 when monophonic)
     start_tick: int  # the extension is [start_tick, end_tick) of the output
     end_tick: int
     min_step: int  # new onsets fall in [min_step, end_step)
@@ -143,6 +146,15 @@ class Plan:
 def beat_ticks(score: Score) -> float:
     """One beat of the meter (its denominator's note value), in ticks."""
     return score.resolution * 4 / score.time_signature[1]
+
+
+def texture_voices(notes: Sequence[GridNote]) -> int:
+    """How many notes usually sound at an onset: the median over the onsets, rounded, at
+    least 2; a prompt without chords gets a chorale's 4."""
+    onsets = sorted({n.start for n in notes})
+    counts = [sum(n.start <= t < n.end for n in notes) for t in onsets]
+    usual = math.floor(float(np.median(counts)) + 0.5) if counts else 1
+    return 4 if usual <= 1 else min(usual, MAX_CHORD)
 
 
 def is_monophonic(notes: Sequence[GridNote]) -> bool:
@@ -183,6 +195,7 @@ def plan_extension(
         first_bar=first_bar,
         shift=shift,
         monophonic=monophonic,
+        voices=0 if monophonic else texture_voices(notes),
         start_tick=start_tick,
         end_tick=end_tick,
         min_step=math.ceil(start_tick / step - 1e-9) - offset,
@@ -204,6 +217,7 @@ def sample_continuation(
         min_step=plan.min_step,
         end_step=plan.end_step,
         monophonic=plan.monophonic,
+        voices=plan.voices,
     )
     for token in plan.prompt:
         grammar.advance(token)

@@ -261,11 +261,14 @@ class Grammar:
 
     Steps count from the sequence's first ``Bar``. Generated onsets must fall in
     ``[min_step, end_step)``; a ``Bar`` is allowed only if the next bar starts before
-    ``end_step``; with ``monophonic`` a note may only start once the previous one has
-    ended, and no onset gets a second note; otherwise an onset may get up to
-    ``MAX_CHORD`` notes, from the highest down, as in the training sequences. Feed the
-    prompt with :meth:`advance` first; :meth:`allowed` is empty when the continuation
-    is complete.
+    ``end_step``. With ``monophonic`` a note may only start once the previous one has
+    ended, and no onset gets a second note. Otherwise an onset's notes come from the
+    highest down, as in the training sequences, up to ``MAX_CHORD`` of them; with
+    ``voices`` (a chorale's 4) exactly that many notes sound after every onset (an onset
+    is completed before time moves on, no new note doubles a sounding pitch) and the next
+    onset comes at the latest when the first of them ends, so no voice falls silent.
+    Feed the prompt with :meth:`advance` first; :meth:`allowed` is empty when the
+    continuation is complete.
     """
 
     def __init__(
@@ -275,16 +278,19 @@ class Grammar:
         min_step: int,
         end_step: int,
         monophonic: bool,
+        voices: int = 0,
     ) -> None:
         self.bar_size = bar_steps(time_signature)
         self.min_step, self.end_step = min_step, end_step
         self.monophonic = monophonic
+        self.voices = 0 if monophonic else min(voices, MAX_CHORD)
         self.bar_start = -self.bar_size  # before the first Bar
         self.onset = -1  # absolute step of the current onset, -1 right after a Bar
         self.last = VOCAB.BAR  # the kind of the last token: BAR, position, pitch or duration
         self.pitch = 128  # the last pitch at the current onset
         self.chord = 0  # notes so far at the current onset
         self.busy_until = 0  # the latest end of any note
+        self.sounding: list[tuple[int, int]] = []  # (end, pitch) of notes that may sound
 
     def advance(self, token: int) -> None:
         if token == VOCAB.BAR:
@@ -293,12 +299,15 @@ class Grammar:
         elif VOCAB.position <= token < VOCAB.pitch:
             self.onset = self.bar_start + token - VOCAB.position
             self.last, self.pitch, self.chord = VOCAB.position, 128, 0
+            self.sounding = [(end, pitch) for end, pitch in self.sounding if end > self.onset]
         elif VOCAB.pitch <= token < VOCAB.duration:
             self.last, self.pitch = VOCAB.pitch, token - VOCAB.pitch
             self.chord += 1
         elif token >= VOCAB.duration:
             self.last = VOCAB.duration
-            self.busy_until = max(self.busy_until, self.onset + token - VOCAB.duration + 1)
+            end = self.onset + token - VOCAB.duration + 1
+            self.busy_until = max(self.busy_until, end)
+            self.sounding.append((end, self.pitch))
 
     def frontier(self) -> int:
         """Where the notes so far stop sounding, in steps from the current bar line (0 to
@@ -309,23 +318,49 @@ class Grammar:
 
     def allowed(self) -> BoolArray:
         if self.last == VOCAB.position:
-            return _STATIC["pitch"]
+            return self._pitches(128)
         if self.last == VOCAB.pitch:
             return _STATIC["duration"]
         mask = np.zeros(VOCAB.size, dtype=np.bool_)
         chord_open = self.last == VOCAB.duration and self.onset >= self.min_step
-        if chord_open and not self.monophonic and self.chord < MAX_CHORD and self.pitch > 0:
-            mask[VOCAB.pitch : VOCAB.pitch + self.pitch] = True
+        if chord_open and not self.monophonic and self.chord < MAX_CHORD:
+            mask = self._pitches(self.pitch)
+            if 0 < len(self.sounding) < self.voices and mask.any():
+                return mask  # complete the onset first
+            if self.voices and len(self.sounding) >= self.voices:
+                mask = np.zeros(VOCAB.size, dtype=np.bool_)
+        now = self.onset if self.onset >= 0 else self.bar_start
         low = max(self.min_step, self.onset + 1 if self.onset >= 0 else self.bar_start)
         if self.monophonic:
             low = max(low, self.busy_until)
         high = min(self.end_step, self.bar_start + self.bar_size)
+        latest = self.end_step  # the last step the next onset may take
+        if self.voices:
+            ends = sorted(end for end, _ in self.sounding if end > now)
+            if len(ends) >= self.voices:  # every voice sounds: wait for the first to end
+                low = max(low, ends[0])
+            latest = max(ends[0] if ends else low, low)
+        high = min(high, latest + 1)
         if low < high:
             mask[VOCAB.position + low - self.bar_start : VOCAB.position + high - self.bar_start] = (
                 True
             )
-        if self.bar_start + self.bar_size < self.end_step:
+        bar_end = self.bar_start + self.bar_size
+        if bar_end < self.end_step and bar_end <= latest:
             mask[VOCAB.BAR] = True
+        return mask
+
+    def _pitches(self, below: int) -> BoolArray:
+        """Pitches under ``below``; with ``voices``, none that doubles a sounding note."""
+        if not self.voices and below == 128:
+            return _STATIC["pitch"]
+        mask = np.zeros(VOCAB.size, dtype=np.bool_)
+        mask[VOCAB.pitch : VOCAB.pitch + max(below, 0)] = True
+        if self.voices:
+            now = self.onset
+            for end, pitch in self.sounding:
+                if end > now:
+                    mask[VOCAB.pitch + pitch] = False
         return mask
 
 

@@ -169,3 +169,20 @@ def test_onsets_stay_inside_the_extension_and_the_grammar_ends_at_its_end():
     assert allowed_names(grammar) == {"Position_0", "Position_1", "Position_2"}
     run(grammar, [VOCAB.position + 1, VOCAB.pitch + 62, VOCAB.duration + 1])
     assert allowed_names(grammar) == set()  # busy until step 27: complete
+
+
+def test_a_chorale_continuation_keeps_its_voices_sounding():
+    grammar = Grammar((4, 4), min_step=0, end_step=64, monophonic=False, voices=2)
+    run(grammar, [VOCAB.BAR, VOCAB.position + 0, VOCAB.pitch + 67, VOCAB.duration + 7])
+    assert allowed_names(grammar) == {f"Pitch_{p}" for p in range(67)}  # needs a 2nd voice
+    run(grammar, [VOCAB.pitch + 60, VOCAB.duration + 3])
+    # both voices sound: no third, and the next onset comes when the lower one ends
+    assert allowed_names(grammar) == {"Position_4"}
+    grammar.advance(VOCAB.position + 4)
+    assert "Pitch_67" not in allowed_names(grammar)  # the upper voice still sounds
+    run(grammar, [VOCAB.pitch + 62, VOCAB.duration + 7])
+    assert allowed_names(grammar) == {"Position_8"}
+    run(grammar, [VOCAB.position + 8, VOCAB.pitch + 65, VOCAB.duration + 7])
+    assert allowed_names(grammar) == {"Position_12"}  # where the 62 from step 4 ends
+    run(grammar, [VOCAB.position + 12, VOCAB.pitch + 60, VOCAB.duration + 3])
+    assert allowed_names(grammar) == {"Bar"}  # both voices end at the bar line

@@ -205,13 +205,20 @@ def test_a_melody_is_continued_by_one_note_at_a_time():
         assert all(a.end <= b.start for a, b in itertools.pairwise(notes))
 
 
-def test_chords_are_continued_with_chords_in_the_nearest_voices():
+def sounding_at_new_onsets(given, out):
+    new = set(out.all_notes()) - set(given.all_notes())
+    assert new
+    return {sum(n.start <= t < n.end for n in out.all_notes()) for t in {n.start for n in new}}
+
+
+def test_chords_are_continued_in_as_many_voices_as_the_input_has():
     given = chorale()
     plan = plan_extension(given, input_duration=30, extension_duration=10)
-    assert (plan.monophonic, plan.style) == (False, "chorale")
-    out = extended(given, creative_risk=2.0)
-    assert [len(t.notes) for t in out.tracks] >= [len(t.notes) for t in given.tracks]
-    assert out.note_count > given.note_count
+    assert (plan.monophonic, plan.style, plan.voices) == (False, "chorale", 4)
+    assert max(sounding_at_new_onsets(given, extended(given, creative_risk=2.0))) <= 4
+    chain = MarkovChain.fit([plan.prompt])  # writes chords from the top down, as trained
+    greedy = {**PARAMS, "sampling_threshold": 1, "extension_duration": 10}
+    assert sounding_at_new_onsets(given, extend(given, greedy, 0, sampler_factory(chain))) == {4}
 
 
 def test_the_texture_can_be_asked_for():
