@@ -43,6 +43,9 @@ PIECE_THRESHOLD = 0.5
 # Grams found in more than this share of the indexed pieces carry almost no evidence
 # and would make queries slow; they are skipped.
 MAX_DOCUMENT_FREQUENCY = 0.05
+# ...but only once that share is a crowd: in a small index (a new challenge's entries) a
+# gram shared by two pieces is evidence, not noise.
+MIN_COMMON_DOCUMENTS = 20
 
 Grams = npt.NDArray[np.uint64]
 
@@ -201,7 +204,8 @@ class NoveltyIndex:
         pieces = len(self.sources)
         weights = np.log1p(pieces / np.maximum(frequency, 1))
         total = float(weights.sum())
-        usable = (frequency > 0) & (frequency <= max(1, MAX_DOCUMENT_FREQUENCY * pieces))
+        common = max(MIN_COMMON_DOCUMENTS, MAX_DOCUMENT_FREQUENCY * pieces)
+        usable = (frequency > 0) & (frequency <= common)
         if not usable.any() or total <= 0:
             return {}
         counts = frequency[usable]

@@ -1,0 +1,152 @@
+"""Benchmark the judge: full evaluations of 30-second four-track pieces per second.
+
+Run ``python bench/bench_evaluation.py [--pieces N] [--profile NAME]``. One thread (one
+core). "Full evaluation" is what the scoring task does per entry: validate the MIDI
+bytes, then evaluate (descriptors, critic ensemble over the windows, Fréchet distance,
+novelty check) — batched as the task may batch. The baseline, measured in the same run
+on the same files, is ``muspy.read_midi`` plus every muspy metric. The last figure is
+the peak memory (RSS) of a fresh process holding all shipped profiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import torch
+
+from evaluation.evaluate import evaluate_many
+from evaluation.profile import available_profiles, load_profile
+from music import transforms
+from music.corpus import load_corpus
+from music.midi_io import score_to_midi
+from music.score import Score
+from music.validate import validate_midi
+
+SECONDS = 30.0
+
+
+def thirty_second_pieces(count: int) -> list[Score]:
+    """Test-split chorales looped or cropped to 30 s (four tracks each)."""
+    pieces = []
+    for piece in load_corpus("bach-chorales", split="test"):
+        score = piece.score
+        while score.duration_seconds < SECONDS:
+            score = transforms.concatenate([score, piece.score])
+        bars = int(SECONDS / (score.ticks_per_bar * score.seconds_per_tick))
+        pieces.append(transforms.crop(score, 0, max(bars, 1)))
+        if len(pieces) == count:
+            break
+    while len(pieces) < count:
+        pieces += pieces[: count - len(pieces)]
+    return pieces
+
+
+def ours(files: list[bytes], profile_name: str, batch: int) -> float:
+    profile = load_profile(profile_name)
+    evaluate_many([validate_midi(files[0])], profile)  # warm up
+    started = time.perf_counter()
+    for begin in range(0, len(files), batch):
+        scores = [validate_midi(data) for data in files[begin : begin + batch]]
+        evaluate_many(scores, profile)
+    return len(files) / (time.perf_counter() - started)
+
+
+def muspy_baseline(paths: list[Path]) -> float:
+    import muspy
+
+    started = time.perf_counter()
+    for path in paths:
+        music = muspy.read_midi(path)
+        resolution = music.resolution * 4
+        for metric in (
+            muspy.pitch_range,
+            muspy.n_pitches_used,
+            muspy.n_pitch_classes_used,
+            muspy.polyphony,
+            muspy.scale_consistency,
+            muspy.pitch_entropy,
+            muspy.pitch_class_entropy,
+            muspy.empty_beat_rate,
+            muspy.drum_pattern_consistency,
+        ):
+            metric(music)
+        muspy.polyphony_rate(music)
+        muspy.pitch_in_scale_rate(music, 0, "major")
+        muspy.empty_measure_rate(music, resolution)
+        muspy.groove_consistency(music, resolution)
+        muspy.drum_in_pattern_rate(music, "duple")
+    return len(paths) / (time.perf_counter() - started)
+
+
+MEMORY_PROBE = (
+    "import resource; from evaluation.profile import available_profiles, load_profile; "
+    "[load_profile(n) for n in available_profiles()]; "
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """(with all profiles, bare interpreter with the same imports) peak RSS in MB."""
+    repo = Path(__file__).resolve().parents[1]
+    loaded = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE], cwd=repo, capture_output=True, text=True, check=True
+    )
+    bare = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource, evaluation.evaluate; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(loaded.stdout.split()[-1]) / 1024, int(bare.stdout.split()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pieces", type=int, default=200)
+    parser.add_argument("--profile", default="bach-chorales")
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    pieces = thirty_second_pieces(args.pieces)
+    files = [score_to_midi(p) for p in pieces]
+    notes = np.mean([p.note_count for p in pieces])
+    print(
+        f"{len(files)} pieces of {SECONDS:.0f} s, 4 tracks, {notes:.0f} notes on average; 1 thread"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for i, data in enumerate(files):
+            path = Path(folder) / f"{i}.mid"
+            path.write_bytes(data)
+            paths.append(path)
+        baseline = muspy_baseline(paths)
+    rate = ours(files, args.profile, args.batch)
+    one = ours(files[:50], args.profile, 1)
+    print(f"chartbusters full evaluation (batch {args.batch}): {rate:8.1f} pieces/s")
+    print(f"chartbusters full evaluation (one at a time):  {one:8.1f} pieces/s")
+    print(f"baseline muspy.read_midi + all muspy metrics:   {baseline:8.1f} pieces/s")
+    loaded, bare = peak_memory_mb()
+    names = ", ".join(available_profiles())
+    print(
+        f"peak RSS holding all profiles ({names}): {loaded:.0f} MB (imports alone: {bare:.0f} MB)"
+    )
+    print(f"this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

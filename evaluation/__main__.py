@@ -1,0 +1,143 @@
+"""``python -m evaluation``: score MIDI files, build profiles, write validity reports.
+
+python -m evaluation score FILE... [--profile NAME] [--json] [--weights realism=0.5,...]
+python -m evaluation build-profile NAME [--seed N] [--quick]
+python -m evaluation validity-report NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from evaluation.profile import DEFAULT_PROFILE, PROFILE_SPECS, PROFILES_DIR, ProfileError
+from evaluation.report import Weights, WeightsError
+
+EXIT_USAGE = 2
+EXIT_BAD_INPUT = 1
+
+
+def _parse_weights(text: str | None) -> Weights:
+    if not text:
+        return Weights()
+    pairs = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise WeightsError(f"Write weights as name=value pairs, not {item!r}.")
+        pairs[name.strip()] = value.strip()
+    return Weights.from_dict(pairs)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from evaluation.evaluate import evaluate_many
+    from evaluation.profile import load_profile
+    from music.validate import MidiValidationError, validate_midi
+
+    weights = _parse_weights(args.weights)
+    profile = load_profile(args.profile, Path(args.profiles_dir))
+    results: list[dict[str, object]] = []
+    scores, names = [], []
+    failed = False
+    for file in args.files:
+        try:
+            scores.append(validate_midi(Path(file).read_bytes()))
+            names.append(file)
+        except OSError as exc:
+            results.append({"file": file, "error": f"Cannot read the file: {exc.strerror}."})
+            failed = True
+        except MidiValidationError as exc:
+            results.append({"file": file, "error": exc.message, "code": exc.code})
+            failed = True
+    for name, report in zip(names, evaluate_many(scores, profile, weights), strict=True):
+        results.append({"file": name, **report.to_json()})
+    results.sort(key=lambda r: args.files.index(str(r["file"])))
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for result in results:
+            _print_result(result)
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _print_result(result: dict[str, object]) -> None:
+    if "error" in result:
+        print(f"{result['file']}: error: {result['error']}")
+        return
+    flags = result["flags"]
+    assert isinstance(flags, list)
+    marks = "".join(f" [{f['code']}]" for f in flags)
+    print(f"{result['file']}: {result['score']:.1f}/100{marks}")
+    print("  " + str(result["explanation"]).replace("\n", "\n  "))
+
+
+def _build_profile(args: argparse.Namespace) -> int:
+    from evaluation.build import build_and_save
+
+    build_and_save(
+        args.name,
+        seed=args.seed,
+        quick=args.quick,
+        output=Path(args.output),
+        max_critic_pieces=args.max_critic_pieces,
+    )
+    return 0
+
+
+def _validity_report(args: argparse.Namespace) -> int:
+    from evaluation.validity import write_validity_report
+
+    path = write_validity_report(args.name, directory=Path(args.output), seed=args.seed)
+    print(path.read_text())
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation", description=__doc__.split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    score = commands.add_parser("score", help="score MIDI files against a profile")
+    score.add_argument("files", nargs="+", metavar="FILE")
+    score.add_argument("--profile", default=DEFAULT_PROFILE, help="default: %(default)s")
+    score.add_argument("--json", action="store_true", help="print a JSON list, one object a file")
+    score.add_argument("--weights", help="e.g. realism=0.5,typicality=0.3,frechet=0.2")
+    score.add_argument("--profiles-dir", default=str(PROFILES_DIR), help=argparse.SUPPRESS)
+    score.set_defaults(run=_score)
+
+    build = commands.add_parser("build-profile", help="train and calibrate a reference profile")
+    build.add_argument("name", choices=sorted(PROFILE_SPECS))
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline")
+    build.add_argument(
+        "--max-critic-pieces",
+        type=int,
+        default=400,
+        help="train the critics on at most this many pieces (default: %(default)s)",
+    )
+    build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
+    build.set_defaults(run=_build_profile)
+
+    validity = commands.add_parser("validity-report", help="measure how well a profile judges")
+    validity.add_argument("name", choices=sorted(PROFILE_SPECS))
+    validity.add_argument("--seed", type=int, default=0)
+    validity.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
+    validity.set_defaults(run=_validity_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (WeightsError, ProfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

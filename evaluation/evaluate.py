@@ -1,0 +1,185 @@
+"""evaluate(score, profile, weights) -> Report: the judge of every challenge.
+
+Per piece (DESIGN.md §5):
+
+1. descriptors -> typicality against the profile's reference distributions;
+2. piano-roll windows -> the calibrated critic ensemble's p(real) per window, each
+   window gated by its out-of-distribution distance in the critic's embedding space,
+   and aggregated as the mean of the *worse half* of the windows, so one good window
+   cannot carry a bad piece;
+3. the Fréchet-style distance of the piece's window embeddings to the reference;
+4. novelty: a copy of a reference piece, a sample melody or an earlier entry is
+   flagged (blocking) with its source;
+5. the weighted geometric mean of the components, on 0-100, with an explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from evaluation.descriptors import describe
+from evaluation.frechet import distance_component, piece_distance
+from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
+from evaluation.profile import Profile
+from evaluation.report import COMPONENT_LABELS, Flag, Report, Weights, combine
+from music.score import Score
+
+# Bump whenever a change to this package would change any score. The evaluator version
+# in every report is this plus the profile's content digest, so rebuilding a profile
+# also changes it.
+CODE_VERSION = "1"
+MIN_BARS = 2
+
+
+def evaluator_version(profile: Profile) -> str:
+    return f"{CODE_VERSION}+{profile.name}.{profile.digest[:10]}"
+
+
+@dataclass(frozen=True)
+class _Realism:
+    value: float
+    window_p: list[float]
+    gated_windows: int
+
+
+def _realism(p_real: np.ndarray, distances: np.ndarray, threshold: float) -> _Realism:
+    gate = np.minimum(1.0, (threshold / np.maximum(distances, 1e-9)) ** 2)
+    gated = p_real * gate
+    worse_half = np.sort(gated)[: max(1, (len(gated) + 1) // 2)]
+    return _Realism(
+        value=float(worse_half.mean()),
+        window_p=[round(float(p), 4) for p in gated],
+        gated_windows=int((gate < 1.0).sum()),
+    )
+
+
+def _novelty_flag(
+    print_: Fingerprint, indexes: Sequence[NoveltyIndex], exclude: Iterable[str]
+) -> tuple[Flag | None, dict[str, object]]:
+    excluded = list(exclude)
+    best = None
+    for index in indexes:
+        match = index.find_copy(print_, exclude=excluded)
+        if match is not None and (best is None or match.copied_fraction > best.copied_fraction):
+            best = match
+    if best is None:
+        return None, {"copy_of": None}
+    message = (
+        f"This entry copies {best.source}: {best.copied_fraction:.0%} of its voices match it "
+        "(transposition, tempo and instrument changes are seen through). Copies stay off "
+        "the ranking."
+    )
+    flag = Flag("copy", message, blocking=True, source=best.source)
+    return flag, {"copy_of": best.source, "copied_fraction": round(best.copied_fraction, 3)}
+
+
+def _explain(components: dict[str, float], outliers: dict[str, float], flags: list[Flag]) -> str:
+    lines = [f"{COMPONENT_LABELS[name]}: {value:.2f}" for name, value in components.items()]
+    if outliers:
+        worst = ", ".join(list(outliers)[:5])
+        lines.append(f"Least typical features for this reference: {worst}.")
+    lines += [flag.message for flag in flags]
+    return "\n".join(lines)
+
+
+def evaluate(
+    score: Score,
+    profile: Profile,
+    weights: Weights | None = None,
+    *,
+    entries: NoveltyIndex | None = None,
+    exclude: Iterable[str] = (),
+) -> Report:
+    """Score one piece. ``entries`` is the index of earlier entries to check for copies
+    (besides the profile's reference pieces); ``exclude`` names sources to ignore."""
+    return evaluate_many([score], profile, weights, entries=entries, exclude=exclude)[0]
+
+
+def evaluate_many(
+    scores: Sequence[Score],
+    profile: Profile,
+    weights: Weights | None = None,
+    *,
+    entries: NoveltyIndex | None = None,
+    exclude: Iterable[str] = (),
+    exclude_each: Sequence[Iterable[str]] | None = None,
+) -> list[Report]:
+    """Score many pieces, running the critic on all their windows in one batch.
+
+    ``exclude`` applies to every piece; ``exclude_each[i]`` adds sources to ignore for
+    piece ``i`` only (the validity report scores each corpus piece without itself).
+    """
+    weights = weights or Weights()
+    excluded = list(exclude)
+    if exclude_each is not None and len(exclude_each) != len(scores):
+        raise ValueError("exclude_each needs one entry per score")
+    windows = [profile.windows(score) for score in scores]
+    counts = [len(w) for w in windows]
+    output = profile.critic.predict(np.concatenate(windows)) if scores else None
+    bounds = np.cumsum([0, *counts])
+    indexes = [profile.novelty] + ([entries] if entries is not None else [])
+    reports = []
+    for i, score in enumerate(scores):
+        assert output is not None
+        p_real = output.p_real[bounds[i] : bounds[i + 1]]
+        embeddings = output.embeddings[bounds[i] : bounds[i + 1]]
+        own = excluded + list(exclude_each[i]) if exclude_each is not None else excluded
+        reports.append(_report(score, profile, weights, p_real, embeddings, indexes, own))
+    return reports
+
+
+def _report(
+    score: Score,
+    profile: Profile,
+    weights: Weights,
+    p_real: np.ndarray,
+    embeddings: np.ndarray,
+    indexes: Sequence[NoveltyIndex],
+    exclude: list[str],
+) -> Report:
+    reference = profile.embedding
+    distances = reference.mahalanobis(embeddings.astype(np.float64))
+    realism = _realism(p_real.astype(np.float64), distances, reference.ood_threshold)
+    typicality, outliers = profile.descriptors.typicality(describe(score))
+    distance = piece_distance(embeddings.astype(np.float64), reference)
+    components = {
+        "realism": round(realism.value, 4),
+        "typicality": round(typicality, 4) if np.isfinite(typicality) else 0.0,
+        "frechet": round(distance_component(distance, reference.distance_scale), 4),
+    }
+    flags: list[Flag] = []
+    copy_flag, novelty = _novelty_flag(fingerprint(score), indexes, exclude)
+    if copy_flag is not None:
+        flags.append(copy_flag)
+    if realism.gated_windows:
+        flags.append(
+            Flag(
+                "out_of_distribution",
+                f"{realism.gated_windows} of {len(p_real)} windows are unlike anything in the "
+                "reference music; the critic's opinion of them counts for less.",
+            )
+        )
+    if score.bar_count < MIN_BARS:
+        flags.append(
+            Flag("short", f"The piece has {score.bar_count} bar(s); the judge has little to go on.")
+        )
+    details = {
+        "window_p_real": realism.window_p,
+        "frechet_distance": round(distance, 4) if np.isfinite(distance) else None,
+        "typicality_outliers": {k: round(v, 3) for k, v in outliers.items()},
+        "novelty": novelty,
+        "bars": score.bar_count,
+    }
+    return Report(
+        score=combine(components, weights),
+        components=components,
+        weights=weights.normalised(),
+        flags=flags,
+        explanation=_explain(components, outliers, flags),
+        evaluator_version=evaluator_version(profile),
+        profile=profile.name,
+        details=details,
+    )

@@ -1,0 +1,280 @@
+"""Reference profiles: everything the judge knows about a challenge's reference music.
+
+A profile is a folder under ``evaluation/profiles/NAME/``:
+
+- ``profile.json``: name, description, corpus and split sizes, the descriptor reference
+  (per-descriptor values of the training pieces), embedding statistics with the
+  calibrated out-of-distribution threshold and distance scale, and build metadata;
+- ``critic.pt``: the calibrated critic ensemble (plain state dicts);
+- ``novelty.npz``: the novelty index of every reference piece and sample melody.
+
+``python -m evaluation build-profile NAME`` rebuilds one from the committed corpus split
+(``music/splits/``); the result is deterministic for a seed up to torch's CPU kernels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluation.critic import CriticConfig, CriticEnsemble, train_ensemble
+from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
+from evaluation.frechet import EmbeddingReference, piece_distance
+from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.typicality import DescriptorReference
+from evaluation.windows import WindowSpec, score_windows
+from music.score import Score
+
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+DEFAULT_PROFILE = "bach-chorales"
+OOD_PERCENTILE = 99.0  # of validation real windows' Mahalanobis distances
+DISTANCE_PERCENTILE = 90.0  # validation real pieces at this distance get one half
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """What a shipped profile is built from."""
+
+    name: str
+    corpus: str
+    description: str
+
+
+PROFILE_SPECS = {
+    spec.name: spec
+    for spec in (
+        ProfileSpec(
+            "bach-chorales",
+            "bach-chorales",
+            "J. S. Bach's four-part chorales (music21 corpus): SATB harmony, the classic "
+            "Chartbusters 'Bach to the Future' reference.",
+        ),
+        ProfileSpec(
+            "folk",
+            "folk",
+            "Folk melodies: Essen folksongs, Ryan's Mammoth Collection and O'Neill's 1850 "
+            "(music21 corpus). Single-line tunes.",
+        ),
+        ProfileSpec(
+            "renaissance",
+            "renaissance",
+            "Renaissance polyphony: Palestrina and Monteverdi (music21 corpus).",
+        ),
+    )
+}
+
+
+class ProfileError(LookupError):
+    """No such profile, or its files are missing or damaged."""
+
+
+@dataclass
+class Profile:
+    name: str
+    description: str
+    corpus: str
+    window_spec: WindowSpec
+    descriptors: DescriptorReference
+    embedding: EmbeddingReference
+    critic: CriticEnsemble
+    novelty: NoveltyIndex
+    meta: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+    def windows(self, score: Score) -> np.ndarray:
+        return score_windows(score, self.window_spec)
+
+    # ----- persistence -------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.critic.save(directory / "critic.pt")
+        self.novelty.save(directory / "novelty.npz")
+        document = {
+            "name": self.name,
+            "description": self.description,
+            "corpus": self.corpus,
+            "window_spec": _spec_to_json(self.window_spec),
+            "descriptors": self.descriptors.to_json(),
+            "embedding": self.embedding.to_json(),
+            "meta": self.meta,
+        }
+        (directory / "profile.json").write_text(json.dumps(document, indent=1) + "\n")
+        self.digest = _digest(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> Profile:
+        try:
+            document = json.loads((directory / "profile.json").read_text())
+            critic = CriticEnsemble.load(directory / "critic.pt")
+            novelty = NoveltyIndex.load(directory / "novelty.npz")
+        except (OSError, ValueError, KeyError) as exc:
+            raise ProfileError(f"The profile in {directory} cannot be read: {exc}") from exc
+        return cls(
+            name=document["name"],
+            description=document["description"],
+            corpus=document["corpus"],
+            window_spec=WindowSpec(**document["window_spec"]),
+            descriptors=DescriptorReference.from_json(document["descriptors"]),
+            embedding=EmbeddingReference.from_json(document["embedding"]),
+            critic=critic,
+            novelty=novelty,
+            meta=document.get("meta", {}),
+            digest=_digest(directory),
+        )
+
+
+def _spec_to_json(spec: WindowSpec) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(spec)
+
+
+def _digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for name in ("profile.json", "critic.pt", "novelty.npz"):
+        digest.update((directory / name).read_bytes())
+    return digest.hexdigest()
+
+
+def available_profiles(directory: Path = PROFILES_DIR) -> list[str]:
+    return sorted(p.parent.name for p in directory.glob("*/profile.json"))
+
+
+@cache
+def load_profile(name: str = DEFAULT_PROFILE, directory: Path = PROFILES_DIR) -> Profile:
+    """A shipped (or built) profile by name; cached for the life of the process."""
+    path = directory / name
+    if not (path / "profile.json").exists():
+        known = ", ".join(available_profiles(directory)) or "none"
+        raise ProfileError(f"No profile named {name!r}. Available: {known}.")
+    return Profile.load(path)
+
+
+# ----- building ----------------------------------------------------------------------
+
+
+def _git_revision() -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).parent,
+        )
+    except OSError:
+        return "unknown"
+    return result.stdout.strip() or "unknown"
+
+
+def _window_stack(scores: Iterable[Score], spec: WindowSpec) -> tuple[np.ndarray, np.ndarray]:
+    """All windows of all pieces, and the piece index of each window."""
+    stacks, owners = [], []
+    for i, score in enumerate(scores):
+        windows = score_windows(score, spec)
+        stacks.append(windows)
+        owners.append(np.full(len(windows), i))
+    return np.concatenate(stacks), np.concatenate(owners)
+
+
+def calibrate_embedding(
+    critic: CriticEnsemble, spec: WindowSpec, train: list[Score], validation: list[Score]
+) -> EmbeddingReference:
+    """Fit embedding statistics on train windows; set the gate and scale on validation."""
+    train_windows, _ = _window_stack(train, spec)
+    reference = EmbeddingReference.fit(critic.predict(train_windows).embeddings)
+    val_windows, owners = _window_stack(validation, spec)
+    val_embeddings = critic.predict(val_windows).embeddings
+    ood = float(np.percentile(reference.mahalanobis(val_embeddings), OOD_PERCENTILE))
+    distances = [
+        piece_distance(val_embeddings[owners == i], reference) for i in range(len(validation))
+    ]
+    scale = float(np.percentile(distances, DISTANCE_PERCENTILE))
+    return EmbeddingReference(reference.mean, reference.covariance, ood, scale)
+
+
+def build_novelty_index(
+    corpus_name: str, pieces: Iterable[tuple[str, Score]], samples: Iterable[tuple[str, Score]]
+) -> NoveltyIndex:
+    index = NoveltyIndex()
+    for piece_id, score in pieces:
+        index.add(f"{corpus_name}:{piece_id}", fingerprint(score))
+    for slug, score in samples:
+        index.add(f"sample:{slug}", fingerprint(score))
+    return index
+
+
+def build_profile(
+    spec: ProfileSpec,
+    *,
+    train: list[Score],
+    validation: list[Score],
+    critic_train: list[Score] | None = None,
+    critic_validation: list[Score] | None = None,
+    all_pieces: list[tuple[str, Score]],
+    samples: list[tuple[str, Score]],
+    critic_config: CriticConfig | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> Profile:
+    """Train and calibrate everything a profile holds from the given splits.
+
+    Descriptor distributions use every training piece; the critics (and the embedding
+    statistics) use ``critic_train`` / ``critic_validation`` when given, a sample that
+    keeps training within a CPU budget.
+    """
+    started = time.monotonic()
+    critic_train = critic_train if critic_train is not None else train
+    critic_validation = critic_validation if critic_validation is not None else validation
+    log(f"{spec.name}: descriptors of {len(train)} training pieces")
+    descriptors = DescriptorReference.fit(DESCRIPTOR_NAMES, describe_many(train))
+    log(f"{spec.name}: training the critic ensemble")
+    critic, training_log = train_ensemble(
+        critic_train,
+        critic_validation,
+        config=critic_config or CriticConfig(),
+        seed=seed,
+        progress=progress,
+    )
+    window_spec = critic.window
+    log(f"{spec.name}: calibrating embeddings on {len(critic_validation)} validation pieces")
+    embedding = calibrate_embedding(critic, window_spec, critic_train, critic_validation)
+    log(f"{spec.name}: novelty index of {len(all_pieces)} pieces and {len(samples)} samples")
+    novelty = build_novelty_index(spec.corpus, all_pieces, samples)
+    meta = {
+        "built_with_revision": _git_revision(),
+        "seed": seed,
+        "pieces": {
+            "train": len(train),
+            "validation": len(validation),
+            "critic_train": len(critic_train),
+            "critic_validation": len(critic_validation),
+            "all": len(all_pieces),
+        },
+        "descriptors_used": len(descriptors.names),
+        "build_seconds": round(time.monotonic() - started, 1),
+        "critic": training_log,
+    }
+    return Profile(
+        name=spec.name,
+        description=spec.description,
+        corpus=spec.corpus,
+        window_spec=window_spec,
+        descriptors=descriptors,
+        embedding=embedding,
+        critic=critic,
+        novelty=novelty,
+        meta=meta,
+    )

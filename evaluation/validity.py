@@ -1,0 +1,297 @@
+"""The validity report: how well a profile's score separates real music from fakes.
+
+Everything is measured on the profile's *test* split (the thresholds inside the
+profile were chosen on the validation split when it was built):
+
+- per family of fakes (DESIGN.md §5 and evaluation/fakes.py), made from test pieces:
+  AUROC of real vs fake for our score and for the baseline "AI judge", and the median
+  score of the family;
+- the median score of the held-out real pieces;
+- per kind of copy (verbatim, transposed, time-stretched, re-instrumented, tracks
+  reordered, 10 % of notes dropped): the share flagged, with the right source;
+- the share of held-out real pieces falsely flagged as copies of another piece.
+
+Real pieces and fakes are scored with their own source excluded from the novelty
+check, so that the score (not the copy detector) is what the AUROC measures; the
+copy detector is measured separately.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.baseline_judge import BaselineJudge
+from evaluation.evaluate import evaluate_many, evaluator_version
+from evaluation.fakes import DEGENERATE, FAMILIES, make_fake
+from evaluation.novelty import fingerprint, voice_lines
+from evaluation.profile import PROFILES_DIR, Profile
+from music import transforms
+from music.score import Score
+
+FAKES_PER_PIECE = 2
+
+TARGET_AUROC = 0.95
+TARGET_REAL_MEDIAN = 70.0
+TARGET_DEGENERATE_MEDIAN = 20.0
+TARGET_COPY_RECALL = 0.99
+TARGET_FALSE_FLAGS = 0.02
+DUPLICATE_ALIGNMENT = 0.8
+
+
+def auroc(positives: np.ndarray, negatives: np.ndarray) -> float:
+    """P(a random positive scores above a random negative), ties counting one half."""
+    if len(positives) == 0 or len(negatives) == 0:
+        return float("nan")
+    greater = (positives[:, None] > negatives[None, :]).mean()
+    ties = (positives[:, None] == negatives[None, :]).mean()
+    return float(greater + 0.5 * ties)
+
+
+def _reinstrument(score: Score) -> Score:
+    programs = [40, 41, 42, 70, 71, 68]
+    tracks = [replace(t, program=programs[i % len(programs)]) for i, t in enumerate(score.tracks)]
+    return replace(score, tracks=tracks)
+
+
+def _reorder(score: Score) -> Score:
+    return replace(score, tracks=list(reversed(score.tracks)))
+
+
+COPY_KINDS: dict[str, Callable[[Score, np.random.Generator], Score]] = {
+    "verbatim": lambda s, rng: s,
+    "transposed": lambda s, rng: transforms.transpose(s, int(rng.choice([-5, -3, 2, 4, 7]))),
+    "time-stretched": lambda s, rng: transforms.time_stretch(
+        s, float(rng.choice([0.5, 0.75, 1.5]))
+    ),
+    "re-instrumented": lambda s, rng: _reinstrument(s),
+    "tracks reordered": lambda s, rng: _reorder(s),
+    "10% of notes dropped": lambda s, rng: transforms.drop_notes(s, 0.1, seed=rng),
+}
+
+
+@dataclass
+class FamilyResult:
+    name: str
+    median: float
+    auroc: float
+    baseline_auroc: float
+
+
+@dataclass
+class ValidityResult:
+    profile: str
+    evaluator_version: str
+    pieces: int
+    real_median: float
+    baseline_real_median: float
+    families: list[FamilyResult]
+    copy_recall: dict[str, float]
+    flag_rate: float
+    flagged_pairs: list[tuple[str, str, float]]
+    seconds: float
+
+    @property
+    def false_flag_rate(self) -> float:
+        """Flags whose match is not a near-duplicate (alignment below the cut-off)."""
+        false = [p for p in self.flagged_pairs if p[2] < DUPLICATE_ALIGNMENT]
+        return (
+            self.flag_rate * (len(false) / len(self.flagged_pairs)) if self.flagged_pairs else 0.0
+        )
+
+    def checks(self) -> list[tuple[str, bool]]:
+        degenerate = [f for f in self.families if f.name in DEGENERATE]
+        return [
+            (
+                f"every family AUROC >= {TARGET_AUROC}",
+                all(f.auroc >= TARGET_AUROC for f in self.families),
+            ),
+            (
+                "every family AUROC at least the baseline's, and above it wherever it errs",
+                all(
+                    f.auroc > f.baseline_auroc or f.auroc == f.baseline_auroc == 1.0
+                    for f in self.families
+                ),
+            ),
+            (f"real median >= {TARGET_REAL_MEDIAN:.0f}", self.real_median >= TARGET_REAL_MEDIAN),
+            (
+                f"every degenerate family median <= {TARGET_DEGENERATE_MEDIAN:.0f}",
+                all(f.median <= TARGET_DEGENERATE_MEDIAN for f in degenerate),
+            ),
+            (
+                f"every kind of copy flagged >= {TARGET_COPY_RECALL:.0%}",
+                all(r >= TARGET_COPY_RECALL for r in self.copy_recall.values()),
+            ),
+            (
+                f"real pieces falsely flagged <= {TARGET_FALSE_FLAGS:.0%}",
+                self.false_flag_rate <= TARGET_FALSE_FLAGS,
+            ),
+        ]
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# Validity report: `{self.profile}`",
+            "",
+            f"Evaluator version `{self.evaluator_version}`, measured on the {self.pieces} pieces "
+            f"of the test split ({FAKES_PER_PIECE} fakes of each family per piece) in "
+            f"{self.seconds:.0f} s. Thresholds were chosen on the validation split. "
+            "Regenerate with `python -m evaluation validity-report "
+            f"{self.profile}`.",
+            "",
+            "| pieces | median score (ours) | AUROC real vs these (ours) "
+            "| AUROC (baseline AI judge) |",
+            "| --- | ---: | ---: | ---: |",
+            f"| held-out real | {self.real_median:.1f} | – | – |",
+        ]
+        for family in self.families:
+            lines.append(
+                f"| {family.name.replace('_', ' ')} | {family.median:.1f} | "
+                f"{family.auroc:.3f} | {family.baseline_auroc:.3f} |"
+            )
+        lines += [
+            "",
+            f"The baseline is AWS's Chartbusters AI judge (`50 * p_classifier + 50 * (1 - KS)`), "
+            f"trained on the same split; its median on held-out real pieces is "
+            f"{self.baseline_real_median:.1f}.",
+            "",
+            "| copy kind | flagged with the right source |",
+            "| --- | ---: |",
+        ]
+        lines += [f"| {kind} | {rate:.1%} |" for kind, rate in self.copy_recall.items()]
+        lines += [
+            f"| held-out real pieces flagged as copies of another piece | {self.flag_rate:.1%} |",
+            f"| ...of which not a near-duplicate (false flags) | {self.false_flag_rate:.1%} |",
+            "",
+        ]
+        if self.flagged_pairs:
+            lines += [
+                "Flagged held-out pieces, with how much of each the matched piece repeats note "
+                f"for note (difflib alignment of every voice's intervals, weakest voice; "
+                f"{DUPLICATE_ALIGNMENT} or more counts as the corpus holding the same "
+                "harmonisation twice, which the splits and dedupe by exact content do not catch):",
+                "",
+                "| piece | matched | alignment |",
+                "| --- | --- | ---: |",
+            ]
+            lines += [f"| {a} | {b} | {r:.2f} |" for a, b, r in self.flagged_pairs]
+        lines += [
+            "",
+            "| target | met |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {name} | {'yes' if ok else '**no**'} |" for name, ok in self.checks()]
+        return "\n".join(lines) + "\n"
+
+
+def _scores(profile: Profile, pieces: list[Score], sources: list[str]) -> np.ndarray:
+    reports = evaluate_many(pieces, profile, exclude_each=[[source] for source in sources])
+    return np.array([r.score for r in reports])
+
+
+def _copy_recall(
+    profile: Profile, pieces: list[Score], sources: list[str], seed: int
+) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    recall = {}
+    for kind, make in COPY_KINDS.items():
+        hits = 0
+        for score, source in zip(pieces, sources, strict=True):
+            match = profile.novelty.find_copy(fingerprint(make(score, rng)))
+            hits += match is not None and match.source == source
+        recall[kind] = hits / len(pieces)
+    return recall
+
+
+def _interval_lines(score: Score) -> list[list[int]]:
+    return [np.diff(pitches).tolist() for _, pitches in voice_lines(score)]
+
+
+def alignment(score: Score, other: Score) -> float:
+    """How much of ``score`` another piece repeats note for note, independently of the
+    n-gram detector: for each voice, the best difflib ratio of its interval sequence
+    against the other's voices; the weakest voice decides."""
+    mine, theirs = _interval_lines(score), _interval_lines(other)
+    if not mine or not theirs:
+        return 0.0
+    return min(
+        max(SequenceMatcher(None, a, b, autojunk=False).ratio() for b in theirs) for a in mine
+    )
+
+
+def _flags(
+    profile: Profile, pieces: list[Score], sources: list[str], corpus: dict[str, Score]
+) -> tuple[float, list[tuple[str, str, float]]]:
+    """The share of real pieces flagged as copies of *another* piece, and the flagged
+    pairs with their note-for-note alignment (near 1: the corpus holds the piece twice)."""
+    pairs = []
+    for score, source in zip(pieces, sources, strict=True):
+        match = profile.novelty.find_copy(fingerprint(score), exclude=[source])
+        if match is not None:
+            other = corpus.get(match.source)
+            pairs.append((source, match.source, alignment(score, other) if other else 0.0))
+    return len(pairs) / len(pieces), pairs
+
+
+def run_validity(
+    profile: Profile,
+    judge: BaselineJudge,
+    test: list[tuple[str, Score]],
+    seed: int = 0,
+    corpus: dict[str, Score] | None = None,
+) -> ValidityResult:
+    started = time.monotonic()
+    sources = [f"{profile.corpus}:{piece_id}" for piece_id, _ in test]
+    pieces = [score for _, score in test]
+    flag_rate, pairs = _flags(profile, pieces, sources, corpus or {})
+    real = _scores(profile, pieces, sources)
+    baseline_real = judge.score_many(pieces)
+    rng = np.random.default_rng(seed)
+    families = []
+    for name in FAMILIES:
+        fakes, fake_sources = [], []
+        for score, source in zip(pieces, sources, strict=True):
+            for _ in range(FAKES_PER_PIECE):
+                fakes.append(make_fake(name, score, rng))
+                fake_sources.append(source)
+        ours = _scores(profile, fakes, fake_sources)
+        theirs = judge.score_many(fakes)
+        families.append(
+            FamilyResult(
+                name=name,
+                median=float(np.median(ours)),
+                auroc=auroc(real, ours),
+                baseline_auroc=auroc(baseline_real, theirs),
+            )
+        )
+    return ValidityResult(
+        profile=profile.name,
+        evaluator_version=evaluator_version(profile),
+        pieces=len(pieces),
+        real_median=float(np.median(real)),
+        baseline_real_median=float(np.median(baseline_real)),
+        families=families,
+        copy_recall=_copy_recall(profile, pieces, sources, seed),
+        flag_rate=flag_rate,
+        flagged_pairs=pairs,
+        seconds=time.monotonic() - started,
+    )
+
+
+def write_validity_report(name: str, *, directory: Path = PROFILES_DIR, seed: int = 0) -> Path:
+    """Run the report for profile ``name`` and write ``VALIDITY.md`` beside it."""
+    from evaluation.build import load_split, profile_baseline_judge
+    from evaluation.profile import Profile
+
+    profile = Profile.load(directory / name)
+    judge = profile_baseline_judge(directory / name)
+    test = [(p.id, p.score) for p in load_split(profile.corpus, "test")]
+    corpus = {f"{profile.corpus}:{p.id}": p.score for p in load_split(profile.corpus, None)}
+    result = run_validity(profile, judge, test, seed=seed, corpus=corpus)
+    path = directory / name / "VALIDITY.md"
+    path.write_text(result.to_markdown())
+    return path
