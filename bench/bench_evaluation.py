@@ -87,10 +87,12 @@ def muspy_baseline(paths: list[Path]) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
+# VmHWM, not ru_maxrss: a child started from this (large) process inherits the parent's
+# ru_maxrss across exec on Linux, while VmHWM belongs to the new address space.
+PEAK = "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
 MEMORY_PROBE = (
-    "import resource; from evaluation.profile import available_profiles, load_profile; "
-    "[load_profile(n) for n in available_profiles()]; "
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    "from evaluation.profile import available_profiles, load_profile; "
+    "[load_profile(n) for n in available_profiles()]; " + PEAK
 )
 
 
@@ -104,8 +106,7 @@ def peak_memory_mb() -> tuple[float, float]:
         [
             sys.executable,
             "-c",
-            "import resource, evaluation.evaluate; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+            "import evaluation.evaluate; " + PEAK,
         ],
         cwd=repo,
         capture_output=True,
