@@ -19,6 +19,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,8 +65,8 @@ def main() -> None:
     )
     print(f"{'input':8} {'bars':>4} {'ours':>10} {'DeepComposer-sized':>20} {'ratio':>7}")
     for label, score in inputs.items():
-        mine = median_ms(lambda s=score: generate("gan", s, {}, 0), args.repeat)
-        dc = median_ms(lambda s=score: accompany(s, theirs, STYLES["chorale"], 0), args.repeat)
+        mine = median_ms(partial(generate, "gan", score, {}, 0), args.repeat)
+        dc = median_ms(partial(accompany, score, theirs, STYLES["chorale"], 0), args.repeat)
         print(f"{label:8} {score.bar_count:4} {mine:8.1f} ms {dc:17.1f} ms {dc / mine:6.1f}x")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from evaluation.report import Flag, Report, Weights, WeightsError, combine
@@ -40,7 +42,7 @@ def test_a_component_with_zero_weight_does_not_count() -> None:
 
 
 def test_a_blocking_flag_keeps_a_report_off_the_ranking() -> None:
-    base = {
+    base: dict[str, Any] = {
         "score": 80.0,
         "components": {},
         "weights": {},

@@ -72,6 +72,8 @@ def test_folding_batch_norm_does_not_change_the_output():
     net = model(ArcnnConfig())
     for module in net.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
+            assert module.running_mean is not None
+            assert module.running_var is not None
             module.running_mean.uniform_(-1, 1)
             module.running_var.uniform_(0.5, 2)
     x = torch.from_numpy(roll()).float()[None]

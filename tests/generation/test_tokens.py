@@ -134,7 +134,7 @@ def run(grammar, tokens):
 
 
 def allowed_names(grammar):
-    return {VOCAB.name(t) for t in np.flatnonzero(grammar.allowed())}
+    return {VOCAB.name(int(t)) for t in np.flatnonzero(grammar.allowed())}
 
 
 def test_the_grammar_alternates_position_pitch_duration():

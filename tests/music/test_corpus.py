@@ -232,7 +232,7 @@ def test_pieces_sharing_a_melody_opening_land_in_the_same_split():
 def test_a_manifest_is_sorted_disjoint_and_counts_its_ids():
     pieces = [piece(f"c/p{i}", [60, 60 + i % 7, 50 + i % 11]) for i in range(200)]
     manifest = make_manifest("c", pieces)
-    ids = [i for split in SPLITS for i in manifest[split]]  # type: ignore[union-attr]
+    ids = [i for split in SPLITS for i in manifest[split]]  # type: ignore[attr-defined]
     assert sorted(ids) == sorted(p.id for p in pieces)
     assert len(set(ids)) == len(ids)
     assert manifest["counts"] == {s: len(manifest[s]) for s in SPLITS}  # type: ignore[arg-type]

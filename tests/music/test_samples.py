@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 
@@ -124,12 +125,14 @@ def test_an_unknown_slug_is_a_key_error():
 
 def test_a_bar_that_does_not_add_up_is_refused():
     with pytest.raises(MelodyError, match="bar 2"):
-        melody_score("C4 D4 E4 F4 | G4:2 A4 | C5:4", meter=(4, 4), tempo=100, pickup=0, title="Bad")
+        melody_score(
+            "C4 D4 E4 F4 | G4:2 A4 | C5:4", meter=(4, 4), tempo=100, pickup=Fraction(0), title="Bad"
+        )
 
 
 def test_ties_join_notes_across_a_bar_line():
     score, bars = melody_score(
-        "C4:2 G4:2~ | G4:2 E4:2", meter=(4, 4), tempo=100, pickup=0, title="t"
+        "C4:2 G4:2~ | G4:2 E4:2", meter=(4, 4), tempo=100, pickup=Fraction(0), title="t"
     )
     assert bars == 2
     assert [(n.pitch, n.duration) for n in score.all_notes()] == [(60, 960), (67, 1920), (64, 960)]
