@@ -8,7 +8,7 @@ input's meter" is a property of the grammar the sampler follows, not something a
 of 10 ms shifts has to get right. It is a GPT: pre-norm blocks, learned positions, tied
 input and output embeddings, and a key-value cache for sampling: 4 layers at d=192 with
 a 256-token context (1.9 M parameters, 3.8 MB in fp16), sized for its training budget
-(about 28 minutes on two shared CPU cores) and for speed (``bench/bench_transformer.py``).
+(28 minutes on two CPU cores) and for speed (``bench/bench_transformer.py``).
 Besides each token it reads the *frontier* (where the notes so far stop sounding, from
 the bar line), and every piece is in its canonical key (tonic C): both spare a network
 that sees about a million tokens in training what an n-gram gets by counting.
@@ -476,11 +476,11 @@ TRAINING = TrainingEntry(
     options=TrainOptions(
         steps=6000,
         max_minutes=28,
-        batch_size=8,
+        batch_size=16,
         lr=2e-3,
         warmup_steps=40,
-        eval_every=50,
-        eval_batches=16,
+        eval_every=100,
+        eval_batches=8,
     ),
     train=train,
     config_help=CONFIG_HELP,
