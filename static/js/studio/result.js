@@ -1,0 +1,122 @@
+// The result of a generation: multi-track roll with legend, audio player, MIDI download,
+// "use as input" (chaining) and "submit to challenge" (a small dialog).
+
+import { RollView } from "./pianoroll.js";
+
+function pause(ms) {
+  return new Promise((resolve) => { setTimeout(resolve, ms); });
+}
+
+export function describeParams(params) {
+  if (!params) return "";
+  return Object.entries(params).map(([name, value]) => `${name.replaceAll("_", " ")} ${value}`).join(", ");
+}
+
+// Wait for the composition's audio to be rendered (it may lag the MIDI a little).
+export async function whenAudioReady(api, composition, timeoutMs = 60000) {
+  const deadline = performance.now() + timeoutMs;
+  while (composition.audio_state === "pending" && performance.now() < deadline) {
+    await pause(400);
+    composition = await api.composition(composition.id);
+  }
+  return composition;
+}
+
+export class ResultView {
+  constructor(root, { api, challenges, onUseAsInput, announce }) {
+    this.root = root;
+    this.api = api;
+    this.challenges = challenges;
+    this.onUseAsInput = onUseAsInput;
+    this.announce = announce;
+    this.$ = (name) => root.querySelector(`[data-res="${name}"]`);
+    this.roll = new RollView(this.$("roll"), this.$("legend"));
+    this.roll.follow(this.$("audio"));
+    this.dialog = document.getElementById("submit-dialog");
+    this.bind();
+  }
+
+  bind() {
+    this.$("use").addEventListener("click", () => this.onUseAsInput(this.composition));
+    this.$("submit").addEventListener("click", () => this.openDialog());
+    const form = this.dialog.querySelector("form");
+    form.addEventListener("submit", (event) => { event.preventDefault(); this.send(form); });
+    this.dialog.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
+    const select = form.elements.challenge;
+    select.replaceChildren(...this.challenges.map((c) => new Option(c.title, c.slug)));
+  }
+
+  async show(composition, chain) {
+    this.composition = composition;
+    this.root.hidden = false;
+    this.$("title").textContent = composition.title;
+    this.$("chain").textContent = chain.join(" → ");
+    const facts = [
+      composition.technique && `Technique: ${composition.technique}`,
+      composition.params && `Parameters: ${describeParams(composition.params)}`,
+      composition.seed != null && `Seed: ${composition.seed}`,
+      composition.model_version && `Model: ${composition.model_version}`,
+      `${composition.bars} bars · ${Math.round(composition.duration_seconds)} s · ${Math.round(composition.tempo)} BPM`,
+    ].filter(Boolean);
+    this.$("facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+    this.roll.show(composition.roll, { tempo: composition.tempo });
+    const download = this.$("download");
+    download.href = composition.midi_url;
+    download.setAttribute("download", `${composition.title}.mid`);
+    this.$("submitted").replaceChildren();
+    await this.loadAudio(composition);
+  }
+
+  async loadAudio(composition) {
+    const audio = this.$("audio");
+    const note = this.$("audio-note");
+    audio.removeAttribute("src");
+    note.textContent = "Rendering the audio…";
+    const ready = await whenAudioReady(this.api, composition);
+    if (ready.id !== this.composition.id) return;
+    if (ready.audio_url) {
+      audio.src = ready.audio_url;
+      audio.load();
+      note.textContent = "";
+    } else {
+      note.textContent = "The audio could not be rendered; download the MIDI to listen.";
+    }
+  }
+
+  openDialog() {
+    const form = this.dialog.querySelector("form");
+    const message = this.dialog.querySelector("[data-dialog=message]");
+    message.textContent = "";
+    message.className = "";
+    if (!this.challenges.length) {
+      message.textContent = "No challenge is open right now.";
+    }
+    form.elements.title.value = this.composition.title;
+    form.querySelector("[type=submit]").disabled = !this.challenges.length;
+    this.dialog.showModal();
+  }
+
+  async send(form) {
+    const message = this.dialog.querySelector("[data-dialog=message]");
+    const button = form.querySelector("[type=submit]");
+    button.disabled = true;
+    message.className = "";
+    message.textContent = "Submitting…";
+    try {
+      const entry = await this.api.submit(this.composition.id, form.elements.challenge.value,
+        form.elements.title.value.trim(), form.elements.description.value.trim());
+      const challenge = this.challenges.find((c) => c.slug === form.elements.challenge.value);
+      message.className = "ok";
+      message.textContent = `Submitted to ${challenge?.title || "the challenge"}. It is ${entry.state}; scoring takes a minute.`;
+      const link = Object.assign(document.createElement("a"), { href: `/submissions/${entry.id}/`, textContent: "Follow your entry" });
+      message.append(" ", link);
+      this.$("submitted").replaceChildren(message.cloneNode(true));
+      this.announce(message.textContent);
+    } catch (error) {
+      message.className = "error";
+      message.textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// The studio page: wires the components together around one "current input".
+
+import { StudioApi } from "./api.js";
+import { Editor } from "./editor.js";
+import { Gallery } from "./gallery.js";
+import { JobRunner } from "./jobs.js";
+import { RollView } from "./pianoroll.js";
+import { Recorder } from "./recorder.js";
+import { ResultView, whenAudioReady } from "./result.js";
+import { initTabs } from "./tabs.js";
+import { TechniquePanels } from "./techniques.js";
+
+const data = (id) => JSON.parse(document.getElementById(id)?.textContent || "null");
+const root = document.getElementById("studio");
+const api = new StudioApi(root.dataset.api, root.querySelector("[name=csrfmiddlewaretoken]").value);
+const live = document.getElementById("studio-live");
+const $ = (selector) => root.querySelector(selector);
+
+function announce(message) {
+  live.textContent = "";
+  requestAnimationFrame(() => { live.textContent = message; });
+}
+
+const state = { input: null, chain: [] };
+const inputView = new RollView($("#input-roll"), $("#input-legend"));
+inputView.follow($("#input-audio"));
+
+async function setInput(composition, chain) {
+  state.input = composition;
+  state.chain = chain;
+  $("#input-empty").hidden = true;
+  $("#input-current").hidden = false;
+  $("#input-title").textContent = composition.title;
+  $("#input-chain").textContent = chain.join(" → ");
+  $("#input-meta").textContent = `${composition.kind} · ${composition.bars} bars · ${Math.round(composition.tempo)} BPM`;
+  inputView.show(composition.roll, { tempo: composition.tempo });
+  $("#generate").disabled = false;
+  $("#editor").hidden = true;
+  $("#edit-toggle").setAttribute("aria-expanded", "false");
+  announce(`Input: ${composition.title}. Choose a technique and generate.`);
+  const audio = $("#input-audio");
+  audio.removeAttribute("src");
+  const ready = await whenAudioReady(api, composition);
+  if (state.input.id === composition.id && ready.audio_url) { audio.src = ready.audio_url; audio.load(); }
+}
+
+function showInputError(message) {
+  const box = $("#input-error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function createInput(promise, chain, button) {
+  showInputError("");
+  if (button) button.disabled = true;
+  try {
+    const composition = await promise;
+    $("#input-section").scrollIntoView({ block: "start" });
+    await setInput(composition, chain);
+    return composition;
+  } catch (error) {
+    showInputError(error.message);
+    return null;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+// ----- input: samples, upload, recorder, editor ------------------------------------------
+initTabs($("#input-tabs"));
+new Gallery($("#gallery"), data("studio-samples") || [], {
+  onUse: (sample, button) => createInput(api.createFromSample(sample.slug), [sample.title], button),
+});
+
+$("#upload-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const file = form.elements.midi.files[0];
+  const error = $("#upload-error");
+  error.textContent = "";
+  if (!file) { error.textContent = "Choose a MIDI file (.mid) first."; return; }
+  try {
+    const composition = await api.uploadMidi(file, form.elements.title.value.trim());
+    form.reset();
+    await setInput(composition, [composition.title]);
+  } catch (failure) {
+    error.textContent = failure.message;
+  }
+});
+
+new Recorder($("#recorder"), {
+  announce,
+  onSave: (payload) => createInput(api.createFromNotes(payload), [payload.title]),
+});
+
+const editor = new Editor($("#editor"), {
+  announce,
+  onSave: (payload) => createInput(api.createFromNotes(payload), [...state.chain, "edited"]),
+});
+$("#edit-toggle").addEventListener("click", (event) => {
+  const open = $("#editor").hidden;
+  $("#editor").hidden = !open;
+  event.currentTarget.setAttribute("aria-expanded", String(open));
+  if (open) { editor.load(state.input); $("#editor canvas").focus(); }
+});
+
+// ----- techniques, generate, result -------------------------------------------------------
+const panels = new TechniquePanels($("#techniques"), data("studio-techniques") || []);
+const runner = new JobRunner($("#job"), api);
+const result = new ResultView($("#result"), {
+  api,
+  announce,
+  challenges: data("studio-challenges") || [],
+  onUseAsInput: (composition) => {
+    setInput(composition, [...result.chain]);
+    $("#techniques-section").scrollIntoView({ block: "start" });
+    $("#techniques [role=tab][aria-selected=true]").focus();
+  },
+});
+
+runner.onFinish = async (job) => {
+  if (job.state !== "done" || !job.result) {
+    announce(`Generation failed: ${job.message}`);
+    return;
+  }
+  result.chain = [...state.chain, panels.title(job.technique)];
+  await result.show(job.result, result.chain);
+  announce(`Done: ${job.result.title}. The result is below.`);
+  $("#result-heading").focus();
+};
+
+$("#generate").addEventListener("click", async () => {
+  if (!state.input) return;
+  const { technique, params } = panels.values();
+  const seedText = $("#seed").value.trim();
+  panels.showError(null);
+  $("#generate").disabled = true;
+  try {
+    await runner.run(state.input.id, technique, params, seedText === "" ? undefined : Number(seedText));
+  } catch (error) {
+    const fields = error.body?.fields;
+    const name = fields ? Object.keys(fields)[0] : null;
+    const param = name === "params" && typeof fields.params === "object" && !Array.isArray(fields.params)
+      ? Object.keys(fields.params)[0] : name;
+    panels.showError(param, error.message);
+    runner.fail(error.message);
+  } finally {
+    $("#generate").disabled = false;
+  }
+});
+
+// ----- a composition opened with ?from=<id> -------------------------------------------------
+const start = data("studio-start");
+if (start) api.composition(start).then((c) => setInput(c, [c.title]), (e) => showInputError(e.message));
