@@ -6,6 +6,7 @@ The scoring pipeline (claim, report, release, reaper, rescore) is in ``pipeline`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
 MAX_PROVENANCE_BYTES = 16 * 1024
 PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
+OPTIONAL_PROVENANCE_KEYS = ("composition",)  # the studio composition it was entered from
 
 
 def start_of_utc_day(now: datetime) -> datetime:
@@ -41,9 +43,12 @@ def clean_provenance(technique: str, provenance: Any) -> dict[str, Any] | None:
             "An uploaded piece has no provenance; choose the technique it was made with.",
             code="invalid_provenance",
         )
-    if not isinstance(provenance, dict) or set(provenance) != set(PROVENANCE_KEYS):
+    if not isinstance(provenance, dict) or not (
+        set(PROVENANCE_KEYS) <= set(provenance) <= {*PROVENANCE_KEYS, *OPTIONAL_PROVENANCE_KEYS}
+    ):
         raise ApplicationError(
-            f"Provenance must be an object with exactly: {', '.join(PROVENANCE_KEYS)}.",
+            f"Provenance must be an object with exactly: {', '.join(PROVENANCE_KEYS)} "
+            f"(and optionally {', '.join(OPTIONAL_PROVENANCE_KEYS)}).",
             code="invalid_provenance",
         )
     problems = []
@@ -57,6 +62,8 @@ def clean_provenance(technique: str, provenance: Any) -> dict[str, Any] | None:
         problems.append("seed must be a whole number")
     if not isinstance(provenance["model_version"], str) or not provenance["model_version"]:
         problems.append("model_version must be a non-empty text")
+    if not isinstance(provenance.get("composition", ""), str):
+        problems.append("composition must be a text")
     if len(json.dumps(provenance)) > MAX_PROVENANCE_BYTES:
         problems.append(f"it is longer than {MAX_PROVENANCE_BYTES // 1024} KB")
     if problems:
@@ -121,8 +128,6 @@ def submission_create(
 
     An invalid file is refused with the validator's message before anything is stored.
     """
-    from chartbusters.submissions.tasks import score_submission
-
     now = now or timezone.now()
     title, description = title.strip(), description.strip()
     if not challenge.accepts_entries_at(now):
@@ -151,8 +156,20 @@ def submission_create(
         except BaseException:
             submission.midi.delete(save=False)  # the row is rolled back; so is the file
             raise
-        score_submission.delay_on_commit(submission.pk)
+        # Not delay_on_commit: a broker that is down must not turn a stored entry into an
+        # error page (the participant would submit again and pay quota twice). A failed
+        # publish is logged; the reaper re-queues the entry when its queue lease runs out.
+        transaction.on_commit(_enqueue_scoring(submission.pk), robust=True)
     return submission
+
+
+def _enqueue_scoring(submission_id: int) -> Callable[[], None]:
+    from chartbusters.submissions.tasks import score_submission
+
+    def enqueue_scoring() -> None:  # a named function: robust on_commit logs its name
+        score_submission.delay(submission_id)
+
+    return enqueue_scoring
 
 
 def _queue(submission: Submission, now: datetime) -> None:
