@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import close_old_connections
 
 from chartbusters.submissions import scoring
 from chartbusters.submissions.evaluation import judge
@@ -42,8 +43,13 @@ def score_submission(submission_id: int) -> str:
     except Exception as exc:
         # Anything else is ours, not the entry's: retried by the reaper, never costs quota.
         logger.exception("Scoring submission %s failed", submission_id)
+        close_old_connections()  # if the database dropped us, release on a new connection
         submission_release(claim=claim, reason=f"the judge failed ({type(exc).__name__})")
         return "released"
+    # The judge takes a while; the database may have dropped the connection meanwhile (a
+    # restart, a failover). Health-check it as Django does per request, so the result is
+    # written on a live connection instead of the task failing with the entry stuck.
+    close_old_connections()
     submission_record_report(claim=claim, report=report)
     return "scored"
 
