@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -32,9 +32,17 @@ def database_url_for_test_db() -> str:
 
 @contextmanager
 def celery_worker(
-    queues: str = "celery,generation,evaluation", concurrency: int = 1, **env: str
+    queues: str = "celery,generation,evaluation",
+    concurrency: int = 1,
+    *,
+    app: str = "chartbusters",
+    args: Sequence[str] = (),
+    **env: str,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``celery worker`` on the test database; stop it (TERM, then KILL) afterwards."""
+    """Start ``celery worker`` on the test database; stop it (TERM, then KILL) afterwards.
+
+    ``app`` names another Celery app module (fault tests hook the real one); ``args`` are
+    extra command-line options, such as ``--beat`` to run the periodic reaper too."""
     worker_env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), **env)
     process = subprocess.Popen(
         [
@@ -42,7 +50,7 @@ def celery_worker(
             "-m",
             "celery",
             "-A",
-            "chartbusters",
+            app,
             "worker",
             f"--queues={queues}",
             f"--concurrency={concurrency}",
@@ -51,6 +59,7 @@ def celery_worker(
             "--without-gossip",
             "--without-mingle",
             f"--hostname=test-{os.getpid()}@%h",
+            *args,
         ],
         cwd=REPO,
         env=worker_env,

@@ -1,0 +1,167 @@
+"""Faults, with a real worker, the configured broker and the configured database.
+
+Each test breaks one thing a production deployment loses sooner or later (a worker, the
+broker, the database connection) and checks that the participant's entry still ends with
+exactly one result. The workers run the real judge; ``worker_app`` only holds it at the
+moment the fault strikes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from chartbusters.accounts.models import User
+from chartbusters.celery import app as celery_app
+from chartbusters.challenges.models import Challenge
+from chartbusters.leaderboards.models import LeaderboardEntry
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
+from tests.chartbusters.competition.conftest import enter, piece
+from tests.worker import celery_worker, wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
+
+HOOKED_APP = "tests.chartbusters.hardening.worker_app"
+DEAD_BROKER = "redis://127.0.0.1:1/0"
+S = SubmissionState
+
+
+def state(entry: Submission) -> str:
+    entry.refresh_from_db()
+    return entry.state
+
+
+def settled(entry: Submission) -> bool:
+    return state(entry) in TERMINAL_STATES
+
+
+def with_reaper(tmp_path: Path) -> dict[str, Any]:
+    """Worker options that run beat inside the worker, with the reaper every second."""
+    return {
+        "args": ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"],
+        "SUBMISSION_REAPER_INTERVAL_SECONDS": "1",
+    }
+
+
+def assert_scored_once(entry: Submission, attempts: int) -> None:
+    entry.refresh_from_db()
+    assert entry.state == S.SCORED, entry.failure_reason
+    assert entry.attempts == attempts
+    assert entry.score is not None
+    assert entry.evaluator_version
+    rows = LeaderboardEntry.objects.filter(challenge=entry.challenge_id)
+    assert [(row.participant_id, row.submission_id) for row in rows] == [
+        (entry.participant_id, entry.pk)
+    ]
+
+
+def test_an_entry_whose_worker_was_killed_mid_evaluation_is_scored_after_its_lease(
+    alice: User, challenge: Challenge, real_judge: Path, tmp_path: Path
+) -> None:
+    with celery_worker(
+        queues="evaluation",
+        app=HOOKED_APP,
+        HARDENING_JUDGE_HOLD="forever",
+        HARDENING_EVALUATION_LEASE_SECONDS="2",
+        EVALUATION_PROFILES_DIR=str(real_judge),
+    ) as doomed:
+        entry = enter(alice, challenge)
+        assert wait_until(lambda: state(entry) == S.EVALUATING, timeout=90)
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=30)
+    assert state(entry) == S.EVALUATING  # nobody is left to finish or release it
+    with celery_worker(
+        queues="evaluation,celery", EVALUATION_PROFILES_DIR=str(real_judge), **with_reaper(tmp_path)
+    ):
+        assert wait_until(lambda: settled(entry), timeout=120)
+    assert_scored_once(entry, attempts=2)
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """The web process publishes to a broker that does not answer (the worker does not
+    share this: it is started afterwards, on the configured broker)."""
+
+    def point_at(url: str) -> None:
+        celery_app.conf.broker_url = url
+        celery_app._pool = None  # the connection and producer pools hold the old URL
+        celery_app.amqp._producer_pool = None
+
+    configured = celery_app.conf.broker_url
+    point_at(DEAD_BROKER)
+    try:
+        yield
+    finally:
+        point_at(configured)
+
+
+def test_an_entry_submitted_while_the_broker_is_down_is_kept_and_scored_once_it_is_back(
+    api: APIClient,
+    alice: User,
+    challenge: Challenge,
+    real_judge: Path,
+    tmp_path: Path,
+    settings: Any,
+) -> None:
+    settings.SUBMISSION_QUEUE_LEASE_SECONDS = 1  # how long a queued entry waits for a worker
+    api.force_authenticate(alice)
+    upload = BytesIO(piece(3))
+    upload.name = "chorale.mid"
+    with broker_down():
+        response = api.post(
+            f"/api/challenges/{challenge.slug}/submissions/",
+            {"title": "While the broker was down", "technique": "upload", "file": upload},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    entry = Submission.objects.get(uuid=response.json()["id"])
+    assert entry.state == S.QUEUED
+    with celery_worker(
+        queues="evaluation,celery", EVALUATION_PROFILES_DIR=str(real_judge), **with_reaper(tmp_path)
+    ):
+        assert wait_until(lambda: settled(entry), timeout=120)
+    assert_scored_once(entry, attempts=2)
+
+
+def terminate_other_backends() -> int:
+    """Drop every other connection to the test database: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return len(cursor.fetchall())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="dropping a live connection needs a database server (pg_terminate_backend); "
+    "SQLite has no connection to drop",
+)
+def test_a_connection_dropped_during_evaluation_is_reopened_and_the_entry_scored_once(
+    alice: User, challenge: Challenge, real_judge: Path, tmp_path: Path
+) -> None:
+    release = tmp_path / "release-the-judge"
+    with celery_worker(
+        queues="evaluation,celery",
+        app=HOOKED_APP,
+        HARDENING_JUDGE_HOLD=str(release),
+        EVALUATION_PROFILES_DIR=str(real_judge),
+        **with_reaper(tmp_path),
+    ):
+        entry = enter(alice, challenge)
+        assert wait_until(Path(f"{release}.waiting").exists, timeout=90)  # judged, not written
+        assert terminate_other_backends() >= 1
+        release.touch()
+        assert wait_until(lambda: settled(entry), timeout=60)
+    assert_scored_once(entry, attempts=1)

@@ -1,0 +1,53 @@
+"""The real Celery app, with hooks the fault tests switch on through the environment.
+
+A fault test needs a worker that is *inside* an evaluation when the fault strikes, and a
+lease short enough to expire while the test waits. Nothing of the pipeline is replaced:
+the hooks only hold the real judge (before or after it runs) and shorten the lease.
+
+- ``HARDENING_EVALUATION_LEASE_SECONDS``: the lease a claim takes (production derives it
+  from the task time limit, minutes).
+- ``HARDENING_JUDGE_HOLD=forever``: the judge never returns (the worker is to be killed).
+- ``HARDENING_JUDGE_HOLD=<path>``: the real judge runs, creates ``<path>.waiting``, then
+  waits until ``<path>`` exists before its report is written (the test breaks something
+  in between).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from celery.signals import worker_process_init
+
+from chartbusters.celery import app
+
+__all__ = ["app"]
+
+
+@worker_process_init.connect
+def _install_hooks(**_: Any) -> None:
+    from django.conf import settings
+
+    from chartbusters.submissions import tasks
+
+    lease = os.environ.get("HARDENING_EVALUATION_LEASE_SECONDS")
+    if lease:
+        settings.SUBMISSION_EVALUATION_LEASE_SECONDS = int(lease)
+    hold = os.environ.get("HARDENING_JUDGE_HOLD")
+    if not hold:
+        return
+    real_judge = tasks.judge
+
+    def held_judge(submission: Any) -> Any:
+        if hold == "forever":
+            while True:
+                time.sleep(1)
+        report = real_judge(submission)
+        Path(f"{hold}.waiting").touch()
+        while not Path(hold).exists():
+            time.sleep(0.05)
+        return report
+
+    tasks.judge = held_judge
