@@ -62,6 +62,15 @@ try:
     SUBMISSION_REAPER_INTERVAL_SECONDS = env_int(
         "SUBMISSION_REAPER_INTERVAL_SECONDS", 60, minimum=1
     )
+    # Studio generation jobs: at most this many waiting or running per participant; a
+    # job waits for a worker at most the queue lease and runs at most the run lease,
+    # after which the reaper marks it failed (retryable).
+    STUDIO_MAX_UNFINISHED_JOBS = env_int("STUDIO_MAX_UNFINISHED_JOBS", 3, minimum=1)
+    STUDIO_JOB_QUEUE_LEASE_SECONDS = env_int("STUDIO_JOB_QUEUE_LEASE_SECONDS", 600, minimum=1)
+    STUDIO_JOB_RUN_LEASE_SECONDS = env_int(
+        "STUDIO_JOB_RUN_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 30, minimum=1
+    )
+    STUDIO_REAPER_INTERVAL_SECONDS = env_int("STUDIO_REAPER_INTERVAL_SECONDS", 30, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -101,6 +110,7 @@ INSTALLED_APPS = [
     "chartbusters.submissions",
     "chartbusters.leaderboards",
     "chartbusters.judging",
+    "chartbusters.studio",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +272,7 @@ CELERY_TASK_ROUTES = {
     # the reaper that rescues its entries. (Exact names win over the patterns below.)
     "chartbusters.submissions.tasks.reap_stuck_submissions": {"queue": "celery"},
     "chartbusters.submissions.tasks.notify_submission_result": {"queue": "celery"},
+    "chartbusters.studio.tasks.reap_stuck_jobs": {"queue": "celery"},
     "chartbusters.studio.tasks.*": {"queue": "generation"},
     "chartbusters.submissions.tasks.*": {"queue": "evaluation"},
 }
@@ -276,6 +287,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # An entry being evaluated holds a lease this long: past it, the reaper re-queues it.
 SUBMISSION_EVALUATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "reap-stuck-generation-jobs": {
+        "task": "chartbusters.studio.tasks.reap_stuck_jobs",
+        "schedule": float(STUDIO_REAPER_INTERVAL_SECONDS),
+    },
     "reap-stuck-submissions": {
         "task": "chartbusters.submissions.tasks.reap_stuck_submissions",
         "schedule": float(SUBMISSION_REAPER_INTERVAL_SECONDS),

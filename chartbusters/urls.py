@@ -10,6 +10,7 @@ urlpatterns = [
     path("challenges/", include("chartbusters.challenges.urls")),
     path("submissions/", include("chartbusters.submissions.urls")),
     path("judging/", include("chartbusters.judging.urls")),
+    path("studio/", include("chartbusters.studio.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("api/", include("chartbusters.accounts.api_urls")),
     path("api/", include("chartbusters.leaderboards.api_urls")),
     path("api/", include("chartbusters.judging.api_urls")),
+    path("api/studio/", include("chartbusters.studio.api_urls")),
 ]

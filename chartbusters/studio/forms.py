@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from chartbusters.challenges.models import Challenge
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(max_length=120)
+
+
+class SubmitForm(forms.Form):
+    challenge = forms.ChoiceField(help_text="Challenges taking entries made this way now.")
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, challenges: list[Challenge], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["challenge"].choices = [(c.slug, c.title) for c in challenges]  # type: ignore[attr-defined]

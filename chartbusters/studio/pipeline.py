@@ -1,0 +1,192 @@
+"""The generation pipeline, as services the Celery tasks call.
+
+One job goes: ``job_claim`` (queued -> running, with a lease) -> the generator, outside
+any transaction -> ``job_store_result`` (the result composition) -> audio ->
+``job_finish`` (done), or ``job_fail`` (failed, with a message for the participant).
+
+``attempts`` counts the participant's tries (1, +1 per retry). Only the delivery that
+claimed the current attempt may write, so a repeated delivery, or a worker that
+outlived its lease, writes nothing.
+
+Stuck jobs: a job queued or running past its lease (a worker killed mid-run, a lost
+message) is marked failed by ``jobs_reap`` with "the generator stopped before
+finishing" and can be retried. It is not re-queued by itself: a person is waiting for
+it, and an input that killed a worker once would likely kill the next one too, so the
+participant decides (the retry keeps the seed, so it gives the same music).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.services import MAX_TITLE, save_with_midi
+from chartbusters.studio.states import UNFINISHED_STATES, JobState
+from generation.registry import TECHNIQUES
+from music.score import Score
+
+logger = logging.getLogger(__name__)
+J = JobState
+STOPPED = "The generator stopped before finishing; retry."
+
+
+def run_lease(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) + timedelta(seconds=settings.STUDIO_JOB_RUN_LEASE_SECONDS)
+
+
+@dataclass(frozen=True)
+class Claim:
+    job_id: int
+    attempt: int
+
+
+def _fail(job: GenerationJob, message: str, *, retryable: bool, now: datetime) -> None:
+    fields = job.move_to(J.FAILED)
+    job.message = message[:500]
+    job.retryable = retryable
+    job.finished_at = now
+    job.lease_expires_at = None
+    job.save(update_fields=[*fields, "message", "retryable", "finished_at", "lease_expires_at"])
+
+
+def job_claim(*, job_id: int, now: datetime | None = None) -> Claim | None:
+    """Take a queued job; None when there is nothing to do (done, failed, held by a
+    live worker, or gone), so repeated deliveries are harmless. A redelivered job still
+    marked running past its lease lost its worker: it fails now, ready to retry."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return None
+        if job.state == J.RUNNING and job.lease_expires_at and job.lease_expires_at < now:
+            _fail(job, STOPPED, retryable=True, now=now)
+            return None
+        if job.state != J.QUEUED:
+            return None
+        fields = job.move_to(J.RUNNING)
+        job.started_at = now
+        job.lease_expires_at = run_lease(now)
+        job.progress = 0.05
+        job.message = "Loading your input."
+        job.save(update_fields=[*fields, "started_at", "lease_expires_at", "progress", "message"])
+    return Claim(job.pk, job.attempts)
+
+
+def _current(claim: Claim) -> GenerationJob | None:
+    """The job, locked, if this claim still holds it."""
+    job = GenerationJob.objects.select_for_update().filter(pk=claim.job_id).first()
+    if job is None or job.state != J.RUNNING or job.attempts != claim.attempt:
+        return None
+    return job
+
+
+def job_progress(*, claim: Claim, progress: float, message: str) -> bool:
+    """Tell the participant where the job is; False when the claim no longer holds."""
+    updated = GenerationJob.objects.filter(
+        pk=claim.job_id, state=J.RUNNING, attempts=claim.attempt
+    ).update(progress=progress, message=message, updated_at=timezone.now())
+    return updated == 1
+
+
+def _input_summary(source: Composition) -> dict[str, object]:
+    summary: dict[str, object] = {
+        "composition": str(source.uuid),
+        "kind": source.kind,
+        "title": source.title,
+    }
+    if source.sample:
+        summary["sample"] = source.sample
+    if source.technique:
+        summary["technique"] = source.technique
+    return summary
+
+
+def job_store_result(*, claim: Claim, result: Score) -> Composition | None:
+    """Save the generator's output as a composition (kind generated, parent = input)."""
+    with transaction.atomic():
+        job = _current(claim)
+        if job is None:
+            logger.info("Dropping a stale result for generation job %s", claim.job_id)
+            return None
+        source = Composition.objects.filter(pk=job.input_id).first() if job.input_id else None
+        technique = TECHNIQUES[job.technique]
+        base = source.title if source else "Composition"
+        composition = Composition(
+            owner_id=job.owner_id,
+            title=f"{base} · {technique.title}"[:MAX_TITLE],
+            kind=CompositionKind.GENERATED,
+            technique=job.technique,
+            params=job.params,
+            seed=job.seed,
+            model_version=technique.version,
+            parent=source,
+            input=source,
+            input_summary=_input_summary(source) if source else {},
+        )
+        save_with_midi(composition, result)
+        job.result = composition
+        job.progress = 0.8
+        job.message = "Rendering the audio."
+        job.save(update_fields=["result", "progress", "message", "updated_at"])
+    return composition
+
+
+def job_finish(*, claim: Claim, now: datetime | None = None) -> GenerationJob | None:
+    with transaction.atomic():
+        job = _current(claim)
+        if job is None:
+            return None
+        fields = job.move_to(J.DONE)
+        job.progress = 1.0
+        job.message = "Done."
+        job.finished_at = now or timezone.now()
+        job.lease_expires_at = None
+        job.save(update_fields=[*fields, "progress", "message", "finished_at", "lease_expires_at"])
+    return job
+
+
+def job_fail(
+    *, claim: Claim, message: str, retryable: bool, now: datetime | None = None
+) -> GenerationJob | None:
+    with transaction.atomic():
+        job = _current(claim)
+        if job is None:
+            return None
+        _fail(job, message, retryable=retryable, now=now or timezone.now())
+    return job
+
+
+def jobs_reap(*, now: datetime | None = None) -> list[int]:
+    """Fail jobs queued or running past their lease; the ids of those it failed.
+
+    A job whose result was already stored (the worker died while rendering audio) is
+    finished instead: the music is there, only its audio is missing."""
+    now = now or timezone.now()
+    stuck = GenerationJob.objects.filter(
+        state__in=UNFINISHED_STATES, lease_expires_at__lt=now
+    ).values_list("pk", flat=True)
+    reaped = []
+    for job_id in list(stuck[:1000]):
+        with transaction.atomic():
+            job = GenerationJob.objects.select_for_update().get(pk=job_id)
+            if job.state not in UNFINISHED_STATES or not job.lease_expires_at:
+                continue
+            if job.lease_expires_at >= now:
+                continue
+            if job.state == J.RUNNING and job.result_id is not None:
+                Composition.objects.filter(pk=job.result_id, audio_state=AudioState.PENDING).update(
+                    audio_state=AudioState.FAILED
+                )
+                job_finish(claim=Claim(job.pk, job.attempts), now=now)
+            else:
+                _fail(job, STOPPED, retryable=True, now=now)
+            reaped.append(job_id)
+    if reaped:
+        logger.warning("Studio reaper: ended generation jobs %s", reaped)
+    return reaped

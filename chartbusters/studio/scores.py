@@ -1,0 +1,210 @@
+"""The one place where the studio calls the music library.
+
+Parsing and checking inputs (uploads, sample melodies, notes from the keyboard recorder
+or the piano-roll editor) is plain Python and runs in the web process; rendering audio
+is only ever called from Celery tasks. Roll JSON (what the browser draws) is
+``{ticks_per_beat, length, time_signature, tracks: [{program, name, is_drum,
+notes: [[pitch, start, duration, velocity], ...]}]}`` with times in ticks and ``length``
+the whole bars the notes span, in ticks.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from chartbusters.core.errors import ApplicationError
+from chartbusters.submissions.scoring import parse_upload
+from generation.registry import MAX_BARS
+from music import catalogue
+from music.midi_io import score_from_midi, score_to_midi
+from music.score import Note, Score, Track
+from music.validate import Limits
+
+MAX_UPLOAD_BYTES = Limits().max_bytes
+MAX_NOTES = 5000
+MIN_TEMPO, MAX_TEMPO = Limits().min_tempo, Limits().max_tempo
+MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT = 24, 1920
+DENOMINATORS = (1, 2, 4, 8, 16, 32)
+
+
+# ----- checks shared by every input --------------------------------------------------
+
+
+def check_bars(score: Score) -> None:
+    if score.bar_count > MAX_BARS:
+        raise ApplicationError(
+            f"The music is {score.bar_count} bars long; the studio takes at most {MAX_BARS} "
+            "bars. Use a shorter excerpt.",
+            code="too_many_bars",
+        )
+
+
+def score_from_upload(data: bytes) -> Score:
+    """Validate uploaded MIDI bytes (the validator's code and message on refusal)."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ApplicationError(
+            f"The file is {len(data) // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB.",
+            code="too_large",
+        )
+    score = parse_upload(data)
+    check_bars(score)
+    return score
+
+
+# ----- notes from the browser -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotesInput:
+    """Notes as the keyboard recorder and the piano-roll editor send them."""
+
+    tempo: float
+    ticks_per_beat: int
+    notes: list[list[int]]
+    time_signature: tuple[int, int] = (4, 4)
+    program: int = 0
+    title: str = ""
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ApplicationError(
+            f"{name} must be between {low:g} and {high:g}, not {value:g}.", code="invalid_notes"
+        )
+
+
+def _note(index: int, values: list[int]) -> Note:
+    where = f"notes[{index}]"
+    if len(values) != 4:
+        raise ApplicationError(
+            f"{where} must be [pitch, start, duration, velocity].", code="invalid_notes"
+        )
+    pitch, start, duration, velocity = values
+    _check_range(f"{where}: the pitch", pitch, 0, 127)
+    _check_range(f"{where}: the velocity", velocity, 1, 127)
+    if start < 0:
+        raise ApplicationError(f"{where}: the start must be 0 or later.", code="invalid_notes")
+    if duration <= 0:
+        raise ApplicationError(
+            f"{where}: the duration must be greater than 0.", code="invalid_notes"
+        )
+    return Note(start=start, pitch=pitch, duration=duration, velocity=velocity)
+
+
+def score_from_notes(data: NotesInput) -> Score:
+    """A one-track Score from browser notes, checked like an upload."""
+    _check_range("tempo", data.tempo, MIN_TEMPO, MAX_TEMPO)
+    _check_range("ticks_per_beat", data.ticks_per_beat, MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT)
+    _check_range("program", data.program, 0, 127)
+    numerator, denominator = data.time_signature
+    _check_range("time_signature numerator", numerator, 1, 32)
+    if denominator not in DENOMINATORS:
+        raise ApplicationError(
+            f"The time signature's denominator must be one of {DENOMINATORS}, not {denominator}.",
+            code="invalid_notes",
+        )
+    if not data.notes:
+        raise ApplicationError("Add at least one note.", code="invalid_notes")
+    if len(data.notes) > MAX_NOTES:
+        raise ApplicationError(
+            f"There are {len(data.notes)} notes; the limit is {MAX_NOTES}.", code="invalid_notes"
+        )
+    notes = sorted(_note(i, values) for i, values in enumerate(data.notes))
+    score = Score(
+        tracks=[Track(notes=notes, program=data.program, name="Melody")],
+        resolution=data.ticks_per_beat,
+        tempo=float(data.tempo),
+        time_signature=(numerator, denominator),
+        title=data.title,
+    )
+    check_bars(score)
+    # The same rules as an upload (duration in seconds, for one): round-trip the bytes.
+    return score_from_upload(score_to_midi(score))
+
+
+# ----- samples ---------------------------------------------------------------------------
+
+
+def sample_score(slug: str) -> Score:
+    """A sample melody's Score; 400 for a slug that is not in the catalogue."""
+    try:
+        return catalogue.load_sample(slug)
+    except KeyError:
+        raise ApplicationError(
+            f"There is no sample melody called {slug!r}.", code="unknown_sample"
+        ) from None
+
+
+def sample_exists(slug: str) -> bool:
+    return any(sample.slug == slug for sample in catalogue.list_samples())
+
+
+@functools.cache
+def sample_midi(slug: str) -> bytes:
+    return catalogue.get_sample(slug).path.read_bytes()
+
+
+def sample_audio_name(slug: str) -> str:
+    """Where a sample's rendered audio is cached; a new MIDI file gets a new name."""
+    digest = hashlib.sha256(sample_midi(slug)).hexdigest()[:10]
+    return f"studio/samples/{slug}-{digest}.ogg"
+
+
+@functools.cache
+def samples_json() -> tuple[dict[str, Any], ...]:
+    """The catalogue with each melody's roll (the files are committed and never change)."""
+    rows = []
+    for sample in catalogue.list_samples():
+        score = catalogue.load_sample(sample.slug)
+        rows.append(
+            {
+                "slug": sample.slug,
+                "title": sample.title,
+                "description": sample.source,
+                "key": sample.key,
+                "meter": list(sample.meter),
+                "tempo": sample.tempo,
+                "bars": sample.bars,
+                "roll": roll_json(score),
+            }
+        )
+    return tuple(rows)
+
+
+# ----- stored compositions ---------------------------------------------------------------
+
+
+def roll_json(score: Score) -> dict[str, Any]:
+    return {
+        "ticks_per_beat": score.resolution,
+        "length": max(1, score.bar_count) * score.ticks_per_bar,
+        "time_signature": list(score.time_signature),
+        "tracks": [
+            {
+                "program": track.program,
+                "name": track.name,
+                "is_drum": track.is_drum,
+                "notes": [[n.pitch, n.start, n.duration, n.velocity] for n in track.notes],
+            }
+            for track in score.tracks
+        ],
+    }
+
+
+def midi_bytes(score: Score) -> bytes:
+    return score_to_midi(score)
+
+
+def score_from_stored_midi(data: bytes) -> Score:
+    """Our own files: structure checks only (they were validated when they came in)."""
+    return score_from_midi(data)
+
+
+def render_ogg(score: Score) -> bytes:
+    """Celery tasks only: FluidSynth (or the sine fallback) to Ogg Vorbis."""
+    from music.audio import render_audio
+
+    return render_audio(score, "ogg")

@@ -1,0 +1,50 @@
+"""Reads for the studio."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.selectors import challenge_list_open
+from chartbusters.studio.access import submissions_prefetch
+from chartbusters.studio.models import Composition, GenerationJob
+from chartbusters.studio.states import UNFINISHED_STATES
+
+MAX_CHAIN = 20
+
+
+def composition_list_for_owner(*, user: User) -> QuerySet[Composition]:
+    """A participant's compositions, newest first, with the entries made from them."""
+    return (
+        Composition.objects.filter(owner=user)
+        .select_related("parent")
+        .prefetch_related(submissions_prefetch())
+        .order_by("-created_at", "-id")
+    )
+
+
+def composition_ancestors(composition: Composition) -> list[Composition]:
+    """Parent, grandparent, ... (nearest first; at most ``MAX_CHAIN``)."""
+    chain: list[Composition] = []
+    current = composition
+    while current.parent_id is not None and len(chain) < MAX_CHAIN:
+        parent = Composition.objects.filter(pk=current.parent_id).first()
+        if parent is None:
+            break
+        chain.append(parent)
+        current = parent
+    return chain
+
+
+def unfinished_job_count(*, user: User) -> int:
+    return GenerationJob.objects.filter(owner=user, state__in=UNFINISHED_STATES).count()
+
+
+def challenges_open_for(technique: str | None = None) -> list[Challenge]:
+    """Challenges taking entries now (made with ``technique``, when given)."""
+    challenges = list(challenge_list_open(now=timezone.now()))
+    if technique is None:
+        return challenges
+    return [c for c in challenges if technique in c.allowed_techniques]

@@ -1,0 +1,338 @@
+"""Writes in the studio: inputs, renames, deletes, starting and retrying jobs, entering.
+
+The generation pipeline itself (claim, progress, result, reaper) is in ``pipeline``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core.errors import ApplicationError
+from chartbusters.studio import scores
+from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.selectors import unfinished_job_count
+from chartbusters.studio.states import JobState
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.services import submission_create
+from generation.errors import GenerationError, GenerationParamError
+from generation.registry import MAX_BARS, MAX_SEED, TECHNIQUES, check_seed
+from music.score import Score
+
+MAX_TITLE = 120
+
+
+def clean_title(title: str, fallback: str = "") -> str:
+    title = " ".join((title or "").split()) or fallback
+    if not title:
+        raise ApplicationError("Give the composition a title.", code="invalid_title")
+    if len(title) > MAX_TITLE:
+        raise ApplicationError(
+            f"Keep the title within {MAX_TITLE} characters.", code="invalid_title"
+        )
+    return title
+
+
+def title_from_filename(name: str) -> str:
+    """A default title from an upload's name (shown escaped; never used as a path)."""
+    stem = PurePath(name or "").stem.replace("_", " ").strip()
+    return stem[:MAX_TITLE] or "Uploaded MIDI"
+
+
+# ----- compositions ---------------------------------------------------------------------
+
+
+def describe(composition: Composition, score: Score) -> None:
+    """Fill in what lists show without reading the file."""
+    composition.bars = score.bar_count
+    composition.duration_seconds = round(score.duration_seconds, 3)
+    composition.tempo = score.tempo
+    composition.note_count = score.note_count
+    composition.roll = scores.roll_json(score)
+
+
+def save_with_midi(composition: Composition, score: Score) -> None:
+    """Store the MIDI file and the row together (call inside a transaction)."""
+    describe(composition, score)
+    composition.midi.save("composition.mid", ContentFile(scores.midi_bytes(score)), save=False)
+    try:
+        composition.save()
+    except BaseException:
+        composition.midi.delete(save=False)  # the row is rolled back; so is the file
+        raise
+
+
+def _create_input(
+    *,
+    user: User,
+    score: Score,
+    kind: str,
+    title: str,
+    sample: str = "",
+    parent: Composition | None = None,
+) -> Composition:
+    from chartbusters.studio.tasks import enqueue_audio
+
+    composition = Composition(owner=user, title=title, kind=kind, sample=sample, parent=parent)
+    with transaction.atomic():
+        save_with_midi(composition, score)
+        enqueue_audio(composition.pk)
+    return composition
+
+
+def composition_create_from_upload(*, user: User, data: bytes, title: str = "") -> Composition:
+    """An uploaded MIDI file, validated; an invalid file is refused and stored nowhere."""
+    score = scores.score_from_upload(data)
+    return _create_input(
+        user=user,
+        score=score,
+        kind=CompositionKind.UPLOAD,
+        title=clean_title(title, score.title or "Uploaded MIDI"),
+    )
+
+
+def composition_create_from_sample(*, user: User, slug: str, title: str = "") -> Composition:
+    score = scores.sample_score(slug)
+    return _create_input(
+        user=user,
+        score=score,
+        kind=CompositionKind.SAMPLE,
+        title=clean_title(title, score.title or slug),
+        sample=slug,
+    )
+
+
+def composition_create_from_notes(
+    *, user: User, notes: scores.NotesInput, parent: Composition | None = None, kind: str = ""
+) -> Composition:
+    """Notes from the keyboard recorder (a recording) or the piano-roll editor (an edit
+    of ``parent``)."""
+    kind = kind or (CompositionKind.EDIT if parent else CompositionKind.RECORDING)
+    if kind not in (CompositionKind.RECORDING, CompositionKind.EDIT):
+        raise ApplicationError("kind must be 'recording' or 'edit'.", code="invalid_kind")
+    score = scores.score_from_notes(notes)
+    fallback = f"{parent.title} (edited)"[:MAX_TITLE] if parent else "Keyboard recording"
+    return _create_input(
+        user=user,
+        score=score,
+        kind=kind,
+        title=clean_title(notes.title, fallback),
+        parent=parent,
+    )
+
+
+def composition_rename(*, composition: Composition, title: str) -> Composition:
+    composition.title = clean_title(title)
+    composition.save(update_fields=["title", "updated_at"])
+    return composition
+
+
+def composition_delete(*, composition: Composition) -> None:
+    """Delete the row, then its files once that has committed. Entries made from it
+    keep their own copy of the MIDI; compositions made from it lose their parent link
+    but keep the provenance recorded when they were made."""
+    names = [str(f.name) for f in (composition.midi, composition.audio) if f]
+    storage = composition.midi.storage
+    with transaction.atomic():
+        composition.delete()
+        transaction.on_commit(lambda: _delete_files(storage, names))
+
+
+def _delete_files(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
+
+
+# ----- generation jobs ------------------------------------------------------------------
+
+
+def _check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any], int]:
+    """Validate with the registry before anything is queued (the param is named)."""
+    if technique not in TECHNIQUES:
+        known = ", ".join(sorted(TECHNIQUES))
+        raise ApplicationError(
+            f"Unknown technique {technique!r}; the techniques are {known}.",
+            code="unknown_technique",
+            extra={"field": "technique"},
+        )
+    if params is not None and not isinstance(params, dict):
+        raise ApplicationError(
+            "params must be an object.", code="invalid_param", extra={"field": "params"}
+        )
+    if seed is None:
+        seed = secrets.randbelow(MAX_SEED + 1)
+    try:
+        values = TECHNIQUES[technique].params.validate(params)
+        seed = check_seed(seed)
+    except GenerationParamError as exc:
+        raise ApplicationError(
+            exc.message, code="invalid_param", extra={"field": exc.param}
+        ) from None
+    except GenerationError as exc:
+        raise ApplicationError(exc.message, code="invalid_param") from None
+    return values, seed
+
+
+def _check_input(composition: Composition) -> None:
+    if composition.bars > MAX_BARS:
+        raise ApplicationError(
+            f"“{composition.title}” is {composition.bars} bars long; the generators take at "
+            f"most {MAX_BARS} bars. Use a shorter input.",
+            code="input_too_long",
+            extra={"field": "input"},
+        )
+
+
+def _check_capacity(user: User) -> None:
+    """Call with the user's row locked, so parallel requests cannot pass together."""
+    limit = settings.STUDIO_MAX_UNFINISHED_JOBS
+    if unfinished_job_count(user=user) >= limit:
+        raise ApplicationError(
+            f"You already have {limit} generations waiting or running; wait for one to "
+            "finish, then try again.",
+            code="too_many_jobs",
+            status=429,
+        )
+
+
+def queue_lease(now: datetime | None = None) -> datetime:
+    """How long a job may wait for a worker before the reaper calls it lost."""
+    return (now or timezone.now()) + timedelta(seconds=settings.STUDIO_JOB_QUEUE_LEASE_SECONDS)
+
+
+def job_start(
+    *,
+    user: User,
+    input: Composition,
+    technique: str,
+    params: dict[str, Any] | None = None,
+    seed: int | None = None,
+) -> GenerationJob:
+    """Validate the request, then queue it on commit (``generation`` queue)."""
+    from chartbusters.studio.tasks import enqueue_job
+
+    values, seed = _check_request(technique, params, seed)
+    _check_input(input)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        _check_capacity(user)
+        job = GenerationJob.objects.create(
+            owner=user,
+            input=input,
+            technique=technique,
+            params=values,
+            seed=seed,
+            message="Waiting for a free generator.",
+            lease_expires_at=queue_lease(),
+        )
+        enqueue_job(job.pk)
+    return job
+
+
+def job_retry(*, job: GenerationJob) -> GenerationJob:
+    """A new attempt of a failed job: same input, parameters and seed, same job id."""
+    from chartbusters.studio.tasks import enqueue_job
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=job.owner_id).first()
+        locked = GenerationJob.objects.select_for_update().get(pk=job.pk)
+        if not locked.can_retry:
+            reason = (
+                "Only a failed job can be retried."
+                if locked.state != JobState.FAILED
+                else "Retrying would fail the same way: " + locked.message
+            )
+            raise ApplicationError(reason, code="cannot_retry", status=409)
+        if locked.input_id is None:
+            raise ApplicationError(
+                "The input of this job was deleted; start a new one.",
+                code="cannot_retry",
+                status=409,
+            )
+        _check_capacity(locked.owner)
+        fields = locked.move_to(JobState.QUEUED)
+        locked.attempts += 1
+        locked.progress = 0
+        locked.message = "Waiting for a free generator."
+        locked.retryable = False
+        locked.started_at = locked.finished_at = None
+        locked.lease_expires_at = queue_lease()
+        locked.save(
+            update_fields=[
+                *fields, "attempts", "progress", "message", "retryable", "started_at",
+                "finished_at", "lease_expires_at",
+            ]
+        )  # fmt: skip
+        enqueue_job(locked.pk)
+    return locked
+
+
+# ----- entering a challenge ------------------------------------------------------------
+
+
+def composition_provenance(composition: Composition) -> dict[str, Any] | None:
+    """What a submission records about how a generated piece was made."""
+    if not composition.is_generated:
+        return None
+    return {
+        "input": composition.input_summary or {"composition": None},
+        "technique": composition.technique,
+        "parameters": composition.params or {},
+        "seed": composition.seed,
+        "model_version": composition.model_version,
+        "composition": str(composition.uuid),
+    }
+
+
+def composition_submit(
+    *, user: User, composition: Composition, challenge: Challenge, title: str, description: str
+) -> Submission:
+    """Enter a composition: the submission keeps its own copy of the MIDI."""
+    with composition.midi.open("rb") as handle:
+        data = handle.read()
+    technique = composition.technique if composition.is_generated else Technique.UPLOAD
+    with transaction.atomic():
+        submission = submission_create(
+            user=user,
+            challenge=challenge,
+            title=title,
+            description=description,
+            technique=technique,
+            midi_bytes=data,
+            provenance=composition_provenance(composition),
+        )
+        composition.submissions.add(submission)
+    return submission
+
+
+def composition_store_audio(*, composition_id: int, audio: bytes | None) -> bool:
+    """Attach rendered audio (or mark it failed); False when the row is gone."""
+    with transaction.atomic():
+        composition = Composition.objects.select_for_update().filter(pk=composition_id).first()
+        if composition is None:
+            return False
+        if audio is None:
+            composition.audio_state = AudioState.FAILED
+            composition.save(update_fields=["audio_state", "updated_at"])
+            return True
+        old = composition.audio.name if composition.audio else ""
+        composition.audio.save("audio.ogg", ContentFile(audio), save=False)
+        composition.audio_state = AudioState.READY
+        try:
+            composition.save(update_fields=["audio", "audio_state", "updated_at"])
+        except BaseException:
+            composition.audio.delete(save=False)
+            raise
+        if old and old != composition.audio.name:
+            storage = composition.audio.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return True

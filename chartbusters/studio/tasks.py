@@ -1,0 +1,200 @@
+"""Celery tasks of the studio (queue "generation", except the reaper). They take ids,
+re-fetch, and never let an error escape: a failure ends on the job with a message."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from chartbusters.studio import scores
+from chartbusters.studio.models import AudioState, Composition, GenerationJob
+from chartbusters.studio.pipeline import (
+    Claim,
+    job_claim,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_store_result,
+    jobs_reap,
+)
+from chartbusters.studio.services import composition_store_audio
+from chartbusters.studio.states import JobState
+from generation import registry
+from generation.errors import GenerationError
+from music.catalogue import list_samples, load_sample
+from music.score import Score
+
+logger = logging.getLogger(__name__)
+
+TIMED_OUT = (
+    "The generator ran past its time limit. Try a shorter input or gentler settings, or retry."
+)
+OUR_FAULT = "Something went wrong on our side while generating; please retry."
+INPUT_GONE = "The input composition was deleted before the job ran; start a new one."
+
+
+QUEUE_DOWN = "The generators could not be reached just now; retry in a moment."
+
+
+def enqueue_job(job_id: int) -> None:
+    """Queue the job once the transaction commits. A broker that is down must not turn
+    a stored job into an error page: the job fails at once, ready to retry."""
+
+    def publish_generation_job() -> None:
+        try:
+            run_generation_job.delay(job_id)
+        except Exception:
+            logger.exception("Could not queue generation job %s", job_id)
+            GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+                state=JobState.FAILED,
+                message=QUEUE_DOWN,
+                retryable=True,
+                finished_at=timezone.now(),
+                lease_expires_at=None,
+                updated_at=timezone.now(),
+            )
+
+    transaction.on_commit(publish_generation_job)
+
+
+def enqueue_audio(composition_id: int) -> None:
+    """Queue an input's audio render on commit; without a broker the composition just
+    has no preview (its MIDI is there)."""
+
+    def publish_audio_render() -> None:
+        try:
+            render_composition_audio.delay(composition_id)
+        except Exception:
+            logger.exception("Could not queue the audio of composition %s", composition_id)
+            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
+                audio_state=AudioState.FAILED
+            )
+
+    transaction.on_commit(publish_audio_render)
+
+
+@shared_task(name="chartbusters.studio.tasks.run_generation_job", acks_late=True)
+def run_generation_job(job_id: int) -> str:
+    """Run one job. Idempotent: a repeated delivery finds nothing to claim."""
+    claim = job_claim(job_id=job_id)
+    if claim is None:
+        return "nothing to do"
+    try:
+        return _generate(claim)
+    except SoftTimeLimitExceeded:
+        job_fail(claim=claim, message=TIMED_OUT, retryable=True)
+    except GenerationError as exc:  # the input or request itself: retrying cannot help
+        job_fail(claim=claim, message=exc.message, retryable=False)
+    except Exception:
+        logger.exception("Generation job %s failed", job_id)
+        job_fail(claim=claim, message=OUR_FAULT, retryable=True)
+    return "failed"
+
+
+def _generate(claim: Claim) -> str:
+    job = GenerationJob.objects.select_related("input").get(pk=claim.job_id)
+    if job.input is None:
+        job_fail(claim=claim, message=INPUT_GONE, retryable=False)
+        return "failed"
+    with job.input.midi.open("rb") as handle:
+        score = scores.score_from_stored_midi(handle.read())
+    title = registry.TECHNIQUES[job.technique].title
+    job_progress(claim=claim, progress=0.2, message=f"Generating with {title}.")
+    result = registry.generate(job.technique, score, job.params, job.seed)
+    job_progress(claim=claim, progress=0.7, message="Saving the result.")
+    composition = job_store_result(claim=claim, result=result)
+    if composition is None:
+        return "stale"
+    _render_and_store(composition.pk, result)
+    return "done" if job_finish(claim=claim) else "stale"
+
+
+def _render_and_store(composition_id: int, score: Score) -> None:
+    """Audio is a preview: if it cannot be rendered, the composition says so, the job
+    does not fail."""
+    try:
+        audio: bytes | None = scores.render_ogg(score)
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        logger.exception("Rendering audio for composition %s failed", composition_id)
+        audio = None
+    composition_store_audio(composition_id=composition_id, audio=audio)
+
+
+@shared_task(name="chartbusters.studio.tasks.render_composition_audio", acks_late=True)
+def render_composition_audio(composition_id: int) -> str:
+    """Render an input composition's audio (the web process never renders audio)."""
+    composition = Composition.objects.filter(pk=composition_id).first()
+    if composition is None:
+        return "gone"
+    if composition.has_audio:
+        return "nothing to do"
+    try:
+        with composition.midi.open("rb") as handle:
+            score = scores.score_from_stored_midi(handle.read())
+    except Exception:
+        logger.exception("Reading composition %s failed", composition_id)
+        composition_store_audio(composition_id=composition_id, audio=None)
+        return "failed"
+    _render_and_store(composition_id, score)
+    return "rendered"
+
+
+SAMPLE_AUDIO_LOCK = "studio:sample-audio-queued"
+
+
+def queue_missing_sample_audio() -> bool:
+    """Queue one render of the samples whose audio is not cached yet (at most once a
+    minute); True when it queued one. Cheap: a file-exists check per sample."""
+    missing = [
+        s.slug
+        for s in list_samples()
+        if not default_storage.exists(scores.sample_audio_name(s.slug))
+    ]
+    if not missing or not cache.add(SAMPLE_AUDIO_LOCK, 1, timeout=60):
+        return False
+
+    def publish_sample_audio() -> None:
+        try:
+            render_sample_audio.delay(missing)
+        except Exception:  # no broker: the page still works, the players say "try again"
+            logger.exception("Could not queue the sample melodies' audio")
+
+    transaction.on_commit(publish_sample_audio)
+    return True
+
+
+@shared_task(name="chartbusters.studio.tasks.render_sample_audio", acks_late=True)
+def render_sample_audio(slugs: list[str]) -> list[str]:
+    """Render and cache the audio of these sample melodies; the ones it rendered."""
+    rendered = []
+    for slug in slugs:
+        name = scores.sample_audio_name(slug)
+        if default_storage.exists(name):
+            continue
+        try:
+            audio = scores.render_ogg(load_sample(slug))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.exception("Rendering the audio of sample %s failed", slug)
+            continue
+        saved = default_storage.save(name, ContentFile(audio))
+        if saved != name:  # another worker got there first
+            default_storage.delete(saved)
+        rendered.append(slug)
+    return rendered
+
+
+@shared_task(name="chartbusters.studio.tasks.reap_stuck_jobs")
+def reap_stuck_jobs() -> list[int]:
+    """Beat: fail generation jobs past their lease, so they can be retried."""
+    return jobs_reap()

@@ -1,0 +1,77 @@
+"""Fixtures for the studio tests: MIDI inputs, compositions and logged-in API clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from chartbusters.accounts.models import User
+from chartbusters.studio.models import Composition
+from chartbusters.studio.services import composition_create_from_sample
+from music.midi_io import score_to_midi
+from music.score import Note, Score, Track
+
+SAMPLE = "new-world"  # 8 bars of 4/4
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Throttle counters and the sample-audio lock live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Files go to a fresh folder, except where a worker process must read them."""
+    if request.node.get_closest_marker("worker") is None:
+        settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def melody(bars: int = 4, resolution: int = 480, **fields: Any) -> Score:
+    """A plain scale-wise melody, one note a beat."""
+    notes = [
+        Note(beat * resolution, 60 + [0, 2, 4, 5, 7, 5, 4, 2][beat % 8], resolution, 90)
+        for beat in range(bars * 4)
+    ]
+    return Score(tracks=[Track(notes, name="Melody")], resolution=resolution, **fields)
+
+
+def midi(bars: int = 4, **fields: Any) -> bytes:
+    return score_to_midi(melody(bars, **fields))
+
+
+def client_for(user: User) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.fixture
+def as_alice(alice: User) -> APIClient:
+    return client_for(alice)
+
+
+@pytest.fixture
+def as_bob(bob: User) -> APIClient:
+    return client_for(bob)
+
+
+@pytest.fixture
+def sample_input(alice: User) -> Composition:
+    return composition_create_from_sample(user=alice, slug=SAMPLE)
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

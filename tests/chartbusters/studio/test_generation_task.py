@@ -1,0 +1,198 @@
+"""The generation task called directly: results, failures, redeliveries and the reaper."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from chartbusters.accounts.models import User
+from chartbusters.studio import scores, tasks
+from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.pipeline import STOPPED, job_claim, jobs_reap
+from chartbusters.studio.services import job_retry, job_start, save_with_midi
+from chartbusters.studio.states import JobState
+from chartbusters.studio.tasks import render_composition_audio, run_generation_job
+from generation.registry import TECHNIQUES
+from music.midi_io import score_from_midi
+from music.score import Note, Score, Track
+
+pytestmark = pytest.mark.django_db
+
+
+def job_for(user: User, source: Composition, technique: str = "gan", **kw: Any) -> GenerationJob:
+    return job_start(user=user, input=source, technique=technique, seed=kw.pop("seed", 3), **kw)
+
+
+def test_a_job_runs_to_a_generated_composition_with_midi_and_audio(
+    alice: User, sample_input: Composition
+) -> None:
+    job = job_for(alice, sample_input, "gan")
+    assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.state, job.progress, job.message) == (JobState.DONE, 1.0, "Done.")
+    assert job.started_at
+    assert job.finished_at
+    assert job.lease_expires_at is None
+    result = job.result
+    assert result is not None
+    assert result.kind == CompositionKind.GENERATED
+    assert (result.parent, result.input) == (sample_input, sample_input)
+    assert (result.technique, result.params, result.seed) == ("gan", {"style": "chorale"}, 3)
+    assert result.model_version == TECHNIQUES["gan"].version
+    assert result.input_summary == {
+        "composition": str(sample_input.uuid), "kind": "sample", "title": sample_input.title,
+        "sample": sample_input.sample,
+    }  # fmt: skip
+    assert result.title.startswith(sample_input.title)
+    with result.midi.open("rb") as handle:
+        score = score_from_midi(handle.read())
+    assert len(score.tracks) == 4  # the melody and three voices
+    assert result.bars == 8
+    assert len(result.roll["tracks"]) == 4
+    assert result.audio_state == AudioState.READY
+    with result.audio.open("rb") as handle:
+        assert handle.read(4) == b"OggS"
+
+
+def test_a_repeated_delivery_does_nothing(alice: User, sample_input: Composition) -> None:
+    job = job_for(alice, sample_input, "transformer")
+    assert run_generation_job.run(job.pk) == "done"
+    assert run_generation_job.run(job.pk) == "nothing to do"
+    assert Composition.objects.filter(kind=CompositionKind.GENERATED).count() == 1
+
+
+def test_a_job_that_is_gone_is_nothing_to_do(alice: User) -> None:
+    assert run_generation_job.run(123456) == "nothing to do"
+
+
+def test_an_input_the_generator_refuses_fails_with_its_message_and_no_retry(
+    alice: User,
+) -> None:
+    drums_only = Score(tracks=[Track([Note(0, 36, 480, 90)], is_drum=True)])
+    source = Composition(owner=alice, title="Drums", kind=CompositionKind.UPLOAD)
+    save_with_midi(source, drums_only)
+    job = job_for(alice, source, "arcnn")
+    assert run_generation_job.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.message == "The input has no pitched notes; add at least one note."
+    assert not job.can_retry
+    assert not Composition.objects.filter(kind=CompositionKind.GENERATED).exists()
+
+
+def test_an_unexpected_error_fails_with_a_plain_message_and_can_be_retried(
+    alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def broken(*args: Any) -> Score:
+        raise RuntimeError("CUDA out of memory at 0xdeadbeef")
+
+    monkeypatch.setattr(tasks.registry, "generate", broken)
+    job = job_for(alice, sample_input)
+    assert run_generation_job.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.message == tasks.OUR_FAULT
+    assert "0xdeadbeef" not in job.message
+    assert job.can_retry
+    assert "Generation job" in caplog.text  # logged with its traceback for us
+
+
+def test_audio_that_cannot_be_rendered_does_not_fail_the_job(
+    alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_audio(score: Score) -> bytes:
+        raise OSError("fluidsynth crashed")
+
+    monkeypatch.setattr(scores, "render_ogg", no_audio)
+    job = job_for(alice, sample_input)
+    assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert job.result is not None
+    assert job.result.audio_state == AudioState.FAILED
+    assert not job.result.audio
+
+
+def test_a_deleted_input_fails_the_job(alice: User, sample_input: Composition) -> None:
+    job = job_for(alice, sample_input)
+    sample_input.delete()
+    assert run_generation_job.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.message == tasks.INPUT_GONE
+
+
+def test_the_reaper_fails_jobs_past_their_lease_so_they_can_be_retried(
+    alice: User, sample_input: Composition
+) -> None:
+    queued = job_for(alice, sample_input)
+    running = job_for(alice, sample_input)
+    fresh = job_for(alice, sample_input)
+    assert job_claim(job_id=running.pk) is not None
+    later = timezone.now() + timedelta(hours=1)
+    GenerationJob.objects.filter(pk=fresh.pk).update(lease_expires_at=later + timedelta(hours=1))
+    assert sorted(jobs_reap(now=later)) == sorted([queued.pk, running.pk])
+    for job in (queued, running):
+        job.refresh_from_db()
+        assert (job.state, job.message, job.can_retry) == (JobState.FAILED, STOPPED, True)
+    fresh.refresh_from_db()
+    assert fresh.state == JobState.QUEUED
+    assert jobs_reap(now=later) == []
+
+
+def test_a_retried_job_runs_again_and_a_stale_delivery_writes_nothing(
+    alice: User, sample_input: Composition
+) -> None:
+    job = job_for(alice, sample_input, seed=11)
+    stale = job_claim(job_id=job.pk)  # a worker takes it, then is lost
+    assert stale is not None
+    jobs_reap(now=timezone.now() + timedelta(hours=1))
+    job.refresh_from_db()
+    job = job_retry(job=job)
+    assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.seed) == (JobState.DONE, 2, 11)
+    from chartbusters.studio.pipeline import job_fail
+
+    assert job_fail(claim=stale, message="late", retryable=True) is None
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+
+
+def test_a_redelivered_job_whose_worker_died_fails_at_once(
+    alice: User, sample_input: Composition
+) -> None:
+    job = job_for(alice, sample_input)
+    assert job_claim(job_id=job.pk) is not None
+    assert run_generation_job.run(job.pk) == "nothing to do"  # its worker may still run
+    GenerationJob.objects.filter(pk=job.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert run_generation_job.run(job.pk) == "nothing to do"
+    job.refresh_from_db()
+    assert (job.state, job.message, job.can_retry) == (JobState.FAILED, STOPPED, True)
+
+
+def test_the_reaper_finishes_a_job_whose_result_was_already_saved(
+    alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = job_for(alice, sample_input)
+    monkeypatch.setattr(tasks, "_render_and_store", lambda *a: None)  # the worker dies here
+    monkeypatch.setattr(tasks, "job_finish", lambda **kw: None)
+    tasks.run_generation_job.run(job.pk)
+    jobs_reap(now=timezone.now() + timedelta(hours=1))
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert job.result is not None
+    assert job.result.audio_state == AudioState.FAILED
+
+
+def test_an_input_gets_its_audio_from_a_task(alice: User, sample_input: Composition) -> None:
+    assert render_composition_audio.run(sample_input.pk) == "rendered"
+    sample_input.refresh_from_db()
+    assert sample_input.audio_state == AudioState.READY
+    assert sample_input.audio.name == f"studio/{alice.pk}/{sample_input.uuid}.ogg"
+    assert render_composition_audio.run(sample_input.pk) == "nothing to do"
+    assert render_composition_audio.run(987654) == "gone"
