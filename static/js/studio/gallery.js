@@ -7,8 +7,7 @@ export class Gallery {
     this.root = root;
     this.samples = samples;
     this.onUse = onUse;
-    this.audio = new Audio();
-    this.audio.preload = "none";
+    this.audio = document.getElementById("sample-audio");
     this.playing = null;
     this.audio.addEventListener("ended", () => this.stop());
     this.audio.addEventListener("error", () => this.failed());

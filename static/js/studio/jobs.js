@@ -28,7 +28,7 @@ export class JobRunner {
     progress.setAttribute("aria-valuetext", `${Math.round(progress.value * 100)}%`);
     const words = { queued: "Waiting for a generator…", running: "Generating…", done: "Done.", failed: "Failed." };
     this.$("message").textContent = job.message || words[job.state] || job.state;
-    this.$("state").textContent = job.state;
+    this.$("state").textContent = { done: "Finished" }[job.state] || job.state;
     this.$("retry").hidden = !(job.state === "failed" && job.can_retry !== false);
   }
 

@@ -42,12 +42,11 @@ export class ResultView {
     const form = this.dialog.querySelector("form");
     form.addEventListener("submit", (event) => { event.preventDefault(); this.send(form); });
     this.dialog.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
-    const select = form.elements.challenge;
-    select.replaceChildren(...this.challenges.map((c) => new Option(c.title, c.slug)));
   }
 
   async show(composition, chain) {
     this.composition = composition;
+    this.root.dataset.composition = composition.id;
     this.root.hidden = false;
     this.$("title").textContent = composition.title;
     this.$("chain").textContent = chain.join(" → ");
@@ -60,6 +59,7 @@ export class ResultView {
     ].filter(Boolean);
     this.$("facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
     this.roll.show(composition.roll, { tempo: composition.tempo });
+    performance.mark("studio:result-shown");  // bench/bench_studio.py reads these marks
     const download = this.$("download");
     download.href = composition.midi_url;
     download.setAttribute("download", `${composition.title}.mid`);
@@ -83,16 +83,17 @@ export class ResultView {
     }
   }
 
+  // Only the open challenges that accept this composition's technique are offered.
   openDialog() {
     const form = this.dialog.querySelector("form");
     const message = this.dialog.querySelector("[data-dialog=message]");
-    message.textContent = "";
+    const technique = this.composition.technique || "upload";
+    const open = this.challenges.filter((c) => !c.allowed_techniques || c.allowed_techniques.includes(technique));
+    form.elements.challenge.replaceChildren(...open.map((c) => new Option(c.title, c.slug)));
     message.className = "";
-    if (!this.challenges.length) {
-      message.textContent = "No challenge is open right now.";
-    }
+    message.textContent = open.length ? "" : `No open challenge accepts ${technique} entries right now.`;
     form.elements.title.value = this.composition.title;
-    form.querySelector("[type=submit]").disabled = !this.challenges.length;
+    form.querySelector("[type=submit]").disabled = !open.length;
     this.dialog.showModal();
   }
 

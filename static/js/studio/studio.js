@@ -135,6 +135,8 @@ $("#generate").addEventListener("click", async () => {
   const seedText = $("#seed").value.trim();
   panels.showError(null);
   $("#generate").disabled = true;
+  performance.clearMarks();
+  performance.mark("studio:generate");
   try {
     await runner.run(state.input.id, technique, params, seedText === "" ? undefined : Number(seedText));
   } catch (error) {

@@ -1,0 +1,97 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server,
+with a real Celery worker on the test database (a file, for SQLite; see settings.py).
+
+Playwright cannot download browsers here, so it launches ``/usr/bin/chromium`` (or
+``CHROMIUM``). Set ``SCREENSHOTS_DIR`` to save the main screens as PNGs (docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from tests.worker import celery_worker
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--autoplay-policy=no-user-gesture-required", "--mute-audio"]  # fmt: skip
+PASSWORD = "a-long-browser-password-42"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser: Any, width: int = 1280, height: int = 900) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  accept_downloads=True, device_scale_factor=1)  # fmt: skip
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    page = new_page(browser)
+    yield page
+    errors = page.js_errors
+    page.context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings: Any) -> Iterator[None]:
+    """Fast password hashing and fresh throttle counters for every test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def worker(transactional_db: None) -> Iterator[None]:
+    """One real worker on every queue, as the embedded setup runs it."""
+    with celery_worker(queues="generation,evaluation,celery", concurrency=1,
+                       OMP_NUM_THREADS="1"):  # fmt: skip
+        yield
+
+
+def screenshot(target: Any, name: str, full_page: bool = False) -> None:
+    """Save a PNG of a page or an element when SCREENSHOTS_DIR is set (else nothing),
+    reduced to 256 colours so the committed files stay small."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if not folder:
+        return
+    from PIL import Image
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    path = Path(folder) / f"{name}.png"
+    if hasattr(target, "goto"):  # a page
+        target.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    else:  # a locator
+        target.scroll_into_view_if_needed()
+        target.screenshot(path=str(path), animations="disabled")
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
