@@ -48,3 +48,20 @@ def challenges_open_for(technique: str | None = None) -> list[Challenge]:
     if technique is None:
         return challenges
     return [c for c in challenges if technique in c.allowed_techniques]
+
+
+def composition_choices(
+    *, user: User, challenge: Challenge, limit: int = 100
+) -> list[tuple[str, str]]:
+    """(id, label) of the user's newest compositions that this challenge takes."""
+    allowed = set(challenge.allowed_techniques)
+    rows = Composition.objects.filter(owner=user).order_by("-created_at", "-id")
+    choices = []
+    for composition in rows.only("uuid", "title", "kind", "technique", "created_at")[:limit]:
+        technique = composition.technique if composition.is_generated else "upload"
+        if technique not in allowed:
+            continue
+        how = composition.technique or composition.get_kind_display().lower()
+        label = f"{composition.title} ({how}, {composition.created_at:%d %b %Y %H:%M})"
+        choices.append((str(composition.uuid), label))
+    return choices

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,12 +13,24 @@ MAX_UPLOAD_BYTES = Limits().max_bytes
 
 
 class SubmissionForm(forms.Form):
+    """Upload a MIDI file, or pick one of your studio compositions (its technique and
+    provenance come with it; the file field and the technique are then ignored)."""
+
+    composition = forms.ChoiceField(
+        required=False,
+        label="A composition from the studio",
+        help_text="Pick one of yours instead of uploading a file: its technique and "
+        "provenance (input, parameters, seed, model version) are filled in for you.",
+    )
     title = forms.CharField(max_length=120)
     description = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    technique = forms.ChoiceField(choices=Technique.choices)
+    technique = forms.ChoiceField(
+        choices=Technique.choices, required=False, help_text="How the uploaded file was made."
+    )
     file = forms.FileField(
+        required=False,
         label="MIDI file",
         help_text=f"A Standard MIDI File (.mid), at most {MAX_UPLOAD_BYTES // 1024} KB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".mid,.midi,audio/midi"}),
@@ -29,13 +42,27 @@ class SubmissionForm(forms.Form):
         "parameters, seed and model_version.",
     )
 
-    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        challenge: Challenge,
+        compositions: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``compositions``: (id, label) of the user's studio compositions it may enter."""
         super().__init__(*args, **kwargs)
         allowed = set(challenge.allowed_techniques)
         self.fields["technique"].choices = [c for c in Technique.choices if c[0] in allowed]  # type: ignore[attr-defined]
+        if compositions:
+            choices = [("", "None: I upload a file"), *compositions]
+            self.fields["composition"].choices = choices  # type: ignore[attr-defined]
+        else:
+            del self.fields["composition"]
 
-    def clean_file(self) -> bytes:
+    def clean_file(self) -> bytes | None:
         upload = self.cleaned_data["file"]
+        if not upload:
+            return None
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 f"The file is {upload.size // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB."
@@ -50,3 +77,16 @@ class SubmissionForm(forms.Form):
             return json.loads(text)
         except ValueError:
             raise forms.ValidationError("This is not valid JSON.") from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        picked, upload = cleaned.get("composition"), cleaned.get("file")
+        if picked and upload:
+            raise forms.ValidationError("Upload a file or pick a composition, not both.")
+        if picked or "file" in self.errors:
+            return cleaned
+        if not upload:
+            self.add_error("file", "Upload a MIDI file or pick a composition from the studio.")
+        elif not cleaned.get("technique"):
+            self.add_error("technique", "Say how the piece was made.")
+        return cleaned

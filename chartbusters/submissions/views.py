@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,11 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
+from chartbusters.challenges.models import Challenge
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import scores_visible
+from chartbusters.studio.access import access_composition
+from chartbusters.studio.selectors import composition_choices
+from chartbusters.studio.services import composition_submit
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.forms import SubmissionForm
+from chartbusters.submissions.models import Submission
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 from chartbusters.submissions.services import submission_create
 
@@ -29,18 +36,16 @@ def _user(request: HttpRequest) -> User:
 @access_errors_as_http
 def submission_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = access_challenge(request.user, slug)
-    form = SubmissionForm(request.POST or None, request.FILES or None, challenge=challenge)
+    form = SubmissionForm(
+        request.POST or None,
+        request.FILES or None,
+        challenge=challenge,
+        compositions=composition_choices(user=_user(request), challenge=challenge),
+        initial={"composition": request.GET.get("composition", "")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            submission = submission_create(
-                user=_user(request),
-                challenge=challenge,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                technique=form.cleaned_data["technique"],
-                midi_bytes=form.cleaned_data["file"],
-                provenance=form.cleaned_data["provenance"],
-            )
+            submission = _enter(request, challenge, form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -53,6 +58,27 @@ def submission_create_view(request: HttpRequest, slug: str) -> HttpResponse:
         "quota": quota_left(user=_user(request), challenge=challenge, now=timezone.now()),
     }
     return render(request, "submissions/create.html", context)
+
+
+def _enter(request: HttpRequest, challenge: Challenge, data: dict[str, Any]) -> Submission:
+    """From a studio composition (with its provenance) or from an uploaded file."""
+    if data.get("composition"):
+        return composition_submit(
+            user=_user(request),
+            composition=access_composition(request.user, data["composition"]),
+            challenge=challenge,
+            title=data["title"],
+            description=data["description"],
+        )
+    return submission_create(
+        user=_user(request),
+        challenge=challenge,
+        title=data["title"],
+        description=data["description"],
+        technique=data["technique"],
+        midi_bytes=data["file"],
+        provenance=data["provenance"],
+    )
 
 
 @login_required
