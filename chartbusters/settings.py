@@ -115,6 +115,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chartbusters.core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +192,9 @@ STORAGES = {
 # Uploads above this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Any request body past this is refused from its Content-Length, unread (413): four
+# times the largest MIDI upload (512 KB) with its form fields.
+MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024
 
 # ----- security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = _secure_cookies

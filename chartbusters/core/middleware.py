@@ -1,0 +1,35 @@
+"""Request-level guards that run before any view reads the request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a body larger than ``MAX_REQUEST_BODY_BYTES`` by its declared length, before
+    a byte of it is read.
+
+    Django caps form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but streams file parts to disk
+    whatever their size, so without this a 1 GB "MIDI file" is written to a temporary
+    file before the view can say it is too large. The WSGI server never hands a view more
+    than Content-Length bytes, so checking the declared length is enough.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        message = f"The request is {length // 1024} KB; the limit is {limit // 1024} KB."
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message, "code": "too_large"}, status=413)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
