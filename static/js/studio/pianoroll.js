@@ -24,12 +24,16 @@ export function quartersPerBar(roll) {
   return (count * 4) / unit;
 }
 
-export function rollEnd(roll) {
-  let end = roll.length || 0;
+export function notesEnd(roll) {
+  let end = 0;
   for (const track of roll.tracks) {
     for (const [, start, duration] of track.notes) end = Math.max(end, start + duration);
   }
-  return Math.max(end, roll.ticks_per_beat * 4);
+  return end;
+}
+
+export function rollEnd(roll) {
+  return Math.max(roll.length || 0, notesEnd(roll), roll.ticks_per_beat * 4);
 }
 
 export function pitchRange(roll, minimumSpan = 14) {
@@ -122,6 +126,12 @@ export function drawRoll(canvas, roll, options = {}) {
   const beatsPerBar = options.beatsPerBar || quartersPerBar(roll);
   drawGrid(context, geometry, width, height, roll.ticks_per_beat, beatsPerBar);
   drawNotes(context, roll, geometry, options);
+  if (options.marker) {  // where a continuation starts
+    context.fillStyle = "#17152b";
+    context.fillRect(geometry.x(options.marker.tick), 0, 2, height);
+    context.font = "12px system-ui, sans-serif";
+    context.fillText(options.marker.label, geometry.x(options.marker.tick) + 5, 13);
+  }
   if (options.playhead != null) {
     context.fillStyle = "#f0a500";
     context.fillRect(geometry.x(options.playhead), 0, 2, height);
@@ -173,8 +183,9 @@ export class RollView {
     new ResizeObserver(() => this.draw()).observe(canvas);
   }
 
-  show(roll, { tempo = 120, beatsPerBar = quartersPerBar(roll) } = {}) {
+  show(roll, { tempo = 120, beatsPerBar = quartersPerBar(roll), marker = null } = {}) {
     this.roll = roll;
+    this.marker = marker;
     this.tempo = tempo;
     this.beatsPerBar = beatsPerBar;
     this.hidden = new Set();
@@ -204,7 +215,7 @@ export class RollView {
   draw() {
     if (!this.roll) return;
     drawRoll(this.canvas, this.roll, {
-      hidden: this.hidden, playhead: this.playhead, beatsPerBar: this.beatsPerBar,
+      hidden: this.hidden, playhead: this.playhead, beatsPerBar: this.beatsPerBar, marker: this.marker,
     });
   }
 }

@@ -1,7 +1,7 @@
 // The result of a generation: multi-track roll with legend, audio player, MIDI download,
 // "use as input" (chaining) and "submit to challenge" (a small dialog).
 
-import { RollView } from "./pianoroll.js";
+import { RollView, notesEnd } from "./pianoroll.js";
 
 function pause(ms) {
   return new Promise((resolve) => { setTimeout(resolve, ms); });
@@ -44,7 +44,8 @@ export class ResultView {
     this.dialog.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
   }
 
-  async show(composition, chain) {
+  // ``input`` (the job's input composition) marks where a Transformer's extension starts.
+  async show(composition, chain, input = null) {
     this.composition = composition;
     this.root.dataset.composition = composition.id;
     this.root.hidden = false;
@@ -58,7 +59,12 @@ export class ResultView {
       `${composition.bars} bars · ${Math.round(composition.duration_seconds)} s · ${Math.round(composition.tempo)} BPM`,
     ].filter(Boolean);
     this.$("facts").replaceChildren(...facts.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
-    this.roll.show(composition.roll, { tempo: composition.tempo });
+    let marker = null;
+    if (composition.technique === "transformer" && input) {
+      const scale = composition.roll.ticks_per_beat / input.roll.ticks_per_beat;
+      marker = { tick: notesEnd(input.roll) * scale, label: "extension →" };
+    }
+    this.roll.show(composition.roll, { tempo: composition.tempo, marker });
     performance.mark("studio:result-shown");  // bench/bench_studio.py reads these marks
     const download = this.$("download");
     download.href = composition.midi_url;

@@ -124,7 +124,7 @@ runner.onFinish = async (job) => {
     return;
   }
   result.chain = [...state.chain, panels.title(job.technique)];
-  await result.show(job.result, result.chain);
+  await result.show(job.result, result.chain, state.input?.id === job.input ? state.input : null);
   announce(`Done: ${job.result.title}. The result is below.`);
   $("#result-heading").focus();
 };
