@@ -16,11 +16,13 @@ from rest_framework.views import APIView
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.openapi import paginated
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
 from chartbusters.leaderboards.models import RescoreRun
 from chartbusters.leaderboards.selectors import (
     SORTS,
+    BoardPaginator,
     final_results,
     leaderboard_export_rows,
     leaderboard_rows,
@@ -35,6 +37,10 @@ class BoardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class LeaderboardPagination(BoardPagination):
+    django_paginator_class = BoardPaginator
 
 
 class LeaderboardRowOutput(serializers.Serializer[Any]):
@@ -60,13 +66,13 @@ class LeaderboardApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=LeaderboardRowOutput(many=True),
+        responses=paginated(LeaderboardRowOutput),
         summary="The leaderboard: best entry per participant, paginated and sortable",
     )
     def get(self, request: Request, slug: str) -> Response:
         challenge = access_leaderboard(request.user, slug)
         rows = leaderboard_rows(challenge=challenge, sort=request.query_params.get("sort", "rank"))
-        paginator = BoardPagination()
+        paginator = LeaderboardPagination()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(LeaderboardRowOutput(page, many=True).data)
 
@@ -155,7 +161,7 @@ class PublishResultsApi(APIView):
 class ResultsApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=FinalResultOutput(many=True), summary="The published final ranking")
+    @extend_schema(responses=paginated(FinalResultOutput), summary="The published final ranking")
     def get(self, request: Request, slug: str) -> Response:
         challenge = access_challenge(request.user, slug)
         if not challenge.results_published:
@@ -182,7 +188,7 @@ class PeoplesChoiceRowOutput(serializers.Serializer[Any]):
 class PeoplesChoiceApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=PeoplesChoiceRowOutput(many=True), summary="The people's choice")
+    @extend_schema(responses=paginated(PeoplesChoiceRowOutput), summary="The people's choice")
     def get(self, request: Request, slug: str) -> Response:
         challenge = access_leaderboard(request.user, slug)
         paginator = BoardPagination()

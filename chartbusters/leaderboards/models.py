@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 from chartbusters.challenges.models import Challenge
 from chartbusters.submissions.models import Submission
@@ -38,9 +39,17 @@ class LeaderboardEntry(models.Model):
         indexes = [
             models.Index(fields=["challenge", "rank"]),
             models.Index(fields=["challenge", "score", "submitted_at"]),
-            models.Index(fields=["challenge", "realism"]),
-            models.Index(fields=["challenge", "typicality"]),
-            models.Index(fields=["challenge", "frechet"]),
+            # A page sorted by a component (best first, the default) is read off these.
+            # PostgreSQL only (see migration 0003): SQLite cannot index NULLS LAST.
+            *(
+                models.Index(
+                    F("challenge"),
+                    F(name).desc(nulls_last=True),
+                    F("rank"),
+                    name=f"board_by_{name}",
+                )
+                for name in COMPONENT_FIELDS
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import F, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OrderBy, QuerySet
 
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
@@ -20,21 +21,74 @@ SORTS = {
     "submitted": ("submitted_at", False),
 }
 
+# What a board row shows. Entries carry wide columns (the report's details, the novelty
+# fingerprint) that a page of 50 rows would otherwise fetch and decode for nothing.
+BOARD_FIELDS = (
+    "challenge_id", "participant", "submission", "score", "realism", "typicality", "frechet",
+    "submitted_at", "rank", "entries_count",
+    "participant__username", "participant__display_name",
+    "submission__uuid", "submission__challenge_id", "submission__participant_id",
+    "submission__title", "submission__technique", "submission__likes_count",
+)  # fmt: skip
 
-def leaderboard_rows(*, challenge: Challenge, sort: str = "rank") -> QuerySet[LeaderboardEntry]:
-    """The board in the requested order (missing values last; ties by rank)."""
-    if sort.lstrip("-") not in SORTS:
-        raise ApplicationError(f"Sort by one of: {', '.join(SORTS)} (prefix - to reverse).")
-    field, descending = SORTS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        descending = not descending
-    column = F(field)
-    ordering = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+
+def leaderboard_rows(
+    *, challenge: Challenge, sort: str = "rank", extra_fields: tuple[str, ...] = ()
+) -> QuerySet[LeaderboardEntry]:
+    """The board in the requested order (missing values last; ties by rank), loading
+    ``BOARD_FIELDS`` and ``extra_fields`` only."""
     return (
         LeaderboardEntry.objects.filter(challenge=challenge)
         .select_related("participant", "submission")
-        .order_by(ordering, "rank")
+        .only(*BOARD_FIELDS, *extra_fields)
+        .order_by(*board_ordering(sort))
     )
+
+
+def board_ordering(sort: str) -> list[OrderBy]:
+    """The ORDER BY of a sort name: missing values last, ties by rank. Each default
+    direction has an index (see the model), so a page is read off an index."""
+    name = sort.lstrip("-")
+    if name not in SORTS:
+        raise ApplicationError(f"Sort by one of: {', '.join(SORTS)} (prefix - to reverse).")
+    field, descending = SORTS[name]
+    if sort.startswith("-"):
+        descending = not descending
+    elif name == "score":
+        # The rank is the score order (higher first, missing last, earlier on a tie).
+        return [F("rank").asc()]
+    column = F(field)
+    return [
+        column.desc(nulls_last=True) if descending else column.asc(nulls_last=True),
+        F("rank").asc(),
+    ]
+
+
+def leaderboard_slice(
+    rows: QuerySet[LeaderboardEntry], start: int, stop: int
+) -> QuerySet[LeaderboardEntry]:
+    """``rows[start:stop]`` as a deferred join: the page's ids are found on the board
+    table alone (its indexes), and only those rows are joined to their entries and
+    participants. Sliced plainly, PostgreSQL joins every row up to the offset and throws
+    them away: a middle page of a 10,000-row board took 130 ms instead of a few.
+    One query all the same (the ids are a subquery)."""
+    page_ids = rows.values("pk")[start:stop]
+    return rows.filter(pk__in=page_ids)
+
+
+class BoardPaginator(Paginator):
+    """Django's paginator, slicing the board with ``leaderboard_slice``."""
+
+    object_list: QuerySet[LeaderboardEntry]
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = leaderboard_slice(self.object_list, bottom, top)
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]
 
 
 def leaderboard_export_rows(*, challenge: Challenge) -> Iterator[list[object]]:
@@ -43,7 +97,10 @@ def leaderboard_export_rows(*, challenge: Challenge) -> Iterator[list[object]]:
         "rank", "participant", "email", "entry", "title", "technique", "score", "realism",
         "typicality", "frechet", "submitted_at", "evaluator_version", "ranked_entries",
     ]  # fmt: skip
-    rows = leaderboard_rows(challenge=challenge).iterator(chunk_size=2000)
+    rows = leaderboard_rows(
+        challenge=challenge,
+        extra_fields=("participant__email", "submission__evaluator_version"),
+    ).iterator(chunk_size=2000)
     for row in rows:
         yield [
             row.rank, row.participant.username, row.participant.email, row.submission.uuid,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
@@ -70,6 +71,55 @@ def leaderboard_refresh_participant(*, challenge_id: int, participant_id: int) -
     row.entries_count = candidates.count()
     row.rank = ranking.rank_of(challenge_id, participant_id, new)
     row.save()
+
+
+def _best_per_participant(challenge_id: int) -> list[Submission]:
+    """Each participant's best ranked entry, with ``entries`` (their ranked entries in
+    all), in one set-based query: the same choice as ``leaderboard_refresh_participant``."""
+    best_first = [F("score").desc(nulls_last=True), F("created_at").asc(), F("id").asc()]
+    by_participant = [F("participant_id")]
+    return list(
+        ranked_submissions(challenge_id)
+        .annotate(
+            place=Window(RowNumber(), partition_by=by_participant, order_by=best_first),
+            entries=Window(Count("id"), partition_by=by_participant),
+        )
+        .filter(place=1)
+        .only("id", "participant_id", "score", "components", "created_at")
+    )
+
+
+def leaderboard_rebuild(*, challenge_id: int) -> int:
+    """Recompute a challenge's whole board from its entries; the number of rows.
+
+    The board is maintained row by row as entries are scored; this rebuilds it in one
+    pass, for repairs and bulk loads (imports, benchmarks). Same order and tie-break as
+    ``ranking``; done under the board lock, so no score is recorded halfway through.
+    """
+    with transaction.atomic():
+        lock_board(challenge_id)
+        best = _best_per_participant(challenge_id)
+        best.sort(key=lambda s: ranking.Key(s.score, s.created_at, s.pk).sort_tuple())
+        LeaderboardEntry.objects.filter(challenge_id=challenge_id).delete()
+        LeaderboardEntry.objects.bulk_create(
+            [
+                LeaderboardEntry(
+                    challenge_id=challenge_id,
+                    participant_id=entry.participant_id,
+                    submission_id=entry.pk,
+                    score=entry.score,
+                    realism=entry.components.get("realism"),
+                    typicality=entry.components.get("typicality"),
+                    frechet=entry.components.get("frechet"),
+                    submitted_at=entry.created_at,
+                    rank=rank,
+                    entries_count=entry.entries,  # type: ignore[attr-defined]
+                )
+                for rank, entry in enumerate(best, start=1)
+            ],
+            batch_size=2000,
+        )
+    return len(best)
 
 
 # ----- rescoring ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host
 from chartbusters.challenges.models import Technique
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.openapi import paginated
 from chartbusters.leaderboards.access import scores_visible
 from chartbusters.submissions.access import (
     SubmissionAccess,
@@ -141,7 +142,7 @@ class MySubmissionsApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("challenge", str, description="A challenge's slug")],
-        responses=SubmissionOutput(many=True),
+        responses=paginated(SubmissionOutput),
         summary="Your entries, newest first, with their live state",
     )
     def get(self, request: Request) -> Response:

@@ -14,6 +14,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.leaderboards.selectors import leaderboard_rows
+from chartbusters.leaderboards.services import leaderboard_rebuild
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_disqualify, submission_restore
 from tests.chartbusters.competition.conftest import (
@@ -162,6 +163,20 @@ def test_maintained_ranks_always_equal_a_ranking_computed_from_scratch(
         elif action == "restore" and entries.filter(disqualified_at__isnull=False).exists():
             submission_restore(submission=entries.filter(disqualified_at__isnull=False).first())  # type: ignore[arg-type]
     assert board(challenge) == from_scratch(challenge)
+    maintained = full_board(challenge)
+    assert leaderboard_rebuild(challenge_id=challenge.pk) == len(maintained)
+    assert full_board(challenge) == maintained
+
+
+def full_board(challenge: Challenge) -> list[tuple[object, ...]]:
+    return list(
+        LeaderboardEntry.objects.filter(challenge=challenge)
+        .order_by("rank")
+        .values_list(
+            "rank", "participant_id", "submission_id", "score", "realism", "typicality",
+            "frechet", "submitted_at", "entries_count",
+        )
+    )  # fmt: skip
 
 
 def from_scratch(challenge: Challenge) -> list[tuple[int, str, float | None]]:
