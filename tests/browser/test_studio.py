@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from chartbusters.challenges.models import Challenge, ChallengeStatus
-from chartbusters.studio.models import Composition
+from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 from tests.browser.conftest import PASSWORD, new_page, screenshot
@@ -238,6 +238,17 @@ def test_record_edit_and_upload_on_a_phone_sized_screen(live_server: Any, browse
     assert recording.kind == "recording"
     pitches = [note[0] for track in recording.roll["tracks"] for note in track["notes"]]
     assert pitches == [60, 64, 67]
+
+    # A parameter out of range is refused before anything is queued, next to the control.
+    page.get_by_role("tab", name="AR-CNN (Bach)").click()
+    risk = page.locator("#panel-arcnn [data-param=creative_risk]")
+    assert "Range 0.5–6 · default 1" in risk.inner_text()
+    risk.locator("input[type=number]").fill("9")
+    page.get_by_role("button", name="Generate").click()
+    risk.locator(".param-error").wait_for()
+    assert "creative_risk must be between 0.5 and 6, not 9." in risk.inner_text()
+    assert page.locator("#job").get_attribute("data-state") == "failed"
+    assert not GenerationJob.objects.exists()
 
     # Edit with the keyboard alone: select the first note and delete it, add one a step up.
     page.get_by_role("button", name="Edit notes").click()

@@ -140,10 +140,9 @@ $("#generate").addEventListener("click", async () => {
   try {
     await runner.run(state.input.id, technique, params, seedText === "" ? undefined : Number(seedText));
   } catch (error) {
-    const fields = error.body?.fields;
-    const name = fields ? Object.keys(fields)[0] : null;
-    const param = name === "params" && typeof fields.params === "object" && !Array.isArray(fields.params)
-      ? Object.keys(fields.params)[0] : name;
+    // A bad parameter comes back as {detail, code: "invalid_param", extra: {field}}.
+    const body = error.body || {};
+    const param = body.extra?.field || (body.fields ? Object.keys(body.fields)[0] : null);
     panels.showError(param, error.message);
     runner.fail(error.message);
   } finally {
