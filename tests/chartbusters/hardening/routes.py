@@ -219,3 +219,21 @@ PATHS: dict[str, Path] = {
     "api-studio-job": lambda w, s: f"/api/studio/jobs/{_j(w)}/",
     "api-studio-job-retry": lambda w, s: f"/api/studio/jobs/{_j(w)}/retry/",
 }
+
+# Routes that only take a POST (a form's action), and the pages everyone may GET.
+POST_ONLY = {
+    "accounts:logout",
+    "accounts:token_create",
+    "accounts:token_revoke",
+    "challenges:like",
+    "studio:rename",
+    "studio:delete",
+    "studio:submit",
+}
+PAGES = sorted(name for name in PATHS if not name.startswith("api-") and name not in POST_ONLY)
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/challenges/challenge/",
+    "/admin/submissions/submission/",
+    "/admin/accounts/user/",
+]
