@@ -17,9 +17,11 @@ accompanied there, and everything is moved back; training pieces get the same mo
 estimated from their top voice. Long inputs (up to 32 bars): windows of
 ``window_steps`` overlap by ``context_steps``; each window after the first gets the
 previous window's last ``context_steps`` of generated voices as input (the generator
-was trained to continue real context), so the voices run on across the seams. Notes
-are read off the voices with an onset channel (repeated notes stay repeated) and runs
-shorter than ``min_note_steps`` merged into their neighbour.
+was trained to continue real context), so the voices run on across the seams. Each
+window's voices are read off the generator's per-step distributions by the style's
+voice-leading Viterbi decoder (:mod:`generation.gan_decoding`: long enough notes and
+rests, few clashes and parallel fifths), with the onset channel keeping repeated notes
+repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
 
 Training (data windows, the critic and generator steps) is in
 :mod:`generation.gan_training`; the styles the studio lists are in
@@ -42,6 +44,8 @@ from torch import nn
 
 from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
+from generation.gan_decoding import Decoding, decode_window
+from generation.gan_decoding import Window as DecodingWindow
 from generation.gan_styles import STYLES, GanStyle
 from generation.harmonise import accompanied, accompaniment_velocity, melody_index, melody_key
 from generation.params import ParamValue
@@ -417,23 +421,13 @@ def window_starts(steps: int, config: GanConfig) -> list[int]:
     return starts
 
 
-def decode(pitch_logits: torch.Tensor, melody_sounds: bool) -> torch.Tensor:
-    """(V, T, 1 + P) logits -> (V, T) columns or -1: the likeliest pitch or rest per step,
-    as the critic saw them in training. A voice that would rest through all of a window
-    in which the melody sounds (a style with many rests under an unfamiliar melody)
-    instead sounds wherever rest is less likely than not, at its likeliest pitch."""
-    chosen = pitch_logits.argmax(-1) - 1
-    silent = (chosen < 0).all(dim=1) & melody_sounds
-    if silent.any():
-        probabilities = pitch_logits.softmax(-1)
-        fallback = torch.where(probabilities[..., 0] < 0.5, probabilities[..., 1:].argmax(-1), -1)
-        chosen[silent] = fallback[silent]
-    return chosen
-
-
 @torch.no_grad()
-def accompany_melody(model: Generator, melody: Melody, seed: int) -> tuple[IntArray, BoolArray]:
-    """The voices as ``(columns, onsets)``, each (V, steps), window by window."""
+def accompany_melody(
+    model: Generator, melody: Melody, seed: int, decoding: Decoding | None = None
+) -> tuple[IntArray, BoolArray]:
+    """The voices as ``(columns, onsets)``, each (V, steps), window by window, read off
+    the generator by ``decoding`` (default: the plain argmax per step)."""
+    decoding = decoding or Decoding(viterbi=False)
     c = model.config
     starts = window_starts(melody.steps, c)
     total = starts[-1] + c.window_steps
@@ -459,10 +453,20 @@ def accompany_melody(model: Generator, melody: Melody, seed: int) -> tuple[IntAr
         )
         z = torch.randn(model.noise_shape(1), generator=noise)
         pitch_logits, onset_logits = model(generator_input(batch, c.pitches), z)
-        new = slice(c.context_steps if index else 0, c.window_steps)
-        chosen = decode(pitch_logits[0, :, new], bool((mel[window][new] >= 0).any()))
-        voices[:, start + new.start : start + new.stop] = chosen.numpy()
-        onsets[:, start + new.start : start + new.stop] = (onset_logits[0] > 0)[:, new].numpy()
+        first = c.context_steps if index else 0
+        decoded = decode_window(
+            DecodingWindow(
+                pitch_logits[0].log_softmax(-1).double().numpy(),
+                onset_logits[0].double().numpy(),
+                mel[window],
+                voices[:, window].copy(),
+                onsets[:, window].copy(),
+                first,
+            ),
+            decoding,
+        )
+        voices[:, start + first : start + c.window_steps] = decoded[0]
+        onsets[:, start + first : start + c.window_steps] = decoded[1]
     return voices[:, : melody.steps], onsets[:, : melody.steps]
 
 
@@ -514,7 +518,7 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     """``score``'s melody with three voices from ``model`` in ``style``'s instruments."""
     config = model.config
     melody = prepare_melody(score, config)
-    columns, onsets = accompany_melody(model, melody, seed)
+    columns, onsets = accompany_melody(model, melody, seed, style.decoding)
     velocity = accompaniment_velocity(score)
     voices = [
         voice_notes(columns[v], onsets[v], melody, config, score, velocity) for v in range(VOICES)

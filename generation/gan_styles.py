@@ -21,6 +21,21 @@ class Instrument:
 
 
 @dataclass(frozen=True)
+class Decoding:
+    """How a style's voices are read off the generator (:mod:`generation.gan_decoding`)."""
+
+    min_note_steps: int = 1
+    min_rest_steps: int = 1
+    change_cost: float = 0.0
+    parallel_cost: float = 0.0
+    dissonance_cost: float = 0.0
+    unison_cost: float = 0.0
+    onset_weight: float = 0.0
+    refine_rounds: int = 1  # passes over the voices given all the others
+    viterbi: bool = True  # False: the independent argmax per step (the old decoding)
+
+
+@dataclass(frozen=True)
 class GanStyle:
     """A trained accompaniment style: three instruments under the melody."""
 
@@ -29,6 +44,7 @@ class GanStyle:
     description: str
     corpus: str  # the music.corpus it was trained on
     instruments: tuple[Instrument, Instrument, Instrument]  # high to low
+    decoding: Decoding = Decoding()
 
     @property
     def checkpoint(self) -> str:
@@ -61,6 +77,10 @@ STYLES: dict[str, GanStyle] = {
                 Instrument("Tenor", 19),
                 Instrument("Bass", 19),
             ),
+            # Tuned on the validation split against the bach-chorales profile (MODEL_CARD.md).
+            decoding=Decoding(
+                onset_weight=0.5, parallel_cost=3.0, dissonance_cost=2.0, unison_cost=1.0
+            ),
         ),
         GanStyle(
             name="renaissance",
@@ -74,6 +94,16 @@ STYLES: dict[str, GanStyle] = {
                 Instrument("Alto", 41),  # Viola
                 Instrument("Tenor", 42),  # Cello
                 Instrument("Bass", 42),
+            ),
+            # Palestrina's notes last a beat or more and his voices rest for bars: a note
+            # lasts at least 2 eighths, a rest 4 (MODEL_CARD.md has the tuning).
+            decoding=Decoding(
+                min_note_steps=2,
+                min_rest_steps=4,
+                onset_weight=0.5,
+                parallel_cost=6.0,
+                dissonance_cost=3.0,
+                unison_cost=1.0,
             ),
         ),
     )

@@ -250,6 +250,7 @@ TECHNIQUES: dict[str, Technique] = {
         params=GAN_PARAMS,
         module="generation.gan",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
+        code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan_decoding.py)
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
     ),
     "transformer": Technique(

@@ -1,5 +1,6 @@
 """The shipped GAN styles on real inputs: every sample melody and every DeepComposer file."""
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,18 @@ def test_a_32_bar_melody_is_accompanied_in_every_bar_and_across_every_seam(style
     for seam in range(config.hop_steps + config.context_steps, steps, config.hop_steps):
         around = sounding[(seam - spb) * ticks_per_step : (seam + spb) * ticks_per_step]
         assert around.all(), f"silence at the seam at step {seam}"
+
+
+@needs_checkpoints
+@pytest.mark.parametrize("style", list(STYLES))
+def test_the_voices_keep_the_styles_shortest_notes_and_rests_across_the_seams(style):
+    given = concatenate([load_sample("greensleeves")] * 2)
+    out = generate("gan", given, {"style": style}, 0)
+    decoding = STYLES[style].decoding
+    step = given.resolution // GanConfig().steps_per_beat
+    end = max(n.end for n in given.tracks[0].notes)
+    for track in out.tracks[1:]:
+        notes = sorted(track.notes)
+        assert min(n.duration for n in notes) >= decoding.min_note_steps * step
+        rests = [b.start - a.end for a, b in pairwise(notes) if b.start > a.end]
+        assert min(rests, default=end) >= decoding.min_rest_steps * step

@@ -1,0 +1,266 @@
+"""Reading notes off the GAN's per-step distributions: a voice-leading Viterbi decoder.
+
+The generator gives, per voice and step of a window, a distribution over rest and the
+pitches and the probability that a note starts. The independent argmax of each step
+(what the critic saw in training, and ``Decoding(viterbi=False)``) writes busy lines
+that clash with each other, with parallel fifths and octaves: nothing ties a step to its
+neighbours or a voice to the others. Here each voice is
+decoded as a whole line instead: the most probable path through its per-step
+distributions (log-probabilities summed over the steps, Viterbi) under a few penalties
+from the rules of voice leading, given the melody and the other voices:
+
+- a note lasts at least ``min_note_steps`` steps and a rest ``min_rest_steps``
+  (renaissance notes are long, and its voices rest for bars, not for a beat), and each
+  change of pitch or rest may cost ``change_cost`` (fewer, longer notes);
+- a move that makes a parallel fifth or octave (unison) with the melody or another
+  voice (both moving, the same perfect interval before and after, mod 12) costs
+  ``parallel_cost``;
+- a second or seventh (mod 12) against the melody or another voice costs
+  ``dissonance_cost`` per step and voice, the very same pitch ``unison_cost``;
+- the onset head is read as ``onset_weight`` times the log-probability of a note
+  starting (or not) at each step, so repeated notes and the generator's rhythm count.
+
+Voices are decoded one after another, each given the melody and the voices already
+decoded, and then once more each given all the others (coordinate ascent). Everything
+is deterministic: the noise was drawn before, by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from generation.gan_styles import Decoding
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+PERFECT = (0, 7)  # unison/octave and fifth, as intervals mod 12
+SECONDS = (1, 2, 10, 11)  # seconds and sevenths (and ninths), as intervals mod 12
+
+
+@dataclass
+class Window:
+    """One window's distributions and what is fixed around the voices being decoded."""
+
+    log_probs: FloatArray  # (V, T, 1 + P): rest then pitch columns, log-softmax
+    onset_logits: FloatArray  # (V, T)
+    melody: IntArray  # (T,) column or -1
+    voices: IntArray  # (V, T) column or -1: the context steps hold the previous window's
+    onsets: BoolArray  # (V, T)
+    first: int  # the first step to decode (the context before it stays)
+
+
+def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
+    """Steps the run that sounds (or rests) at ``end - 1`` has lasted by then."""
+    length = 1
+    while (
+        end - 1 - length >= 0
+        and columns[end - 1 - length] == columns[end - 1]
+        and not (columns[end - length] >= 0 and onsets[end - length])
+    ):
+        length += 1
+    return length
+
+
+@cache
+def _parallel_table(pitches: int) -> npt.NDArray[np.bool_]:
+    """(12, 12, 1 + P, 1 + P): for another voice moving from pitch class a to b, True
+    where this voice's move from state p to state q keeps the same perfect interval."""
+    classes = np.arange(pitches) % 12
+    table = np.zeros((12, 12, pitches + 1, pitches + 1), dtype=np.bool_)
+    for a in range(12):
+        for b in range(12):
+            before = (classes - a) % 12
+            after = (classes - b) % 12
+            same = (before[:, None] == after[None, :]) & np.isin(after, PERFECT)[None, :]
+            np.fill_diagonal(same, False)  # a voice that holds its note does not move
+            table[a, b, 1:, 1:] = same
+    return table
+
+
+def parallel_moves(others: list[IntArray], t: int, pitches: int) -> npt.NDArray[np.bool_] | None:
+    """(1 + P, 1 + P): True where moving from state p (at ``t - 1``) to q (at ``t``)
+    makes a parallel perfect interval with one of ``others``; None if none moves.
+    Columns are pitches less a constant, so their intervals mod 12 are the pitches'."""
+    table = _parallel_table(pitches)
+    found = None
+    for other in others:
+        a, b = int(other[t - 1]), int(other[t])
+        if a < 0 or b < 0 or a == b:
+            continue
+        same = table[a % 12, b % 12]
+        found = same if found is None else found | same
+    return found
+
+
+@cache
+def _second_table(pitches: int) -> FloatArray:
+    """(12, 1 + P): 1 where a column is a second or seventh from pitch class c."""
+    table = np.zeros((12, pitches + 1))
+    table[:, 1:] = np.isin((np.arange(pitches)[None, :] - np.arange(12)[:, None]) % 12, SECONDS)
+    return table
+
+
+def clashes(others: list[IntArray], pitches: int) -> tuple[FloatArray, FloatArray]:
+    """Each (T, 1 + P): per step and pitch column, how many of ``others`` sound a second
+    or a seventh against it (mod 12), and how many sound the very same pitch."""
+    table = _second_table(pitches)
+    steps = len(others[0])
+    seconds = np.zeros((steps, pitches + 1))
+    unisons = np.zeros((steps, pitches + 1))
+    every = np.arange(steps)
+    for other in others:
+        sounds = other >= 0
+        seconds += table[other % 12] * sounds[:, None]
+        unisons[every[sounds], other[sounds] + 1] += 1
+    return seconds, unisons
+
+
+def viterbi(
+    emissions: FloatArray,
+    onset_yes: FloatArray,
+    onset_no: FloatArray,
+    decoding: Decoding,
+    others: list[IntArray],
+    first: int,
+    start: tuple[int, int] | None,
+) -> tuple[IntArray, BoolArray]:
+    """The best line over steps ``first..T-1`` as ``(states, onsets)`` (state 0 = rest,
+    k = column k - 1), given the per-step ``emissions`` (T, 1 + P) and the onset head's
+    log-probabilities of a note starting or not, each (T,). ``start`` is the state at
+    ``first - 1`` and how long it has lasted (None: the line starts free at ``first``).
+
+    The search state is (state, run length so far, capped at the longer of
+    ``min_note_steps`` and ``min_rest_steps``): a note may only end once it has lasted
+    ``min_note_steps``, a rest ``min_rest_steps``.
+    """
+    steps, states = emissions.shape
+    pitches = states - 1
+    shortest = np.full(states, max(1, decoding.min_note_steps))
+    shortest[0] = max(1, decoding.min_rest_steps)
+    cap = int(shortest.max())  # run lengths 1..cap, the last meaning >= cap
+    may_end = np.arange(cap)[None, :] >= shortest[:, None] - 1  # (S, cap)
+    rows = np.arange(states)
+    sounding = (rows > 0).astype(np.float64)
+    stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
+    arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
+    base = np.full((states, states), -float(decoding.change_cost))
+    base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
+    base[0, 0] = -np.inf  # rest after rest is one rest
+    score = np.full((states, cap), -np.inf)
+    if start is None:
+        score[:, 0] = arrive_bonus[first]
+        begin = first + 1
+    else:
+        state, length = start
+        score[state, min(length, cap) - 1] = 0.0
+        begin = first
+    origins = np.zeros((steps, states), dtype=np.int64)  # the state a run at t came from
+    origin_lengths = np.zeros((steps, states), dtype=np.int64)  # and that run's length
+    changed = np.zeros((steps, states), dtype=np.bool_)  # cap 1: the run at t is new
+    held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
+    for t in range(begin, steps):
+        moves = base
+        if t > 0 and decoding.parallel_cost:
+            parallel = parallel_moves(others, t, pitches)
+            if parallel is not None:
+                moves = base - decoding.parallel_cost * parallel
+        ending = np.where(may_end, score, -np.inf)
+        lengths = ending.argmax(1)
+        leave = ending[rows, lengths][:, None] + moves  # (from, to)
+        origin = leave.argmax(0)
+        origins[t] = origin
+        origin_lengths[t] = lengths[origin]
+        arrive = leave[origin, rows] + arrive_bonus[t]
+        stay = score + (stay_bonus[t] + emissions[t])[:, None]
+        if cap == 1:
+            new = arrive > stay[:, 0]
+            changed[t] = new
+            score = np.where(new, arrive, stay[:, 0])[:, None]
+        else:
+            keep = stay[:, -1] > stay[:, -2]
+            held[t] = keep
+            score = np.empty_like(score)
+            score[:, 0] = arrive
+            score[:, 1:] = stay[:, :-1]
+            score[keep, -1] = stay[keep, -1]
+    line = np.zeros(steps, dtype=np.int64)
+    starts = np.zeros(steps, dtype=np.bool_)
+    state, length = (int(i) for i in np.unravel_index(int(score.argmax()), score.shape))
+    for t in range(steps - 1, first - 1, -1):
+        line[t] = state
+        if t == first and start is None:
+            starts[t] = state > 0
+            break
+        new = changed[t, state] if cap == 1 else length == 0
+        starts[t] = bool(new) and state > 0
+        if new:
+            state, length = int(origins[t, state]), int(origin_lengths[t, state])
+        elif cap > 1 and not (length == cap - 1 and held[t, state]):
+            length -= 1
+    return line[first:] - 1, starts[first:]
+
+
+def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArray]:
+    """The voices' ``(columns, onsets)`` over the window's steps from ``first`` on."""
+    voices = window.voices.copy()
+    onsets = window.onsets.copy()
+    count, _, states = window.log_probs.shape
+    first = window.first
+    melody_sounds = bool((window.melody[first:] >= 0).any())
+    if not decoding.viterbi:
+        chosen = window.log_probs.argmax(-1) - 1
+        voices[:, first:] = chosen[:, first:]
+        onsets[:, first:] = window.onset_logits[:, first:] > 0
+        if melody_sounds:
+            _never_silent(voices, window)
+        return voices[:, first:], onsets[:, first:]
+    onset_p = 1.0 / (1.0 + np.exp(-window.onset_logits))
+    onset_yes = decoding.onset_weight * np.log(np.clip(onset_p, 1e-6, 1.0))
+    onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
+    done: set[int] = set()
+    for v in list(range(count)) * (1 + decoding.refine_rounds):
+        emissions = window.log_probs[v].astype(np.float64)
+        others = [window.melody] + [voices[u] for u in range(count) if u != v and u in done]
+        if decoding.dissonance_cost or decoding.unison_cost:
+            seconds, unisons = clashes(others, states - 1)
+            emissions = emissions - decoding.dissonance_cost * seconds
+            emissions = emissions - decoding.unison_cost * unisons
+        start = None
+        if first > 0:
+            start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
+        line, starts = viterbi(emissions, onset_yes[v], onset_no[v], decoding, others, first, start)
+        if melody_sounds and (line < 0).all():
+            emissions = _sounding_emissions(emissions)
+            line, starts = viterbi(
+                emissions, onset_yes[v], onset_no[v], decoding, others, first, start
+            )
+        voices[v, first:] = line
+        onsets[v, first:] = starts
+        done.add(v)
+    return voices[:, first:], onsets[:, first:]
+
+
+def _sounding_emissions(emissions: FloatArray) -> FloatArray:
+    """Emissions under which rest beats the likeliest pitch only where rest is likelier
+    than all the pitches together: for a voice that would rest through a whole window
+    under a sounding melody (a style with many rests under an unfamiliar melody)."""
+    rest = np.clip(np.exp(emissions[:, 0]), 1e-9, 1 - 1e-9)
+    changed = emissions.copy()
+    changed[:, 0] = np.log(rest / (1.0 - rest)) + emissions[:, 1:].max(-1)
+    return changed
+
+
+def _never_silent(voices: IntArray, window: Window) -> None:
+    """The argmax decoding's safeguard: a voice silent through the window sounds wherever
+    rest is less likely than not, at its likeliest pitch."""
+    first = window.first
+    for v in range(voices.shape[0]):
+        if (voices[v, first:] < 0).all():
+            probabilities = np.exp(window.log_probs[v, first:])
+            sound = probabilities[:, 0] < 0.5
+            voices[v, first:] = np.where(sound, probabilities[:, 1:].argmax(-1), -1)

@@ -1,0 +1,137 @@
+"""The GAN's voice-leading decoder: exact on small cases, and what each penalty does."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from generation.gan_decoding import Window, decode_window, parallel_moves, run_length, viterbi
+from generation.gan_styles import Decoding
+
+
+def brute_force(emissions, onset_yes, onset_no, decoding, start):
+    """Every (state, new run?) path, scored as the decoder's docstring says."""
+    steps, states = emissions.shape
+    shortest = [max(1, decoding.min_rest_steps)] + [max(1, decoding.min_note_steps)] * states
+    best, best_path = -np.inf, None
+    for path in itertools.product(range(states), repeat=steps):
+        for news in itertools.product((False, True), repeat=steps):
+            total, state, length = 0.0, None, 0
+            if start is not None:
+                state, length = start
+            valid = True
+            for t, (s, new) in enumerate(zip(path, news, strict=True)):
+                if state is None:
+                    valid = new
+                    total += emissions[t, s] + (onset_yes[t] if s else 0.0)
+                elif new or s != state:
+                    if not new or length < shortest[state] or (s == 0 and state == 0):
+                        valid = False
+                        break
+                    total += emissions[t, s] - decoding.change_cost + (onset_yes[t] if s else 0)
+                    length = 0
+                else:
+                    total += emissions[t, s] + (onset_no[t] if s else 0.0)
+                state, length = s, length + 1
+                if not valid:
+                    break
+            if valid and total > best + 1e-9:
+                best, best_path = total, (path, news)
+    return best, best_path
+
+
+def path_score(line, starts, emissions, onset_yes, onset_no, decoding, start):
+    total = 0.0
+    previous = None if start is None else start[0]
+    for t, (column, new) in enumerate(zip(line, starts, strict=True)):
+        s = int(column) + 1
+        total += emissions[t, s]
+        if previous is None:
+            total += onset_yes[t] if s else 0.0
+        elif new or s != previous:
+            total += -decoding.change_cost + (onset_yes[t] if s else 0.0)
+        else:
+            total += onset_no[t] if s else 0.0
+        previous = s
+    return total
+
+
+@pytest.mark.parametrize(("note", "rest"), [(1, 1), (2, 2), (3, 1), (2, 3)])
+@pytest.mark.parametrize("start", [None, (1, 1), (0, 2)])
+def test_viterbi_finds_the_best_line_with_long_enough_runs(note, rest, start):
+    rng = np.random.default_rng(note * 10 + rest)
+    decoding = Decoding(min_note_steps=note, min_rest_steps=rest, change_cost=0.3, onset_weight=1.0)
+    for _ in range(3):
+        emissions = np.log(rng.dirichlet(np.ones(3), size=5))
+        onset = rng.uniform(0.05, 0.95, size=5)
+        yes, no = np.log(onset), np.log(1 - onset)
+        line, starts = viterbi(emissions, yes, no, decoding, [], 0, start)
+        best, _ = brute_force(emissions, yes, no, decoding, start)
+        got = path_score(line, starts, emissions, yes, no, decoding, start)
+        assert got == pytest.approx(best)
+
+
+def test_a_run_length_counts_back_to_the_last_onset():
+    columns = np.array([-1, 4, 4, 4, 4, 7])
+    onsets = np.array([False, True, False, True, False, True])
+    assert run_length(columns, onsets, 5) == 2
+    assert run_length(columns, onsets, 6) == 1
+    assert run_length(columns, onsets, 1) == 1
+
+
+def test_a_parallel_fifth_or_octave_with_a_moving_voice_is_marked():
+    other = np.array([0, 2])  # the other voice steps up a tone
+    moves = parallel_moves([other], 1, 24)
+    assert moves is not None
+    assert moves[1 + 7, 1 + 9]  # a fifth above it, then a fifth above again
+    assert moves[1 + 12, 1 + 2]  # an octave, then a unison (contrary motion, still 8ves)
+    assert not moves[1 + 7, 1 + 7]  # holding the note is no move
+    assert not moves[1 + 7, 1 + 8]  # a fifth then a sixth
+    assert not moves[0, 1 + 9]  # from a rest
+    assert parallel_moves([np.array([3, 3])], 1, 24) is None  # the other voice holds
+
+
+def window(log_probs, melody, first=0):
+    voices = np.full(log_probs.shape[:2], -1)
+    return Window(
+        log_probs, np.zeros(log_probs.shape[:2]), melody, voices, np.zeros_like(voices, bool), first
+    )
+
+
+def test_the_parallel_cost_moves_a_voice_off_parallel_octaves_with_the_melody():
+    # The melody goes C D E; the alto prefers to double it an octave down, a little
+    # more than to go C B C (column 12 is the melody's C an octave down): the cost
+    # takes the B, after which E is an octave reached by contrary motion.
+    melody = np.array([24, 26, 28])
+    log_probs = np.full((1, 3, 30), np.log(1e-4))
+    for t, (doubled, other) in enumerate([(12, 12), (14, 11), (16, 12)]):
+        log_probs[0, t, 1 + doubled] = np.log(0.5)
+        log_probs[0, t, 1 + other] = np.log(0.4) if doubled != other else np.log(0.5)
+    free = decode_window(window(log_probs, melody), Decoding())[0][0]
+    assert free.tolist() == [12, 14, 16]
+    strict = decode_window(window(log_probs, melody), Decoding(parallel_cost=3.0))[0][0]
+    assert strict.tolist() == [12, 11, 16]  # contrary motion, then an octave again
+
+
+def test_the_minimum_length_joins_short_notes():
+    probabilities = np.full((1, 6, 5), 0.01)
+    for t, column in enumerate([1, 1, 2, 1, 3, 3]):
+        probabilities[0, t, 1 + column] = 0.9
+    probabilities[0, 2, 1 + 1] = 0.3  # the short note's step could be the note around it
+    melody = np.full(6, 20)
+    short = decode_window(window(np.log(probabilities), melody), Decoding())[0][0]
+    assert short.tolist() == [1, 1, 2, 1, 3, 3]
+    decoding = Decoding(min_note_steps=2)
+    long = decode_window(window(np.log(probabilities), melody), decoding)[0][0]
+    assert long.tolist() == [1, 1, 1, 1, 3, 3]
+
+
+def test_a_voice_silent_under_a_sounding_melody_sounds_where_rest_is_unlikely():
+    probabilities = np.full((1, 4, 5), 0.15)
+    probabilities[0, :, 0] = 0.4  # rest is the likeliest state, but less likely than not
+    probabilities[0, :, 3] = 0.15
+    melody = np.array([20, 20, 20, 20])
+    line = decode_window(window(np.log(probabilities), melody), Decoding())[0][0]
+    assert (line >= 0).all()
+    argmax = decode_window(window(np.log(probabilities), melody), Decoding(viterbi=False))[0][0]
+    assert (argmax >= 0).all()
