@@ -83,6 +83,7 @@ def _build_profile(args: argparse.Namespace) -> int:
         quick=args.quick,
         output=Path(args.output),
         max_critic_pieces=args.max_critic_pieces,
+        keep_critic=args.keep_critic,
     )
     return 0
 
@@ -118,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=400,
         help="train the critics on at most this many pieces (default: %(default)s)",
+    )
+    build.add_argument(
+        "--keep-critic",
+        action="store_true",
+        help="keep the trained critic and baseline judge of the existing profile "
+        "(same training pieces); rebuild descriptors and the novelty index",
     )
     build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     build.set_defaults(run=_build_profile)

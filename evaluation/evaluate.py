@@ -30,7 +30,7 @@ from music.score import Score
 # Bump whenever a change to this package would change any score. The evaluator version
 # in every report is this plus the profile's content digest, so rebuilding a profile
 # also changes it.
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: novelty verified note for note; descriptor quantiles
 MIN_BARS = 2
 
 

@@ -1,45 +1,63 @@
 """Novelty: find entries that copy the reference music or earlier entries.
 
 A piece is cut into *voices* (each pitched track's top line, plus its bottom line when
-the track plays chords). A voice becomes a sequence of tokens, one per pair of
-consecutive notes: the melodic interval (transposition-invariant) and the ratio of
-consecutive inter-onset intervals on a quarter-octave log scale (invariant to tempo
-and to time-stretching). ``NGRAM`` consecutive tokens pack exactly into one integer,
-the voice's fingerprint being the set of those integers.
+the track plays chords). Two stages decide whether a piece copies a source:
 
-A voice *matches* a source when the IDF-weighted share of its grams found in the
-source reaches ``voice_threshold`` (common figures such as scale runs weigh little);
-a piece *copies* a source when at least ``piece_threshold`` of its voices match. The
-unit is the voice, not the note, so that two different accompaniments of the same
-sample melody (which share one voice out of four) are not copies of each other,
-while a copy with re-ordered or re-instrumented tracks, or 10 % of its notes dropped,
-still matches voice for voice. Thresholds are chosen on the validation split (see the
-validity report).
+1. *Candidates* by n-grams. A voice becomes its sequence of melodic intervals
+   (transposition-invariant); ``NGRAM`` consecutive intervals pack exactly into one
+   integer, the voice's grams being the set of those integers. Rhythm is left out on
+   purpose: it makes the grams tempo- and time-stretch-invariant without any rounding
+   (an earlier version coded the ratio of consecutive inter-onset intervals, and a copy
+   stretched by 0.75 on a 24-tick grid rounds a 4.5-tick sixteenth to 4 or 5 ticks,
+   which changed one gram in three). A voice's score against a source is the
+   IDF-weighted share of its grams that the source holds (common figures such as scale
+   runs weigh little). Where the source can be verified (stage 2) it is a candidate
+   when the voices' mean score reaches ``candidate_threshold`` (low: a short voice with
+   one note dropped keeps few grams), the ``CANDIDATES`` best by score are verified, and
+   the first that verifies is the match; otherwise it copies the source when at least
+   ``piece_threshold`` of the piece's voices reach ``voice_threshold``.
+2. *Verification* note for note, where the source's voices were indexed with their
+   pitches (the reference corpora are): each voice of the piece is aligned with each
+   voice of the source (pitch sequences, the piece transposed by the shift that best
+   overlays the two pitch histograms; ``2 * LCS / (len(a) + len(b))``).
+   A voice *matches* when its best ratio reaches ``alignment_threshold`` and the piece
+   *copies* the source when at least ``piece_threshold`` of its voices match. A copy
+   with 10 % of its notes dropped still aligns at about 0.95; a different tune that
+   shares many short figures with the source does not.
+
+The unit is the voice, not the note, so that two different accompaniments of the same
+sample melody (which share one voice out of four) are not copies of each other, while
+a copy with re-ordered or re-instrumented tracks, or 10 % of its notes dropped, still
+matches voice for voice. Sources indexed without pitches (the service's per-participant
+documents of earlier entries) are decided by stage 1 alone. The thresholds are chosen
+on the profile's validation split when the profile is built (:func:`calibrate`).
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from music import transforms
 from music.score import Score
 
-NGRAM = 4  # tokens per gram: a gram spans NGRAM + 2 notes
+FORMAT = 2  # of fingerprints and indexes: 1 coded rhythm ratios into the grams
+NGRAM = 6  # intervals per gram: a gram spans NGRAM + 1 notes
 MAX_INTERVAL = 24  # semitones; larger leaps are clipped
-MAX_RATIO_STEP = 12  # quarter octaves: ioi ratios beyond 8x are clipped
-_INTERVAL_CODES = 2 * MAX_INTERVAL + 1
-_RATIO_CODES = 2 * MAX_RATIO_STEP + 1
-_TOKEN_BITS = 11  # 49 * 25 = 1225 token values fit in 11 bits; 4 tokens in 44 bits
-MIN_VOICE_NOTES = NGRAM + 2
+_TOKEN_BITS = 6  # 49 interval values fit in 6 bits; 6 tokens in 36 bits
+MIN_VOICE_NOTES = NGRAM + 1
 
-VOICE_THRESHOLD = 0.3
+VOICE_THRESHOLD = 0.3  # stage 1 alone (sources indexed without pitches)
+CANDIDATE_THRESHOLD = 0.05  # stage 1 before verification: mean voice score; recall first
+ALIGNMENT_THRESHOLD = 0.85
 PIECE_THRESHOLD = 0.5
+CANDIDATES = 5  # sources verified per query, best stage-1 scores first
 # Grams found in more than this share of the indexed pieces carry almost no evidence
 # and would make queries slow; they are skipped.
 MAX_DOCUMENT_FREQUENCY = 0.05
@@ -48,13 +66,16 @@ MAX_DOCUMENT_FREQUENCY = 0.05
 MIN_COMMON_DOCUMENTS = 20
 
 Grams = npt.NDArray[np.uint64]
+Pitches = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The gram sets of a piece's voices (voices too short for one gram are left out)."""
+    """The gram sets of a piece's voices (voices too short for one gram are left out)
+    and, when made from a score, each of those voices' pitches in order."""
 
     voices: tuple[Grams, ...]
+    lines: tuple[Pitches, ...] = ()
 
     @property
     def all_grams(self) -> Grams:
@@ -65,14 +86,24 @@ class Fingerprint:
     def to_bytes(self) -> bytes:
         """A compact form for storing with an entry (rebuilds the index without re-parsing)."""
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, *self.voices)
+        arrays: dict[str, np.ndarray] = {f"g{i}": v for i, v in enumerate(self.voices)}
+        arrays.update({f"p{i}": line for i, line in enumerate(self.lines)})
+        np.savez_compressed(buffer, format=np.array(FORMAT), **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
+        """The stored fingerprint; one stored in an older format (other grams) comes back
+        empty, matching nothing: re-fingerprint such entries from their MIDI."""
         with np.load(io.BytesIO(data)) as arrays:
-            count = len(arrays.files)
-            return cls(tuple(arrays[f"arr_{i}"].astype(np.uint64) for i in range(count)))
+            if "format" not in arrays.files or int(arrays["format"]) != FORMAT:
+                return cls(())
+            count = sum(name.startswith("g") for name in arrays.files)
+            voices = tuple(arrays[f"g{i}"].astype(np.uint64) for i in range(count))
+            lines = tuple(
+                arrays[f"p{i}"].astype(np.uint8) for i in range(count) if f"p{i}" in arrays.files
+            )
+            return cls(voices, lines if len(lines) == count else ())
 
 
 def voice_lines(score: Score) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
@@ -95,16 +126,11 @@ def voice_lines(score: Score) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[n
 
 
 def voice_grams(onsets: npt.NDArray[np.int64], pitches: npt.NDArray[np.int64]) -> Grams:
-    """The set of packed gram integers of one voice."""
+    """The set of packed gram integers of one voice (``onsets`` only fix the order)."""
     if len(onsets) < MIN_VOICE_NOTES:
         return np.zeros(0, dtype=np.uint64)
     intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL)
-    iois = np.diff(onsets).astype(np.float64)
-    steps = np.rint(4.0 * np.log2(iois[1:] / iois[:-1]))
-    ratios = np.clip(steps, -MAX_RATIO_STEP, MAX_RATIO_STEP).astype(np.int64)
-    # token k: the interval into note k+1 and the rhythm ratio around it.
-    tokens = (intervals[:-1] + MAX_INTERVAL) * _RATIO_CODES + (ratios + MAX_RATIO_STEP)
-    tokens = tokens.astype(np.uint64)
+    tokens = (intervals + MAX_INTERVAL).astype(np.uint64)
     count = len(tokens) - NGRAM + 1
     grams = np.zeros(count, dtype=np.uint64)
     for j in range(NGRAM):
@@ -113,8 +139,47 @@ def voice_grams(onsets: npt.NDArray[np.int64], pitches: npt.NDArray[np.int64]) -
 
 
 def fingerprint(score: Score) -> Fingerprint:
-    voices = (voice_grams(onsets, pitches) for onsets, pitches in voice_lines(score))
-    return Fingerprint(tuple(v for v in voices if len(v)))
+    voices, lines = [], []
+    for onsets, pitches in voice_lines(score):
+        grams = voice_grams(onsets, pitches)
+        if len(grams):
+            voices.append(grams)
+            lines.append(pitches.astype(np.uint8))
+    return Fingerprint(tuple(voices), tuple(lines))
+
+
+def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
+    """The length of the longest common subsequence of ``a`` and ``b``, bit-parallel
+    (Hyyrö 2004: one row of the LCS table per element of ``a``, as one big integer).
+
+    Exact, unlike difflib's longest-block heuristic, which on a tune with repeated
+    sections can pair the wrong repeat and report a copy with a few notes dropped as
+    barely alike."""
+    if not len(a) or not len(b):
+        return 0
+    masks: dict[int, int] = {}
+    for position, symbol in enumerate(b):
+        masks[symbol] = masks.get(symbol, 0) | (1 << position)
+    full = (1 << len(b)) - 1
+    row = full
+    for symbol in a:
+        matches = row & masks.get(symbol, 0)
+        row = ((row + matches) | (row - matches)) & full
+    return len(b) - row.bit_count()
+
+
+def line_alignment(a: Pitches, b: Pitches) -> float:
+    """How much of two voices is the same note for note, 0-1: ``2 * LCS / (len(a) +
+    len(b))`` of their pitch sequences, ``a`` transposed by the shift that best overlays
+    the two pitch histograms (so a transposed copy aligns as well as a verbatim one)."""
+    if not len(a) or not len(b):
+        return 0.0
+    ha = np.bincount(a, minlength=128).astype(np.float64)
+    hb = np.bincount(b, minlength=128).astype(np.float64)
+    overlap = np.correlate(hb, ha, mode="full")  # index k: shift k - 127
+    shift = int(np.argmax(overlap)) - 127
+    moved = (a.astype(np.int64) + shift).tolist()
+    return 2.0 * lcs_length(moved, b.tolist()) / (len(a) + len(b))
 
 
 @dataclass(frozen=True)
@@ -124,6 +189,18 @@ class Match:
     source: str
     copied_fraction: float  # share of the piece's voices that match the source
     voice_scores: tuple[float, ...]  # each voice's weighted containment in the source
+    # Each voice's best note-for-note alignment with the source's voices (verified
+    # matches only; empty where the source was indexed without pitches).
+    alignments: tuple[float, ...] = ()
+
+
+def copy_strength(values: Sequence[float], piece_threshold: float = PIECE_THRESHOLD) -> float:
+    """The highest voice threshold at which ``piece_threshold`` of the voices still match."""
+    if not len(values):
+        return 0.0
+    ranked = sorted(values, reverse=True)
+    needed = max(1, int(np.ceil(piece_threshold * len(ranked) - 1e-9)))
+    return float(ranked[needed - 1])
 
 
 @dataclass
@@ -132,15 +209,19 @@ class NoveltyIndex:
 
     Postings live in two sorted numpy arrays (gram, piece) so that tens of thousands of
     pieces take a few MB; new pieces go to a small buffer merged in on the next query.
+    The voices' pitches, where given, are kept per piece for verification.
     """
 
     voice_threshold: float = VOICE_THRESHOLD
     piece_threshold: float = PIECE_THRESHOLD
+    candidate_threshold: float = CANDIDATE_THRESHOLD
+    alignment_threshold: float = ALIGNMENT_THRESHOLD
     sources: list[str] = field(default_factory=list)
     _grams: Grams = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     _docs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
     _pending: list[tuple[int, Grams]] = field(default_factory=list)
     _positions: dict[str, int] = field(default_factory=dict)
+    _lines: dict[int, tuple[Pitches, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -152,9 +233,12 @@ class NoveltyIndex:
         """Index a piece under ``source``; adding the same source again is a no-op."""
         if source in self._positions:
             return
-        self._positions[source] = len(self.sources)
+        position = len(self.sources)
+        self._positions[source] = position
         self.sources.append(source)
-        self._pending.append((self._positions[source], print_.all_grams))
+        self._pending.append((position, print_.all_grams))
+        if print_.lines:
+            self._lines[position] = print_.lines
 
     def add_many(self, items: Iterable[tuple[str, Fingerprint]]) -> None:
         for source, print_ in items:
@@ -170,10 +254,10 @@ class NoveltyIndex:
         self._grams, self._docs = all_grams[order], all_docs[order]
         self._pending = []
 
-    def query(
-        self, print_: Fingerprint, *, exclude: Iterable[str] = (), limit: int = 5
-    ) -> list[Match]:
-        """The sources that share most with the piece, best first (at most ``limit``)."""
+    def _scores(
+        self, print_: Fingerprint, exclude: Iterable[str]
+    ) -> list[tuple[int, tuple[float, ...]]]:
+        """Every piece sharing grams with the piece, with each voice's containment in it."""
         self._merge_pending()
         voices = [v for v in print_.voices if len(v)]
         if not voices or not self.sources:
@@ -181,20 +265,55 @@ class NoveltyIndex:
         excluded = {self._positions[s] for s in exclude if s in self._positions}
         per_voice = [self._voice_containment(v) for v in voices]
         candidates = set().union(*(scores.keys() for scores in per_voice)) - excluded
+        return [(doc, tuple(float(s.get(doc, 0.0)) for s in per_voice)) for doc in candidates]
+
+    def query(
+        self, print_: Fingerprint, *, exclude: Iterable[str] = (), limit: int = 5
+    ) -> list[Match]:
+        """The sources that share most grams with the piece, best first (at most
+        ``limit``; stage 1 only, ``copied_fraction`` at ``voice_threshold``)."""
         matches = []
-        for doc in candidates:
-            scores = tuple(float(s.get(doc, 0.0)) for s in per_voice)
+        for doc, scores in self._scores(print_, exclude):
             matched = sum(score >= self.voice_threshold for score in scores)
-            matches.append(Match(self.sources[doc], matched / len(voices), scores))
+            matches.append(Match(self.sources[doc], matched / len(scores), scores))
         matches.sort(key=lambda m: (-m.copied_fraction, -sum(m.voice_scores), m.source))
         return matches[:limit]
 
     def find_copy(self, print_: Fingerprint, *, exclude: Iterable[str] = ()) -> Match | None:
-        """The best-matching source if the piece copies it, else None."""
-        best = self.query(print_, exclude=exclude, limit=1)
-        if best and best[0].copied_fraction >= self.piece_threshold:
-            return best[0]
-        return None
+        """The source the piece copies (the best one if several), else None."""
+        matches = self.copy_candidates(print_, exclude=exclude, first=True)
+        best = [m for m in matches if m.copied_fraction >= self.piece_threshold]
+        return best[0] if best else None
+
+    def copy_candidates(
+        self, print_: Fingerprint, *, exclude: Iterable[str] = (), first: bool = False
+    ) -> list[Match]:
+        """The sources that pass stage 1, with ``copied_fraction`` as decided (verified
+        note for note where both sides have pitches), best first. With ``first``,
+        verification stops at the first source that verifies as copied."""
+        lines = print_.lines if len(print_.lines) == len(print_.voices) else ()
+        verify, direct = [], []
+        for doc, scores in self._scores(print_, exclude):
+            if lines and doc in self._lines:
+                if sum(scores) / len(scores) >= self.candidate_threshold:
+                    verify.append((doc, scores))
+            else:
+                matched = sum(score >= self.voice_threshold for score in scores)
+                direct.append(Match(self.sources[doc], matched / len(scores), scores))
+        verify.sort(key=lambda item: (-sum(item[1]), self.sources[item[0]]))
+        matches = direct
+        for doc, scores in verify[:CANDIDATES]:
+            alignments = tuple(
+                max(line_alignment(line, theirs) for theirs in self._lines[doc]) for line in lines
+            )
+            matched = sum(a >= self.alignment_threshold for a in alignments)
+            matches.append(Match(self.sources[doc], matched / len(lines), scores, alignments))
+            if first and matched / len(lines) >= self.piece_threshold:
+                break
+        matches.sort(
+            key=lambda m: (-m.copied_fraction, -sum(m.alignments), -sum(m.voice_scores), m.source)
+        )
+        return matches
 
     def _voice_containment(self, grams: Grams) -> dict[int, float]:
         """For each piece sharing grams with the voice: the IDF-weighted share it contains."""
@@ -222,27 +341,125 @@ class NoveltyIndex:
     def save(self, path: Path) -> None:
         self._merge_pending()
         meta = {
+            "format": FORMAT,
             "sources": self.sources,
             "voice_threshold": self.voice_threshold,
             "piece_threshold": self.piece_threshold,
+            "candidate_threshold": self.candidate_threshold,
+            "alignment_threshold": self.alignment_threshold,
             "ngram": NGRAM,
         }
+        docs = sorted(self._lines)
+        voices = [self._lines[d] for d in docs]
+        flat = [line for lines in voices for line in lines]
         with path.open("wb") as handle:
             np.savez_compressed(
-                handle, grams=self._grams, docs=self._docs, meta=np.array(json.dumps(meta))
+                handle,
+                grams=self._grams,
+                docs=self._docs,
+                line_docs=np.array(docs, dtype=np.uint32),
+                line_counts=np.array([len(v) for v in voices], dtype=np.uint16),
+                line_lengths=np.array([len(line) for line in flat], dtype=np.uint32),
+                line_pitches=np.concatenate(flat) if flat else np.zeros(0, dtype=np.uint8),
+                meta=np.array(json.dumps(meta)),
             )
 
     @classmethod
     def load(cls, path: Path) -> NoveltyIndex:
         with np.load(path) as arrays:
             meta = json.loads(str(arrays["meta"]))
-            if meta["ngram"] != NGRAM:
-                raise ValueError(f"{path} was built with {meta['ngram']}-grams, not {NGRAM}")
+            if meta.get("format") != FORMAT or meta["ngram"] != NGRAM:
+                raise ValueError(
+                    f"{path} is a format-{meta.get('format', 1)} index; rebuild the profile"
+                )
             index = cls(
-                voice_threshold=meta["voice_threshold"], piece_threshold=meta["piece_threshold"]
+                voice_threshold=meta["voice_threshold"],
+                piece_threshold=meta["piece_threshold"],
+                candidate_threshold=meta["candidate_threshold"],
+                alignment_threshold=meta["alignment_threshold"],
             )
             index.sources = list(meta["sources"])
             index._positions = {s: i for i, s in enumerate(index.sources)}
             index._grams = arrays["grams"].astype(np.uint64)
             index._docs = arrays["docs"].astype(np.uint32)
+            lengths = arrays["line_lengths"].astype(np.int64)
+            flat = np.split(arrays["line_pitches"].astype(np.uint8), np.cumsum(lengths)[:-1])
+            bounds = np.cumsum([0, *arrays["line_counts"].astype(np.int64)])
+            for i, doc in enumerate(arrays["line_docs"].tolist()):
+                index._lines[int(doc)] = tuple(flat[bounds[i] : bounds[i + 1]])
         return index
+
+
+# ----- copies and thresholds ---------------------------------------------------------
+
+
+def _reinstrument(score: Score) -> Score:
+    programs = [40, 41, 42, 70, 71, 68]
+    tracks = [replace(t, program=programs[i % len(programs)]) for i, t in enumerate(score.tracks)]
+    return replace(score, tracks=tracks)
+
+
+def _reorder(score: Score) -> Score:
+    return replace(score, tracks=list(reversed(score.tracks)))
+
+
+CopyKind = Callable[[Score, np.random.Generator], Score]
+COPY_KINDS: dict[str, CopyKind] = {
+    "verbatim": lambda s, rng: s,
+    "transposed": lambda s, rng: transforms.transpose(s, int(rng.choice([-5, -3, 2, 4, 7]))),
+    "time-stretched": lambda s, rng: transforms.time_stretch(
+        s, float(rng.choice([0.5, 0.75, 1.5]))
+    ),
+    "re-instrumented": lambda s, rng: _reinstrument(s),
+    "tracks reordered": lambda s, rng: _reorder(s),
+    "10% of notes dropped": lambda s, rng: transforms.drop_notes(s, 0.1, seed=rng),
+}
+COPY_RECALL = 0.995  # on the validation split, for every kind of copy
+REAL_QUANTILE = 0.99
+
+
+def _strength(index: NoveltyIndex, print_: Fingerprint, source: str | None, exclude: str) -> float:
+    """The highest alignment threshold at which the piece would still be flagged as a
+    copy of ``source`` (of any source but ``exclude`` when ``source`` is None)."""
+    best = 0.0
+    for match in index.copy_candidates(print_, exclude=[exclude] if exclude else []):
+        if match.alignments and (source is None or match.source == source):
+            best = max(best, copy_strength(match.alignments, index.piece_threshold))
+    return best
+
+
+def calibrate(
+    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
+) -> dict[str, object]:
+    """Set ``index.alignment_threshold`` from the validation pieces, midway between the
+    weakest copies (the ``1 - COPY_RECALL`` quantile of copy strength, the lowest over
+    the kinds of copy) and the most copy-like real pieces (the ``REAL_QUANTILE`` of
+    their strength against every other source): the widest margin on either side, as
+    the test split is not the validation split. Returns what was measured."""
+    if not validation:
+        return {}
+    saved = index.alignment_threshold
+    index.alignment_threshold = 0.0  # every verified candidate reports its alignments
+    rng = np.random.default_rng(seed)
+    copies: dict[str, list[float]] = {}
+    for kind, make in COPY_KINDS.items():
+        copies[kind] = [
+            _strength(index, fingerprint(make(score, rng)), source, "")
+            for source, score in validation
+        ]
+    real = [_strength(index, fingerprint(score), None, source) for source, score in validation]
+    lowest = min(float(np.quantile(v, 1.0 - COPY_RECALL, method="lower")) for v in copies.values())
+    highest = float(np.quantile(real, REAL_QUANTILE, method="higher"))
+    middle = (lowest + highest) / 2
+    index.alignment_threshold = float(np.floor(middle * 1e4) / 1e4) if lowest > 0 else saved
+    chosen = index.alignment_threshold
+    return {
+        "alignment_threshold": chosen,
+        "weakest_copies": round(lowest, 4),
+        "most_copy_like_real": round(highest, 4),
+        "validation_pieces": len(validation),
+        "validation_copy_recall": {
+            kind: round(float(np.mean(np.array(v) >= chosen)), 4) for kind, v in copies.items()
+        },
+        "validation_flagged_real": round(float(np.mean(np.array(real) >= chosen)), 4),
+    }

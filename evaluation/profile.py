@@ -30,6 +30,7 @@ from evaluation.critic import CriticConfig, CriticEnsemble, train_ensemble
 from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
 from evaluation.frechet import EmbeddingReference, piece_distance
 from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.novelty import calibrate as calibrate_novelty
 from evaluation.typicality import DescriptorReference
 from evaluation.windows import WindowSpec, score_windows
 from music.score import Score
@@ -112,11 +113,15 @@ class Profile:
         self.digest = _digest(directory)
 
     @classmethod
-    def load(cls, directory: Path) -> Profile:
+    def load(cls, directory: Path, *, novelty_index: bool = True) -> Profile:
+        """The profile in ``directory`` (with an empty novelty index unless asked: a
+        rebuild that replaces the index need not read an outdated one)."""
         try:
             document = json.loads((directory / "profile.json").read_text())
             critic = CriticEnsemble.load(directory / "critic.pt")
-            novelty = NoveltyIndex.load(directory / "novelty.npz")
+            novelty = (
+                NoveltyIndex.load(directory / "novelty.npz") if novelty_index else NoveltyIndex()
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise ProfileError(f"The profile in {directory} cannot be read: {exc}") from exc
         return cls(
@@ -129,7 +134,7 @@ class Profile:
             critic=critic,
             novelty=novelty,
             meta=document.get("meta", {}),
-            digest=_digest(directory),
+            digest=_digest(directory) if novelty_index else "",
         )
 
 
@@ -205,14 +210,21 @@ def calibrate_embedding(
 
 
 def build_novelty_index(
-    corpus_name: str, pieces: Iterable[tuple[str, Score]], samples: Iterable[tuple[str, Score]]
-) -> NoveltyIndex:
+    corpus_name: str,
+    pieces: Iterable[tuple[str, Score]],
+    samples: Iterable[tuple[str, Score]],
+    validation: Iterable[tuple[str, Score]] = (),
+    seed: int = 0,
+) -> tuple[NoveltyIndex, dict[str, Any]]:
+    """The index of every piece and sample, its alignment threshold chosen on the
+    ``validation`` pieces (ids of the corpus); returns it and what was measured."""
     index = NoveltyIndex()
     for piece_id, score in pieces:
         index.add(f"{corpus_name}:{piece_id}", fingerprint(score))
     for slug, score in samples:
         index.add(f"sample:{slug}", fingerprint(score))
-    return index
+    held_out = [(f"{corpus_name}:{piece_id}", score) for piece_id, score in validation]
+    return index, calibrate_novelty(index, held_out, seed=seed)
 
 
 def build_profile(
@@ -228,6 +240,7 @@ def build_profile(
     seed: int = 0,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    validation_ids: list[str] | None = None,
 ) -> Profile:
     """Train and calibrate everything a profile holds from the given splits.
 
@@ -252,7 +265,9 @@ def build_profile(
     log(f"{spec.name}: calibrating embeddings on {len(critic_validation)} validation pieces")
     embedding = calibrate_embedding(critic, window_spec, critic_train, critic_validation)
     log(f"{spec.name}: novelty index of {len(all_pieces)} pieces and {len(samples)} samples")
-    novelty = build_novelty_index(spec.corpus, all_pieces, samples)
+    by_id = dict(all_pieces)
+    held_out = [(i, by_id[i]) for i in validation_ids or [] if i in by_id]
+    novelty, novelty_log = build_novelty_index(spec.corpus, all_pieces, samples, held_out, seed)
     meta = {
         "built_with_revision": _git_revision(),
         "seed": seed,
@@ -266,6 +281,7 @@ def build_profile(
         "descriptors_used": len(descriptors.names),
         "build_seconds": round(time.monotonic() - started, 1),
         "critic": training_log,
+        "novelty": novelty_log,
     }
     return Profile(
         name=spec.name,

@@ -29,6 +29,9 @@ TAIL = 0.1
 WORST_SHARE = 0.25
 MIN_DEFINED_RATE = 0.9  # a descriptor must be defined for 90 % of reference pieces
 MAX_MODE_SHARE = 0.8  # ...and not take one value in more than 80 % of them
+# A larger reference is stored as this many evenly spaced quantiles (the smoothed CDF
+# barely changes; folk's 9,000 tunes made a 7.5 MB profile).
+MAX_REFERENCE_VALUES = 512
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,11 @@ class DescriptorReference:
             if counts.max() > MAX_MODE_SHARE * len(defined):
                 continue
             kept_names.append(name)
-            kept_values.append(defined)
             bandwidths.append(_bandwidth(defined))
+            if len(defined) > MAX_REFERENCE_VALUES:
+                levels = (np.arange(MAX_REFERENCE_VALUES) + 0.5) / MAX_REFERENCE_VALUES
+                defined = np.quantile(defined, levels)
+            kept_values.append(defined)
         return cls(tuple(kept_names), tuple(kept_values), np.array(bandwidths))
 
     def scores(self, descriptors: dict[str, float]) -> FloatArray:

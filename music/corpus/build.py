@@ -15,7 +15,7 @@ from music.corpus import store
 from music.corpus.convert import CorpusPiece, dedupe
 from music.corpus.readers import Reader, RejectedFile
 from music.corpus.sources import CORPORA, collection_files, corpus_root
-from music.corpus.splits import assign_splits, split_ids
+from music.corpus.splits import assign_splits, near_duplicate_ids, split_ids
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,9 @@ def load_corpus(
     """The pieces of corpus ``name`` (optionally one split), building the cache if missing.
 
     The split comes from the committed manifest (``music/splits/NAME.json``), or, where
-    there is none, from the same rule the manifests are made with.
+    there is none, from the same rule the manifests are made with. The pieces the
+    manifest leaves out as near-duplicates of others are left out of the whole corpus
+    too (the novelty index, for one, must not hold a held-out piece's twin).
     """
     _check_name(name)
     path = store.cache_path(name, cache_dir)
@@ -112,7 +114,8 @@ def load_corpus(
         logger.info("corpus %s: no current cache at %s, building it", name, path)
         pieces = build_corpus(name, cache_dir=cache_dir, progress=False)
     if split is None:
-        return pieces
+        duplicates = near_duplicate_ids(name)
+        return [p for p in pieces if p.id not in duplicates]
     wanted = split_ids(name, split)
     if wanted is None:
         splits = assign_splits(pieces)

@@ -7,6 +7,13 @@ same music on both sides. A group is the set of pieces whose top voice opens wit
 ``MELODY_KEY_NOTES`` intervals (transposition-invariant); the group's split is
 ``sha1(smallest id in the group)`` mod 100: below 80 train, below 90 validation, else test.
 
+Near-duplicates (:mod:`music.corpus.neardup`: the same music twice with small changes,
+which content-hash dedupe misses) are then taken out of the held-out splits: a
+validation or test piece that repeats a piece of an earlier split, or an earlier piece
+of its own split, is left out of every split and listed under ``near_duplicates`` with
+its twin. The training split is never changed by this, and the kept pieces keep the
+split their group gave them.
+
 The manifests under ``music/splits/`` are what generators, critics and the novelty index
 read, so they all agree on what is held out.
 """
@@ -20,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from music.corpus.convert import CorpusPiece
+from music.corpus.neardup import ALIGNMENT, held_out_duplicates
 from music.score import Score
 
 SPLITS = ("train", "validation", "test")
@@ -57,17 +65,23 @@ def assign_splits(pieces: Sequence[CorpusPiece]) -> dict[str, str]:
 
 
 def make_manifest(corpus: str, pieces: Sequence[CorpusPiece]) -> dict[str, object]:
+    splits = assign_splits(pieces)
+    duplicates = held_out_duplicates(pieces, splits, SPLITS)
     by_split: dict[str, list[str]] = {split: [] for split in SPLITS}
-    for piece_id, split in sorted(assign_splits(pieces).items()):
-        by_split[split].append(piece_id)
+    for piece_id, split in sorted(splits.items()):
+        if piece_id not in duplicates:
+            by_split[split].append(piece_id)
     return {
         "corpus": corpus,
         "method": (
             f"pieces grouped by the first {MELODY_KEY_NOTES} melody intervals; "
-            "sha1(smallest id in group) mod 100: <80 train, <90 validation, else test"
+            "sha1(smallest id in group) mod 100: <80 train, <90 validation, else test; "
+            f"held-out pieces aligned >= {ALIGNMENT} with an earlier piece left out "
+            "(near_duplicates: {left out: its twin})"
         ),
         "counts": {split: len(ids) for split, ids in by_split.items()},
         **by_split,
+        "near_duplicates": dict(sorted(duplicates.items())),
     }
 
 
@@ -92,6 +106,14 @@ def read_manifest(corpus: str, directory: Path | None = None) -> dict[str, list[
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     return {split: list(data[split]) for split in SPLITS}
+
+
+def near_duplicate_ids(corpus: str, directory: Path | None = None) -> set[str]:
+    """The ids the committed manifest leaves out as near-duplicates of other pieces."""
+    path = manifest_path(corpus, directory)
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("near_duplicates", {}))
 
 
 def split_ids(corpus: str, split: str) -> set[str] | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from music.corpus import GRID, CorpusPiece, content_hash, dedupe, load_corpus, store
+from music.corpus import GRID, CorpusPiece, content_hash, dedupe, load_corpus, neardup, store
 from music.corpus.readers import (
     RejectedFile,
     read_abc,
@@ -26,6 +27,7 @@ from music.corpus.splits import (
     assign_splits,
     make_manifest,
     melody_key,
+    near_duplicate_ids,
     read_manifest,
     split_ids,
 )
@@ -254,6 +256,41 @@ def test_the_committed_manifest_is_disjoint_and_matches_the_built_corpus(name):
     if not store.is_current(path):
         pytest.skip(f"no built {name} cache to compare with (python -m music.corpus build)")
     pieces = store.load(path)
-    assert set().union(*sets.values()) == {p.id for p in pieces}
+    duplicates = near_duplicate_ids(name)
+    assert not duplicates & set().union(*sets.values())
+    assert set().union(*sets.values()) | duplicates == {p.id for p in pieces}
     expected = make_manifest(name, pieces)
     assert {split: expected[split] for split in SPLITS} == manifest
+    assert set(expected["near_duplicates"]) == duplicates  # type: ignore[call-overload]
+
+
+def _chorale(piece_id: str, voices: list[list[int]]) -> CorpusPiece:
+    tracks = [
+        Track(notes=[Note(i * GRID, p, GRID, 80) for i, p in enumerate(line)]) for line in voices
+    ]
+    return CorpusPiece(piece_id, "x", piece_id, Score(tracks=tracks, resolution=GRID))
+
+
+def test_near_duplicates_align_note_for_note_but_two_harmonisations_do_not() -> None:
+    rng = np.random.default_rng(0)
+    melody = [int(p) for p in 60 + np.cumsum(rng.choice([-2, -1, 1, 2], size=40)) % 12]
+    lower = [[int(p) for p in base + rng.integers(0, 7, size=40)] for base in (52, 45, 38)]
+    other = [[int(p) for p in base + rng.integers(0, 7, size=40)] for base in (52, 45, 38)]
+    original = _chorale("c/a", [melody, *lower])
+    revised_bass = [*lower[2][:30], *(p + 2 for p in lower[2][30:])]
+    revision = _chorale("c/b", [[p + 3 for p in melody], *(lower[:2]), revised_bass])
+    reharmonised = _chorale("c/c", [melody, *other])
+    assert neardup.alignment(original.score, revision.score) >= neardup.ALIGNMENT
+    assert neardup.alignment(original.score, reharmonised.score) < neardup.ALIGNMENT
+    splits = {"c/a": "train", "c/b": "test", "c/c": "test"}
+    dropped = neardup.held_out_duplicates([original, revision, reharmonised], splits, SPLITS)
+    assert dropped == {"c/b": "c/a"}
+
+
+def test_training_pieces_are_never_left_out_as_near_duplicates() -> None:
+    piece = _chorale("c/a", [[60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72]])
+    twin = _chorale("c/b", [[62, 64, 66, 67, 69, 67, 66, 64, 62, 66, 69, 74]])
+    both_train = {"c/a": "train", "c/b": "train"}
+    assert neardup.held_out_duplicates([piece, twin], both_train, SPLITS) == {}
+    both_test = {"c/a": "test", "c/b": "test"}
+    assert neardup.held_out_duplicates([twin, piece], both_test, SPLITS) == {"c/b": "c/a"}
