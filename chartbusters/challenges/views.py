@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from datetime import datetime
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,25 +10,26 @@ from django.views.decorators.http import require_GET
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
 from chartbusters.challenges.markdown import render_markdown
+from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.challenges.selectors import (
     challenge_list_open,
     challenge_list_past,
     challenge_list_upcoming,
 )
 from chartbusters.challenges.web import access_errors_as_http
-from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import scores_visible
-from chartbusters.leaderboards.likes import liked_by, peoples_choice
-from chartbusters.leaderboards.selectors import SORTS, final_results, leaderboard_rows
+from chartbusters.leaderboards.likes import peoples_choice
+from chartbusters.leaderboards.selectors import final_results, leaderboard_rows, leaderboard_slice
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 
-BOARD_PAGE_SIZE = 50
+BOARD_PREVIEW = 10  # rows of the board on the challenge page; the rest on its own page
 
 
 @require_GET
 def challenge_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
+        "now": now,
         "open": challenge_list_open(now=now),
         "upcoming": challenge_list_upcoming(now=now),
         "past": challenge_list_past(now=now)[:20],
@@ -35,30 +37,35 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
     return render(request, "challenges/list.html", context)
 
 
+def countdown(challenge: Challenge, now: datetime) -> tuple[str, datetime] | None:
+    """What the clock on the page counts down to: the opening or the close of entries."""
+    if challenge.status not in (ChallengeStatus.SCHEDULED, ChallengeStatus.OPEN):
+        return None
+    if now < challenge.starts_at:
+        return "Opens", challenge.starts_at
+    if now < challenge.ends_at:
+        return "Closes", challenge.ends_at
+    return None
+
+
 @require_GET
 @access_errors_as_http
 def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = access_challenge(request.user, slug)
     now = timezone.now()
-    sort = request.GET.get("sort", "rank")
-    if sort.lstrip("-") not in SORTS:
-        sort = "rank"
     context: dict[str, object] = {
         "challenge": challenge,
+        "now": now,
+        "countdown": countdown(challenge, now),
         "description_html": render_markdown(challenge.description),
         "accepts_entries": challenge.accepts_entries_at(now),
         "scores_visible": scores_visible(request.user, challenge),
-        "sort": sort,
-        "sorts": list(SORTS),
     }
     if context["scores_visible"]:
-        try:
-            rows = leaderboard_rows(challenge=challenge, sort=sort)
-        except ApplicationError:
-            rows = leaderboard_rows(challenge=challenge)
-        board = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-        context["board"] = board
-        context["liked"] = liked_by(user=request.user, submissions=[r.submission for r in board])
+        rows = leaderboard_rows(challenge=challenge)
+        top = list(leaderboard_slice(rows, 0, BOARD_PREVIEW))
+        context["top"] = top
+        context["board_size"] = rows.count() if len(top) == BOARD_PREVIEW else len(top)
         context["peoples_choice"] = peoples_choice(challenge=challenge)[:10]
     if challenge.results_published:
         context["results"] = final_results(challenge=challenge)[:100]

@@ -44,7 +44,9 @@ def judge_finalists(request: HttpRequest, slug: str) -> HttpResponse:
         (f, RubricForm(initial=_initial(f), auto_id=f"id_{str(f.submission.uuid)[:8]}_%s"))
         for f in finalists
     ]
-    return render(request, "judging/finalists.html", {"challenge": challenge, "rows": rows})
+    scored = sum(1 for f in finalists if f.my_score is not None)
+    context = {"challenge": challenge, "rows": rows, "scored_count": scored}
+    return render(request, "judging/finalists.html", context)
 
 
 def _initial(finalist: object) -> dict[str, object]:

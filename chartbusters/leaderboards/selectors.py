@@ -29,6 +29,7 @@ BOARD_FIELDS = (
     "participant__username", "participant__display_name",
     "submission__uuid", "submission__challenge_id", "submission__participant_id",
     "submission__title", "submission__technique", "submission__likes_count",
+    "submission__audio", "submission__audio_state",
 )  # fmt: skip
 
 

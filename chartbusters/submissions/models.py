@@ -15,6 +15,16 @@ def submission_upload_path(instance: Submission, filename: str) -> str:
     return f"submissions/{instance.challenge_id}/{instance.uuid}.mid"
 
 
+def submission_audio_path(instance: Submission, filename: str) -> str:
+    return f"submissions/{instance.challenge_id}/{instance.uuid}.ogg"
+
+
+class AudioState(models.TextChoices):
+    PENDING = "pending", "Being rendered"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be rendered"
+
+
 class Participation(models.Model):
     """One row per participant and challenge: the row quota checks lock.
 
@@ -56,6 +66,15 @@ class Submission(models.Model):
     midi = models.FileField(upload_to=submission_upload_path, max_length=200)
     midi_size = models.PositiveIntegerField(default=0)
     fingerprint = models.BinaryField(null=True, editable=False)
+    audio = models.FileField(
+        upload_to=submission_audio_path,
+        max_length=200,
+        blank=True,
+        help_text="An Ogg Vorbis rendering to listen to, made by a worker after upload.",
+    )
+    audio_state = models.CharField(
+        max_length=16, choices=AudioState.choices, default=AudioState.PENDING
+    )
 
     # ----- the pipeline
     state = models.CharField(
@@ -120,6 +139,10 @@ class Submission(models.Model):
     @property
     def blocking_flags(self) -> list[dict[str, Any]]:
         return [flag for flag in self.flags if flag.get("blocking")]
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_state == AudioState.READY and bool(self.audio)
 
     @property
     def short_id(self) -> str:

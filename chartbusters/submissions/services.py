@@ -160,6 +160,7 @@ def submission_create(
         # error page (the participant would submit again and pay quota twice). A failed
         # publish is logged; the reaper re-queues the entry when its queue lease runs out.
         transaction.on_commit(_enqueue_scoring(submission.pk), robust=True)
+        transaction.on_commit(_enqueue_audio(submission.pk), robust=True)
     return submission
 
 
@@ -170,6 +171,15 @@ def _enqueue_scoring(submission_id: int) -> Callable[[], None]:
         score_submission.delay(submission_id)
 
     return enqueue_scoring
+
+
+def _enqueue_audio(submission_id: int) -> Callable[[], None]:
+    from chartbusters.submissions.tasks import render_submission_audio
+
+    def enqueue_audio() -> None:  # after the scoring task: the score comes first
+        render_submission_audio.delay(submission_id)
+
+    return enqueue_audio
 
 
 def _queue(submission: Submission, now: datetime) -> None:

@@ -7,9 +7,10 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from chartbusters.submissions import scoring
+from chartbusters.submissions.audio import submission_render_audio
 from chartbusters.submissions.evaluation import judge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.notifications import notify_submission_result as send_result
@@ -23,6 +24,18 @@ from chartbusters.submissions.pipeline import (
 from chartbusters.submissions.rescore import rescore_run_continue
 
 logger = logging.getLogger(__name__)
+
+
+def reconnect_if_dropped() -> None:
+    """The judge takes a while; the database may have dropped the connection meanwhile (a
+    restart, a failover). Health-check it as Django does per request, so the result is
+    written on a live connection instead of the task failing with the entry stuck.
+
+    Not inside a transaction: a task run in process (``load_demo``, tests) works on its
+    caller's connection, which closing would break (Django drops a connection whose
+    autocommit is off)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 @shared_task(name="chartbusters.submissions.tasks.score_submission", acks_late=True)
@@ -43,15 +56,18 @@ def score_submission(submission_id: int) -> str:
     except Exception as exc:
         # Anything else is ours, not the entry's: retried by the reaper, never costs quota.
         logger.exception("Scoring submission %s failed", submission_id)
-        close_old_connections()  # if the database dropped us, release on a new connection
+        reconnect_if_dropped()  # if the database dropped us, release on a new connection
         submission_release(claim=claim, reason=f"the judge failed ({type(exc).__name__})")
         return "released"
-    # The judge takes a while; the database may have dropped the connection meanwhile (a
-    # restart, a failover). Health-check it as Django does per request, so the result is
-    # written on a live connection instead of the task failing with the entry stuck.
-    close_old_connections()
+    reconnect_if_dropped()
     submission_record_report(claim=claim, report=report)
     return "scored"
+
+
+@shared_task(name="chartbusters.submissions.tasks.render_submission_audio", acks_late=True)
+def render_submission_audio(submission_id: int) -> str:
+    """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring."""
+    return submission_render_audio(submission_id=submission_id)
 
 
 @shared_task(name="chartbusters.submissions.tasks.reap_stuck_submissions")

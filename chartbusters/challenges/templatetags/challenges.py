@@ -16,6 +16,7 @@ register = template.Library()
 def challenge_lists(limit: int = 6) -> dict[str, Any]:
     now = timezone.now()
     return {
+        "now": now,
         "open": list(challenge_list_open(now=now)[:limit]),
         "upcoming": list(challenge_list_upcoming(now=now)[:limit]),
     }

@@ -46,12 +46,13 @@ def test_an_entry_is_stored_under_a_generated_name_and_queued(
     assert [p.name for p in stored_files(settings)] == [f"{entry.uuid}.mid"]
 
 
-def test_scoring_is_enqueued_only_when_the_entry_is_committed(
+def test_scoring_and_audio_are_enqueued_only_when_the_entry_is_committed(
     alice: User, challenge: Challenge, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
         enter(alice, challenge)
-    assert len(callbacks) == 1  # score_submission.delay_on_commit
+    names = [callback.__name__ for callback in callbacks]
+    assert names == ["enqueue_scoring", "enqueue_audio"]  # scoring first
 
 
 def test_an_invalid_file_is_refused_with_the_validators_message_and_stored_nowhere(
