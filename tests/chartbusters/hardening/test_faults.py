@@ -165,3 +165,50 @@ def test_a_connection_dropped_during_evaluation_is_reopened_and_the_entry_scored
         release.touch()
         assert wait_until(lambda: settled(entry), timeout=60)
     assert_scored_once(entry, attempts=1)
+
+
+def test_a_generator_killed_mid_run_leaves_a_failed_job_that_can_be_retried(
+    alice: User, tmp_path: Path
+) -> None:
+    pytest.importorskip("chartbusters.studio.tasks")
+    api = APIClient()
+    api.force_authenticate(alice)
+    source = api.post("/api/studio/compositions/", {"sample": "new-world"}, format="json")
+    assert source.status_code == 201, source.json()
+    job: dict[str, Any] = {}
+
+    def job_in(*states: str) -> bool:
+        job.update(api.get(f"/api/studio/jobs/{job['id']}/").json())
+        return job["state"] in states
+
+    with celery_worker(
+        queues="generation",
+        app=HOOKED_APP,
+        HARDENING_GENERATOR_HOLD="forever",
+        STUDIO_JOB_RUN_LEASE_SECONDS="2",
+        OMP_NUM_THREADS="1",
+    ) as doomed:
+        created = api.post(
+            "/api/studio/jobs/", {"input": source.json()["id"], "technique": "gan"}, format="json"
+        )
+        assert created.status_code == 202, created.json()
+        job.update(created.json())
+        assert wait_until(lambda: job_in("running"), timeout=90), job
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=30)
+    with celery_worker(
+        queues="generation,celery",
+        OMP_NUM_THREADS="1",
+        args=["--beat", f"--schedule={tmp_path / 'beat-schedule'}"],
+        STUDIO_REAPER_INTERVAL_SECONDS="1",
+    ):
+        assert wait_until(lambda: job_in("failed", "done"), timeout=60), job
+        assert job["state"] == "failed"
+        assert "stopped before finishing" in job["message"]
+        assert job["can_retry"] is True
+        retried = api.post(f"/api/studio/jobs/{job['id']}/retry/")
+        assert retried.status_code in (200, 202), retried.json()
+        assert wait_until(lambda: job_in("done", "failed"), timeout=120), job
+    assert job["state"] == "done", job["message"]
+    assert job["attempts"] == 2
+    assert job["result"]["kind"] == "generated"

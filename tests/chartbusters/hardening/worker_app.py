@@ -7,6 +7,7 @@ the hooks only hold the real judge (before or after it runs) and shorten the lea
 - ``HARDENING_EVALUATION_LEASE_SECONDS``: the lease a claim takes (production derives it
   from the task time limit, minutes).
 - ``HARDENING_JUDGE_HOLD=forever``: the judge never returns (the worker is to be killed).
+- ``HARDENING_GENERATOR_HOLD=forever``: a studio generator never returns.
 - ``HARDENING_JUDGE_HOLD=<path>``: the real judge runs, creates ``<path>.waiting``, then
   waits until ``<path>`` exists before its report is written (the test breaks something
   in between).
@@ -26,12 +27,21 @@ from chartbusters.celery import app
 __all__ = ["app"]
 
 
+def _forever(*_: Any, **__: Any) -> Any:
+    while True:
+        time.sleep(1)
+
+
 @worker_process_init.connect
 def _install_hooks(**_: Any) -> None:
     from django.conf import settings
 
     from chartbusters.submissions import tasks
 
+    if os.environ.get("HARDENING_GENERATOR_HOLD") == "forever":
+        from generation import registry
+
+        registry.generate = _forever
     lease = os.environ.get("HARDENING_EVALUATION_LEASE_SECONDS")
     if lease:
         settings.SUBMISSION_EVALUATION_LEASE_SECONDS = int(lease)
@@ -42,8 +52,7 @@ def _install_hooks(**_: Any) -> None:
 
     def held_judge(submission: Any) -> Any:
         if hold == "forever":
-            while True:
-                time.sleep(1)
+            _forever()
         report = real_judge(submission)
         Path(f"{hold}.waiting").touch()
         while not Path(hold).exists():
