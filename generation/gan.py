@@ -462,6 +462,7 @@ def accompany_melody(
                 voices[:, window].copy(),
                 onsets[:, window].copy(),
                 first,
+                meter[1, window] > 0,
             ),
             decoding,
         )

@@ -16,7 +16,10 @@ from the rules of voice leading, given the melody and the other voices:
   voice (both moving, the same perfect interval before and after, mod 12) costs
   ``parallel_cost``;
 - a second or seventh (mod 12) against the melody or another voice costs
-  ``dissonance_cost`` per step and voice, the very same pitch ``unison_cost``;
+  ``dissonance_cost`` per step and voice on a beat (``offbeat_dissonance`` of it
+  between beats, where passing notes clash), the very same pitch ``unison_cost``, and a
+  step of rest ``rest_cost`` (resting is the cheap way to avoid every clash);
+- a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines);
 - the onset head is read as ``onset_weight`` times the log-probability of a note
   starting (or not) at each step, so repeated notes and the generator's rhythm count.
 
@@ -52,6 +55,7 @@ class Window:
     voices: IntArray  # (V, T) column or -1: the context steps hold the previous window's
     onsets: BoolArray  # (V, T)
     first: int  # the first step to decode (the context before it stays)
+    beats: BoolArray  # (T,): True where a beat starts
 
 
 def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
@@ -149,6 +153,10 @@ def viterbi(
     stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
     arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
     base = np.full((states, states), -float(decoding.change_cost))
+    if decoding.leap_cost:
+        leaps = np.maximum(np.abs(rows[:, None] - rows[None, :]) - 2, 0)
+        leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
+        base -= decoding.leap_cost * leaps / 12
     base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
     base[0, 0] = -np.inf  # rest after rest is one rest
     score = np.full((states, cap), -np.inf)
@@ -225,10 +233,12 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
     done: set[int] = set()
     for v in list(range(count)) * (1 + decoding.refine_rounds):
         emissions = window.log_probs[v].astype(np.float64)
+        emissions[:, 0] -= decoding.rest_cost
         others = [window.melody] + [voices[u] for u in range(count) if u != v and u in done]
         if decoding.dissonance_cost or decoding.unison_cost:
             seconds, unisons = clashes(others, states - 1)
-            emissions = emissions - decoding.dissonance_cost * seconds
+            weight = np.where(window.beats, 1.0, decoding.offbeat_dissonance)[:, None]
+            emissions = emissions - decoding.dissonance_cost * weight * seconds
             emissions = emissions - decoding.unison_cost * unisons
         start = None
         if first > 0:

@@ -30,6 +30,9 @@ class Decoding:
     parallel_cost: float = 0.0
     dissonance_cost: float = 0.0
     unison_cost: float = 0.0
+    rest_cost: float = 0.0
+    offbeat_dissonance: float = 1.0  # the dissonance cost's share between beats
+    leap_cost: float = 0.0  # per semitone of a move beyond a whole tone, per octave
     onset_weight: float = 0.0
     refine_rounds: int = 1  # passes over the voices given all the others
     viterbi: bool = True  # False: the independent argmax per step (the old decoding)
@@ -77,9 +80,15 @@ STYLES: dict[str, GanStyle] = {
                 Instrument("Tenor", 19),
                 Instrument("Bass", 19),
             ),
-            # Tuned on the validation split against the bach-chorales profile (MODEL_CARD.md).
+            # Tuned on the validation split against the bach-chorales profile (MODEL_CARD.md):
+            # Bach's passing notes clash between beats, and his inner voices move by step.
             decoding=Decoding(
-                onset_weight=0.5, parallel_cost=3.0, dissonance_cost=2.0, unison_cost=1.0
+                onset_weight=0.5,
+                parallel_cost=3.0,
+                dissonance_cost=2.0,
+                offbeat_dissonance=0.25,
+                unison_cost=1.0,
+                leap_cost=2.0,
             ),
         ),
         GanStyle(
@@ -95,8 +104,9 @@ STYLES: dict[str, GanStyle] = {
                 Instrument("Tenor", 42),  # Cello
                 Instrument("Bass", 42),
             ),
-            # Palestrina's notes last a beat or more and his voices rest for bars: a note
-            # lasts at least 2 eighths, a rest 4 (MODEL_CARD.md has the tuning).
+            # Palestrina's notes last a beat or more and his voices rest for bars, not
+            # beats: a note lasts at least 2 eighths, a rest 4; resting costs, or the
+            # voices rest to dodge clashes (MODEL_CARD.md has the tuning).
             decoding=Decoding(
                 min_note_steps=2,
                 min_rest_steps=4,
@@ -104,6 +114,7 @@ STYLES: dict[str, GanStyle] = {
                 parallel_cost=6.0,
                 dissonance_cost=3.0,
                 unison_cost=1.0,
+                rest_cost=1.0,
             ),
         ),
     )

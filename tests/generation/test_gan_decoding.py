@@ -93,9 +93,9 @@ def test_a_parallel_fifth_or_octave_with_a_moving_voice_is_marked():
 
 def window(log_probs, melody, first=0):
     voices = np.full(log_probs.shape[:2], -1)
-    return Window(
-        log_probs, np.zeros(log_probs.shape[:2]), melody, voices, np.zeros_like(voices, bool), first
-    )
+    onsets = np.zeros_like(voices, bool)
+    beats = np.ones(len(melody), bool)
+    return Window(log_probs, np.zeros(log_probs.shape[:2]), melody, voices, onsets, first, beats)
 
 
 def test_the_parallel_cost_moves_a_voice_off_parallel_octaves_with_the_melody():
@@ -135,3 +135,26 @@ def test_a_voice_silent_under_a_sounding_melody_sounds_where_rest_is_unlikely():
     assert (line >= 0).all()
     argmax = decode_window(window(np.log(probabilities), melody), Decoding(viterbi=False))[0][0]
     assert (argmax >= 0).all()
+
+
+def test_the_rest_cost_keeps_a_voice_sounding_where_rest_is_only_a_little_likelier():
+    probabilities = np.full((1, 4, 5), 0.1)
+    probabilities[0, :, 0] = 0.35
+    probabilities[0, :, 2] = 0.25
+    melody = np.full(4, -1)  # a silent melody: the never-silent rule stays out of it
+    free = decode_window(window(np.log(probabilities), melody), Decoding())[0][0]
+    assert free.tolist() == [-1, -1, -1, -1]
+    costly = decode_window(window(np.log(probabilities), melody), Decoding(rest_cost=1.0))[0][0]
+    assert costly.tolist() == [1, 1, 1, 1]
+
+
+def test_the_leap_cost_prefers_the_step_to_the_leap():
+    probabilities = np.full((1, 2, 21), 0.01)
+    probabilities[0, 0, 1 + 10] = 0.8
+    probabilities[0, 1, 1 + 19] = 0.4  # a ninth up
+    probabilities[0, 1, 1 + 11] = 0.3  # a semitone up
+    melody = np.full(2, -1)
+    free = decode_window(window(np.log(probabilities), melody), Decoding())[0][0]
+    assert free.tolist() == [10, 19]
+    smooth = decode_window(window(np.log(probabilities), melody), Decoding(leap_cost=1.0))[0][0]
+    assert smooth.tolist() == [10, 11]
