@@ -177,6 +177,30 @@ CREATE_JSON = PolymorphicProxySerializer(
 )
 
 
+def notes_input(values: dict[str, Any]) -> scores.NotesInput:
+    """The validated body of the notes form: one track (notes) or several (tracks)."""
+    if "tracks" in values:
+        tracks = tuple(
+            scores.TrackNotes(
+                notes=track["notes"],
+                program=track.get("program", 0),
+                name=track.get("name") or "",
+                is_drum=track["is_drum"],
+                where=f"tracks[{i}].",
+            )
+            for i, track in enumerate(values["tracks"])
+        )
+    else:
+        tracks = (scores.TrackNotes(notes=values["notes"], program=values.get("program", 0)),)
+    return scores.NotesInput(
+        tempo=values["tempo"],
+        ticks_per_beat=values["ticks_per_beat"],
+        tracks=tracks,
+        time_signature=tuple(values.get("time_signature") or (4, 4)),
+        title=values.get("title", ""),
+    )
+
+
 class CompositionListApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -207,11 +231,11 @@ class CompositionListApi(APIView):
                 slug=data.validated_data["sample"],
                 title=data.validated_data.get("title", ""),
             )
-        elif "notes" in request.data:
+        elif "notes" in request.data or "tracks" in request.data:
             composition = self._notes(user, request)
         else:
             raise ApplicationError(
-                "Send a MIDI file (midi), a sample melody's slug (sample) or notes.",
+                "Send a MIDI file (midi), a sample melody's slug (sample), notes or tracks.",
                 code="no_input",
             )
         return Response(_refetch(user, composition), status=status.HTTP_201_CREATED)
@@ -239,14 +263,7 @@ class CompositionListApi(APIView):
         parent = None
         if values.get("parent"):
             parent = access_composition(user, values["parent"])
-        notes = scores.NotesInput(
-            tempo=values["tempo"],
-            ticks_per_beat=values["ticks_per_beat"],
-            notes=values["notes"],
-            time_signature=tuple(values.get("time_signature") or (4, 4)),
-            program=values.get("program", 0),
-            title=values.get("title", ""),
-        )
+        notes = notes_input(values)
         return services.composition_create_from_notes(
             user=user, notes=notes, parent=parent, kind=values.get("kind", "")
         )

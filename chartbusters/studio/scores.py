@@ -57,15 +57,30 @@ def score_from_upload(data: bytes) -> Score:
 # ----- notes from the browser -----------------------------------------------------------
 
 
+MAX_TRACKS = Limits().max_tracks
+
+
+@dataclass(frozen=True)
+class TrackNotes:
+    """One part from the browser; ``where`` names it in messages (``tracks[1].``, or
+    nothing for the single-track form)."""
+
+    notes: list[list[int]]
+    program: int = 0
+    name: str = ""
+    is_drum: bool = False
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class NotesInput:
-    """Notes as the keyboard recorder and the piano-roll editor send them."""
+    """Notes as the keyboard recorder and the piano-roll editor send them: one track
+    (``notes`` + ``program``), or several (``tracks``) for an edit of a multi-track piece."""
 
     tempo: float
     ticks_per_beat: int
-    notes: list[list[int]]
+    tracks: tuple[TrackNotes, ...]
     time_signature: tuple[int, int] = (4, 4)
-    program: int = 0
     title: str = ""
 
 
@@ -76,8 +91,7 @@ def _check_range(name: str, value: float, low: float, high: float) -> None:
         )
 
 
-def _note(index: int, values: list[int]) -> Note:
-    where = f"notes[{index}]"
+def _note(where: str, values: list[int]) -> Note:
     if len(values) != 4:
         raise ApplicationError(
             f"{where} must be [pitch, start, duration, velocity].", code="invalid_notes"
@@ -94,11 +108,21 @@ def _note(index: int, values: list[int]) -> Note:
     return Note(start=start, pitch=pitch, duration=duration, velocity=velocity)
 
 
+def _track(data: TrackNotes, *, several: bool) -> Track:
+    _check_range(f"{data.where}program", data.program, 0, 127)
+    if several and not data.notes:
+        raise ApplicationError(
+            f"{data.where.rstrip('.')} has no notes; leave it out.", code="invalid_notes"
+        )
+    notes = sorted(_note(f"{data.where}notes[{i}]", v) for i, v in enumerate(data.notes))
+    name = " ".join(data.name.split()) or ("Drums" if data.is_drum else "Melody")
+    return Track(notes=notes, program=data.program, is_drum=data.is_drum, name=name)
+
+
 def score_from_notes(data: NotesInput) -> Score:
-    """A one-track Score from browser notes, checked like an upload."""
+    """A Score from browser notes (one track or several), checked like an upload."""
     _check_range("tempo", data.tempo, MIN_TEMPO, MAX_TEMPO)
     _check_range("ticks_per_beat", data.ticks_per_beat, MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT)
-    _check_range("program", data.program, 0, 127)
     numerator, denominator = data.time_signature
     _check_range("time_signature numerator", numerator, 1, 32)
     if denominator not in DENOMINATORS:
@@ -106,15 +130,23 @@ def score_from_notes(data: NotesInput) -> Score:
             f"The time signature's denominator must be one of {DENOMINATORS}, not {denominator}.",
             code="invalid_notes",
         )
-    if not data.notes:
-        raise ApplicationError("Add at least one note.", code="invalid_notes")
-    if len(data.notes) > MAX_NOTES:
+    if not data.tracks:
+        raise ApplicationError("Send at least one track.", code="invalid_notes")
+    if len(data.tracks) > MAX_TRACKS:
         raise ApplicationError(
-            f"There are {len(data.notes)} notes; the limit is {MAX_NOTES}.", code="invalid_notes"
+            f"There are {len(data.tracks)} tracks; the limit is {MAX_TRACKS}.",
+            code="invalid_notes",
         )
-    notes = sorted(_note(i, values) for i, values in enumerate(data.notes))
+    total = sum(len(track.notes) for track in data.tracks)
+    if not total:
+        raise ApplicationError("Add at least one note.", code="invalid_notes")
+    if total > MAX_NOTES:
+        raise ApplicationError(
+            f"There are {total} notes; the limit is {MAX_NOTES}.", code="invalid_notes"
+        )
+    several = len(data.tracks) > 1
     score = Score(
-        tracks=[Track(notes=notes, program=data.program, name="Melody")],
+        tracks=[_track(track, several=several) for track in data.tracks],
         resolution=data.ticks_per_beat,
         tempo=float(data.tempo),
         time_signature=(numerator, denominator),

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chartbusters.studio.models import Composition, GenerationJob
-from chartbusters.studio.scores import MAX_NOTES
+from chartbusters.studio.scores import MAX_NOTES, MAX_TRACKS
 
 
 class RollTrackSchema(serializers.Serializer[Any]):
@@ -110,7 +110,30 @@ class SampleInput(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 
+NOTE_LIST_HELP = "[pitch, start, duration, velocity] per note; times in ticks."
+
+
+def note_list(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4),
+        max_length=MAX_NOTES,
+        help_text=NOTE_LIST_HELP,
+        **kwargs,
+    )
+
+
+class TrackInput(serializers.Serializer[Any]):
+    program = serializers.IntegerField(required=False, help_text="General MIDI program 0-127.")
+    name = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    is_drum = serializers.BooleanField(required=False, default=False)
+    notes = note_list()
+
+
 class NotesInput(serializers.Serializer[Any]):
+    """One track (``notes``, ``program``) or several (``tracks``), never both."""
+
     title = serializers.CharField(max_length=120, required=False, allow_blank=True)
     tempo = serializers.FloatField(help_text="Beats per minute (20-400).")
     ticks_per_beat = serializers.IntegerField(help_text="Ticks per quarter note (24-1920).")
@@ -118,10 +141,13 @@ class NotesInput(serializers.Serializer[Any]):
         child=serializers.IntegerField(), min_length=2, max_length=2, required=False
     )
     program = serializers.IntegerField(required=False, help_text="General MIDI program 0-127.")
-    notes = serializers.ListField(
-        child=serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4),
-        max_length=MAX_NOTES,
-        help_text="[pitch, start, duration, velocity] per note; times in ticks.",
+    notes = note_list(required=False)
+    tracks: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=TrackInput(),
+        required=False,
+        max_length=MAX_TRACKS,
+        help_text=f"Instead of notes and program: up to {MAX_TRACKS} tracks "
+        "(an edit of a multi-track composition).",
     )
     parent = serializers.UUIDField(  # type: ignore[assignment]
         required=False, allow_null=True, help_text="The composition this edits, if any."
@@ -131,6 +157,11 @@ class NotesInput(serializers.Serializer[Any]):
         required=False,
         help_text="Default: edit when parent is given, else recording.",
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("notes" in attrs) == ("tracks" in attrs):
+            raise serializers.ValidationError("Send either notes (one track) or tracks, not both.")
+        return attrs
 
 
 class RenameInput(serializers.Serializer[Any]):

@@ -179,6 +179,121 @@ def test_it_refuses_bad_notes_with_a_message_naming_the_field(
     assert not Composition.objects.exists()
 
 
+def tracks_body(**fields: Any) -> dict[str, Any]:
+    """What the piano-roll editor sends for an edit of a multi-track piece (editor.js)."""
+    body = notes_body(kind="edit", time_signature=[4, 4]) | {
+        "tracks": [
+            {"program": 0, "name": "Melody", "notes": [[72, 0, 480, 90], [74, 480, 480, 90]]},
+            {"program": 42, "name": "Cello", "notes": [[48, 0, 960, 70]]},
+            {"program": 0, "notes": [[60, 0, 240, 60]]},  # a part with no name
+        ],
+    }
+    del body["notes"], body["program"]
+    return body | fields
+
+
+def test_it_creates_an_edit_with_several_tracks(
+    as_alice: APIClient, sample_input: Composition
+) -> None:
+    response = as_alice.post(URL, tracks_body(parent=str(sample_input.uuid)), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], body["parent"]) == ("edit", str(sample_input.uuid))
+    tracks = body["roll"]["tracks"]
+    assert [(t["program"], t["name"], t["notes"]) for t in tracks] == [
+        (0, "Melody", [[72, 0, 480, 90], [74, 480, 480, 90]]),
+        (42, "Cello", [[48, 0, 960, 70]]),
+        (0, "Melody", [[60, 0, 240, 60]]),
+    ]
+    stored = Composition.objects.get(uuid=body["id"])
+    with stored.midi.open("rb") as handle:
+        score = score_from_midi(handle.read())
+    assert [t.program for t in score.tracks] == [0, 42, 0]
+    assert score.note_count == 4
+
+
+def test_a_drum_track_stays_a_drum_track(as_alice: APIClient) -> None:
+    drums = {"program": 0, "name": "Kit", "is_drum": True, "notes": [[36, 0, 120, 100]]}
+    body = tracks_body()
+    response = as_alice.post(URL, body | {"tracks": [*body["tracks"][:1], drums]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert [t["is_drum"] for t in response.json()["roll"]["tracks"]] == [False, True]
+
+
+def test_an_edit_of_a_generated_piece_round_trips_through_the_editor_payload(
+    as_alice: APIClient, alice: User, sample_input: Composition
+) -> None:
+    """The GAN's four voices, sent back as the editor sends them, come out the same."""
+    from chartbusters.studio.tasks import run_generation_job
+    from tests.chartbusters.studio.test_generation_task import job_for
+
+    job = job_for(alice, sample_input, "gan")
+    assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    source = as_alice.get(f"{URL}{job.result.uuid}/").json()  # type: ignore[union-attr]
+    payload = {
+        "kind": "edit",
+        "parent": source["id"],
+        "title": "Voices, edited",
+        "tempo": source["tempo"],
+        "ticks_per_beat": source["roll"]["ticks_per_beat"],
+        "time_signature": source["roll"]["time_signature"],
+        "tracks": [
+            {"program": t["program"], "name": t["name"], "notes": t["notes"]}
+            for t in source["roll"]["tracks"]
+        ],
+    }
+    response = as_alice.post(URL, payload, format="json")
+    assert response.status_code == 201, response.json()
+    edited = response.json()
+    assert len(edited["roll"]["tracks"]) == 4
+    assert [t["notes"] for t in edited["roll"]["tracks"]] == [
+        t["notes"] for t in source["roll"]["tracks"]
+    ]
+
+
+def track(notes: list[list[int]], **fields: Any) -> dict[str, Any]:
+    return {"program": 0, "name": "Part", "notes": notes, **fields}
+
+
+@pytest.mark.parametrize(
+    ("tracks", "message"),
+    [
+        ([track([[60, 0, 480, 90]]), track([[128, 0, 480, 90]])],
+         "tracks[1].notes[0]: the pitch must be between 0 and 127, not 128"),
+        ([track([[60, 0, 480, 90]]), track([[60, 0, 0, 90]])],
+         "tracks[1].notes[0]: the duration must be greater than 0"),
+        ([track([[60, 0, -5, 90]])], "tracks[0].notes[0]: the duration must be greater than 0"),
+        ([track([[60, 0, 480, 90]]), track([[60, 0, 480, 200]])],
+         "tracks[1].notes[0]: the velocity must be between 1 and 127, not 200"),
+        ([track([[60, 0, 480, 90]]), track([[60, 0, 480, 90]], program=128)],
+         "tracks[1].program must be between 0 and 127, not 128"),
+        ([track([[60, 0, 480, 90]]), track([])], "tracks[1] has no notes; leave it out"),
+        ([track([[60, 0, 480, 90]])] * 17, "no more than 16 elements"),
+        ([], "Send at least one track"),
+        ([track([[60, 0, 480, 90]] * 2500), track([[62, 0, 480, 90]] * 2501)],
+         "There are 5001 notes; the limit is 5000"),
+        ([track([[60, 0, 480, 90]]), track([[60, 33 * 4 * 480, 480, 90]])],
+         "34 bars long; the studio takes at most 32"),
+        ([track([[60, 0, 480]])], "Ensure this field has at least 4 elements"),
+        ([{"name": "no notes"}], "notes"),
+    ],
+)  # fmt: skip
+def test_it_refuses_bad_tracks_with_a_message_naming_the_track(
+    as_alice: APIClient, tracks: list[dict[str, Any]], message: str
+) -> None:
+    response = as_alice.post(URL, tracks_body(tracks=tracks), format="json")
+    assert response.status_code == 400
+    assert message in message_of(response)
+    assert not Composition.objects.exists()
+
+
+def test_notes_and_tracks_together_are_refused(as_alice: APIClient) -> None:
+    response = as_alice.post(URL, tracks_body(notes=[[60, 0, 480, 90]]), format="json")
+    assert response.status_code == 400
+    assert "either notes (one track) or tracks" in message_of(response)
+
+
 def test_a_request_without_any_input_says_what_to_send(as_alice: APIClient) -> None:
     response = as_alice.post(URL, {"title": "x"}, format="json")
     assert response.status_code == 400
