@@ -176,8 +176,10 @@ def _enqueue_scoring(submission_id: int) -> Callable[[], None]:
 def _enqueue_audio(submission_id: int) -> Callable[[], None]:
     from chartbusters.submissions.tasks import render_submission_audio
 
-    def enqueue_audio() -> None:  # after the scoring task: the score comes first
-        render_submission_audio.delay(submission_id)
+    def enqueue_audio() -> None:
+        # On the default queue, after the scoring task: workers that serve "evaluation"
+        # alone never spend time on audio, and the score never waits for it.
+        render_submission_audio.apply_async((submission_id,), queue="celery")
 
     return enqueue_audio
 

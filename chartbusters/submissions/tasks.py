@@ -66,7 +66,8 @@ def score_submission(submission_id: int) -> str:
 
 @shared_task(name="chartbusters.submissions.tasks.render_submission_audio", acks_late=True)
 def render_submission_audio(submission_id: int) -> str:
-    """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring."""
+    """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring.
+    Queued on "celery" (see ``services._enqueue_audio``), not with the scoring."""
     return submission_render_audio(submission_id=submission_id)
 
 
