@@ -5,7 +5,8 @@ own database (``DATABASE_URL``, default
 ``postgres://root@127.0.0.1:5432/chartbusters_bench_pipeline``; the name must contain
 "bench"), uses Redis as the broker (``CELERY_BROKER_URL``, default
 ``redis://127.0.0.1:6379/13``), starts one real Celery worker (``--concurrency=1``, the
-"evaluation" and "celery" queues) and the shipped evaluation profile, then:
+"evaluation" and "celery" queues, as deployed: scoring and the entries' audio rendering;
+``--queues evaluation`` for scoring alone) and the shipped evaluation profile, then:
 
 * one entry first, to warm the worker (torch, the profile and the critic load on first use);
 * ``--entries`` entries one after another: POST ``/api/challenges/<slug>/submissions/``
@@ -46,6 +47,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--entries", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per entry")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--queues",
+        default="evaluation,celery",
+        help="the worker's queues: the default serves scoring and audio rendering, as the "
+        "deployment's one worker does; 'evaluation' measures scoring alone",
+    )
     return parser.parse_args()
 
 
@@ -96,14 +103,14 @@ def piece(seed: int, bars: int = 8) -> bytes:
     return score_to_midi(Score(tracks=tracks, resolution=480))
 
 
-def start_worker(log: Path) -> subprocess.Popen[bytes]:
+def start_worker(log: Path, queues: str) -> subprocess.Popen[bytes]:
     """One worker, its output in ``log`` (the banner would bury the figures)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     log.parent.mkdir(parents=True, exist_ok=True)
     output = log.open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "chartbusters", "worker",
-         "--queues=evaluation,celery", "--concurrency=1", "--pool=prefork",
+         f"--queues={queues}", "--concurrency=1", "--pool=prefork",
          "--loglevel=WARNING", "--without-gossip", "--without-mingle",
          f"--hostname=bench-{os.getpid()}@%h"],
         cwd=REPO,
@@ -219,7 +226,7 @@ def main() -> None:
 
         app.control.purge()
         bench = Bench(args.timeout)
-        worker = start_worker(Path(data_dir) / "worker.log")
+        worker = start_worker(Path(data_dir) / "worker.log", args.queues)
         try:
             cold = bench.one()
             sequential = [bench.one() for _ in range(args.entries)]
@@ -228,7 +235,8 @@ def main() -> None:
         finally:
             stop_worker(worker)
         print(
-            f"Submit-to-scored latency, one worker (concurrency 1), Redis broker {broker}, "
+            f"Submit-to-scored latency, one worker (concurrency 1, queues {args.queues}), "
+            f"Redis broker {broker}, "
             f"PostgreSQL {url.rsplit('/', 1)[1]}; load average {os.getloadavg()[0]:.1f} "
             f"on {os.cpu_count()} CPUs.\n"
         )
