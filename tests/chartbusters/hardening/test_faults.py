@@ -133,12 +133,15 @@ def test_an_entry_submitted_while_the_broker_is_down_is_kept_and_scored_once_it_
     assert_scored_once(entry, attempts=2)
 
 
-def terminate_other_backends() -> int:
-    """Drop every other connection to the test database: the worker's."""
+# libpq names the worker's connections with this, so the test drops those and no other.
+WORKER_APPNAME = f"hardening-worker-{os.getpid()}"
+
+
+def terminate_worker_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            [WORKER_APPNAME],
         )
         return len(cursor.fetchall())
 
@@ -157,11 +160,12 @@ def test_a_connection_dropped_during_evaluation_is_reopened_and_the_entry_scored
         app=HOOKED_APP,
         HARDENING_JUDGE_HOLD=str(release),
         EVALUATION_PROFILES_DIR=str(real_judge),
+        PGAPPNAME=WORKER_APPNAME,
         **with_reaper(tmp_path),
     ):
         entry = enter(alice, challenge)
         assert wait_until(Path(f"{release}.waiting").exists, timeout=90)  # judged, not written
-        assert terminate_other_backends() >= 1
+        assert terminate_worker_connections() >= 1
         release.touch()
         assert wait_until(lambda: settled(entry), timeout=60)
     assert_scored_once(entry, attempts=1)
