@@ -149,6 +149,7 @@ def viterbi(
     cap = int(shortest.max())  # run lengths 1..cap, the last meaning >= cap
     may_end = np.arange(cap)[None, :] >= shortest[:, None] - 1  # (S, cap)
     rows = np.arange(states)
+    zeros = np.zeros(states, dtype=np.int64)
     sounding = (rows > 0).astype(np.float64)
     stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
     arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
@@ -177,9 +178,12 @@ def viterbi(
             parallel = parallel_moves(others, t, pitches)
             if parallel is not None:
                 moves = base - decoding.parallel_cost * parallel
-        ending = np.where(may_end, score, -np.inf)
-        lengths = ending.argmax(1)
-        leave = ending[rows, lengths][:, None] + moves  # (from, to)
+        if cap == 1:
+            lengths, leave = zeros, score + moves  # (from, to)
+        else:
+            ending = np.where(may_end, score, -np.inf)
+            lengths = ending.argmax(1)
+            leave = ending[rows, lengths][:, None] + moves
         origin = leave.argmax(0)
         origins[t] = origin
         origin_lengths[t] = lengths[origin]
