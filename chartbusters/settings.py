@@ -71,6 +71,7 @@ try:
         "STUDIO_JOB_RUN_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 30, minimum=1
     )
     STUDIO_REAPER_INTERVAL_SECONDS = env_int("STUDIO_REAPER_INTERVAL_SECONDS", 30, minimum=1)
+    STUDIO_PRELOAD_MODELS = env_bool("STUDIO_PRELOAD_MODELS", True)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -287,6 +288,9 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that preloads the generation models (STUDIO_PRELOAD_MODELS) needs more
+# than Celery's default 4 s to report for work, or the worker kills it and starts another.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -93,7 +93,10 @@ class Composition(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "created_at"]),
+            models.Index(fields=["audio_state", "created_at"]),  # the audio reaper
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.kind}) by {self.owner_id}"

@@ -1,8 +1,10 @@
 """The generation pipeline, as services the Celery tasks call.
 
 One job goes: ``job_claim`` (queued -> running, with a lease) -> the generator, outside
-any transaction -> ``job_store_result`` (the result composition) -> audio ->
+any transaction -> ``job_store_result`` (the result composition, audio pending) ->
 ``job_finish`` (done), or ``job_fail`` (failed, with a message for the participant).
+The result's audio is rendered afterwards by a task of its own, so the participant sees
+the notes without waiting for the synthesizer.
 
 ``attempts`` counts the participant's tries (1, +1 per retry). Only the delivery that
 claimed the current attempt may write, so a repeated delivery, or a worker that
@@ -131,8 +133,8 @@ def job_store_result(*, claim: Claim, result: Score) -> Composition | None:
         )
         save_with_midi(composition, result)
         job.result = composition
-        job.progress = 0.8
-        job.message = "Rendering the audio."
+        job.progress = 0.9
+        job.message = "Saving the result."
         job.save(update_fields=["result", "progress", "message", "updated_at"])
     return composition
 
@@ -165,8 +167,8 @@ def job_fail(
 def jobs_reap(*, now: datetime | None = None) -> list[int]:
     """Fail jobs queued or running past their lease; the ids of those it failed.
 
-    A job whose result was already stored (the worker died while rendering audio) is
-    finished instead: the music is there, only its audio is missing."""
+    A job whose result was already stored (the worker died before it could finish) is
+    finished instead: the music is there (its audio task, if it was queued, still runs)."""
     now = now or timezone.now()
     stuck = GenerationJob.objects.filter(
         state__in=UNFINISHED_STATES, lease_expires_at__lt=now
@@ -190,3 +192,17 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
     if reaped:
         logger.warning("Studio reaper: ended generation jobs %s", reaped)
     return reaped
+
+
+def audio_reap(*, now: datetime | None = None) -> int:
+    """Mark audio failed that is still pending long after its render could have run (a
+    lost message, a worker killed mid-render), so players stop waiting; how many. A
+    render that turns up later still attaches its audio."""
+    waited = settings.STUDIO_JOB_QUEUE_LEASE_SECONDS + settings.STUDIO_JOB_RUN_LEASE_SECONDS
+    cutoff = (now or timezone.now()) - timedelta(seconds=waited)
+    count = Composition.objects.filter(
+        audio_state=AudioState.PENDING, created_at__lt=cutoff
+    ).update(audio_state=AudioState.FAILED, updated_at=timezone.now())
+    if count:
+        logger.warning("Studio reaper: %s compositions' audio never came; marked failed", count)
+    return count

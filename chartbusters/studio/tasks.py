@@ -1,5 +1,11 @@
 """Celery tasks of the studio (queue "generation", except the reaper). They take ids,
-re-fetch, and never let an error escape: a failure ends on the job with a message."""
+re-fetch, and never let an error escape: a failure ends on the job with a message.
+
+A job is done as soon as its result's MIDI is stored; the result's audio is rendered by
+``render_composition_audio``, queued when the result commits (the browser shows the
+roll at once and polls the composition until ``audio_state`` leaves "pending").
+Importing this module connects ``warmup``'s handler, which preloads the models in
+generation workers."""
 
 from __future__ import annotations
 
@@ -13,10 +19,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from chartbusters.studio import scores
+from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
 from chartbusters.studio.models import AudioState, Composition, GenerationJob
 from chartbusters.studio.pipeline import (
     Claim,
+    audio_reap,
     job_claim,
     job_fail,
     job_finish,
@@ -65,8 +72,8 @@ def enqueue_job(job_id: int) -> None:
 
 
 def enqueue_audio(composition_id: int) -> None:
-    """Queue an input's audio render on commit; without a broker the composition just
-    has no preview (its MIDI is there)."""
+    """Queue a composition's audio render on commit; without a broker the composition
+    just has no preview (its MIDI is there)."""
 
     def publish_audio_render() -> None:
         try:
@@ -112,7 +119,7 @@ def _generate(claim: Claim) -> str:
     composition = job_store_result(claim=claim, result=result)
     if composition is None:
         return "stale"
-    _render_and_store(composition.pk, result)
+    enqueue_audio(composition.pk)  # the result is committed: render it in its own task
     return "done" if job_finish(claim=claim) else "stale"
 
 
@@ -131,7 +138,8 @@ def _render_and_store(composition_id: int, score: Score) -> None:
 
 @shared_task(name="chartbusters.studio.tasks.render_composition_audio", acks_late=True)
 def render_composition_audio(composition_id: int) -> str:
-    """Render an input composition's audio (the web process never renders audio)."""
+    """Render a composition's audio, an input's or a job's result (the web process never
+    renders audio). Idempotent: a rendered composition is left alone."""
     composition = Composition.objects.filter(pk=composition_id).first()
     if composition is None:
         return "gone"
@@ -196,5 +204,8 @@ def render_sample_audio(slugs: list[str]) -> list[str]:
 
 @shared_task(name="chartbusters.studio.tasks.reap_stuck_jobs")
 def reap_stuck_jobs() -> list[int]:
-    """Beat: fail generation jobs past their lease, so they can be retried."""
-    return jobs_reap()
+    """Beat: fail generation jobs past their lease, so they can be retried, and end
+    audio renders that never came."""
+    reaped = jobs_reap()
+    audio_reap()
+    return reaped

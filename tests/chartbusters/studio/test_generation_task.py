@@ -11,13 +11,14 @@ from django.utils import timezone
 from chartbusters.accounts.models import User
 from chartbusters.studio import scores, tasks
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
-from chartbusters.studio.pipeline import STOPPED, job_claim, jobs_reap
+from chartbusters.studio.pipeline import STOPPED, audio_reap, job_claim, jobs_reap
 from chartbusters.studio.services import job_retry, job_start, save_with_midi
 from chartbusters.studio.states import JobState
 from chartbusters.studio.tasks import render_composition_audio, run_generation_job
 from generation.registry import TECHNIQUES
 from music.midi_io import score_from_midi
 from music.score import Note, Score, Track
+from tests.chartbusters.studio.conftest import melody
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,17 @@ def job_for(user: User, source: Composition, technique: str = "gan", **kw: Any) 
     return job_start(user=user, input=source, technique=technique, seed=kw.pop("seed", 3), **kw)
 
 
-def test_a_job_runs_to_a_generated_composition_with_midi_and_audio(
-    alice: User, sample_input: Composition
+def test_a_job_runs_to_a_generated_composition_with_midi_then_audio(
+    alice: User,
+    sample_input: Composition,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    queued: list[int] = []
+    monkeypatch.setattr(render_composition_audio, "delay", queued.append)
     job = job_for(alice, sample_input, "gan")
-    assert run_generation_job.run(job.pk) == "done"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_generation_job.run(job.pk) == "done"
     job.refresh_from_db()
     assert (job.state, job.progress, job.message) == (JobState.DONE, 1.0, "Done.")
     assert job.started_at
@@ -52,6 +59,11 @@ def test_a_job_runs_to_a_generated_composition_with_midi_and_audio(
     assert len(score.tracks) == 4  # the melody and three voices
     assert result.bars == 8
     assert len(result.roll["tracks"]) == 4
+    # Done before the audio: its render is a task of its own, queued once the result is in.
+    assert (result.audio_state, result.audio.name) == (AudioState.PENDING, "")
+    assert queued == [result.pk]
+    assert render_composition_audio.run(result.pk) == "rendered"
+    result.refresh_from_db()
     assert result.audio_state == AudioState.READY
     with result.audio.open("rb") as handle:
         assert handle.read(4) == b"OggS"
@@ -109,6 +121,9 @@ def test_audio_that_cannot_be_rendered_does_not_fail_the_job(
     monkeypatch.setattr(scores, "render_ogg", no_audio)
     job = job_for(alice, sample_input)
     assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.result is not None
+    assert render_composition_audio.run(job.result.pk) == "rendered"
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert job.result is not None
@@ -179,14 +194,36 @@ def test_the_reaper_finishes_a_job_whose_result_was_already_saved(
     alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job = job_for(alice, sample_input)
-    monkeypatch.setattr(tasks, "_render_and_store", lambda *a: None)  # the worker dies here
-    monkeypatch.setattr(tasks, "job_finish", lambda **kw: None)
+    monkeypatch.setattr(tasks, "job_finish", lambda **kw: None)  # the worker dies here
     tasks.run_generation_job.run(job.pk)
     jobs_reap(now=timezone.now() + timedelta(hours=1))
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert job.result is not None
     assert job.result.audio_state == AudioState.FAILED
+    assert render_composition_audio.run(job.result.pk) == "rendered"  # if it was queued
+    job.result.refresh_from_db()
+    assert job.result.audio_state == AudioState.READY
+
+
+def test_the_reaper_ends_audio_that_never_came_and_a_late_render_still_lands(
+    alice: User, sample_input: Composition, bob: User
+) -> None:
+    fresh = Composition(owner=bob, title="Fresh", kind=CompositionKind.UPLOAD)
+    save_with_midi(fresh, melody())
+    Composition.objects.filter(pk=sample_input.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert audio_reap() == 1
+    sample_input.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (sample_input.audio_state, fresh.audio_state) == (
+        AudioState.FAILED, AudioState.PENDING
+    )  # fmt: skip
+    assert render_composition_audio.run(sample_input.pk) == "rendered"
+    sample_input.refresh_from_db()
+    assert sample_input.audio_state == AudioState.READY
+    assert audio_reap() == 0
 
 
 def test_an_input_gets_its_audio_from_a_task(alice: User, sample_input: Composition) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 from chartbusters.accounts.models import User
 from chartbusters.studio.models import Composition
 from chartbusters.studio.services import composition_create_from_sample, job_start
-from chartbusters.studio.tasks import run_generation_job
+from chartbusters.studio.tasks import render_composition_audio, run_generation_job
 from tests.chartbusters.competition.conftest import make_challenge
 from tests.chartbusters.studio.conftest import SAMPLE
 
@@ -75,6 +75,9 @@ def test_the_detail_shows_provenance_chain_roll_and_player(
     second.refresh_from_db()
     assert second.result is not None
     client.force_login(alice)
+    page = client.get(f"/studio/compositions/{second.result.uuid}/").content.decode()
+    assert "Audio is being rendered; reload in a moment." in page  # the job is done first
+    assert render_composition_audio.run(second.result.pk) == "rendered"
     page = client.get(f"/studio/compositions/{second.result.uuid}/").content.decode()
     assert "<svg" in page
     assert "<audio controls" in page
