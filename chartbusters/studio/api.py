@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.text import slugify
@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.ranges import ranged_file_response
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition, access_job
 from chartbusters.studio.models import Composition
@@ -55,6 +56,9 @@ from generation.gan_styles import STYLES
 from generation.registry import TECHNIQUES
 
 ERROR = OpenApiResponse(description="A message naming what is wrong: {detail, code}.")
+RANGE_ERROR = OpenApiResponse(
+    description="The Range header selects no byte of the file (Content-Range: bytes */size)."
+)
 
 
 def _user(request: Request) -> User:
@@ -124,7 +128,9 @@ class SampleAudioApi(APIView):
     @extend_schema(
         responses={
             (200, "audio/ogg"): OpenApiTypes.BINARY,
+            (206, "audio/ogg"): OpenApiTypes.BINARY,
             404: ERROR,
+            416: RANGE_ERROR,
             503: OpenApiResponse(description="Being rendered; try again (Retry-After)."),
         },
         summary="A sample melody's audio (Ogg Vorbis)",
@@ -133,7 +139,9 @@ class SampleAudioApi(APIView):
         name = scores.sample_audio_name(_sample_slug(slug))
         response: HttpResponseBase
         if default_storage.exists(name):
-            response = FileResponse(default_storage.open(name, "rb"), content_type="audio/ogg")
+            response = ranged_file_response(
+                request, default_storage.open(name, "rb"), content_type="audio/ogg"
+            )
             response["Cache-Control"] = "public, max-age=86400"
             return response
         queue_missing_sample_audio()
@@ -302,7 +310,8 @@ def midi_response(composition: Composition) -> HttpResponse:
     return response
 
 
-def audio_response(composition: Composition) -> HttpResponseBase:
+def audio_response(request: HttpRequest, composition: Composition) -> HttpResponseBase:
+    """The Ogg file, one byte range of it when asked (players seek with them)."""
     if not composition.has_audio:
         raise ApplicationError(
             "The audio is not ready."
@@ -311,7 +320,7 @@ def audio_response(composition: Composition) -> HttpResponseBase:
             code="audio_not_ready",
             status=404,
         )
-    return FileResponse(composition.audio.open("rb"), content_type="audio/ogg")
+    return ranged_file_response(request, composition.audio.open("rb"), content_type="audio/ogg")
 
 
 class CompositionMidiApi(APIView):
@@ -329,11 +338,16 @@ class CompositionAudioApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={(200, "audio/ogg"): OpenApiTypes.BINARY, 404: ERROR},
+        responses={
+            (200, "audio/ogg"): OpenApiTypes.BINARY,
+            (206, "audio/ogg"): OpenApiTypes.BINARY,
+            404: ERROR,
+            416: RANGE_ERROR,
+        },
         summary="A composition's audio (Ogg Vorbis), once rendered",
     )
     def get(self, request: Request, composition_id: str) -> HttpResponseBase:
-        return audio_response(access_composition(request.user, composition_id))
+        return audio_response(request, access_composition(request.user, composition_id))
 
 
 class CompositionSubmitApi(APIView):
