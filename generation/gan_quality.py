@@ -2,13 +2,14 @@
 
 For every test-split piece of a style's corpus with at least four parts (the first
 ``--bars`` bars), the top part alone is the input, accompanied by the shipped GAN, by
-the same generator untrained (random weights) and by the rule-based baseline
-(:mod:`generation.harmonise`); the real piece, cut to four parts (top, the two next,
-lowest), stands beside them. Each is judged against the style's evaluation profile
-(``evaluation.evaluate_many``: realism, typicality, Fréchet, overall score), and the
-tonal distance between the melody and each of the three other tracks is measured
-(``evaluation.metrics.tonal_distance``; lower is closer in harmony), with a few plain
-texture figures (:func:`texture`). Without the profile only these are reported. The
+the same checkpoint read off with the plain argmax per step (``argmax``: the decoding of
+model version ``gan-1``), by the same generator untrained (random weights) and by the
+rule-based baseline (:mod:`generation.harmonise`); the real piece, cut to four parts
+(top, the two next, lowest), stands beside them. Each is judged against the style's
+evaluation profile (``evaluation.evaluate_many``: realism, typicality, Fréchet, overall
+score), and the tonal distance between the melody and each of the three other tracks is
+measured (``evaluation.metrics.tonal_distance``; lower is closer in harmony), with a few
+plain texture figures (:func:`texture`). Without the profile only these are reported. The
 figures go to stdout as Markdown tables and to ``generation/checkpoints/gan/quality.json``.
 """
 
@@ -31,13 +32,13 @@ from evaluation.metrics.harmony import tonal_distance
 from generation.checkpoint import CHECKPOINT_DIR
 from generation.data import load_split
 from generation.gan import accompany, shipped_model, untrained_model
-from generation.gan_styles import STYLES
+from generation.gan_styles import STYLES, Decoding
 from generation.harmonise import harmonise, melody_key
 from music.score import Score
 from music.transforms import crop
 
 OUT = CHECKPOINT_DIR / "gan" / "quality.json"
-SYSTEMS = ("real", "gan", "untrained", "baseline")
+SYSTEMS = ("real", "gan", "argmax", "untrained", "baseline")
 
 
 def four_parts(score: Score) -> Score | None:
@@ -61,9 +62,11 @@ def test_pieces(style: str, bars: int, limit: int) -> list[tuple[str, Score]]:
 def systems(style: str) -> dict[str, Callable[[Score], Score]]:
     trained, untrained = shipped_model(style), untrained_model(style)
     chosen = STYLES[style]
+    argmax = replace(chosen, decoding=Decoding(viterbi=False))
     return {
         "real": lambda score: score,
         "gan": lambda score: accompany(melody_only(score), trained, chosen, 0),
+        "argmax": lambda score: accompany(melody_only(score), trained, argmax, 0),
         "untrained": lambda score: accompany(melody_only(score), untrained, chosen, 0),
         "baseline": lambda score: harmonise(melody_only(score), style),
     }
