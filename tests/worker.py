@@ -43,7 +43,10 @@ def celery_worker(
 
     ``app`` names another Celery app module (fault tests hook the real one); ``args`` are
     extra command-line options, such as ``--beat`` to run the periodic reaper too."""
-    worker_env = dict(os.environ, DATABASE_URL=database_url_for_test_db(), **env)
+    # Preloading every generator costs seconds per start; tests that need it ask for it.
+    worker_env = dict(
+        os.environ, STUDIO_PRELOAD_MODELS="False", DATABASE_URL=database_url_for_test_db(), **env
+    )
     process = subprocess.Popen(
         [
             sys.executable,

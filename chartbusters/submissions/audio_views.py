@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from chartbusters.challenges.access import Viewer
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.ranges import ranged_file_response
 from chartbusters.judging.access import access_judging
 from chartbusters.judging.selectors import finalists_for_judge
 from chartbusters.leaderboards.likes import access_listen
@@ -53,13 +55,14 @@ def access_entry_audio(user: Viewer, submission_id: UUID | str) -> Submission:
 
 
 @require_safe
-def entry_audio(request: HttpRequest, submission_id: UUID) -> FileResponse:
+def entry_audio(request: HttpRequest, submission_id: UUID) -> HttpResponseBase:
     try:
         entry = access_entry_audio(request.user, submission_id)
     except ApplicationError as exc:  # only ever a 404
         raise Http404(exc.message) from None
     if not entry.has_audio:
         raise Http404("This entry's audio is not ready.")
-    response = FileResponse(entry.audio.open("rb"), content_type="audio/ogg")
+    # One byte range honoured (206), so players can seek in a long entry.
+    response = ranged_file_response(request, entry.audio.open("rb"), content_type="audio/ogg")
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -332,6 +332,18 @@ def test_audio_follows_the_entrys_visibility_on_a_live_board(
         assert audio_status(client, entry) == expected
 
 
+def test_an_entrys_audio_answers_a_byte_range_so_players_can_seek(
+    client: Client, alice: User, challenge: Challenge
+) -> None:
+    entry = with_audio(scored_entry(alice, challenge, 50.0))
+    whole = b"".join(client.get(f"/submissions/{entry.uuid}/audio.ogg").streaming_content)  # type: ignore[attr-defined]
+    response = client.get(f"/submissions/{entry.uuid}/audio.ogg", HTTP_RANGE="bytes=4-9")
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 4-9/{len(whole)}"
+    assert b"".join(response.streaming_content) == whole[4:10]  # type: ignore[attr-defined]
+    assert response["Accept-Ranges"] == "bytes"
+
+
 def test_audio_on_a_hidden_board_is_for_its_owner_and_hosts_only(
     client: Client, alice: User, bob: User, host: User, judge: User, hidden_challenge: Challenge
 ) -> None:
