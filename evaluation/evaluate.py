@@ -6,7 +6,9 @@ Per piece (DESIGN.md §5):
 2. piano-roll windows -> the calibrated critic ensemble's p(real) per window, each
    window gated by its out-of-distribution distance in the critic's embedding space,
    and aggregated as the mean of the *worse half* of the windows, so one good window
-   cannot carry a bad piece;
+   cannot carry a bad piece; where the profile has a whole-tune critic, realism is the
+   lower of that and the tune's p(real), so a piece must look real both bar by bar
+   and as a whole (a tune played backwards passes the first and fails the second);
 3. the Fréchet-style distance of the piece's window embeddings to the reference;
 4. novelty: a copy of a reference piece, a sample melody or an earlier entry is
    flagged (blocking) with its source;
@@ -30,7 +32,8 @@ from music.score import Score
 # Bump whenever a change to this package would change any score. The evaluator version
 # in every report is this plus the profile's content digest, so rebuilding a profile
 # also changes it.
-CODE_VERSION = "2"  # 2: novelty verified note for note; descriptor quantiles
+# 2: novelty verified note for note; descriptor quantiles. 3: the whole-tune critic.
+CODE_VERSION = "3"
 MIN_BARS = 2
 
 
@@ -43,16 +46,20 @@ class _Realism:
     value: float
     window_p: list[float]
     gated_windows: int
+    windows_value: float
 
 
-def _realism(p_real: np.ndarray, distances: np.ndarray, threshold: float) -> _Realism:
+def _realism(
+    p_real: np.ndarray, distances: np.ndarray, threshold: float, tune_p: float | None = None
+) -> _Realism:
     gate = np.minimum(1.0, (threshold / np.maximum(distances, 1e-9)) ** 2)
     gated = p_real * gate
-    worse_half = np.sort(gated)[: max(1, (len(gated) + 1) // 2)]
+    worse_half = float(np.sort(gated)[: max(1, (len(gated) + 1) // 2)].mean())
     return _Realism(
-        value=float(worse_half.mean()),
+        value=worse_half if tune_p is None else min(worse_half, tune_p),
         window_p=[round(float(p), 4) for p in gated],
         gated_windows=int((gate < 1.0).sum()),
+        windows_value=worse_half,
     )
 
 
@@ -119,6 +126,8 @@ def evaluate_many(
     windows = [profile.windows(score) for score in scores]
     counts = [len(w) for w in windows]
     output = profile.critic.predict(np.concatenate(windows)) if scores else None
+    tune = profile.tune_critic
+    tune_p = tune.p_real(scores) if tune is not None else [None] * len(scores)
     bounds = np.cumsum([0, *counts])
     indexes = [profile.novelty] + ([entries] if entries is not None else [])
     reports = []
@@ -127,7 +136,9 @@ def evaluate_many(
         p_real = output.p_real[bounds[i] : bounds[i + 1]]
         embeddings = output.embeddings[bounds[i] : bounds[i + 1]]
         own = excluded + list(exclude_each[i]) if exclude_each is not None else excluded
-        reports.append(_report(score, profile, weights, p_real, embeddings, indexes, own))
+        reports.append(
+            _report(score, profile, weights, p_real, embeddings, indexes, own, tune_p[i])
+        )
     return reports
 
 
@@ -139,10 +150,12 @@ def _report(
     embeddings: np.ndarray,
     indexes: Sequence[NoveltyIndex],
     exclude: list[str],
+    tune_p: float | None = None,
 ) -> Report:
     reference = profile.embedding
     distances = reference.mahalanobis(embeddings.astype(np.float64))
-    realism = _realism(p_real.astype(np.float64), distances, reference.ood_threshold)
+    tune = None if tune_p is None else float(tune_p)
+    realism = _realism(p_real.astype(np.float64), distances, reference.ood_threshold, tune)
     typicality, outliers = profile.descriptors.typicality(describe(score))
     distance = piece_distance(embeddings.astype(np.float64), reference)
     components = {
@@ -168,6 +181,8 @@ def _report(
         )
     details = {
         "window_p_real": realism.window_p,
+        "windows_realism": round(realism.windows_value, 4),
+        "tune_p_real": None if tune is None else round(tune, 4),
         "frechet_distance": round(distance, 4) if np.isfinite(distance) else None,
         "typicality_outliers": {k: round(v, 3) for k, v in outliers.items()},
         "novelty": novelty,

@@ -58,6 +58,24 @@ CANDIDATE_THRESHOLD = 0.05  # stage 1 before verification: mean voice score; rec
 ALIGNMENT_THRESHOLD = 0.85
 PIECE_THRESHOLD = 0.5
 CANDIDATES = 5  # sources verified per query, best stage-1 scores first
+# Partial copies (an excerpt, a source played twice, new material appended) are found
+# by local matching (:func:`local_match`): windows of LOCAL_WINDOW notes of a voice,
+# each placed in the source by seeds of LOCAL_SEED intervals, and matched when all but
+# one of its notes appear in order in the source around that offset.
+LOCAL_WINDOW = 12
+LOCAL_STRIDE = 4  # notes between the starts of consecutive windows
+LOCAL_SEED = 5  # intervals per seed (6 notes)
+LOCAL_SLACK = 3  # source notes either side of a window's offset
+# A voice copies part of a source when at least ``local_threshold`` of its notes are so
+# matched in one run: chosen on validation, never below MIN_LOCAL_NOTES (so that short
+# shared figures such as scales and cadences never flag).
+MIN_LOCAL_NOTES = 24
+LOCAL_THRESHOLD = 32
+# ...and the piece copies part of a source when this share of its voices do so: more
+# than for whole copies (PIECE_THRESHOLD), as a different harmonisation of the same
+# melody often shares a phrase or two of its bass as well (one voice in four may
+# differ: a copy with a part rewritten is still a copy).
+LOCAL_PIECE_THRESHOLD = 0.75
 # Grams found in more than this share of the indexed pieces carry almost no evidence
 # and would make queries slow; they are skipped.
 MAX_DOCUMENT_FREQUENCY = 0.05
@@ -90,6 +108,16 @@ class Fingerprint:
         arrays.update({f"p{i}": line for i, line in enumerate(self.lines)})
         np.savez_compressed(buffer, format=np.array(FORMAT), **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
+
+    @staticmethod
+    def stored_format(data: bytes) -> int:
+        """The format a stored fingerprint was written in (1 before formats were
+        recorded; 0 if it is not a fingerprint at all)."""
+        try:
+            with np.load(io.BytesIO(data)) as arrays:
+                return int(arrays["format"]) if "format" in arrays.files else 1
+        except (OSError, ValueError, EOFError):
+            return 0
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
@@ -168,6 +196,87 @@ def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
     return len(b) - row.bit_count()
 
 
+def _seed_codes(pitches: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The packed ``LOCAL_SEED``-interval gram starting at each note of a line."""
+    intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
+    count = len(intervals) - LOCAL_SEED + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    codes = np.zeros(count, dtype=np.int64)
+    for j in range(LOCAL_SEED):
+        codes |= intervals[j : j + count] << (_TOKEN_BITS * j)
+    return codes
+
+
+def local_match(a: Pitches, b: Pitches) -> int:
+    """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
+
+    ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
+    ``LOCAL_SEED`` consecutive intervals of ``a`` recur in ``b``; each seed gives an
+    offset (diagonal ``j - i``) and a transposition. A window takes its most frequent
+    (offset, transposition) and is *matched* when all but one of its notes, transposed,
+    are a subsequence of ``b`` around that offset (``LOCAL_SLACK`` notes either side):
+    a copy with notes dropped is a subsequence of its source, so dropped notes cost
+    nothing, while an unrelated window sharing one figure misses several notes. The
+    result is the number of notes in the longest run of matched windows, a single
+    unmatched window bridged (not counted): an excerpt matches over its length, a
+    source played twice over both passes (each window finds its own offset), a source
+    with new material appended over the source part.
+    """
+    qa, qb = a.astype(np.int64), b.astype(np.int64)
+    codes_a, codes_b = _seed_codes(qa), _seed_codes(qb)
+    if not len(codes_a) or not len(codes_b):
+        return 0
+    order = np.argsort(codes_b, kind="stable")
+    sorted_b = codes_b[order]
+    low = np.searchsorted(sorted_b, codes_a, side="left")
+    counts = np.searchsorted(sorted_b, codes_a, side="right") - low
+    total = int(counts.sum())
+    if total == 0:
+        return 0
+    seed_i = np.repeat(np.arange(len(codes_a)), counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    seed_j = order[low[seed_i] + within]
+    # Overlapping windows every LOCAL_STRIDE notes, the last one ending with the line.
+    starts = list(range(0, max(1, len(qa) - LOCAL_WINDOW + 1), LOCAL_STRIDE))
+    if starts[-1] + LOCAL_WINDOW < len(qa):
+        starts.append(len(qa) - LOCAL_WINDOW)
+    first = np.searchsorted(np.array(starts), seed_i - LOCAL_WINDOW, side="right")
+    last = np.searchsorted(np.array(starts), seed_i, side="right")  # windows first..last-1
+    spans = last - first
+    window = np.repeat(first, spans) + (
+        np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
+    )
+    seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
+    diagonal = seed_j - seed_i
+    shift = qb[seed_j] - qa[seed_i]
+    unique, votes = np.unique(
+        np.stack([window, diagonal, shift], axis=1), axis=0, return_counts=True
+    )
+    best: dict[int, tuple[int, int, int]] = {}
+    for (w, d, t), v in zip(unique.tolist(), votes.tolist(), strict=True):
+        if w not in best or v > best[w][0]:
+            best[w] = (v, d, t)
+    a_list, b_list = qa.tolist(), qb.tolist()
+    # Runs of matched windows: each covers its notes; a stretch of at most one window
+    # of unmatched notes between two matched windows is bridged, not counted.
+    longest = covered = 0
+    reach = -1  # end of the current run's coverage
+    for w in sorted(best):
+        start, end = starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))
+        _, d, t = best[w]
+        segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
+        if lcs_length([p + t for p in a_list[start:end]], segment) < end - start:
+            continue
+        if reach >= 0 and start <= reach + LOCAL_WINDOW:
+            covered += end - max(start, reach)
+        else:
+            covered = end - start
+        reach = max(reach, end)
+        longest = max(longest, covered)
+    return longest
+
+
 def line_alignment(a: Pitches, b: Pitches) -> float:
     """How much of two voices is the same note for note, 0-1: ``2 * LCS / (len(a) +
     len(b))`` of their pitch sequences, ``a`` transposed by the shift that best overlays
@@ -192,6 +301,9 @@ class Match:
     # Each voice's best note-for-note alignment with the source's voices (verified
     # matches only; empty where the source was indexed without pitches).
     alignments: tuple[float, ...] = ()
+    # Each voice's notes found in one run in a voice of the source (local_match; 0
+    # where the voice was not checked, as its whole-line alignment already matched).
+    local: tuple[int, ...] = ()
 
 
 def copy_strength(values: Sequence[float], piece_threshold: float = PIECE_THRESHOLD) -> float:
@@ -216,6 +328,8 @@ class NoveltyIndex:
     piece_threshold: float = PIECE_THRESHOLD
     candidate_threshold: float = CANDIDATE_THRESHOLD
     alignment_threshold: float = ALIGNMENT_THRESHOLD
+    local_threshold: int = LOCAL_THRESHOLD
+    local_piece_threshold: float = LOCAL_PIECE_THRESHOLD
     sources: list[str] = field(default_factory=list)
     _grams: Grams = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     _docs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
@@ -303,17 +417,43 @@ class NoveltyIndex:
         verify.sort(key=lambda item: (-sum(item[1]), self.sources[item[0]]))
         matches = direct
         for doc, scores in verify[:CANDIDATES]:
-            alignments = tuple(
-                max(line_alignment(line, theirs) for theirs in self._lines[doc]) for line in lines
-            )
-            matched = sum(a >= self.alignment_threshold for a in alignments)
-            matches.append(Match(self.sources[doc], matched / len(lines), scores, alignments))
-            if first and matched / len(lines) >= self.piece_threshold:
+            match = self._verify(doc, lines, scores, every_voice=not first)
+            matches.append(match)
+            if first and match.copied_fraction >= self.piece_threshold:
                 break
         matches.sort(
             key=lambda m: (-m.copied_fraction, -sum(m.alignments), -sum(m.voice_scores), m.source)
         )
         return matches
+
+    def _verify(
+        self,
+        doc: int,
+        lines: tuple[Pitches, ...],
+        scores: tuple[float, ...],
+        every_voice: bool,
+    ) -> Match:
+        """Source ``doc`` checked note for note: each voice's whole-line alignment; where
+        fewer than ``piece_threshold`` of the voices match whole, each voice's local
+        match (for every voice with ``every_voice``), the piece then copying the source
+        when ``local_piece_threshold`` of its voices match whole or locally.
+        ``copied_fraction`` is the share of voices matched (whole, or whole or locally
+        where the local rule decided), 0 when neither rule holds."""
+        theirs = self._lines[doc]
+        alignments = tuple(max(line_alignment(line, other) for other in theirs) for line in lines)
+        whole = [a >= self.alignment_threshold for a in alignments]
+        local = [0] * len(lines)
+        fraction = sum(whole) / len(lines)
+        if every_voice or fraction < self.piece_threshold:
+            for v, line in enumerate(lines):
+                if whole[v] or scores[v] <= 0:
+                    continue  # matched already, or not one gram in common with the source
+                local[v] = max(local_match(line, other) for other in theirs)
+        if fraction < self.piece_threshold:
+            either = sum(w or n >= self.local_threshold for w, n in zip(whole, local, strict=True))
+            if either / len(lines) >= self.local_piece_threshold - 1e-9:
+                fraction = either / len(lines)
+        return Match(self.sources[doc], fraction, scores, alignments, tuple(local))
 
     def _voice_containment(self, grams: Grams) -> dict[int, float]:
         """For each piece sharing grams with the voice: the IDF-weighted share it contains."""
@@ -347,6 +487,8 @@ class NoveltyIndex:
             "piece_threshold": self.piece_threshold,
             "candidate_threshold": self.candidate_threshold,
             "alignment_threshold": self.alignment_threshold,
+            "local_threshold": self.local_threshold,
+            "local_piece_threshold": self.local_piece_threshold,
             "ngram": NGRAM,
         }
         docs = sorted(self._lines)
@@ -377,6 +519,8 @@ class NoveltyIndex:
                 piece_threshold=meta["piece_threshold"],
                 candidate_threshold=meta["candidate_threshold"],
                 alignment_threshold=meta["alignment_threshold"],
+                local_threshold=int(meta.get("local_threshold", LOCAL_THRESHOLD)),
+                local_piece_threshold=meta.get("local_piece_threshold", LOCAL_PIECE_THRESHOLD),
             )
             index.sources = list(meta["sources"])
             index._positions = {s: i for i, s in enumerate(index.sources)}
@@ -414,6 +558,31 @@ COPY_KINDS: dict[str, CopyKind] = {
     "tracks reordered": lambda s, rng: _reorder(s),
     "10% of notes dropped": lambda s, rng: transforms.drop_notes(s, 0.1, seed=rng),
 }
+
+
+def _excerpt(score: Score, rng: np.random.Generator, seconds: float = 30.0) -> Score:
+    """Half the piece, and at least ``seconds`` (whole bars), from a random bar. (Thirty
+    seconds of slow polyphony can be under 20 notes a voice, below MIN_LOCAL_NOTES.)"""
+    bars = max(1, int(seconds / (score.ticks_per_bar * score.seconds_per_tick)))
+    bars = max(bars, (score.bar_count + 1) // 2)
+    start = int(rng.integers(0, max(score.bar_count - bars, 0) + 1))
+    return transforms.crop(score, start, start + bars)
+
+
+# Copies of part of a source, or of a source within more music: found by local
+# matching, with their own threshold (``local_threshold``, in notes).
+PARTIAL_COPY_KINDS: dict[str, CopyKind] = {
+    "excerpt (half, at least 30 s)": _excerpt,
+    "looped (played twice)": lambda s, rng: transforms.concatenate([s, s]),
+    # New music after the source: the source again, backwards and a tritone away
+    # (same style, different lines).
+    "new material appended": lambda s, rng: transforms.concatenate(
+        [s, transforms.reverse(transforms.transpose(s, 6))]
+    ),
+    "excerpt, transposed, 10% of notes dropped": lambda s, rng: transforms.drop_notes(
+        transforms.transpose(_excerpt(s, rng), int(rng.choice([-5, -3, 2, 4, 7]))), 0.1, seed=rng
+    ),
+}
 COPY_RECALL = 0.995  # on the validation split, for every kind of copy
 REAL_QUANTILE = 0.99
 
@@ -428,7 +597,74 @@ def _strength(index: NoveltyIndex, print_: Fingerprint, source: str | None, excl
     return best
 
 
+def _local_strength(
+    index: NoveltyIndex, print_: Fingerprint, source: str | None, exclude: str
+) -> float:
+    """The highest ``local_threshold`` (notes) at which the piece would still be flagged
+    by local matches alone as a copy of ``source`` (of any source but ``exclude``)."""
+    best = 0.0
+    for match in index.copy_candidates(print_, exclude=[exclude] if exclude else []):
+        if match.local and (source is None or match.source == source):
+            best = max(best, copy_strength(match.local, index.local_piece_threshold))
+    return best
+
+
+def calibrate_local(
+    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
+) -> dict[str, object]:
+    """Set ``index.local_threshold`` (notes matched in one run, per voice) from the
+    validation pieces: midway between the most copy-like real pieces (the
+    ``REAL_QUANTILE`` of their local strength against every other source) and the
+    weakest partial copies (the ``1 - COPY_RECALL`` quantile, the lowest over the
+    kinds), above the real pieces in any case and never below ``MIN_LOCAL_NOTES``.
+    Returns what was measured."""
+    if not validation:
+        return {}
+    saved = index.alignment_threshold
+    index.alignment_threshold = 2.0  # no voice matches whole: every voice is matched locally
+    try:
+        rng = np.random.default_rng(seed)
+        copies: dict[str, list[float]] = {}
+        for kind, make in PARTIAL_COPY_KINDS.items():
+            copies[kind] = [
+                _local_strength(index, fingerprint(make(score, rng)), source, "")
+                for source, score in validation
+            ]
+        real = [
+            _local_strength(index, fingerprint(score), None, source) for source, score in validation
+        ]
+    finally:
+        index.alignment_threshold = saved
+    highest = float(np.quantile(real, REAL_QUANTILE, method="higher"))
+    weakest = {
+        kind: float(np.quantile(v, 1.0 - COPY_RECALL, method="lower")) for kind, v in copies.items()
+    }
+    lowest = min(weakest.values())
+    middle = int(np.floor((lowest + highest) / 2))
+    index.local_threshold = max(MIN_LOCAL_NOTES, int(highest) + 1, middle)
+    chosen = index.local_threshold
+    return {
+        "local_threshold": chosen,
+        "most_copy_like_real": highest,
+        "weakest_copies": weakest,
+        "validation_copy_recall": {
+            kind: round(float(np.mean(np.array(v) >= chosen)), 4) for kind, v in copies.items()
+        },
+        "validation_flagged_real": round(float(np.mean(np.array(real) >= chosen)), 4),
+    }
+
+
 def calibrate(
+    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
+) -> dict[str, object]:
+    """Both thresholds: :func:`calibrate_alignment`, then :func:`calibrate_local`."""
+    measured = calibrate_alignment(index, validation, seed)
+    if measured:
+        measured["local"] = calibrate_local(index, validation, seed)
+    return measured
+
+
+def calibrate_alignment(
     index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
 ) -> dict[str, object]:
     """Set ``index.alignment_threshold`` from the validation pieces, midway between the

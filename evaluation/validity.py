@@ -8,7 +8,8 @@ profile were chosen on the validation split when it was built):
   score of the family;
 - the median score of the held-out real pieces;
 - per kind of copy (verbatim, transposed, time-stretched, re-instrumented, tracks
-  reordered, 10 % of notes dropped): the share flagged, with the right source;
+  reordered, 10 % of notes dropped) and of partial copy (an excerpt, the piece played
+  twice, new material appended): the share flagged, with the right source;
 - the share of held-out real pieces falsely flagged as copies of another piece. The
   split manifests hold no near-duplicates of held-out pieces (music/corpus/neardup.py:
   the same music twice in a corpus, aligned note for note at 0.8 or more, is left out
@@ -30,7 +31,7 @@ import numpy as np
 from evaluation.baseline_judge import BaselineJudge
 from evaluation.evaluate import evaluate_many, evaluator_version
 from evaluation.fakes import DEGENERATE, FAMILIES, make_fake
-from evaluation.novelty import COPY_KINDS, fingerprint
+from evaluation.novelty import COPY_KINDS, PARTIAL_COPY_KINDS, fingerprint
 from evaluation.profile import PROFILES_DIR, Profile
 from music.corpus.neardup import ALIGNMENT as DUPLICATE_ALIGNMENT
 from music.corpus.neardup import alignment
@@ -75,6 +76,7 @@ class ValidityResult:
     flagged_pairs: list[tuple[str, str, float]]
     seconds: float
     alignment_threshold: float = 0.0
+    local_threshold: int = 0
 
     @property
     def false_flag_rate(self) -> float:
@@ -147,7 +149,11 @@ class ValidityResult:
             f"A piece is flagged when at least half its voices align note for note with a "
             f"source at {self.alignment_threshold} or more (the threshold chosen on the "
             "validation split, midway between the weakest copies and the most copy-like real "
-            "pieces there). The split manifests leave out every held-out piece that is a "
+            f"pieces there), or when at least three quarters of its voices each match whole "
+            f"or have {self.local_threshold} or more notes found in order in one voice of "
+            "the source (windows of the voice placed by shared figures; chosen on the "
+            "validation split above the most copy-like real pieces: partial copies). "
+            "The split manifests leave out every held-out piece that is a "
             f"near-duplicate of another piece of the corpus (`music/corpus/neardup.py`: "
             f"interval alignment, averaged over voices, of {DUPLICATE_ALIGNMENT} or more; "
             "the same harmonisation or tune twice), so every flag of a held-out piece "
@@ -182,7 +188,7 @@ def _copy_recall(
 ) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     recall = {}
-    for kind, make in COPY_KINDS.items():
+    for kind, make in {**COPY_KINDS, **PARTIAL_COPY_KINDS}.items():
         hits = 0
         for score, source in zip(pieces, sources, strict=True):
             match = profile.novelty.find_copy(fingerprint(make(score, rng)))
@@ -248,6 +254,7 @@ def run_validity(
         flagged_pairs=pairs,
         seconds=time.monotonic() - started,
         alignment_threshold=profile.novelty.alignment_threshold,
+        local_threshold=profile.novelty.local_threshold,
     )
 
 
