@@ -6,7 +6,10 @@ entries are left out: entering the same piece again is a resubmission, not a cop
 it cannot rank twice because the board keeps one (the best) entry per participant.
 Entries already flagged as copies are left out too: the original they copy is there.
 Fingerprints are computed at submission time, so "earlier" is the order in which entries
-arrived, whatever order the workers happen to score them in.
+arrived, whatever order the workers happen to score them in. A fingerprint stored in an
+older format is recomputed from the entry's MIDI (and stored) when it is first needed,
+so no entry silently drops out of the check; ``manage.py refingerprint_entries``
+upgrades them all at once.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 
 # Parsed fingerprints per worker process: entry id -> (participant id, fingerprint).
-# Stored fingerprints never change, so each is parsed once per process.
+# Stored fingerprints only change from an older format to the current one (upgraded
+# here before parsing), so each is parsed once per process.
 _parsed: dict[int, tuple[int, scoring.Fingerprint]] = {}
 _CACHE_LIMIT = 200_000
 
@@ -40,9 +44,29 @@ def earlier_entries(submission: Submission) -> scoring.EarlierEntries:
     for start in range(0, len(missing), 500):
         batch = Submission.objects.filter(pk__in=missing[start : start + 500])
         for pk, participant_id, data in batch.values_list("pk", "participant_id", "fingerprint"):
-            assert data is not None  # filtered above
+            if not scoring.fingerprint_is_current(data):
+                data = upgrade_fingerprint(Submission.objects.get(pk=pk))
+                if data is None:
+                    continue  # its MIDI is gone or no longer validates: nothing to match
+            assert data is not None  # current, or just upgraded
             _parsed[pk] = (participant_id, scoring.parse_fingerprint(bytes(data)))
-    return scoring.EarlierEntries([scoring.EarlierEntry(pk, *_parsed[pk]) for pk in sorted(known)])
+    return scoring.EarlierEntries(
+        [scoring.EarlierEntry(pk, *_parsed[pk]) for pk in sorted(known) if pk in _parsed]
+    )
+
+
+def upgrade_fingerprint(submission: Submission) -> bytes | None:
+    """Recompute an entry's fingerprint (stored in an older format) from its MIDI and
+    store it; None, storing nothing, when the MIDI is missing or no longer validates."""
+    try:
+        with submission.midi.open("rb") as handle:
+            midi = handle.read()
+    except (OSError, ValueError):
+        return None
+    data = scoring.refingerprint(midi)
+    if data is not None:
+        Submission.objects.filter(pk=submission.pk).update(fingerprint=data)
+    return data
 
 
 def judge(submission: Submission) -> scoring.EntryReport:

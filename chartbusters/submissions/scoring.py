@@ -21,6 +21,7 @@ from django.conf import settings
 
 import evaluation
 from chartbusters.core.errors import ApplicationError
+from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
 from evaluation.report import Weights, WeightsError
 from music.score import Score
@@ -88,6 +89,20 @@ def parse_upload(data: bytes) -> Score:
 
 def fingerprint_bytes(score: Score) -> bytes:
     return fingerprint(score).to_bytes()
+
+
+def fingerprint_is_current(data: bytes | memoryview | None) -> bool:
+    """Whether a stored fingerprint is in the library's format (an older one parses as
+    empty and would match nothing: recompute it from the entry's MIDI)."""
+    return data is not None and Fingerprint.stored_format(bytes(data)) == FINGERPRINT_FORMAT
+
+
+def refingerprint(midi: bytes) -> bytes | None:
+    """A current fingerprint of stored MIDI bytes; None if they no longer validate."""
+    try:
+        return fingerprint_bytes(validate_midi(midi))
+    except MidiValidationError:
+        return None
 
 
 # ----- the judge (Celery task only) -----------------------------------------------------

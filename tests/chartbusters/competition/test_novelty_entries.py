@@ -69,3 +69,55 @@ def test_a_copy_flag_names_the_copied_entry() -> None:
     assert flags[0]["source"] == "entry:7"
     assert flags[0]["message"].startswith("This entry copies an earlier entry (entry:7)")
     assert details["novelty"]["copy_of"] == "entry:7"
+
+
+def _store_old_format_fingerprint(entry: Any) -> None:
+    """As entries fingerprinted before the format was recorded were stored."""
+    import io
+
+    import numpy as np
+
+    voices = print_of(1).voices
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, *voices)
+    type(entry).objects.filter(pk=entry.pk).update(fingerprint=buffer.getvalue())
+
+
+def test_an_entry_with_an_old_format_fingerprint_is_still_found_as_a_source(
+    alice: User, bob: User, challenge: Challenge
+) -> None:
+    from chartbusters.submissions import evaluation
+
+    evaluation._parsed.clear()  # parsed per process by entry id; ids repeat across tests
+    original = enter(alice, challenge, seed=1)
+    _store_old_format_fingerprint(original)
+    original.refresh_from_db()
+    assert not scoring.fingerprint_is_current(original.fingerprint)
+    copy = enter(bob, challenge, seed=1)
+    earlier = earlier_entries(copy)
+    assert [e.entry_id for e in earlier.entries] == [original.pk]
+    match = earlier.participant_index().find_copy(print_of(1))
+    assert match is not None
+    assert match.source == scoring.participant_source(original.participant_id)
+    original.refresh_from_db()
+    assert scoring.fingerprint_is_current(original.fingerprint)  # upgraded in place
+
+
+def test_refingerprint_entries_upgrades_old_rows_once(
+    alice: User, bob: User, challenge: Challenge
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = enter(alice, challenge, seed=1)
+    enter(bob, challenge, seed=2)
+    _store_old_format_fingerprint(old)
+    out = StringIO()
+    call_command("refingerprint_entries", stdout=out)
+    assert "1 upgraded, 1 already current, 0 could not be upgraded" in out.getvalue()
+    old.refresh_from_db()
+    assert old.fingerprint == scoring.fingerprint_bytes(scoring.parse_upload(piece(1)))
+    out = StringIO()
+    call_command("refingerprint_entries", stdout=out)
+    assert "0 upgraded, 2 already current" in out.getvalue()
