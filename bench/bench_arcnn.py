@@ -10,6 +10,11 @@ one forward pass of each network.
 
 Target: the shipped model's 8-bar call under 1 s. The load average is printed first:
 on a shared machine other jobs slow both networks alike, so compare them within a run.
+Each network edits on its own grid: ours 2 steps per beat (64 x 64 cells per 8 bars),
+DeepComposer's 4 (128 x 128).
+
+Last run (shipped checkpoint of 0.91 M parameters, load average 3.0): forward 6.8 ms vs
+193 ms; 8 bars 0.57 s (10-run median, max 0.80 s) vs 18.3 s; 32 bars 2.66 s vs 47.2 s.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ ARCNN_PARAMS = ParamSpec(
             "max_notes_to_add",
             "int",
             500,
-            "The most new note cells (sixteenth notes) the model may add.",
+            "The most new note cells (eighth notes) the model may add.",
             label="Maximum notes to add",
             minimum=0,
             maximum=1000,
