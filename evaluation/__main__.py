@@ -1,7 +1,7 @@
 """``python -m evaluation``: score MIDI files, build profiles, write validity reports.
 
 python -m evaluation score FILE... [--profile NAME] [--json] [--weights realism=0.5,...]
-python -m evaluation build-profile NAME [--seed N] [--quick]
+python -m evaluation build-profile NAME [--seed N] [--quick] [--tune-critic-only]
 python -m evaluation validity-report NAME
 """
 
@@ -84,6 +84,8 @@ def _build_profile(args: argparse.Namespace) -> int:
         output=Path(args.output),
         max_critic_pieces=args.max_critic_pieces,
         keep_critic=args.keep_critic,
+        tune_critic=args.tune_critic,
+        tune_critic_only=args.tune_critic_only,
     )
     return 0
 
@@ -125,6 +127,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the trained critic and baseline judge of the existing profile "
         "(same training pieces); rebuild descriptors and the novelty index",
+    )
+    build.add_argument(
+        "--tune-critic",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train the whole-tune critic (default: as the profile's spec says)",
+    )
+    build.add_argument(
+        "--tune-critic-only",
+        action="store_true",
+        help="(re)train only the whole-tune critic on top of the existing profile",
     )
     build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     build.set_defaults(run=_build_profile)

@@ -23,6 +23,7 @@ from evaluation.profile import (
     build_novelty_index,
     build_profile,
 )
+from evaluation.tune_critic import TuneCriticConfig, train_tune_critic
 from evaluation.typicality import DescriptorReference
 from music.catalogue import list_samples, load_sample
 from music.corpus import CorpusPiece, load_corpus
@@ -53,6 +54,11 @@ def quick_critic_config() -> CriticConfig:
     return replace(CriticConfig(), **CriticConfig.quick_overrides())
 
 
+def quick_tune_critic_config() -> TuneCriticConfig:
+    """A tiny whole-tune critic for pipeline checks."""
+    return replace(TuneCriticConfig(), **TuneCriticConfig.quick_overrides())
+
+
 def _sample(pieces: list[CorpusPiece], limit: int, seed: int) -> list[CorpusPiece]:
     if len(pieces) <= limit:
         return pieces
@@ -68,6 +74,8 @@ def build_and_save(
     output: Path,
     max_critic_pieces: int = MAX_CRITIC_TRAIN,
     keep_critic: bool = False,
+    tune_critic: bool | None = None,
+    tune_critic_only: bool = False,
 ) -> Profile:
     """Build profile ``name`` (the whole corpus, or a small slice with ``quick``).
 
@@ -76,6 +84,10 @@ def build_and_save(
     from the profile already in ``output``, which must have been trained on the same
     training pieces; descriptors and the novelty index are rebuilt. For changes that
     leave the networks' inputs alone (a folk critic takes 45 minutes on two cores).
+
+    ``tune_critic`` says whether to train the whole-tune critic (default: the profile
+    spec's choice); ``tune_critic_only`` (re)trains just that member on top of the
+    profile already in ``output`` and keeps everything else.
     """
     spec = PROFILE_SPECS[name]
     started = time.monotonic()
@@ -88,6 +100,20 @@ def build_and_save(
     samples = [(s.slug, load_sample(s.slug)) for s in list_samples()]
     critic_train = _sample(train, max_critic_pieces, seed)
     critic_validation = _sample(validation, min(MAX_CRITIC_VALIDATION, max_critic_pieces), seed + 1)
+    with_tune = spec.tune_critic if tune_critic is None else tune_critic
+    tune_config = None
+    if with_tune or tune_critic_only:
+        tune_config = quick_tune_critic_config() if quick else TuneCriticConfig()
+    if tune_critic_only:
+        return _retrain_tune_critic(
+            name,
+            output / name,
+            [p.score for p in train],
+            [p.score for p in critic_validation],
+            tune_config or TuneCriticConfig(),
+            seed,
+            started,
+        )
     if keep_critic:
         return _rebuild_keeping_critic(
             name, output / name, train, validation, everything, samples, seed, started
@@ -101,6 +127,7 @@ def build_and_save(
         all_pieces=[(p.id, p.score) for p in everything],
         samples=samples,
         critic_config=quick_critic_config() if quick else None,
+        tune_critic_config=tune_config,
         seed=seed,
         validation_ids=[p.id for p in validation],
     )
@@ -114,6 +141,28 @@ def build_and_save(
         quick=quick,
     )
     judge.save(directory / BASELINE_FILE)
+    print(f"{name}: saved to {directory} in {time.monotonic() - started:.0f} s")
+    return profile
+
+
+def _retrain_tune_critic(
+    name: str,
+    directory: Path,
+    train: list[Score],
+    validation: list[Score],
+    config: TuneCriticConfig,
+    seed: int,
+    started: float,
+) -> Profile:
+    """Train the whole-tune critic and add it to the saved profile, leaving the rest."""
+    old = Profile.load(directory, novelty_index=False, tune_critic=False)
+    print(f"{name}: training the whole-tune critic on {len(train)} training pieces")
+    critic, log = train_tune_critic(train, validation, config=config, seed=seed)
+    meta = {**old.meta, "tune_critic": log}
+    profile = replace(old, tune_critic=critic, meta=meta)
+    profile.save(directory, novelty_index=False)
+    aurocs = ", ".join(f"{f} {a:.3f}" for f, a in log["val_auroc"].items())
+    print(f"{name}: whole-tune critic validation AUROC: {aurocs}")
     print(f"{name}: saved to {directory} in {time.monotonic() - started:.0f} s")
     return profile
 

@@ -32,7 +32,8 @@ from music.score import Score
 # Bump whenever a change to this package would change any score. The evaluator version
 # in every report is this plus the profile's content digest, so rebuilding a profile
 # also changes it.
-# 2: novelty verified note for note; descriptor quantiles. 3: the whole-tune critic.
+# 2: novelty verified note for note; descriptor quantiles. 3: partial copies; realism
+# also needs the whole-tune critic where a profile has one (its file is in the digest).
 CODE_VERSION = "3"
 MIN_BARS = 2
 

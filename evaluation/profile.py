@@ -6,7 +6,10 @@ A profile is a folder under ``evaluation/profiles/NAME/``:
   (per-descriptor values of the training pieces), embedding statistics with the
   calibrated out-of-distribution threshold and distance scale, and build metadata;
 - ``critic.pt``: the calibrated critic ensemble (plain state dicts);
-- ``novelty.npz``: the novelty index of every reference piece and sample melody.
+- ``novelty.npz``: the novelty index of every reference piece and sample melody;
+- ``tune_critic.pt`` (where the profile has one): the calibrated whole-tune critic
+  (:mod:`evaluation.tune_critic`), which judges the melody end to end beside the window
+  critics.
 
 ``python -m evaluation build-profile NAME`` rebuilds one from the committed corpus split
 (``music/splits/``); the result is deterministic for a seed up to torch's CPU kernels.
@@ -31,6 +34,7 @@ from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
 from evaluation.frechet import EmbeddingReference, piece_distance
 from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.novelty import calibrate as calibrate_novelty
+from evaluation.tune_critic import TuneCritic, TuneCriticConfig, train_tune_critic
 from evaluation.typicality import DescriptorReference
 from evaluation.windows import WindowSpec, score_windows
 from music.score import Score
@@ -39,6 +43,7 @@ PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "bach-chorales"
 OOD_PERCENTILE = 99.0  # of validation real windows' Mahalanobis distances
 DISTANCE_PERCENTILE = 90.0  # validation real pieces at this distance get one half
+TUNE_CRITIC_FILE = "tune_critic.pt"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,9 @@ class ProfileSpec:
     name: str
     corpus: str
     description: str
+    # Whether builds train the whole-tune critic. On where it was measured to help:
+    # folk (single lines, whose reversed or shuffled tunes fool the window critics).
+    tune_critic: bool = False
 
 
 PROFILE_SPECS = {
@@ -64,6 +72,7 @@ PROFILE_SPECS = {
             "folk",
             "Folk melodies: Essen folksongs, Ryan's Mammoth Collection and O'Neill's 1850 "
             "(music21 corpus). Single-line tunes.",
+            tune_critic=True,
         ),
         ProfileSpec(
             "renaissance",
@@ -90,16 +99,25 @@ class Profile:
     novelty: NoveltyIndex
     meta: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
+    tune_critic: TuneCritic | None = None
 
     def windows(self, score: Score) -> np.ndarray:
         return score_windows(score, self.window_spec)
 
     # ----- persistence -------------------------------------------------------------
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, *, novelty_index: bool = True) -> None:
+        """Write the profile (all but the novelty index unless asked: adding a member
+        to a profile leaves its index file alone)."""
         directory.mkdir(parents=True, exist_ok=True)
         self.critic.save(directory / "critic.pt")
-        self.novelty.save(directory / "novelty.npz")
+        if novelty_index:
+            self.novelty.save(directory / "novelty.npz")
+        tune_path = directory / TUNE_CRITIC_FILE
+        if self.tune_critic is not None:
+            self.tune_critic.save(tune_path)
+        elif tune_path.exists():
+            tune_path.unlink()  # a stale member must not judge beside a new ensemble
         document = {
             "name": self.name,
             "description": self.description,
@@ -113,12 +131,16 @@ class Profile:
         self.digest = _digest(directory)
 
     @classmethod
-    def load(cls, directory: Path, *, novelty_index: bool = True) -> Profile:
-        """The profile in ``directory`` (with an empty novelty index unless asked: a
-        rebuild that replaces the index need not read an outdated one)."""
+    def load(
+        cls, directory: Path, *, novelty_index: bool = True, tune_critic: bool = True
+    ) -> Profile:
+        """The profile in ``directory`` (with an empty novelty index, or no whole-tune
+        critic, where asked: a rebuild that replaces one need not read the old one)."""
         try:
             document = json.loads((directory / "profile.json").read_text())
             critic = CriticEnsemble.load(directory / "critic.pt")
+            tune_path = directory / TUNE_CRITIC_FILE
+            member = TuneCritic.load(tune_path) if tune_critic and tune_path.exists() else None
             novelty = (
                 NoveltyIndex.load(directory / "novelty.npz") if novelty_index else NoveltyIndex()
             )
@@ -135,6 +157,7 @@ class Profile:
             novelty=novelty,
             meta=document.get("meta", {}),
             digest=_digest(directory) if novelty_index else "",
+            tune_critic=member,
         )
 
 
@@ -148,6 +171,8 @@ def _digest(directory: Path) -> str:
     digest = hashlib.sha256()
     for name in ("profile.json", "critic.pt", "novelty.npz"):
         digest.update((directory / name).read_bytes())
+    if (directory / TUNE_CRITIC_FILE).exists():
+        digest.update((directory / TUNE_CRITIC_FILE).read_bytes())
     return digest.hexdigest()
 
 
@@ -237,6 +262,7 @@ def build_profile(
     all_pieces: list[tuple[str, Score]],
     samples: list[tuple[str, Score]],
     critic_config: CriticConfig | None = None,
+    tune_critic_config: TuneCriticConfig | None = None,
     seed: int = 0,
     progress: bool = True,
     log: Callable[[str], None] = print,
@@ -246,7 +272,8 @@ def build_profile(
 
     Descriptor distributions use every training piece; the critics (and the embedding
     statistics) use ``critic_train`` / ``critic_validation`` when given, a sample that
-    keeps training within a CPU budget.
+    keeps training within a CPU budget. The whole-tune critic is trained where
+    ``tune_critic_config`` is given, on (a sample of) every training piece.
     """
     started = time.monotonic()
     critic_train = critic_train if critic_train is not None else train
@@ -268,6 +295,12 @@ def build_profile(
     by_id = dict(all_pieces)
     held_out = [(i, by_id[i]) for i in validation_ids or [] if i in by_id]
     novelty, novelty_log = build_novelty_index(spec.corpus, all_pieces, samples, held_out, seed)
+    tune_critic, tune_log = None, None
+    if tune_critic_config is not None:
+        log(f"{spec.name}: training the whole-tune critic")
+        tune_critic, tune_log = train_tune_critic(
+            train, critic_validation, config=tune_critic_config, seed=seed, progress=progress
+        )
     meta = {
         "built_with_revision": _git_revision(),
         "seed": seed,
@@ -283,6 +316,8 @@ def build_profile(
         "critic": training_log,
         "novelty": novelty_log,
     }
+    if tune_log is not None:
+        meta["tune_critic"] = tune_log
     return Profile(
         name=spec.name,
         description=spec.description,
@@ -293,4 +328,5 @@ def build_profile(
         critic=critic,
         novelty=novelty,
         meta=meta,
+        tune_critic=tune_critic,
     )
