@@ -108,17 +108,16 @@ def test_nobody_but_hosts_can_submit_to_a_draft(api: APIClient, alice: User) -> 
 
 
 def test_the_submit_endpoint_is_throttled(
-    api: APIClient, alice: User, challenge: Challenge, settings: Any
+    api: APIClient, alice: User, challenge: Challenge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rest_framework.throttling import ScopedRateThrottle
 
+    # monkeypatch removes the subclass attribute afterwards; assigning the old rates back
+    # would leave it shadowing SimpleRateThrottle's for every later test.
     rates = dict(ScopedRateThrottle.THROTTLE_RATES, submit="2/hour")
-    ScopedRateThrottle.THROTTLE_RATES = rates
-    try:
-        api.force_authenticate(alice)
-        codes = [submit(api, challenge, file=upload(piece(i))).status_code for i in range(3)]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    api.force_authenticate(alice)
+    codes = [submit(api, challenge, file=upload(piece(i))).status_code for i in range(3)]
     assert codes == [201, 201, 429]
 
 
