@@ -54,7 +54,10 @@ class ProfileSpec:
     corpus: str
     description: str
     # Whether builds train the whole-tune critic. On where it was measured to help:
-    # folk (single lines, whose reversed or shuffled tunes fool the window critics).
+    # folk (single lines, whose reversed or shuffled tunes fool the window critics:
+    # AUROC 0.760 -> 0.978 reversed, 0.885 -> 0.982 shuffled). On the Bach chorales,
+    # where the window critics already separate every family, its reading of the
+    # soprano only cost (real median 87.7 -> 82.2, reversed 1.000 -> 0.993): off there.
     tune_critic: bool = False
 
 
