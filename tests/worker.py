@@ -44,9 +44,8 @@ def celery_worker(
     ``app`` names another Celery app module (fault tests hook the real one); ``args`` are
     extra command-line options, such as ``--beat`` to run the periodic reaper too."""
     # Preloading every generator costs seconds per start; tests that need it ask for it.
-    worker_env = dict(
-        os.environ, STUDIO_PRELOAD_MODELS="False", DATABASE_URL=database_url_for_test_db(), **env
-    )
+    worker_env = {**os.environ, "STUDIO_PRELOAD_MODELS": "False"}
+    worker_env.update(DATABASE_URL=database_url_for_test_db(), **env)
     process = subprocess.Popen(
         [
             sys.executable,

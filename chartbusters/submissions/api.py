@@ -141,6 +141,7 @@ class MySubmissionsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="submissions_mine_list",  # a page, not one entry: no clash with detail
         parameters=[OpenApiParameter("challenge", str, description="A challenge's slug")],
         responses=paginated(SubmissionOutput),
         summary="Your entries, newest first, with their live state",

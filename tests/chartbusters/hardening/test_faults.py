@@ -93,7 +93,11 @@ def broker_down() -> Iterator[None]:
     share this: it is started afterwards, on the configured broker)."""
 
     def point_at(url: str) -> None:
+        # Celery copies broker_url into the read/write URLs once configured; publishing
+        # uses the write URL, so all three must move.
         celery_app.conf.broker_url = url
+        celery_app.conf.broker_write_url = url
+        celery_app.conf.broker_read_url = url
         celery_app._pool = None  # the connection and producer pools hold the old URL
         celery_app.amqp._producer_pool = None
 
