@@ -613,11 +613,14 @@ def calibrate_local(
     index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
 ) -> dict[str, object]:
     """Set ``index.local_threshold`` (notes matched in one run, per voice) from the
-    validation pieces: midway between the most copy-like real pieces (the
-    ``REAL_QUANTILE`` of their local strength against every other source) and the
-    weakest partial copies (the ``1 - COPY_RECALL`` quantile, the lowest over the
-    kinds), above the real pieces in any case and never below ``MIN_LOCAL_NOTES``.
-    Returns what was measured."""
+    validation pieces: midway between the most copy-like real piece (the *highest*
+    local strength of any of them against every other source) and the weakest partial
+    copies (the ``1 - COPY_RECALL`` quantile, the lowest over the kinds), above every
+    real piece in any case and never below ``MIN_LOCAL_NOTES``. Every real piece, not
+    the ``REAL_QUANTILE`` used for whole alignment: in corpora whose pieces share long
+    passages (folk tunes share whole strains) the tail of real local strength is long,
+    and a threshold just above its 99th percentile flagged 1.0% of folk's validation
+    pieces but 2.7% of its test pieces. Returns what was measured."""
     if not validation:
         return {}
     saved = index.alignment_threshold
@@ -635,7 +638,7 @@ def calibrate_local(
         ]
     finally:
         index.alignment_threshold = saved
-    highest = float(np.quantile(real, REAL_QUANTILE, method="higher"))
+    highest = float(max(real))
     weakest = {
         kind: float(np.quantile(v, 1.0 - COPY_RECALL, method="lower")) for kind, v in copies.items()
     }

@@ -85,6 +85,10 @@ class ValidityResult:
 
     def checks(self) -> list[tuple[str, bool]]:
         degenerate = [f for f in self.families if f.name in DEGENERATE]
+        # The copy target lists the whole-piece kinds (COPY_KINDS); partial
+        # copies (PARTIAL_COPY_KINDS) are measured and checked on a row of their own.
+        listed = [kind for kind in self.copy_recall if kind not in PARTIAL_COPY_KINDS]
+        partial = [kind for kind in self.copy_recall if kind in PARTIAL_COPY_KINDS]
         return [
             (
                 f"every family AUROC >= {TARGET_AUROC}",
@@ -104,7 +108,12 @@ class ValidityResult:
             ),
             (
                 f"every kind of copy flagged >= {TARGET_COPY_RECALL:.0%}",
-                all(r >= TARGET_COPY_RECALL for r in self.copy_recall.values()),
+                all(self.copy_recall[kind] >= TARGET_COPY_RECALL for kind in listed),
+            ),
+            (
+                f"every partial copy kind flagged >= {TARGET_COPY_RECALL:.0%} (beyond the "
+                "kinds the targets list)",
+                all(self.copy_recall[kind] >= TARGET_COPY_RECALL for kind in partial),
             ),
             (
                 f"real pieces falsely flagged <= {TARGET_FALSE_FLAGS:.0%}",
@@ -152,7 +161,7 @@ class ValidityResult:
             f"pieces there), or when at least three quarters of its voices each match whole "
             f"or have {self.local_threshold} or more notes found in order in one voice of "
             "the source (windows of the voice placed by shared figures; chosen on the "
-            "validation split above the most copy-like real pieces: partial copies). "
+            "validation split above every real piece there: partial copies). "
             "The split manifests leave out every held-out piece that is a "
             f"near-duplicate of another piece of the corpus (`music/corpus/neardup.py`: "
             f"interval alignment, averaged over voices, of {DUPLICATE_ALIGNMENT} or more; "
