@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
@@ -15,28 +13,15 @@ from chartbusters.studio.models import Composition
 from chartbusters.studio.services import composition_create_from_sample
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
+from tests.chartbusters.competition.conftest import (  # the same fresh cache, media, hashing
+    _fast_passwords,
+    _fresh_throttles,
+    _media_in_tmp,
+)
+
+__all__ = ["_fast_passwords", "_fresh_throttles", "_media_in_tmp"]
 
 SAMPLE = "new-world"  # 8 bars of 4/4
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Throttle counters and the sample-audio lock live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    """Files go to a fresh folder, except where a worker process must read them."""
-    if request.node.get_closest_marker("worker") is None:
-        settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def melody(bars: int = 4, resolution: int = 480, **fields: Any) -> Score:
