@@ -60,6 +60,14 @@ RANGE_ERROR = OpenApiResponse(
     description="The Range header selects no byte of the file (Content-Range: bytes */size)."
 )
 
+# Audio endpoints answer one byte range (chartbusters.core.ranges).
+AUDIO_RESPONSES: dict[Any, Any] = {
+    (200, "audio/ogg"): OpenApiTypes.BINARY,
+    (206, "audio/ogg"): OpenApiTypes.BINARY,
+    404: ERROR,
+    416: RANGE_ERROR,
+}
+
 
 def _user(request: Request) -> User:
     assert isinstance(request.user, User)  # IsAuthenticated
@@ -127,10 +135,7 @@ class SampleAudioApi(APIView):
 
     @extend_schema(
         responses={
-            (200, "audio/ogg"): OpenApiTypes.BINARY,
-            (206, "audio/ogg"): OpenApiTypes.BINARY,
-            404: ERROR,
-            416: RANGE_ERROR,
+            **AUDIO_RESPONSES,
             503: OpenApiResponse(description="Being rendered; try again (Retry-After)."),
         },
         summary="A sample melody's audio (Ogg Vorbis)",
@@ -338,12 +343,7 @@ class CompositionAudioApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={
-            (200, "audio/ogg"): OpenApiTypes.BINARY,
-            (206, "audio/ogg"): OpenApiTypes.BINARY,
-            404: ERROR,
-            416: RANGE_ERROR,
-        },
+        responses=AUDIO_RESPONSES,
         summary="A composition's audio (Ogg Vorbis), once rendered",
     )
     def get(self, request: Request, composition_id: str) -> HttpResponseBase:
