@@ -72,6 +72,9 @@ try:
     )
     STUDIO_REAPER_INTERVAL_SECONDS = env_int("STUDIO_REAPER_INTERVAL_SECONDS", 30, minimum=1)
     STUDIO_PRELOAD_MODELS = env_bool("STUDIO_PRELOAD_MODELS", True)
+    # Poison-message safety: work whose task has killed its worker this many times (a
+    # crash in native code, the hard time limit) is ended with a reason, not redelivered.
+    TASK_MAX_WORKER_DEATHS = env_int("TASK_MAX_WORKER_DEATHS", 3, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 

@@ -39,6 +39,7 @@ SILENCE_DB = -60.0  # trailing audio quieter than this (relative to full scale) 
 PEAK = 0.9  # every render is scaled to this peak
 FLUIDSYNTH_GAIN = 0.6
 FLUIDSYNTH_TIMEOUT_SECONDS = 120
+ENCODE_BLOCK_SECONDS = 1.0  # see encode(): one large write crashes libsndfile
 SOUNDFONT_ENV = "CHARTBUSTERS_SOUNDFONT"
 FORMATS = {"ogg": ("OGG", "VORBIS"), "wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16")}
 
@@ -164,9 +165,18 @@ def normalise(samples: np.ndarray) -> np.ndarray:
 
 
 def encode(samples: np.ndarray, sample_rate: int, format: str = "ogg") -> bytes:
+    """Encode in blocks of ``ENCODE_BLOCK_SECONDS``: libsndfile 1.2's Vorbis encoder
+    segfaults when one write holds about 95 s or more of stereo, and a crash there takes
+    the whole process (a Celery worker) down with it."""
     container, subtype = FORMATS[format]
+    channels = samples.shape[1] if samples.ndim == 2 else 1
+    block = max(1, int(ENCODE_BLOCK_SECONDS * sample_rate))
     buffer = io.BytesIO()
-    sf.write(buffer, samples, sample_rate, format=container, subtype=subtype)
+    with sf.SoundFile(
+        buffer, "w", samplerate=sample_rate, channels=channels, format=container, subtype=subtype
+    ) as out:
+        for start in range(0, len(samples), block):
+            out.write(samples[start : start + block])
     return buffer.getvalue()
 
 

@@ -17,3 +17,24 @@ class WorkerProbe(models.Model):
     def __str__(self) -> str:
         state = f"done by {self.worker}" if self.completed_at else "waiting"
         return f"probe {self.pk} ({state})"
+
+
+class UnfinishedTask(models.Model):
+    """Starts of one piece of work (a task name and the id it works on) that have not
+    finished yet: a row left behind by a start means the worker died during it.
+
+    See ``chartbusters.core.crashes``. Rows are removed as soon as every start has
+    finished, so the table holds only work in progress and work that crashed."""
+
+    task = models.CharField(max_length=200)
+    key = models.CharField(max_length=200)
+    starts = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "key"], name="core_unfinishedtask_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}[{self.key}]: {self.starts} unfinished"

@@ -236,7 +236,9 @@ def score_from_stored_midi(data: bytes) -> Score:
 
 
 def render_ogg(score: Score) -> bytes:
-    """Celery tasks only: FluidSynth (or the sine fallback) to Ogg Vorbis."""
-    from music.audio import render_audio
+    """Celery tasks only: the listening copy (FluidSynth or the sine fallback, Ogg
+    Vorbis, at most a few minutes), rendered in a child process that a crash cannot
+    escape; the same renderer as entries' listening copies."""
+    from music.listening import render_listening_copy
 
-    return render_audio(score, "ogg")
+    return render_listening_copy(score, "ogg")

@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from chartbusters.core.crashes import crash_guard
 from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
 from chartbusters.studio.models import AudioState, Composition, GenerationJob
 from chartbusters.studio.pipeline import (
@@ -93,6 +94,14 @@ def run_generation_job(job_id: int) -> str:
     claim = job_claim(job_id=job_id)
     if claim is None:
         return "nothing to do"
+    with crash_guard("run_generation_job", job_id) as guard:
+        if guard.poisoned:
+            job_fail(claim=claim, message=f"Generating failed. {guard.reason}", retryable=False)
+            return "gave up"
+        return _run(claim)
+
+
+def _run(claim: Claim) -> str:
     try:
         return _generate(claim)
     except SoftTimeLimitExceeded:
@@ -100,7 +109,7 @@ def run_generation_job(job_id: int) -> str:
     except GenerationError as exc:  # the input or request itself: retrying cannot help
         job_fail(claim=claim, message=exc.message, retryable=False)
     except Exception:
-        logger.exception("Generation job %s failed", job_id)
+        logger.exception("Generation job %s failed", claim.job_id)
         job_fail(claim=claim, message=OUR_FAULT, retryable=True)
     return "failed"
 
@@ -140,6 +149,14 @@ def _render_and_store(composition_id: int, score: Score) -> None:
 def render_composition_audio(composition_id: int) -> str:
     """Render a composition's audio, an input's or a job's result (the web process never
     renders audio). Idempotent: a rendered composition is left alone."""
+    with crash_guard("render_composition_audio", composition_id) as guard:
+        if guard.poisoned:
+            composition_store_audio(composition_id=composition_id, audio=None)
+            return "gave up"
+        return _render_composition(composition_id)
+
+
+def _render_composition(composition_id: int) -> str:
     composition = Composition.objects.filter(pk=composition_id).first()
     if composition is None:
         return "gone"
@@ -188,18 +205,26 @@ def render_sample_audio(slugs: list[str]) -> list[str]:
         name = scores.sample_audio_name(slug)
         if default_storage.exists(name):
             continue
-        try:
-            audio = scores.render_ogg(load_sample(slug))
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception:
-            logger.exception("Rendering the audio of sample %s failed", slug)
-            continue
-        saved = default_storage.save(name, ContentFile(audio))
-        if saved != name:  # another worker got there first
-            default_storage.delete(saved)
+        with crash_guard("render_sample_audio", slug) as guard:
+            if guard.poisoned or not _render_sample(slug, name):
+                continue
         rendered.append(slug)
     return rendered
+
+
+def _render_sample(slug: str, name: str) -> bool:
+    """Render and store one sample's audio; False if rendering failed."""
+    try:
+        audio = scores.render_ogg(load_sample(slug))
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception:
+        logger.exception("Rendering the audio of sample %s failed", slug)
+        return False
+    saved = default_storage.save(name, ContentFile(audio))
+    if saved != name:  # another worker got there first
+        default_storage.delete(saved)
+    return True
 
 
 @shared_task(name="chartbusters.studio.tasks.reap_stuck_jobs")

@@ -1,4 +1,6 @@
-"""Listening copies of entries: an Ogg Vorbis rendering of each entry's MIDI file.
+"""Listening copies of entries: an Ogg Vorbis rendering of each entry's MIDI file, at
+most a few minutes long and rendered in a child process (``music.listening``), so a piece
+that crashes the renderer costs a failed preview, never a worker.
 
 Rendering runs in a Celery task after the entry is stored (never in the web process) and
 is independent of scoring: a rendering that fails leaves the entry without audio (its
@@ -32,10 +34,7 @@ def submission_render_audio(*, submission_id: int) -> str:
         # Anything at all (a file that no longer parses, a broken synthesizer): the entry
         # simply has no audio. Scoring never waits for or depends on this.
         logger.exception("Rendering the audio of submission %s failed", submission_id)
-        Submission.objects.filter(pk=submission_id).exclude(audio_state=AudioState.READY).update(
-            audio_state=AudioState.FAILED
-        )
-        return "failed"
+        return submission_audio_give_up(submission_id=submission_id)
     storage = submission.audio.storage
     name = storage.save(submission_audio_path(submission, "audio.ogg"), ContentFile(ogg))
     stored = (
@@ -49,9 +48,18 @@ def submission_render_audio(*, submission_id: int) -> str:
     return "rendered"
 
 
+def submission_audio_give_up(*, submission_id: int) -> str:
+    """Rendering this entry's audio kept killing the worker: no listening copy (its MIDI
+    file stays downloadable), and no more tries."""
+    Submission.objects.filter(pk=submission_id).exclude(audio_state=AudioState.READY).update(
+        audio_state=AudioState.FAILED
+    )
+    return "failed"
+
+
 def _render(submission: Submission) -> bytes:
-    from music.audio import render_audio  # numpy and soundfile: in the worker only
+    from music.listening import render_listening_copy  # numpy, soundfile: worker only
 
     with submission.midi.open("rb") as handle:
         score = validate_midi(handle.read())
-    return render_audio(score, "ogg")
+    return render_listening_copy(score, "ogg")

@@ -155,6 +155,17 @@ def submission_release(
     return submission
 
 
+def submission_give_up(*, claim: Claim, reason: str) -> Submission | None:
+    """Scoring this entry keeps killing the worker: fail it now (a system failure, so it
+    costs no quota) instead of handing it to the next worker."""
+    with transaction.atomic():
+        submission = _current(claim)
+        if submission is None:
+            return None
+        _fail(submission, reason)
+    return submission
+
+
 @dataclass(frozen=True)
 class ReapResult:
     requeued: list[int]

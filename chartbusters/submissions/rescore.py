@@ -15,6 +15,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from chartbusters.core.crashes import crash_guard
 from chartbusters.leaderboards.models import RescoreRun
 from chartbusters.leaderboards.services import leaderboard_refresh_participant, rescore_finish
 from chartbusters.submissions import scoring
@@ -54,6 +55,20 @@ def _store(run_id: int, entry: Submission, report: scoring.EntryReport | None) -
         run.save(update_fields=["cursor", "rescored"])
 
 
+def _rejudge(run_id: int, entry: Submission) -> scoring.EntryReport | None:
+    """The entry's new report, or None to keep its old one (the judge refused it, or
+    judging it keeps killing the worker: the run moves past it instead of looping)."""
+    with crash_guard("rescore_entry", f"{run_id}:{entry.pk}") as guard:
+        if guard.poisoned:
+            logger.error("Rescore %s kept the old report of %s: %s", run_id, entry.pk, guard.reason)
+            return None
+        try:
+            return judge(entry)
+        except (scoring.EntryUnscorable, scoring.ScoringUnavailable) as exc:
+            logger.warning("Rescore %s kept the old report of %s: %s", run_id, entry.pk, exc)
+            return None
+
+
 def rescore_run_continue(*, run_id: int, budget_seconds: float) -> bool:
     """Rescore entries until done (True) or the time budget is spent (False)."""
     deadline = time.monotonic() + budget_seconds
@@ -65,11 +80,6 @@ def rescore_run_continue(*, run_id: int, budget_seconds: float) -> bool:
         if entry is None:
             rescore_finish(run=run)
             return True
-        try:
-            report: scoring.EntryReport | None = judge(entry)
-        except (scoring.EntryUnscorable, scoring.ScoringUnavailable) as exc:
-            logger.warning("Rescore %s kept the old report of %s: %s", run_id, entry.pk, exc)
-            report = None
-        _store(run_id, entry, report)
+        _store(run_id, entry, _rejudge(run_id, entry))
         if time.monotonic() > deadline:
             return False

@@ -9,13 +9,16 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from chartbusters.core.crashes import crash_guard
 from chartbusters.submissions import scoring
-from chartbusters.submissions.audio import submission_render_audio
+from chartbusters.submissions.audio import submission_audio_give_up, submission_render_audio
 from chartbusters.submissions.evaluation import judge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.notifications import notify_submission_result as send_result
 from chartbusters.submissions.pipeline import (
+    Claim,
     submission_claim,
+    submission_give_up,
     submission_record_report,
     submission_reject,
     submission_release,
@@ -44,6 +47,15 @@ def score_submission(submission_id: int) -> str:
     claim = submission_claim(submission_id=submission_id)
     if claim is None:
         return "nothing to do"
+    with crash_guard("score_submission", submission_id) as guard:
+        if guard.poisoned:
+            submission_give_up(claim=claim, reason=f"Scoring failed. {guard.reason}")
+            return "gave up"
+        return _score(claim)
+
+
+def _score(claim: Claim) -> str:
+    submission_id = claim.submission_id
     submission = Submission.objects.select_related("challenge").get(pk=submission_id)
     try:
         report = judge(submission)
@@ -68,7 +80,10 @@ def score_submission(submission_id: int) -> str:
 def render_submission_audio(submission_id: int) -> str:
     """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring.
     Queued on "celery" (see ``services._enqueue_audio``), not with the scoring."""
-    return submission_render_audio(submission_id=submission_id)
+    with crash_guard("render_submission_audio", submission_id) as guard:
+        if guard.poisoned:
+            return submission_audio_give_up(submission_id=submission_id)
+        return submission_render_audio(submission_id=submission_id)
 
 
 @shared_task(name="chartbusters.submissions.tasks.reap_stuck_submissions")

@@ -11,11 +11,15 @@ the hooks only hold the real judge (before or after it runs) and shorten the lea
 - ``HARDENING_JUDGE_HOLD=<path>``: the real judge runs, creates ``<path>.waiting``, then
   waits until ``<path>`` exists before its report is written (the test breaks something
   in between).
+- ``HARDENING_CRASH_TITLE=<title>``: rendering the audio of an entry with that title
+  kills the worker process with SIGSEGV, as a crash in native code would (the real
+  renderer now runs in a child process, so only such a hook can still kill the worker).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -32,12 +36,28 @@ def _forever(*_: Any, **__: Any) -> Any:
         time.sleep(1)
 
 
+def _crash_on_title(title: str) -> None:
+    from chartbusters.submissions import audio
+
+    real_render = audio._render
+
+    def crashing_render(submission: Any) -> bytes:
+        if submission.title == title:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real_render(submission)
+
+    audio._render = crashing_render
+
+
 @worker_process_init.connect
 def _install_hooks(**_: Any) -> None:
     from django.conf import settings
 
     from chartbusters.submissions import tasks
 
+    crash_title = os.environ.get("HARDENING_CRASH_TITLE")
+    if crash_title:
+        _crash_on_title(crash_title)
     if os.environ.get("HARDENING_GENERATOR_HOLD") == "forever":
         from generation import registry
 
