@@ -45,7 +45,7 @@ def test_work_that_finishes_leaves_no_record_even_when_it_raises() -> None:
     with crash_guard("some_task", 7) as guard:
         assert not guard.poisoned
         assert unfinished("some_task", 7) == 1
-    with pytest.raises(ValueError), crash_guard("some_task", 7):
+    with pytest.raises(ValueError, match="ordinary"), crash_guard("some_task", 7):
         raise ValueError("an ordinary error is not a dead worker")
     assert not UnfinishedTask.objects.exists()
 
@@ -55,10 +55,12 @@ def test_each_start_that_never_finished_counts_as_a_death(settings: Any) -> None
     settings.TASK_MAX_WORKER_DEATHS = 3
     die_during("some_task", 7, times=2)
     with crash_guard("some_task", 7) as guard:
-        assert guard.deaths == 2 and not guard.poisoned
+        assert guard.deaths == 2
+        assert not guard.poisoned
     die_during("some_task", 7, times=1)
     with crash_guard("some_task", 7) as guard:
-        assert guard.deaths == 3 and guard.poisoned
+        assert guard.deaths == 3
+        assert guard.poisoned
         assert "3 times" in guard.reason
     with crash_guard("other_task", 7) as guard:
         assert guard.deaths == 0  # deaths belong to one task on one object
