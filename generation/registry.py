@@ -282,9 +282,9 @@ def check_input(score: Score) -> None:
     """The rules every generator shares: pitched notes, and at most ``MAX_BARS`` bars."""
     if not any(track.notes for track in score.pitched_tracks()):
         raise GenerationInputError("The input has no pitched notes; add at least one note.")
-    if score.bar_count > MAX_BARS:
+    if score.measured_bar_count > MAX_BARS:
         raise GenerationInputError(
-            f"The input is {score.bar_count} bars long; the limit is {MAX_BARS} bars. "
+            f"The input is {score.length_in_bars}; the limit is {MAX_BARS} bars. "
             "Use a shorter excerpt."
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 DEFAULT_RESOLUTION = 480
 DEFAULT_TEMPO = 120.0
 DRUM_CHANNEL = 9
+MAX_COUNTED_BAR_BEATS = 6  # see Score.counts_in_written_bars
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -78,6 +79,34 @@ class Score:
     def bar_count(self) -> int:
         """Bars spanned by the notes, a partly filled last bar counting as one."""
         return math.ceil(self.end_tick / self.ticks_per_bar) if self.end_tick else 0
+
+    @property
+    def counts_in_written_bars(self) -> bool:
+        """Whether limits may count this score's bars as written: only when a bar lasts
+        at most ``MAX_COUNTED_BAR_BEATS`` quarter notes (6/4 and 12/8 are the longest
+        usual meters). A 255/1 meter would make ten minutes of music "4 bars"."""
+        return self.ticks_per_bar <= MAX_COUNTED_BAR_BEATS * self.resolution
+
+    @property
+    def measured_bar_count(self) -> int:
+        """Bars the notes span on a sane grid: as written in a usual meter, else in 4/4
+        bars. Every limit on length in bars uses this, never ``bar_count``."""
+        if self.counts_in_written_bars:
+            return self.bar_count
+        return math.ceil(self.end_tick / (4 * self.resolution)) if self.end_tick else 0
+
+    @property
+    def length_in_bars(self) -> str:
+        """``measured_bar_count`` for messages ("8 bars long"), saying why when it is not
+        counted as written."""
+        bars = self.measured_bar_count
+        if self.counts_in_written_bars:
+            return f"{bars} bars long"
+        numerator, denominator = self.time_signature
+        return (
+            f"{bars} bars of 4/4 long (its {numerator}/{denominator} bars are longer than "
+            "any usual meter's)"
+        )
 
     @property
     def note_count(self) -> int:

@@ -34,10 +34,10 @@ DENOMINATORS = (1, 2, 4, 8, 16, 32)
 
 
 def check_bars(score: Score) -> None:
-    if score.bar_count > MAX_BARS:
+    if score.measured_bar_count > MAX_BARS:
         raise ApplicationError(
-            f"The music is {score.bar_count} bars long; the studio takes at most {MAX_BARS} "
-            "bars. Use a shorter excerpt.",
+            f"The music is {score.length_in_bars}; the studio takes at most "
+            f"{MAX_BARS} bars. Use a shorter excerpt.",
             code="too_many_bars",
         )
 

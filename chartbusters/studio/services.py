@@ -53,7 +53,7 @@ def title_from_filename(name: str) -> str:
 
 def describe(composition: Composition, score: Score) -> None:
     """Fill in what lists show without reading the file."""
-    composition.bars = score.bar_count
+    composition.bars = score.measured_bar_count  # what the generators' limit counts
     composition.duration_seconds = round(score.duration_seconds, 3)
     composition.tempo = score.tempo
     composition.note_count = score.note_count

@@ -49,3 +49,16 @@ def test_every_technique_describes_itself_for_the_studio():
         assert data["name"] == technique.name
         assert data["version"].startswith(f"{technique.name}-")
         assert all(p["help"].endswith(".") for p in data["params"])
+
+
+def test_an_input_cannot_hide_its_length_in_an_absurd_meter():
+    # 255/1: one written bar holds 1,020 beats, so 64 bars of music look like 1 bar.
+    notes = [Note(i * 480, 60 + i % 5, 480) for i in range(64 * 4)]
+    score = Score([Track(notes)], resolution=480, time_signature=(255, 1))
+    assert score.bar_count == 1
+    with pytest.raises(GenerationInputError) as refused:
+        check_input(score)
+    assert refused.value.message == (
+        "The input is 64 bars of 4/4 long (its 255/1 bars are longer than any usual "
+        "meter's); the limit is 32 bars. Use a shorter excerpt."
+    )

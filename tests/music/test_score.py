@@ -52,3 +52,36 @@ def test_notes_sort_by_start_then_pitch() -> None:
         Note(0, 70, 1),
         Note(10, 50, 1),
     ]
+
+
+def beats_in(meter: tuple[int, int], beats: int) -> Score:
+    notes = [Note(i * 480, 60, 480) for i in range(beats)]
+    return Score([Track(notes)], resolution=480, time_signature=meter)
+
+
+@pytest.mark.parametrize(
+    ("meter", "beats", "bars"),
+    [((4, 4), 32, 8), ((3, 4), 24, 8), ((6, 8), 24, 8), ((12, 8), 48, 8), ((6, 4), 48, 8)],
+)
+def test_bars_in_a_usual_meter_are_counted_as_written(
+    meter: tuple[int, int], beats: int, bars: int
+) -> None:
+    score = beats_in(meter, beats)
+    assert score.measured_bar_count == score.bar_count == bars
+    assert score.length_in_bars == f"{bars} bars long"
+
+
+@pytest.mark.parametrize(
+    ("meter", "written", "measured"),
+    [((255, 1), 1, 75), ((16, 4), 19, 75), ((7, 4), 43, 75)],
+)
+def test_bars_longer_than_six_beats_are_counted_in_4_4(
+    meter: tuple[int, int], written: int, measured: int
+) -> None:
+    score = beats_in(meter, 300)  # 300 beats: 75 bars of 4/4
+    assert score.bar_count == written
+    assert score.measured_bar_count == measured
+    assert score.length_in_bars == (
+        f"{measured} bars of 4/4 long (its {meter[0]}/{meter[1]} bars are longer than any "
+        "usual meter's)"
+    )

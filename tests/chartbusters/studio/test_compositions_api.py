@@ -70,12 +70,24 @@ def test_it_queues_the_input_audio_render_on_commit(
     assert [c.__name__ for c in callbacks] == ["publish_audio_render"]
 
 
+def midi_in_meter(meter: tuple[int, int], *, seconds: float, tempo: float = 120.0) -> bytes:
+    """One note per beat for ``seconds``, written in ``meter``."""
+    from music.midi_io import score_to_midi
+    from music.score import Note, Score, Track
+
+    beats = round(seconds * tempo / 60)
+    notes = [Note(i * 480, 60 + i % 7, 480, 80) for i in range(beats)]
+    return score_to_midi(Score([Track(notes)], tempo=tempo, time_signature=meter))
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"not a midi file at all", "not a MIDI file"),
         (b"", "empty"),
         (midi(40), "40 bars long; the studio takes at most 32 bars"),
+        # 594 s written as "4 bars" of 255/1: counted on a sane grid, 297 bars of 4/4.
+        (midi_in_meter((255, 1), seconds=594.0), "297 bars of 4/4 long"),
     ],
 )
 def test_it_refuses_an_invalid_upload_and_stores_nothing(
