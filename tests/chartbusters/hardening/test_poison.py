@@ -6,6 +6,7 @@ and call the task functions; the worker tests run a real worker on the real brok
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from chartbusters.core.crashes import _record_start, crash_guard
 from chartbusters.core.models import UnfinishedTask
 from chartbusters.submissions import tasks
 from chartbusters.submissions.models import AudioState, Submission
-from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
 from tests.chartbusters.competition.conftest import enter
@@ -156,18 +157,24 @@ def test_a_message_that_kills_every_worker_is_failed_after_three_deaths_and_othe
         assert wait_until(lambda: audio_state(healthy) == AudioState.READY, timeout=120)
 
 
-def ten_minutes_at_40_bpm() -> bytes:
-    """A valid entry of ten minutes: a melody and a bass over 100 bars at 40 bpm."""
-    melody = Track([Note(i * 480, 60 + i % 12, 480, 90) for i in range(400)], name="Melody")
-    bass = Track([Note(i * 1920, 36 + i % 5, 1920, 80) for i in range(100)], program=32)
-    return score_to_midi(Score([melody, bass], resolution=480, tempo=40.0))
+def long_piece(meter: tuple[int, int], seconds: float, tempo: float) -> bytes:
+    """A valid entry of ``seconds``: a melody on every beat and a bass every four."""
+    beats = round(seconds * tempo / 60)
+    melody = Track([Note(i * 480, 60 + i % 12, 480, 90) for i in range(beats)], name="Melody")
+    bass = Track([Note(i * 1920, 36 + i % 5, 1920, 80) for i in range(beats // 4)], program=32)
+    return score_to_midi(Score([melody, bass], resolution=480, tempo=tempo, time_signature=meter))
+
+
+def finished(entry: Submission) -> bool:
+    entry.refresh_from_db()
+    return entry.audio_state != AudioState.PENDING and entry.state in TERMINAL_STATES
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.worker
 @pytest.mark.slow
-def test_a_ten_minute_entry_gets_a_listening_copy_of_a_few_minutes_from_a_live_worker(
-    alice: User, challenge: Challenge
+def test_a_ten_minute_entry_and_a_594_s_piece_in_255_1_are_scored_and_get_short_previews(
+    alice: User, bob: User, challenge: Challenge, real_judge: Path
 ) -> None:
     import io
 
@@ -175,12 +182,18 @@ def test_a_ten_minute_entry_gets_a_listening_copy_of_a_few_minutes_from_a_live_w
 
     from music.listening import LISTENING_COPY_MAX_SECONDS
 
-    with celery_worker(queues="celery") as worker:
-        entry = enter(alice, challenge, midi_bytes=ten_minutes_at_40_bpm())
-        assert wait_until(lambda: audio_state(entry) != AudioState.PENDING, timeout=180)
-        assert worker.poll() is None
-    assert entry.audio_state == AudioState.READY
-    with entry.audio.open("rb") as handle:
-        info = sf.info(io.BytesIO(handle.read()))
-    assert info.duration == pytest.approx(LISTENING_COPY_MAX_SECONDS, abs=1.0)
+    with celery_worker(
+        queues="celery,evaluation", EVALUATION_PROFILES_DIR=str(real_judge)
+    ) as worker:
+        ten_minutes = enter(alice, challenge, midi_bytes=long_piece((4, 4), 600.0, 40.0))
+        odd_meter = enter(bob, challenge, midi_bytes=long_piece((255, 1), 594.0, 120.0))
+        for entry in (ten_minutes, odd_meter):
+            assert wait_until(lambda entry=entry: finished(entry), timeout=240)
+        assert worker.poll() is None  # the worker never died
+    for entry in (ten_minutes, odd_meter):
+        assert entry.state == SubmissionState.SCORED, entry.failure_reason
+        assert entry.audio_state == AudioState.READY
+        with entry.audio.open("rb") as handle:
+            info = sf.info(io.BytesIO(handle.read()))
+        assert info.duration == pytest.approx(LISTENING_COPY_MAX_SECONDS, abs=1.0)
     assert not UnfinishedTask.objects.exists()  # no start died
