@@ -8,7 +8,12 @@ of the Ogg Vorbis it encodes:
 * ``render_audio`` with FluidSynth (MIDI to a temp dir, fast-render to WAV, trim, encode);
 * ``render_audio(use_fluidsynth=False)``, the numpy sine synth;
 * ``pretty_midi.PrettyMIDI.fluidsynth`` (needs the pyfluidsynth module; skipped without)
-  followed by the same trim and encode, as the baseline.
+  followed by the same trim and encode, as the baseline;
+* ``render_listening_copy``, what the workers run: the same FluidSynth render in a
+  resource-limited child process, next to ``render_audio`` in process, so the price of
+  isolation is visible; and both on a 10-minute piece (the listening copy is cut to
+  3 minutes; in process, one piece of that length crashed libsndfile before encode()
+  wrote in blocks).
 
 Target: FluidSynth render of the 30 s score under 1 s.
 """
@@ -26,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from music import audio
+from music import audio, listening
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
 
@@ -80,8 +85,16 @@ def pretty_midi_render(score: Score) -> Callable[[], bytes] | None:
     return render
 
 
+def long_score() -> Score:
+    """Ten minutes at 40 bpm: a melody on every beat and a bass every four beats."""
+    melody = Track([Note(i * 480, 60 + i % 12, 480, 90) for i in range(400)], name="melody")
+    bass = Track([Note(i * 1920, 36 + i % 5, 1920, 80) for i in range(100)], program=32)
+    return Score([melody, bass], resolution=RESOLUTION, tempo=40.0, title="long")
+
+
 def main() -> None:
     score = build_score()
+    long = long_score()
     print(
         f"score: {len(score.tracks)} tracks, {score.note_count} notes, "
         f"{score.duration_seconds:.1f} s; output Ogg Vorbis at {audio.SAMPLE_RATE} Hz"
@@ -95,6 +108,9 @@ def main() -> None:
         ),
         ("fallback sine synth", lambda: audio.render_audio(score, use_fluidsynth=False)),
         ("pretty_midi.fluidsynth + encode", pretty_midi_render(score)),
+        ("listening copy (child process)", lambda: listening.render_listening_copy(score)),
+        ("10 min piece, render_audio", lambda: audio.render_audio(long)),
+        ("10 min piece, listening copy", lambda: listening.render_listening_copy(long)),
     ]
     for name, function in rows:
         if function is None:
