@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from evaluation.critic import auroc, round_to_half
+from evaluation.critic_training import auroc, round_to_half
 from evaluation.fakes import BUILTIN, make_fake
 from evaluation.windows import WindowSpec, score_windows
 from music.score import Score

@@ -7,24 +7,27 @@ compare the two on the same test pieces.
 
 from __future__ import annotations
 
+import subprocess
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from evaluation.baseline_judge import BaselineJudge, train_baseline_judge
-from evaluation.critic import CriticConfig
+from evaluation.critic import CriticConfig, CriticEnsemble
+from evaluation.critic_training import train_ensemble
 from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
-from evaluation.profile import (
-    PROFILE_SPECS,
-    Profile,
-    ProfileError,
-    build_novelty_index,
-    build_profile,
-)
-from evaluation.tune_critic import TuneCriticConfig, train_tune_critic
+from evaluation.frechet import EmbeddingReference, piece_distance
+from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.novelty_calibration import calibrate as calibrate_novelty
+from evaluation.profile import PROFILE_SPECS, Profile, ProfileError, ProfileSpec
+from evaluation.tune_critic import TuneCriticConfig
+from evaluation.tune_critic_training import train_tune_critic
 from evaluation.typicality import DescriptorReference
+from evaluation.windows import WindowSpec, score_windows
 from music.catalogue import list_samples, load_sample
 from music.corpus import CorpusPiece, load_corpus
 from music.score import Score
@@ -36,6 +39,8 @@ BASELINE_FILE = "baseline_judge.pt"
 # gain. Descriptor distributions and the novelty index use every piece.
 MAX_CRITIC_TRAIN = 400
 MAX_CRITIC_VALIDATION = 150
+OOD_PERCENTILE = 99.0  # of validation real windows' Mahalanobis distances
+DISTANCE_PERCENTILE = 90.0  # validation real pieces at this distance get one half
 
 
 def load_split(corpus: str, split: str | None) -> list[CorpusPiece]:
@@ -203,3 +208,145 @@ def _rebuild_keeping_critic(
     profile.save(directory)
     print(f"{name}: saved to {directory} in {time.monotonic() - started:.0f} s")
     return profile
+
+
+# ----- training and calibrating what a profile holds ---------------------------------
+
+
+def _git_revision() -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).parent,
+        )
+    except OSError:
+        return "unknown"
+    return result.stdout.strip() or "unknown"
+
+
+def _window_stack(scores: Iterable[Score], spec: WindowSpec) -> tuple[np.ndarray, np.ndarray]:
+    """All windows of all pieces, and the piece index of each window."""
+    stacks, owners = [], []
+    for i, score in enumerate(scores):
+        windows = score_windows(score, spec)
+        stacks.append(windows)
+        owners.append(np.full(len(windows), i))
+    return np.concatenate(stacks), np.concatenate(owners)
+
+
+def calibrate_embedding(
+    critic: CriticEnsemble, spec: WindowSpec, train: list[Score], validation: list[Score]
+) -> EmbeddingReference:
+    """Fit embedding statistics on train windows; set the gate and scale on validation."""
+    train_windows, _ = _window_stack(train, spec)
+    reference = EmbeddingReference.fit(critic.predict(train_windows).embeddings)
+    val_windows, owners = _window_stack(validation, spec)
+    val_embeddings = critic.predict(val_windows).embeddings
+    ood = float(np.percentile(reference.mahalanobis(val_embeddings), OOD_PERCENTILE))
+    distances = [
+        piece_distance(val_embeddings[owners == i], reference) for i in range(len(validation))
+    ]
+    scale = float(np.percentile(distances, DISTANCE_PERCENTILE))
+    return EmbeddingReference(reference.mean, reference.covariance, ood, scale)
+
+
+def build_novelty_index(
+    corpus_name: str,
+    pieces: Iterable[tuple[str, Score]],
+    samples: Iterable[tuple[str, Score]],
+    validation: Iterable[tuple[str, Score]] = (),
+    seed: int = 0,
+) -> tuple[NoveltyIndex, dict[str, Any]]:
+    """The index of every piece and sample, its alignment threshold chosen on the
+    ``validation`` pieces (ids of the corpus); returns it and what was measured."""
+    index = NoveltyIndex()
+    for piece_id, score in pieces:
+        index.add(f"{corpus_name}:{piece_id}", fingerprint(score))
+    for slug, score in samples:
+        index.add(f"sample:{slug}", fingerprint(score))
+    held_out = [(f"{corpus_name}:{piece_id}", score) for piece_id, score in validation]
+    return index, calibrate_novelty(index, held_out, seed=seed)
+
+
+def build_profile(
+    spec: ProfileSpec,
+    *,
+    train: list[Score],
+    validation: list[Score],
+    critic_train: list[Score] | None = None,
+    critic_validation: list[Score] | None = None,
+    all_pieces: list[tuple[str, Score]],
+    samples: list[tuple[str, Score]],
+    critic_config: CriticConfig | None = None,
+    tune_critic_config: TuneCriticConfig | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    validation_ids: list[str] | None = None,
+) -> Profile:
+    """Train and calibrate everything a profile holds from the given splits.
+
+    Descriptor distributions use every training piece; the critics (and the embedding
+    statistics) use ``critic_train`` / ``critic_validation`` when given, a sample that
+    keeps training within a CPU budget. The whole-tune critic is trained where
+    ``tune_critic_config`` is given, on (a sample of) every training piece.
+    """
+    started = time.monotonic()
+    critic_train = critic_train if critic_train is not None else train
+    critic_validation = critic_validation if critic_validation is not None else validation
+    log(f"{spec.name}: descriptors of {len(train)} training pieces")
+    descriptors = DescriptorReference.fit(DESCRIPTOR_NAMES, describe_many(train))
+    log(f"{spec.name}: training the critic ensemble")
+    critic, training_log = train_ensemble(
+        critic_train,
+        critic_validation,
+        config=critic_config or CriticConfig(),
+        seed=seed,
+        progress=progress,
+    )
+    window_spec = critic.window
+    log(f"{spec.name}: calibrating embeddings on {len(critic_validation)} validation pieces")
+    embedding = calibrate_embedding(critic, window_spec, critic_train, critic_validation)
+    log(f"{spec.name}: novelty index of {len(all_pieces)} pieces and {len(samples)} samples")
+    by_id = dict(all_pieces)
+    held_out = [(i, by_id[i]) for i in validation_ids or [] if i in by_id]
+    novelty, novelty_log = build_novelty_index(spec.corpus, all_pieces, samples, held_out, seed)
+    tune_critic, tune_log = None, None
+    if tune_critic_config is not None:
+        log(f"{spec.name}: training the whole-tune critic")
+        tune_critic, tune_log = train_tune_critic(
+            train, critic_validation, config=tune_critic_config, seed=seed, progress=progress
+        )
+    meta = {
+        "built_with_revision": _git_revision(),
+        "seed": seed,
+        "pieces": {
+            "train": len(train),
+            "validation": len(validation),
+            "critic_train": len(critic_train),
+            "critic_validation": len(critic_validation),
+            "all": len(all_pieces),
+        },
+        "descriptors_used": len(descriptors.names),
+        "build_seconds": round(time.monotonic() - started, 1),
+        "critic": training_log,
+        "novelty": novelty_log,
+    }
+    if tune_log is not None:
+        meta["tune_critic"] = tune_log
+    return Profile(
+        name=spec.name,
+        description=spec.description,
+        corpus=spec.corpus,
+        window_spec=window_spec,
+        descriptors=descriptors,
+        embedding=embedding,
+        critic=critic,
+        novelty=novelty,
+        meta=meta,
+        tune_critic=tune_critic,
+    )

@@ -37,20 +37,24 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from music import transforms
+from evaluation.alignment import (
+    MAX_INTERVAL,
+    TOKEN_BITS,
+    Pitches,
+    line_alignment,
+    local_match,
+)
 from music.score import Score
 
 FORMAT = 2  # of fingerprints and indexes: 1 coded rhythm ratios into the grams
 NGRAM = 6  # intervals per gram: a gram spans NGRAM + 1 notes
-MAX_INTERVAL = 24  # semitones; larger leaps are clipped
-_TOKEN_BITS = 6  # 49 interval values fit in 6 bits; 6 tokens in 36 bits
 MIN_VOICE_NOTES = NGRAM + 1
 
 VOICE_THRESHOLD = 0.3  # stage 1 alone (sources indexed without pitches)
@@ -58,14 +62,6 @@ CANDIDATE_THRESHOLD = 0.05  # stage 1 before verification: mean voice score; rec
 ALIGNMENT_THRESHOLD = 0.85
 PIECE_THRESHOLD = 0.5
 CANDIDATES = 5  # sources verified per query, best stage-1 scores first
-# Partial copies (an excerpt, a source played twice, new material appended) are found
-# by local matching (:func:`local_match`): windows of LOCAL_WINDOW notes of a voice,
-# each placed in the source by seeds of LOCAL_SEED intervals, and matched when all but
-# one of its notes appear in order in the source around that offset.
-LOCAL_WINDOW = 12
-LOCAL_STRIDE = 4  # notes between the starts of consecutive windows
-LOCAL_SEED = 5  # intervals per seed (6 notes)
-LOCAL_SLACK = 3  # source notes either side of a window's offset
 # A voice copies part of a source when at least ``local_threshold`` of its notes are so
 # matched in one run: chosen on validation, never below MIN_LOCAL_NOTES (so that short
 # shared figures such as scales and cadences never flag).
@@ -84,7 +80,6 @@ MAX_DOCUMENT_FREQUENCY = 0.05
 MIN_COMMON_DOCUMENTS = 20
 
 Grams = npt.NDArray[np.uint64]
-Pitches = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -162,7 +157,7 @@ def voice_grams(onsets: npt.NDArray[np.int64], pitches: npt.NDArray[np.int64]) -
     count = len(tokens) - NGRAM + 1
     grams = np.zeros(count, dtype=np.uint64)
     for j in range(NGRAM):
-        grams |= tokens[j : j + count] << np.uint64(_TOKEN_BITS * j)
+        grams |= tokens[j : j + count] << np.uint64(TOKEN_BITS * j)
     return np.unique(grams)
 
 
@@ -174,121 +169,6 @@ def fingerprint(score: Score) -> Fingerprint:
             voices.append(grams)
             lines.append(pitches.astype(np.uint8))
     return Fingerprint(tuple(voices), tuple(lines))
-
-
-def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
-    """The length of the longest common subsequence of ``a`` and ``b``, bit-parallel
-    (Hyyrö 2004: one row of the LCS table per element of ``a``, as one big integer).
-
-    Exact, unlike difflib's longest-block heuristic, which on a tune with repeated
-    sections can pair the wrong repeat and report a copy with a few notes dropped as
-    barely alike."""
-    if not len(a) or not len(b):
-        return 0
-    masks: dict[int, int] = {}
-    for position, symbol in enumerate(b):
-        masks[symbol] = masks.get(symbol, 0) | (1 << position)
-    full = (1 << len(b)) - 1
-    row = full
-    for symbol in a:
-        matches = row & masks.get(symbol, 0)
-        row = ((row + matches) | (row - matches)) & full
-    return len(b) - row.bit_count()
-
-
-def _seed_codes(pitches: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The packed ``LOCAL_SEED``-interval gram starting at each note of a line."""
-    intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
-    count = len(intervals) - LOCAL_SEED + 1
-    if count <= 0:
-        return np.zeros(0, dtype=np.int64)
-    codes = np.zeros(count, dtype=np.int64)
-    for j in range(LOCAL_SEED):
-        codes |= intervals[j : j + count] << (_TOKEN_BITS * j)
-    return codes
-
-
-def local_match(a: Pitches, b: Pitches) -> int:
-    """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
-
-    ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
-    ``LOCAL_SEED`` consecutive intervals of ``a`` recur in ``b``; each seed gives an
-    offset (diagonal ``j - i``) and a transposition. A window takes its most frequent
-    (offset, transposition) and is *matched* when all but one of its notes, transposed,
-    are a subsequence of ``b`` around that offset (``LOCAL_SLACK`` notes either side):
-    a copy with notes dropped is a subsequence of its source, so dropped notes cost
-    nothing, while an unrelated window sharing one figure misses several notes. The
-    result is the number of notes in the longest run of matched windows, a single
-    unmatched window bridged (not counted): an excerpt matches over its length, a
-    source played twice over both passes (each window finds its own offset), a source
-    with new material appended over the source part.
-    """
-    qa, qb = a.astype(np.int64), b.astype(np.int64)
-    codes_a, codes_b = _seed_codes(qa), _seed_codes(qb)
-    if not len(codes_a) or not len(codes_b):
-        return 0
-    order = np.argsort(codes_b, kind="stable")
-    sorted_b = codes_b[order]
-    low = np.searchsorted(sorted_b, codes_a, side="left")
-    counts = np.searchsorted(sorted_b, codes_a, side="right") - low
-    total = int(counts.sum())
-    if total == 0:
-        return 0
-    seed_i = np.repeat(np.arange(len(codes_a)), counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    seed_j = order[low[seed_i] + within]
-    # Overlapping windows every LOCAL_STRIDE notes, the last one ending with the line.
-    starts = list(range(0, max(1, len(qa) - LOCAL_WINDOW + 1), LOCAL_STRIDE))
-    if starts[-1] + LOCAL_WINDOW < len(qa):
-        starts.append(len(qa) - LOCAL_WINDOW)
-    first = np.searchsorted(np.array(starts), seed_i - LOCAL_WINDOW, side="right")
-    last = np.searchsorted(np.array(starts), seed_i, side="right")  # windows first..last-1
-    spans = last - first
-    window = np.repeat(first, spans) + (
-        np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
-    )
-    seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
-    diagonal = seed_j - seed_i
-    shift = qb[seed_j] - qa[seed_i]
-    unique, votes = np.unique(
-        np.stack([window, diagonal, shift], axis=1), axis=0, return_counts=True
-    )
-    best: dict[int, tuple[int, int, int]] = {}
-    for (w, d, t), v in zip(unique.tolist(), votes.tolist(), strict=True):
-        if w not in best or v > best[w][0]:
-            best[w] = (v, d, t)
-    a_list, b_list = qa.tolist(), qb.tolist()
-    # Runs of matched windows: each covers its notes; a stretch of at most one window
-    # of unmatched notes between two matched windows is bridged, not counted.
-    longest = covered = 0
-    reach = -1  # end of the current run's coverage
-    for w in sorted(best):
-        start, end = starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))
-        _, d, t = best[w]
-        segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
-        if lcs_length([p + t for p in a_list[start:end]], segment) < end - start:
-            continue
-        if reach >= 0 and start <= reach + LOCAL_WINDOW:
-            covered += end - max(start, reach)
-        else:
-            covered = end - start
-        reach = max(reach, end)
-        longest = max(longest, covered)
-    return longest
-
-
-def line_alignment(a: Pitches, b: Pitches) -> float:
-    """How much of two voices is the same note for note, 0-1: ``2 * LCS / (len(a) +
-    len(b))`` of their pitch sequences, ``a`` transposed by the shift that best overlays
-    the two pitch histograms (so a transposed copy aligns as well as a verbatim one)."""
-    if not len(a) or not len(b):
-        return 0.0
-    ha = np.bincount(a, minlength=128).astype(np.float64)
-    hb = np.bincount(b, minlength=128).astype(np.float64)
-    overlap = np.correlate(hb, ha, mode="full")  # index k: shift k - 127
-    shift = int(np.argmax(overlap)) - 127
-    moved = (a.astype(np.int64) + shift).tolist()
-    return 2.0 * lcs_length(moved, b.tolist()) / (len(a) + len(b))
 
 
 @dataclass(frozen=True)
@@ -532,173 +412,3 @@ class NoveltyIndex:
             for i, doc in enumerate(arrays["line_docs"].tolist()):
                 index._lines[int(doc)] = tuple(flat[bounds[i] : bounds[i + 1]])
         return index
-
-
-# ----- copies and thresholds ---------------------------------------------------------
-
-
-def _reinstrument(score: Score) -> Score:
-    programs = [40, 41, 42, 70, 71, 68]
-    tracks = [replace(t, program=programs[i % len(programs)]) for i, t in enumerate(score.tracks)]
-    return replace(score, tracks=tracks)
-
-
-def _reorder(score: Score) -> Score:
-    return replace(score, tracks=list(reversed(score.tracks)))
-
-
-CopyKind = Callable[[Score, np.random.Generator], Score]
-COPY_KINDS: dict[str, CopyKind] = {
-    "verbatim": lambda s, rng: s,
-    "transposed": lambda s, rng: transforms.transpose(s, int(rng.choice([-5, -3, 2, 4, 7]))),
-    "time-stretched": lambda s, rng: transforms.time_stretch(
-        s, float(rng.choice([0.5, 0.75, 1.5]))
-    ),
-    "re-instrumented": lambda s, rng: _reinstrument(s),
-    "tracks reordered": lambda s, rng: _reorder(s),
-    "10% of notes dropped": lambda s, rng: transforms.drop_notes(s, 0.1, seed=rng),
-}
-
-
-def _excerpt(score: Score, rng: np.random.Generator, seconds: float = 30.0) -> Score:
-    """Half the piece, and at least ``seconds`` (whole bars), from a random bar. (Thirty
-    seconds of slow polyphony can be under 20 notes a voice, below MIN_LOCAL_NOTES.)"""
-    bars = max(1, int(seconds / (score.ticks_per_bar * score.seconds_per_tick)))
-    bars = max(bars, (score.bar_count + 1) // 2)
-    start = int(rng.integers(0, max(score.bar_count - bars, 0) + 1))
-    return transforms.crop(score, start, start + bars)
-
-
-# Copies of part of a source, or of a source within more music: found by local
-# matching, with their own threshold (``local_threshold``, in notes).
-PARTIAL_COPY_KINDS: dict[str, CopyKind] = {
-    "excerpt (half, at least 30 s)": _excerpt,
-    "looped (played twice)": lambda s, rng: transforms.concatenate([s, s]),
-    # New music after the source: the source again, backwards and a tritone away
-    # (same style, different lines).
-    "new material appended": lambda s, rng: transforms.concatenate(
-        [s, transforms.reverse(transforms.transpose(s, 6))]
-    ),
-    "excerpt, transposed, 10% of notes dropped": lambda s, rng: transforms.drop_notes(
-        transforms.transpose(_excerpt(s, rng), int(rng.choice([-5, -3, 2, 4, 7]))), 0.1, seed=rng
-    ),
-}
-COPY_RECALL = 0.995  # on the validation split, for every kind of copy
-REAL_QUANTILE = 0.99
-
-
-def _strength(index: NoveltyIndex, print_: Fingerprint, source: str | None, exclude: str) -> float:
-    """The highest alignment threshold at which the piece would still be flagged as a
-    copy of ``source`` (of any source but ``exclude`` when ``source`` is None)."""
-    best = 0.0
-    for match in index.copy_candidates(print_, exclude=[exclude] if exclude else []):
-        if match.alignments and (source is None or match.source == source):
-            best = max(best, copy_strength(match.alignments, index.piece_threshold))
-    return best
-
-
-def _local_strength(
-    index: NoveltyIndex, print_: Fingerprint, source: str | None, exclude: str
-) -> float:
-    """The highest ``local_threshold`` (notes) at which the piece would still be flagged
-    by local matches alone as a copy of ``source`` (of any source but ``exclude``)."""
-    best = 0.0
-    for match in index.copy_candidates(print_, exclude=[exclude] if exclude else []):
-        if match.local and (source is None or match.source == source):
-            best = max(best, copy_strength(match.local, index.local_piece_threshold))
-    return best
-
-
-def calibrate_local(
-    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
-) -> dict[str, object]:
-    """Set ``index.local_threshold`` (notes matched in one run, per voice) from the
-    validation pieces: midway between the most copy-like real piece (the *highest*
-    local strength of any of them against every other source) and the weakest partial
-    copies (the ``1 - COPY_RECALL`` quantile, the lowest over the kinds), above every
-    real piece in any case and never below ``MIN_LOCAL_NOTES``. Every real piece, not
-    the ``REAL_QUANTILE`` used for whole alignment: in corpora whose pieces share long
-    passages (folk tunes share whole strains) the tail of real local strength is long,
-    and a threshold just above its 99th percentile flagged 1.0% of folk's validation
-    pieces but 2.7% of its test pieces. Returns what was measured."""
-    if not validation:
-        return {}
-    saved = index.alignment_threshold
-    index.alignment_threshold = 2.0  # no voice matches whole: every voice is matched locally
-    try:
-        rng = np.random.default_rng(seed)
-        copies: dict[str, list[float]] = {}
-        for kind, make in PARTIAL_COPY_KINDS.items():
-            copies[kind] = [
-                _local_strength(index, fingerprint(make(score, rng)), source, "")
-                for source, score in validation
-            ]
-        real = [
-            _local_strength(index, fingerprint(score), None, source) for source, score in validation
-        ]
-    finally:
-        index.alignment_threshold = saved
-    highest = float(max(real))
-    weakest = {
-        kind: float(np.quantile(v, 1.0 - COPY_RECALL, method="lower")) for kind, v in copies.items()
-    }
-    lowest = min(weakest.values())
-    middle = int(np.floor((lowest + highest) / 2))
-    index.local_threshold = max(MIN_LOCAL_NOTES, int(highest) + 1, middle)
-    chosen = index.local_threshold
-    return {
-        "local_threshold": chosen,
-        "most_copy_like_real": highest,
-        "weakest_copies": weakest,
-        "validation_copy_recall": {
-            kind: round(float(np.mean(np.array(v) >= chosen)), 4) for kind, v in copies.items()
-        },
-        "validation_flagged_real": round(float(np.mean(np.array(real) >= chosen)), 4),
-    }
-
-
-def calibrate(
-    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
-) -> dict[str, object]:
-    """Both thresholds: :func:`calibrate_alignment`, then :func:`calibrate_local`."""
-    measured = calibrate_alignment(index, validation, seed)
-    if measured:
-        measured["local"] = calibrate_local(index, validation, seed)
-    return measured
-
-
-def calibrate_alignment(
-    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
-) -> dict[str, object]:
-    """Set ``index.alignment_threshold`` from the validation pieces, midway between the
-    weakest copies (the ``1 - COPY_RECALL`` quantile of copy strength, the lowest over
-    the kinds of copy) and the most copy-like real pieces (the ``REAL_QUANTILE`` of
-    their strength against every other source): the widest margin on either side, as
-    the test split is not the validation split. Returns what was measured."""
-    if not validation:
-        return {}
-    saved = index.alignment_threshold
-    index.alignment_threshold = 0.0  # every verified candidate reports its alignments
-    rng = np.random.default_rng(seed)
-    copies: dict[str, list[float]] = {}
-    for kind, make in COPY_KINDS.items():
-        copies[kind] = [
-            _strength(index, fingerprint(make(score, rng)), source, "")
-            for source, score in validation
-        ]
-    real = [_strength(index, fingerprint(score), None, source) for source, score in validation]
-    lowest = min(float(np.quantile(v, 1.0 - COPY_RECALL, method="lower")) for v in copies.values())
-    highest = float(np.quantile(real, REAL_QUANTILE, method="higher"))
-    middle = (lowest + highest) / 2
-    index.alignment_threshold = float(np.floor(middle * 1e4) / 1e4) if lowest > 0 else saved
-    chosen = index.alignment_threshold
-    return {
-        "alignment_threshold": chosen,
-        "weakest_copies": round(lowest, 4),
-        "most_copy_like_real": round(highest, 4),
-        "validation_pieces": len(validation),
-        "validation_copy_recall": {
-            kind: round(float(np.mean(np.array(v) >= chosen)), 4) for kind, v in copies.items()
-        },
-        "validation_flagged_real": round(float(np.mean(np.array(real) >= chosen)), 4),
-    }

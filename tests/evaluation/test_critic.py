@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.critic import (
-    ChromaBranch,
-    Critic,
-    CriticConfig,
-    CriticEnsemble,
-    CriticOutput,
+from evaluation.critic import ChromaBranch, Critic, CriticConfig, CriticEnsemble, CriticOutput
+from evaluation.critic_training import (
     WindowSet,
     _critic_families,
     auroc,

@@ -10,18 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluation.alignment import lcs_length, line_alignment
 from evaluation.novelty import (
-    COPY_KINDS,
     Fingerprint,
     NoveltyIndex,
-    calibrate,
     copy_strength,
     fingerprint,
-    lcs_length,
-    line_alignment,
     voice_grams,
     voice_lines,
 )
+from evaluation.novelty_calibration import COPY_KINDS, calibrate
 from music import transforms
 from music.score import Note, Score, Track
 

@@ -8,15 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from evaluation.novelty import (
-    LOCAL_WINDOW,
-    PARTIAL_COPY_KINDS,
-    NoveltyIndex,
-    calibrate,
-    calibrate_local,
-    fingerprint,
-    local_match,
-)
+from evaluation.alignment import LOCAL_WINDOW, local_match
+from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.novelty_calibration import PARTIAL_COPY_KINDS, calibrate, calibrate_local
 from music import transforms
 from music.score import Score, Track
 from tests.evaluation.test_novelty import random_voice

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.critic import auroc
+from evaluation.critic_training import auroc
 from evaluation.evaluate import _realism, evaluate_many
 from evaluation.fakes import make_fake
 from evaluation.profile import Profile, load_profile
@@ -20,9 +20,9 @@ from evaluation.tune_critic import (
     TuneCriticConfig,
     estimate_key,
     melody,
-    train_tune_critic,
     tune_features,
 )
+from evaluation.tune_critic_training import train_tune_critic
 from music.score import Score
 from tests.evaluation.builders import RES, build, part
 

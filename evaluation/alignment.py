@@ -1,0 +1,143 @@
+"""Note-for-note alignment of two voices' pitch lines: the copy detector's second stage.
+
+Whole lines are compared by their longest common subsequence after the transposition
+that best overlays their pitch histograms (:func:`line_alignment`); parts of lines by
+local matching (:func:`local_match`): windows of ``LOCAL_WINDOW`` notes of one line,
+each placed in the other by seeds of ``LOCAL_SEED`` intervals, and matched when all but
+one of its notes appear in order in the other around that offset. Used by
+:mod:`evaluation.novelty`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Pitches = npt.NDArray[np.uint8]
+MAX_INTERVAL = 24  # semitones; larger leaps are clipped
+TOKEN_BITS = 6  # 49 interval values fit in 6 bits; 6 tokens in 36 bits
+# Partial copies (an excerpt, a source played twice, new material appended) are found
+# by local matching (:func:`local_match`): windows of LOCAL_WINDOW notes of a voice,
+# each placed in the source by seeds of LOCAL_SEED intervals, and matched when all but
+# one of its notes appear in order in the source around that offset.
+LOCAL_WINDOW = 12
+LOCAL_STRIDE = 4  # notes between the starts of consecutive windows
+LOCAL_SEED = 5  # intervals per seed (6 notes)
+LOCAL_SLACK = 3  # source notes either side of a window's offset
+
+
+def lcs_length(a: Sequence[int], b: Sequence[int]) -> int:
+    """The length of the longest common subsequence of ``a`` and ``b``, bit-parallel
+    (Hyyrö 2004: one row of the LCS table per element of ``a``, as one big integer).
+
+    Exact, unlike difflib's longest-block heuristic, which on a tune with repeated
+    sections can pair the wrong repeat and report a copy with a few notes dropped as
+    barely alike."""
+    if not len(a) or not len(b):
+        return 0
+    masks: dict[int, int] = {}
+    for position, symbol in enumerate(b):
+        masks[symbol] = masks.get(symbol, 0) | (1 << position)
+    full = (1 << len(b)) - 1
+    row = full
+    for symbol in a:
+        matches = row & masks.get(symbol, 0)
+        row = ((row + matches) | (row - matches)) & full
+    return len(b) - row.bit_count()
+
+
+def _seed_codes(pitches: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The packed ``LOCAL_SEED``-interval gram starting at each note of a line."""
+    intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL) + MAX_INTERVAL
+    count = len(intervals) - LOCAL_SEED + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    codes = np.zeros(count, dtype=np.int64)
+    for j in range(LOCAL_SEED):
+        codes |= intervals[j : j + count] << (TOKEN_BITS * j)
+    return codes
+
+
+def local_match(a: Pitches, b: Pitches) -> int:
+    """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
+
+    ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
+    ``LOCAL_SEED`` consecutive intervals of ``a`` recur in ``b``; each seed gives an
+    offset (diagonal ``j - i``) and a transposition. A window takes its most frequent
+    (offset, transposition) and is *matched* when all but one of its notes, transposed,
+    are a subsequence of ``b`` around that offset (``LOCAL_SLACK`` notes either side):
+    a copy with notes dropped is a subsequence of its source, so dropped notes cost
+    nothing, while an unrelated window sharing one figure misses several notes. The
+    result is the number of notes in the longest run of matched windows, a single
+    unmatched window bridged (not counted): an excerpt matches over its length, a
+    source played twice over both passes (each window finds its own offset), a source
+    with new material appended over the source part.
+    """
+    qa, qb = a.astype(np.int64), b.astype(np.int64)
+    codes_a, codes_b = _seed_codes(qa), _seed_codes(qb)
+    if not len(codes_a) or not len(codes_b):
+        return 0
+    order = np.argsort(codes_b, kind="stable")
+    sorted_b = codes_b[order]
+    low = np.searchsorted(sorted_b, codes_a, side="left")
+    counts = np.searchsorted(sorted_b, codes_a, side="right") - low
+    total = int(counts.sum())
+    if total == 0:
+        return 0
+    seed_i = np.repeat(np.arange(len(codes_a)), counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    seed_j = order[low[seed_i] + within]
+    # Overlapping windows every LOCAL_STRIDE notes, the last one ending with the line.
+    starts = list(range(0, max(1, len(qa) - LOCAL_WINDOW + 1), LOCAL_STRIDE))
+    if starts[-1] + LOCAL_WINDOW < len(qa):
+        starts.append(len(qa) - LOCAL_WINDOW)
+    first = np.searchsorted(np.array(starts), seed_i - LOCAL_WINDOW, side="right")
+    last = np.searchsorted(np.array(starts), seed_i, side="right")  # windows first..last-1
+    spans = last - first
+    window = np.repeat(first, spans) + (
+        np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
+    )
+    seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
+    diagonal = seed_j - seed_i
+    shift = qb[seed_j] - qa[seed_i]
+    unique, votes = np.unique(
+        np.stack([window, diagonal, shift], axis=1), axis=0, return_counts=True
+    )
+    best: dict[int, tuple[int, int, int]] = {}
+    for (w, d, t), v in zip(unique.tolist(), votes.tolist(), strict=True):
+        if w not in best or v > best[w][0]:
+            best[w] = (v, d, t)
+    a_list, b_list = qa.tolist(), qb.tolist()
+    # Runs of matched windows: each covers its notes; a stretch of at most one window
+    # of unmatched notes between two matched windows is bridged, not counted.
+    longest = covered = 0
+    reach = -1  # end of the current run's coverage
+    for w in sorted(best):
+        start, end = starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))
+        _, d, t = best[w]
+        segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
+        if lcs_length([p + t for p in a_list[start:end]], segment) < end - start:
+            continue
+        if reach >= 0 and start <= reach + LOCAL_WINDOW:
+            covered += end - max(start, reach)
+        else:
+            covered = end - start
+        reach = max(reach, end)
+        longest = max(longest, covered)
+    return longest
+
+
+def line_alignment(a: Pitches, b: Pitches) -> float:
+    """How much of two voices is the same note for note, 0-1: ``2 * LCS / (len(a) +
+    len(b))`` of their pitch sequences, ``a`` transposed by the shift that best overlays
+    the two pitch histograms (so a transposed copy aligns as well as a verbatim one)."""
+    if not len(a) or not len(b):
+        return 0.0
+    ha = np.bincount(a, minlength=128).astype(np.float64)
+    hb = np.bincount(b, minlength=128).astype(np.float64)
+    overlap = np.correlate(hb, ha, mode="full")  # index k: shift k - 127
+    shift = int(np.argmax(overlap)) - 127
+    moved = (a.astype(np.int64) + shift).tolist()
+    return 2.0 * lcs_length(moved, b.tolist()) / (len(a) + len(b))
