@@ -3,6 +3,7 @@
 python -m evaluation score FILE... [--profile NAME] [--json] [--weights realism=0.5,...]
 python -m evaluation build-profile NAME [--seed N] [--quick] [--tune-critic-only]
 python -m evaluation validity-report NAME
+python -m evaluation c2st REAL_DIR FAKE_DIR [--folds N] [--seed N] [--group-pattern RE] [--json]
 """
 
 from __future__ import annotations
@@ -98,6 +99,28 @@ def _validity_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _c2st(args: argparse.Namespace) -> int:
+    from evaluation.c2st import C2STError, compare_dirs, format_report
+
+    try:
+        report = compare_dirs(
+            Path(args.real_dir),
+            Path(args.fake_dir),
+            folds=args.folds,
+            seed=args.seed,
+            group_pattern=args.group_pattern,
+        )
+    except C2STError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_report(report))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation", description=__doc__.split("\n")[0]
@@ -147,6 +170,21 @@ def _parser() -> argparse.ArgumentParser:
     validity.add_argument("--seed", type=int, default=0)
     validity.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     validity.set_defaults(run=_validity_report)
+
+    c2st = commands.add_parser(
+        "c2st", help="classifier two-sample test: can two folders of MIDI be told apart?"
+    )
+    c2st.add_argument("real_dir", metavar="REAL_DIR")
+    c2st.add_argument("fake_dir", metavar="FAKE_DIR")
+    c2st.add_argument("--folds", type=int, default=5, help="default: %(default)s")
+    c2st.add_argument("--seed", type=int, default=0)
+    c2st.add_argument(
+        "--group-pattern",
+        help="regular expression on file names whose first group names a file's source "
+        "(default: the name up to the first '__')",
+    )
+    c2st.add_argument("--json", action="store_true", help="print the figures as JSON")
+    c2st.set_defaults(run=_c2st)
     return parser
 
 
