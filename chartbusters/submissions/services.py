@@ -132,6 +132,11 @@ def submission_create(
     title, description = title.strip(), description.strip()
     if not challenge.accepts_entries_at(now):
         raise ApplicationError(f"“{challenge}” is not taking entries now.", code="closed")
+    if challenge.judges.filter(pk=user.pk).exists():
+        # Both ways: judging.access refuses a judge who has entered, too.
+        raise ApplicationError(
+            "You judge this challenge, so you cannot enter it.", code="conflict", status=403
+        )
     _check_entry_fields(challenge, title, description, technique)
     clean = clean_provenance(technique, provenance)
     score = scoring.parse_upload(midi_bytes)  # raises with the validator's code and message
