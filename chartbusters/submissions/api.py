@@ -31,6 +31,7 @@ from chartbusters.submissions.services import (
     submission_disqualify,
     submission_restore,
 )
+from chartbusters.submissions.text import validate_title
 from music.validate import Limits
 
 MAX_UPLOAD_BYTES = Limits().max_bytes
@@ -90,7 +91,7 @@ def _user(request: Request) -> User:
 
 
 class SubmissionCreateInput(serializers.Serializer[object]):
-    title = serializers.CharField(max_length=120)
+    title = serializers.CharField(max_length=120, validators=[validate_title])
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     technique = serializers.ChoiceField(choices=Technique.choices)
     file = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.text import one_line
 
 
 def _link(path: str) -> str:
@@ -40,5 +41,7 @@ def notify_submission_result(submission: Submission) -> bool:
     if message is None or not submission.participant.email:
         return False
     subject, body = message
-    send_mail(subject, body, None, [submission.participant.email])
+    # One line whatever the stored title holds: a line break would make Django refuse
+    # the header (BadHeaderError) and the owner would never hear of their entry.
+    send_mail(one_line(subject), body, None, [submission.participant.email])
     return True

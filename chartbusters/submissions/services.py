@@ -22,6 +22,7 @@ from chartbusters.leaderboards.services import leaderboard_refresh_participant
 from chartbusters.submissions import scoring
 from chartbusters.submissions.models import Participation, Submission
 from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
@@ -78,6 +79,8 @@ def _check_entry_fields(challenge: Challenge, title: str, description: str, tech
         raise ApplicationError("Give your entry a title.", code="invalid_title")
     if len(title) > MAX_TITLE:
         raise ApplicationError(f"Keep the title within {MAX_TITLE} characters.")
+    if has_control_characters(title):
+        raise ApplicationError(TITLE_MESSAGE, code="invalid_title")
     if len(description) > MAX_DESCRIPTION:
         raise ApplicationError(f"Keep the description within {MAX_DESCRIPTION} characters.")
     if technique not in challenge.allowed_techniques:
