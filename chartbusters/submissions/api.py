@@ -25,6 +25,7 @@ from chartbusters.submissions.access import (
     access_submission,
     access_submission_as_host,
 )
+from chartbusters.submissions.privacy import owner_details, owner_flags, owner_text
 from chartbusters.submissions.selectors import submission_list_for_participant
 from chartbusters.submissions.services import (
     submission_create,
@@ -79,9 +80,21 @@ def _hide_scores(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _hide_other_entries(data: dict[str, Any]) -> dict[str, Any]:
+    """Copy flags as an owner may read them: no other entry's or participant's id."""
+    data["flags"] = owner_flags(data["flags"])
+    if "details" in data:
+        data["details"] = owner_details(data["details"])
+    if "explanation" in data:
+        data["explanation"] = owner_text(data["explanation"])
+    return data
+
+
 def submission_data(access: SubmissionAccess, *, detail: bool = False) -> dict[str, Any]:
     serializer = SubmissionDetailOutput if detail else SubmissionOutput
     data = dict(serializer(access.submission).data)
+    if not access.is_host:
+        data = _hide_other_entries(data)
     return data if access.scores_visible else _hide_scores(data)
 
 
