@@ -85,7 +85,7 @@ class FinalistAudioApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={(200, "audio/ogg"): OpenApiTypes.BINARY, 404: None},
+        responses={(200, "audio/ogg"): OpenApiTypes.BINARY},
         summary="Judge: listen to a finalist",
     )
     def get(self, request: Request, slug: str, handle: str) -> HttpResponseBase:
