@@ -29,6 +29,19 @@ class ChallengeAdminForm(forms.ModelForm[Challenge]):
             "judges", "finalists_count", "judge_weight",
         )  # fmt: skip
 
+    def clean_judges(self) -> Any:
+        """Nobody judges a challenge they entered (judging's rule, imported late: the
+        admin is glue on top of the apps)."""
+        from chartbusters.judging.services import judges_check
+
+        judges = self.cleaned_data["judges"]
+        if self.instance.pk is not None:
+            try:
+                judges_check(challenge=self.instance, judges=judges)
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return judges
+
 
 class HostOnlyAdmin(admin.ModelAdmin[Any]):
     """Hosts (and superusers) manage competitions; other staff see nothing of them."""

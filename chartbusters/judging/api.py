@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -12,8 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.ranges import ranged_file_response
 from chartbusters.judging.access import access_judging
-from chartbusters.judging.selectors import Finalist, finalists_for_judge
+from chartbusters.judging.anonymise import anonymous_midi
+from chartbusters.judging.selectors import (
+    FinalistForJudge,
+    finalist_by_handle,
+    finalists_for_judge,
+)
 from chartbusters.judging.services import judge_score_set
 
 
@@ -25,9 +32,12 @@ class RubricOutput(serializers.Serializer[Any]):
 
 
 class FinalistOutput(serializers.Serializer[Any]):
+    """No id, title or file name of the entry: nothing a public view could match."""
+
     finalist = serializers.CharField(source="label", help_text="All a judge learns of its maker.")
-    id = serializers.UUIDField(source="submission.uuid")
-    title = serializers.CharField(source="submission.title")
+    id = serializers.CharField(
+        source="handle", help_text="This judging's own random name for the finalist."
+    )
     technique = serializers.CharField(source="submission.technique")
     my_score = RubricOutput(allow_null=True)
 
@@ -39,11 +49,9 @@ class RubricInput(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-def _finalist(finalists: list[Finalist], submission_id: str) -> Finalist:
-    for finalist in finalists:
-        if str(finalist.submission.uuid) == submission_id:
-            return finalist
-    raise ApplicationError("No such finalist.", code="not_found", status=404)
+def _finalist(request: Request, slug: str, handle: str) -> FinalistForJudge:
+    challenge, judge = access_judging(request.user, slug)
+    return finalist_by_handle(finalists_for_judge(challenge=challenge, judge=judge), handle)
 
 
 class FinalistListApi(APIView):
@@ -59,14 +67,34 @@ class FinalistListApi(APIView):
 class FinalistMidiApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "audio/midi"): OpenApiTypes.BINARY}, summary="Judge: listen")
-    def get(self, request: Request, slug: str, submission_id: str) -> HttpResponse:
-        challenge, judge = access_judging(request.user, slug)
-        finalist = _finalist(finalists_for_judge(challenge=challenge, judge=judge), submission_id)
-        with finalist.submission.midi.open("rb") as handle:
-            response = HttpResponse(handle.read(), content_type="audio/midi")
+    @extend_schema(
+        responses={(200, "audio/midi"): OpenApiTypes.BINARY},
+        summary="Judge: a finalist's MIDI, without its metadata",
+    )
+    def get(self, request: Request, slug: str, handle: str) -> HttpResponse:
+        finalist = _finalist(request, slug, handle)
+        with finalist.submission.midi.open("rb") as stored:
+            response = HttpResponse(anonymous_midi(stored.read()), content_type="audio/midi")
         name = finalist.label.lower().replace(" ", "-")
         response["Content-Disposition"] = f'attachment; filename="{name}.mid"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class FinalistAudioApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={(200, "audio/ogg"): OpenApiTypes.BINARY},
+        summary="Judge: listen to a finalist",
+    )
+    def get(self, request: Request, slug: str, handle: str) -> HttpResponseBase:
+        entry = _finalist(request, slug, handle).submission
+        if not entry.has_audio:
+            raise ApplicationError("This finalist's audio is not ready.", code="not_found",
+                                   status=404)  # fmt: skip
+        response = ranged_file_response(request, entry.audio.open("rb"), content_type="audio/ogg")
+        response["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -74,9 +102,9 @@ class FinalistScoreApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RubricInput, responses=RubricOutput, summary="Judge: score a finalist")
-    def put(self, request: Request, slug: str, submission_id: str) -> Response:
+    def put(self, request: Request, slug: str, handle: str) -> Response:
         challenge, judge = access_judging(request.user, slug)
-        finalist = _finalist(finalists_for_judge(challenge=challenge, judge=judge), submission_id)
+        finalist = finalist_by_handle(finalists_for_judge(challenge=challenge, judge=judge), handle)
         data = RubricInput(data=request.data)
         data.is_valid(raise_exception=True)
         score = judge_score_set(

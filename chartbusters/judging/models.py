@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,6 +23,44 @@ def _rubric_field(label: str, help_text: str) -> models.PositiveSmallIntegerFiel
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=help_text,
     )
+
+
+def new_handle() -> str:
+    """An opaque, unguessable name for a finalist: nothing in it comes from the entry."""
+    return secrets.token_urlsafe(12)
+
+
+class Finalist(models.Model):
+    """An entry as the judges know it: a random handle and a number ("Finalist A").
+
+    Judges never see the entry's id, title or anything else a public view shows, so
+    nothing they are given can be looked up on a board or an entry page. A row is made
+    when the entry first goes to the judges and kept: the handle and the letter stay
+    the same for as long as the judging lasts, even if the finalists change.
+    """
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    handle = models.CharField(max_length=32, unique=True, default=new_handle, editable=False)
+    number = models.PositiveIntegerField(help_text="1 for Finalist A, 2 for B, ...")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "submission"], name="one_handle_each"),
+            models.UniqueConstraint(fields=["challenge", "number"], name="one_number_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} of {self.challenge}"
+
+    @property
+    def label(self) -> str:
+        letters, index = "", self.number
+        while index:
+            index, rest = divmod(index - 1, 26)
+            letters = chr(ord("A") + rest) + letters
+        return f"Finalist {letters}"
 
 
 class JudgeScore(models.Model):

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Avg, F
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
+from chartbusters.core.errors import ApplicationError
+from chartbusters.judging.handles import finalist_handles
 from chartbusters.judging.models import JudgeScore
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
 
 
 @dataclass(frozen=True)
-class Finalist:
+class FinalistForJudge:
+    """A finalist as a judge may know it. ``submission`` stays on the server: only
+    ``label`` and ``handle`` (and the music, stripped of its metadata) go out."""
+
     label: str  # "Finalist A": all a judge learns about who made it
+    handle: str  # random; shared with no public view
     submission: Submission
     my_score: JudgeScore | None
-
-
-def _blind_order(challenge: Challenge, submission: Submission) -> str:
-    """A stable order that reveals neither the rank nor the submission time."""
-    return hashlib.sha256(f"{challenge.pk}:{submission.uuid}".encode()).hexdigest()
 
 
 def finalist_submissions(*, challenge: Challenge) -> list[Submission]:
@@ -38,24 +38,28 @@ def finalist_submissions(*, challenge: Challenge) -> list[Submission]:
     return [row.submission for row in rows]
 
 
-def finalists_for_judge(*, challenge: Challenge, judge: User) -> list[Finalist]:
-    entries = sorted(
-        finalist_submissions(challenge=challenge), key=lambda s: _blind_order(challenge, s)
-    )
+def finalists_for_judge(*, challenge: Challenge, judge: User) -> list[FinalistForJudge]:
+    """The finalists in the order of their letters (a random order, fixed once made)."""
+    entries = finalist_submissions(challenge=challenge)
+    handles = finalist_handles(challenge=challenge, entries=entries)
     mine = {
         score.submission_id: score
         for score in JudgeScore.objects.filter(challenge=challenge, judge=judge)
     }
-    return [Finalist(_label(i), entry, mine.get(entry.pk)) for i, entry in enumerate(entries)]
+    finalists = [
+        FinalistForJudge(
+            handles[entry.pk].label, handles[entry.pk].handle, entry, mine.get(entry.pk)
+        )
+        for entry in entries
+    ]
+    return sorted(finalists, key=lambda f: handles[f.submission.pk].number)
 
 
-def _label(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return f"Finalist {letters}"
+def finalist_by_handle(finalists: list[FinalistForJudge], handle: str) -> FinalistForJudge:
+    for finalist in finalists:
+        if finalist.handle == handle:
+            return finalist
+    raise ApplicationError("No such finalist.", code="not_found", status=404)
 
 
 def judge_scores_for(*, challenge: Challenge, submission_ids: list[int]) -> dict[int, float]:

@@ -21,9 +21,7 @@ def judge_finalists(request: HttpRequest, slug: str) -> HttpResponse:
     challenge, judge = access_judging(request.user, slug)
     finalists = finalists_for_judge(challenge=challenge, judge=judge)
     if request.method == "POST":
-        chosen = next(
-            (f for f in finalists if str(f.submission.uuid) == request.POST.get("entry")), None
-        )
+        chosen = next((f for f in finalists if f.handle == request.POST.get("entry")), None)
         form = RubricForm(request.POST)
         if chosen is None or not form.is_valid():
             messages.error(request, "Choose 1 to 5 on each criterion.")
@@ -41,8 +39,8 @@ def judge_finalists(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, f"Saved your scores for {chosen.label}.")
         return redirect("judging:finalists", challenge.slug)
     rows = [
-        (f, RubricForm(initial=_initial(f), auto_id=f"id_{str(f.submission.uuid)[:8]}_%s"))
-        for f in finalists
+        (f, RubricForm(initial=_initial(f), auto_id=f"id_f{i}_%s"))
+        for i, f in enumerate(finalists, start=1)
     ]
     scored = sum(1 for f in finalists if f.my_score is not None)
     context = {"challenge": challenge, "rows": rows, "scored_count": scored}

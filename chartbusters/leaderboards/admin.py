@@ -10,10 +10,15 @@ from chartbusters.leaderboards.models import FinalResult, RescoreRun
 
 
 class ReadOnlyHostAdmin(HostOnlyAdmin):
+    """Records: nobody adds, changes or deletes them here (published results are final)."""
+
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -141,6 +141,10 @@ class FinalResultOutput(serializers.Serializer[Any]):
     automatic_score = serializers.FloatField(allow_null=True)
     judge_score = serializers.FloatField(allow_null=True)
     final_score = serializers.FloatField(allow_null=True)
+    disqualified = serializers.BooleanField(
+        source="submission.is_disqualified",
+        help_text="Disqualified after publication: recorded here, the ranking stays as published.",
+    )
 
 
 class PublishResultsApi(APIView):

@@ -57,15 +57,20 @@ class LeaderboardEntry(models.Model):
 
 
 class FinalResult(models.Model):
-    """The frozen final ranking, written once when a host publishes the results."""
+    """The frozen final ranking, written once when a host publishes the results.
+
+    Immutable: nothing updates or deletes a row (the admin is read-only, and deleting
+    the entry or the participant behind one is refused). An entry disqualified after
+    publication keeps its row; the results show the disqualification beside it.
+    """
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveIntegerField()
     participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     participant_name = models.CharField(max_length=150, help_text="As shown when published.")
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=120)
     automatic_score = models.FloatField(null=True)
     judge_score = models.FloatField(null=True, help_text="0-100; finalists only.")

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from chartbusters.challenges.models import Challenge
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.text import one_line
 
 
 @shared_task(name="chartbusters.leaderboards.tasks.notify_results_published")
@@ -22,6 +23,6 @@ def notify_results_published(challenge_id: int) -> int:
         .distinct()
     )
     link = settings.SITE_URL.rstrip("/") + reverse("challenges:detail", args=[challenge.slug])
-    subject = f"Results of {challenge} are out"
+    subject = one_line(f"Results of {challenge} are out")  # a header: never a line break
     body = f"The final ranking of {challenge} is published:\n\n{link}\n"
     return send_mass_mail([(subject, body, None, [email]) for email in emails])

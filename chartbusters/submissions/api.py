@@ -25,12 +25,14 @@ from chartbusters.submissions.access import (
     access_submission,
     access_submission_as_host,
 )
+from chartbusters.submissions.privacy import owner_details, owner_flags, owner_text
 from chartbusters.submissions.selectors import submission_list_for_participant
 from chartbusters.submissions.services import (
     submission_create,
     submission_disqualify,
     submission_restore,
 )
+from chartbusters.submissions.text import validate_title
 from music.validate import Limits
 
 MAX_UPLOAD_BYTES = Limits().max_bytes
@@ -78,9 +80,21 @@ def _hide_scores(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _hide_other_entries(data: dict[str, Any]) -> dict[str, Any]:
+    """Copy flags as an owner may read them: no other entry's or participant's id."""
+    data["flags"] = owner_flags(data["flags"])
+    if "details" in data:
+        data["details"] = owner_details(data["details"])
+    if "explanation" in data:
+        data["explanation"] = owner_text(data["explanation"])
+    return data
+
+
 def submission_data(access: SubmissionAccess, *, detail: bool = False) -> dict[str, Any]:
     serializer = SubmissionDetailOutput if detail else SubmissionOutput
     data = dict(serializer(access.submission).data)
+    if not access.is_host:
+        data = _hide_other_entries(data)
     return data if access.scores_visible else _hide_scores(data)
 
 
@@ -90,7 +104,7 @@ def _user(request: Request) -> User:
 
 
 class SubmissionCreateInput(serializers.Serializer[object]):
-    title = serializers.CharField(max_length=120)
+    title = serializers.CharField(max_length=120, validators=[validate_title])
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     technique = serializers.ChoiceField(choices=Technique.choices)
     file = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")

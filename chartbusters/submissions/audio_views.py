@@ -11,8 +11,6 @@ from django.views.decorators.http import require_safe
 from chartbusters.challenges.access import Viewer
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.ranges import ranged_file_response
-from chartbusters.judging.access import access_judging
-from chartbusters.judging.selectors import finalists_for_judge
 from chartbusters.leaderboards.likes import access_listen
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.models import Submission
@@ -26,19 +24,11 @@ def _as_listener(user: Viewer, entry: Submission) -> Submission:
     return access_listen(user, entry.challenge.slug, entry.uuid)
 
 
-def _as_judge(user: Viewer, entry: Submission) -> Submission:
-    challenge, judge = access_judging(user, entry.challenge.slug)
-    if entry.pk not in {
-        f.submission.pk for f in finalists_for_judge(challenge=challenge, judge=judge)
-    }:
-        raise _not_found()
-    return entry
-
-
 def access_entry_audio(user: Viewer, submission_id: UUID | str) -> Submission:
     """Who may see an entry may hear it: its owner and hosts; anyone the board shows it
-    to (a ranked entry on a visible board); the challenge's judges, for finalists. Anyone
-    else gets a 404, hidden boards included (as if the entry did not exist)."""
+    to (a ranked entry on a visible board). Anyone else gets a 404, hidden boards
+    included (as if the entry did not exist). Judges listen to finalists through their
+    judging handle (``api-finalist-audio``), never by the entry's public id."""
     try:
         return access_submission(user, submission_id).submission
     except ApplicationError:
@@ -46,12 +36,10 @@ def access_entry_audio(user: Viewer, submission_id: UUID | str) -> Submission:
     entry = Submission.objects.select_related("challenge").filter(uuid=str(submission_id)).first()
     if entry is None:
         raise _not_found()
-    for rule in (_as_listener, _as_judge):
-        try:
-            return rule(user, entry)
-        except ApplicationError:
-            continue
-    raise _not_found()
+    try:
+        return _as_listener(user, entry)
+    except ApplicationError:
+        raise _not_found() from None
 
 
 @require_safe

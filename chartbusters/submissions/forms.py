@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.submissions.text import validate_title
 from music.validate import Limits
 
 MAX_UPLOAD_BYTES = Limits().max_bytes
@@ -22,7 +23,7 @@ class SubmissionForm(forms.Form):
         help_text="Pick one of yours instead of uploading a file: its technique and "
         "provenance (input, parameters, seed, model version) are filled in for you.",
     )
-    title = forms.CharField(max_length=120)
+    title = forms.CharField(max_length=120, validators=[validate_title])
     description = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

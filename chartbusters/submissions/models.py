@@ -52,8 +52,10 @@ class Submission(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="submissions")
+    # PROTECT: deleting a user must not delete their entries (and with them ranks in
+    # published results); an account is deactivated instead.
     participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
     title = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=2000)

@@ -7,7 +7,9 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.privacy import owner_text
 from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.text import one_line
 
 
 def _link(path: str) -> str:
@@ -26,7 +28,7 @@ def submission_result_email(submission: Submission) -> tuple[str, str] | None:
     if submission.state != SubmissionState.SCORED:
         return None
     if not submission.ranked:
-        reasons = " ".join(flag["message"] for flag in submission.blocking_flags)
+        reasons = " ".join(owner_text(flag["message"]) for flag in submission.blocking_flags)
         body = f"Your entry to {challenge} was scored but stays off the ranking: {reasons}"
     elif challenge.has_hidden_board and not challenge.results_published:
         body = f"Your entry to {challenge} is scored. Scores are revealed with the results."
@@ -40,5 +42,7 @@ def notify_submission_result(submission: Submission) -> bool:
     if message is None or not submission.participant.email:
         return False
     subject, body = message
-    send_mail(subject, body, None, [submission.participant.email])
+    # One line whatever the stored title holds: a line break would make Django refuse
+    # the header (BadHeaderError) and the owner would never hear of their entry.
+    send_mail(one_line(subject), body, None, [submission.participant.email])
     return True

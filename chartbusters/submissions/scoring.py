@@ -21,6 +21,7 @@ from django.conf import settings
 
 import evaluation
 from chartbusters.core.errors import ApplicationError
+from chartbusters.submissions.privacy import owner_text
 from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
 from evaluation.report import Weights, WeightsError
@@ -168,13 +169,17 @@ def participant_source(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def _name_copied_entries(
+def name_copied_entries(
     flags: list[dict[str, Any]],
     details: dict[str, Any],
+    explanation: str,
     earlier: EarlierEntries,
     print_: Fingerprint,
-) -> None:
-    """Replace "participant:N" in copy flags by the entry of theirs that was copied."""
+) -> str:
+    """Resolve "participant:N" in copy flags to the entry of theirs that was copied, for
+    hosts (the flag's ``source`` and the novelty details); the explanation returned and
+    the flags' messages, which the owner reads, say "matches an earlier entry" and name
+    no one (see ``submissions.privacy``)."""
     for flag in flags:
         source = flag.get("source") or ""
         if not source.startswith("participant:"):
@@ -182,10 +187,11 @@ def _name_copied_entries(
         entry_id = earlier.copied_entry(int(source.split(":")[1]), print_)
         named = entry_source(entry_id) if entry_id else "an earlier entry"
         flag["source"] = named
-        flag["message"] = flag["message"].replace(source, f"an earlier entry ({named})")
+        flag["message"] = owner_text(flag["message"])
         novelty = details.get("novelty")
         if isinstance(novelty, dict) and novelty.get("copy_of") == source:
             novelty["copy_of"] = named
+    return owner_text(explanation)
 
 
 @dataclass(frozen=True)
@@ -217,13 +223,15 @@ def score_entry(
     report = evaluate(score, loaded, weights, entries=earlier.participant_index())
     data = report.to_json()
     flags, details = list(data["flags"]), dict(data["details"])
-    _name_copied_entries(flags, details, earlier, fingerprint(score))
+    explanation = name_copied_entries(
+        flags, details, report.explanation, earlier, fingerprint(score)
+    )
     return EntryReport(
         score=float(report.score),
         components={k: float(v) for k, v in report.components.items()},
         weights=dict(data["weights"]),
         flags=flags,
-        explanation=report.explanation,
+        explanation=explanation,
         evaluator_version=report.evaluator_version,
         profile=report.profile,
         details=details,

@@ -22,6 +22,7 @@ from chartbusters.leaderboards.services import leaderboard_refresh_participant
 from chartbusters.submissions import scoring
 from chartbusters.submissions.models import Participation, Submission
 from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 2000
@@ -78,6 +79,8 @@ def _check_entry_fields(challenge: Challenge, title: str, description: str, tech
         raise ApplicationError("Give your entry a title.", code="invalid_title")
     if len(title) > MAX_TITLE:
         raise ApplicationError(f"Keep the title within {MAX_TITLE} characters.")
+    if has_control_characters(title):
+        raise ApplicationError(TITLE_MESSAGE, code="invalid_title")
     if len(description) > MAX_DESCRIPTION:
         raise ApplicationError(f"Keep the description within {MAX_DESCRIPTION} characters.")
     if technique not in challenge.allowed_techniques:
@@ -132,6 +135,11 @@ def submission_create(
     title, description = title.strip(), description.strip()
     if not challenge.accepts_entries_at(now):
         raise ApplicationError(f"“{challenge}” is not taking entries now.", code="closed")
+    if challenge.judges.filter(pk=user.pk).exists():
+        # Both ways: judging.access refuses a judge who has entered, too.
+        raise ApplicationError(
+            "You judge this challenge, so you cannot enter it.", code="conflict", status=403
+        )
     _check_entry_fields(challenge, title, description, technique)
     clean = clean_provenance(technique, provenance)
     score = scoring.parse_upload(midi_bytes)  # raises with the validator's code and message

@@ -22,6 +22,7 @@ from chartbusters.studio.services import composition_submit
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.forms import SubmissionForm
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.privacy import owner_flags, owner_text
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 from chartbusters.submissions.services import submission_create
 
@@ -97,9 +98,15 @@ def my_submissions(request: HttpRequest) -> HttpResponse:
 @access_errors_as_http
 def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
     access = access_submission(request.user, submission_id)
-    return render(
-        request, "submissions/detail.html", {"access": access, "entry": access.submission}
-    )
+    entry = access.submission
+    context = {
+        "access": access,
+        "entry": entry,
+        # Hosts see which entry a copy matches; owners that it matches an earlier one.
+        "flags": entry.flags if access.is_host else owner_flags(entry.flags),
+        "explanation": entry.explanation if access.is_host else owner_text(entry.explanation),
+    }
+    return render(request, "submissions/detail.html", context)
 
 
 @login_required

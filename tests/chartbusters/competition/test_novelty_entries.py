@@ -65,9 +65,9 @@ def test_a_copy_flag_names_the_copied_entry() -> None:
         {"code": "copy", "message": message, "blocking": True, "source": "participant:100"}
     ]
     details: dict[str, Any] = {"novelty": {"copy_of": "participant:100"}}
-    scoring._name_copied_entries(flags, details, earlier, print_of(1))
-    assert flags[0]["source"] == "entry:7"
-    assert flags[0]["message"].startswith("This entry copies an earlier entry (entry:7)")
+    scoring.name_copied_entries(flags, details, message, earlier, print_of(1))
+    assert flags[0]["source"] == "entry:7"  # for hosts; the owner reads no id
+    assert flags[0]["message"].startswith("This entry matches an earlier entry: 100%")
     assert details["novelty"]["copy_of"] == "entry:7"
 
 

@@ -222,7 +222,7 @@ def test_the_owner_is_told_why_a_copy_stays_off_the_ranking(
 ) -> None:
     entry = score_with(enter(alice, challenge), report(80.0, copy_of="entry:1"))
     notify_submission_result.run(entry.pk)
-    assert "stays off the ranking: This entry copies entry:1." in mail.outbox[-1].body
+    assert "stays off the ranking: This entry matches an earlier entry." in mail.outbox[-1].body
 
 
 def test_rejections_are_emailed_too(alice: User, challenge: Challenge) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
+from chartbusters.judging.models import Finalist
 from chartbusters.submissions.audio import submission_render_audio
 from chartbusters.submissions.models import AudioState, Submission
 from chartbusters.submissions.services import submission_disqualify
@@ -375,10 +376,15 @@ def test_judges_hear_the_finalists_of_a_hidden_board_and_nothing_else(
     client.force_login(judge)
     assert audio_status(client, finalist) == 404  # judging starts when entries close
     close(challenge)
-    assert audio_status(client, finalist) == 200
-    assert audio_status(client, other) == 404
     page = html(client, f"/judging/{challenge.slug}/")
-    assert f'src="/submissions/{finalist.uuid}/audio.ogg"' in page
+    handle = Finalist.objects.get(submission=finalist).handle
+    assert f'src="/api/challenges/{challenge.slug}/finalists/{handle}/audio/"' in page
+    heard = client.get(f"/api/challenges/{challenge.slug}/finalists/{handle}/audio/")
+    assert heard.status_code == 200
+    assert heard.getvalue().startswith(b"OggS")
+    # Never by the entry's public id, which a board or an entry page could tie to alice.
+    assert audio_status(client, finalist) == 404
+    assert audio_status(client, other) == 404
     assert "Scored 0 of 1." in page
     assert "alice" not in page
     assert "80.0" not in page

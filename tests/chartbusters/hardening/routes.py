@@ -69,6 +69,10 @@ class World:
     def entry(self, scenario: str) -> str:
         return str(self.entries.get(scenario, self.entries["live"]).uuid)
 
+    def finalist(self, scenario: str) -> str:
+        """Alice's judging handle where she is a finalist; elsewhere one that is not."""
+        return str(self.extra.get("finalists", {}).get(scenario, "no-such-finalist"))
+
 
 def _ended(challenge: Challenge, status: str) -> Challenge:
     Challenge.objects.filter(pk=challenge.pk).update(
@@ -115,8 +119,19 @@ def build_world() -> World:
     token, _ = api_token_create(user=users["alice"], name="laptop")
     rescore = RescoreRun.objects.create(challenge=challenges["live"], requested_by=users["host"])
     world = World(users, challenges, entries, midi, token, rescore)
+    _add_finalists(world)
     _add_studio(world)
     return world
+
+
+def _add_finalists(world: World) -> None:
+    """The judging challenge's finalists get their handles, as on a judge's first visit."""
+    from chartbusters.judging.handles import finalist_handles
+    from chartbusters.judging.selectors import finalist_submissions
+
+    challenge = world.challenges["judging"]
+    rows = finalist_handles(challenge=challenge, entries=finalist_submissions(challenge=challenge))
+    world.extra["finalists"] = {"judging": rows[world.entries["judging"].pk].handle}
 
 
 def _add_studio(world: World) -> None:
@@ -206,8 +221,15 @@ PATHS: dict[str, Path] = {
     "api-submission-disqualify": lambda w, s: f"/api/submissions/{w.entry(s)}/disqualify/",
     "api-submission-restore": lambda w, s: f"/api/submissions/{w.entry(s)}/restore/",
     "api-finalists": lambda w, s: f"/api/challenges/{w.slug(s)}/finalists/",
-    "api-finalist-midi": lambda w, s: f"/api/challenges/{w.slug(s)}/finalists/{w.entry(s)}/midi/",
-    "api-finalist-score": lambda w, s: f"/api/challenges/{w.slug(s)}/finalists/{w.entry(s)}/score/",
+    "api-finalist-midi": lambda w, s: (
+        f"/api/challenges/{w.slug(s)}/finalists/{w.finalist(s)}/midi/"
+    ),
+    "api-finalist-audio": lambda w, s: (
+        f"/api/challenges/{w.slug(s)}/finalists/{w.finalist(s)}/audio/"
+    ),
+    "api-finalist-score": lambda w, s: (
+        f"/api/challenges/{w.slug(s)}/finalists/{w.finalist(s)}/score/"
+    ),
     "api-studio-samples": lambda w, s: "/api/studio/samples/",
     "api-studio-sample-midi": lambda w, s: "/api/studio/samples/new-world/midi",
     "api-studio-sample-audio": lambda w, s: "/api/studio/samples/new-world/audio",

@@ -129,11 +129,12 @@ def listening(actor: str, scenario: str) -> int | str:
 
 
 def entry_audio(actor: str, scenario: str) -> int | str:
-    """Who may see an entry may hear it (owner, hosts, a visible board, the judges of its
-    finalists); everyone else gets a 404. The world's entries have no rendered audio, so
-    the allowed get a 404 too: the leak search is what this rule adds."""
+    """Who may see an entry may hear it (owner, hosts, a visible board); everyone else
+    gets a 404, judges included (they listen through their judging handle). The world's
+    entries have no rendered audio, so the allowed get a 404 too: the leak search is
+    what this rule adds."""
     allowed = actor in {"alice", *HOSTS} or scenario in ("live", "published")
-    return NOT_RENDERED if allowed or (actor, scenario) == ("judge", "judging") else 404
+    return NOT_RENDERED if allowed else 404
 
 
 def liking(actor: str, scenario: str) -> int | str:
@@ -221,6 +222,7 @@ RULES: dict[str, Rule] = {
     "api-submission-restore": Rule(only(HOSTS, OK, api=True), method="post"),
     "api-finalists": Rule(judge_of_judging(), scenarios=("judging", "live", "hidden")),
     "api-finalist-midi": Rule(judge_of_judging(), scenarios=("judging", "live")),
+    "api-finalist-audio": Rule(judge_of_judging(NOT_RENDERED), scenarios=("judging", "live")),
     "api-finalist-score": Rule(
         judge_of_judging(OK),
         method="put",
@@ -298,9 +300,8 @@ def leaks(world: World, name: str, actor: str, scenario: str, body: bytes) -> li
         for secret in (HIDDEN_SCORE_TEXT, HIDDEN_COMPONENT_TEXT):
             if secret.encode() in body:
                 found.append(f"hidden score {secret}")
-    private = {"hidden": world.midi["hidden"]}
-    if not (actor == "judge" and name.startswith("api-finalist")):
-        private["judging"] = world.midi["judging"]
+    # Judges too: they get a finalist's MIDI rewritten without its metadata, never the file.
+    private = {"hidden": world.midi["hidden"], "judging": world.midi["judging"]}
     if actor not in {"alice", *HOSTS}:
         found += [f"alice's {s} MIDI file" for s, data in private.items() if data in body]
     composition = world.extra.get("composition_midi")
@@ -309,6 +310,8 @@ def leaks(world: World, name: str, actor: str, scenario: str, body: bytes) -> li
     judging_route = name.startswith(("api-finalist", "judging:"))
     if actor == "judge" and judging_route and b"alice" in body:
         found.append("a finalist's name shown to a judge")
+    if actor == "judge" and judging_route and world.entry("judging").encode() in body:
+        found.append("a finalist's public id shown to a judge")
     return found
 
 
