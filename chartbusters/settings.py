@@ -72,6 +72,11 @@ try:
     )
     STUDIO_REAPER_INTERVAL_SECONDS = env_int("STUDIO_REAPER_INTERVAL_SECONDS", 30, minimum=1)
     STUDIO_PRELOAD_MODELS = env_bool("STUDIO_PRELOAD_MODELS", True)
+    # JSON from clients (API bodies, the provenance field) is refused above this size or
+    # nesting depth before it is parsed: Python's parser recurses once per level, so a
+    # deeply nested body would otherwise crash the request (chartbusters.core.parsers).
+    API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+    API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=4)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -220,6 +225,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "chartbusters.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chartbusters.core.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
