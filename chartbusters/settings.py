@@ -241,6 +241,9 @@ REST_FRAMEWORK = {
         "user": API_THROTTLE_USER,
         "submit": API_THROTTLE_SUBMIT,
     },
+    # A client's address for the throttles: the last X-Forwarded-For entry, which the
+    # proxy sets, behind one; otherwise REMOTE_ADDR (a client's own header is ignored).
+    "NUM_PROXIES": 1 if _use_proxy_headers else 0,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
