@@ -75,6 +75,11 @@ try:
     # Poison-message safety: work whose task has killed its worker this many times (a
     # crash in native code, the hard time limit) is ended with a reason, not redelivered.
     TASK_MAX_WORKER_DEATHS = env_int("TASK_MAX_WORKER_DEATHS", 3, minimum=1)
+    # JSON from clients (API bodies, the provenance field) is refused above this size or
+    # nesting depth before it is parsed: Python's parser recurses once per level, so a
+    # deeply nested body would otherwise crash the request (chartbusters.core.parsers).
+    API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+    API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=4)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -119,6 +124,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chartbusters.core.middleware.ContentSecurityPolicyMiddleware",
     "chartbusters.core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,6 +219,20 @@ if _use_proxy_headers:
     # Only behind a proxy that sets these headers itself; otherwise clients could spoof them.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# Content-Security-Policy, on every response (chartbusters.core.middleware): nothing inline
+# and nothing from elsewhere. Scripts and styles are files under static/; pages pass data
+# to scripts in json_script blocks (type application/json, never run). data: images are
+# for the icons the admin's and Swagger UI's stylesheets embed.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 # /healthz must answer plain HTTP from the load balancer and the container healthcheck.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -223,6 +243,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "chartbusters.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chartbusters.core.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -234,6 +259,9 @@ REST_FRAMEWORK = {
         "user": API_THROTTLE_USER,
         "submit": API_THROTTLE_SUBMIT,
     },
+    # A client's address for the throttles: the last X-Forwarded-For entry, which the
+    # proxy sets, behind one; otherwise REMOTE_ADDR (a client's own header is ignored).
+    "NUM_PROXIES": 1 if _use_proxy_headers else 0,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

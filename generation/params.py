@@ -23,6 +23,12 @@ ParamKind = Literal["int", "float", "choice", "bool"]
 ParamValue = int | float | str | bool
 
 
+# Whole numbers past this are refused before any float conversion (a float holds every
+# integer up to 2**53 exactly); longer texts are described, not quoted, in messages.
+_LARGEST = 2**53
+_LONGEST_SHOWN = 40
+
+
 def _number(value: float) -> str:
     """``6.0`` -> ``"6"``, ``0.5`` -> ``"0.5"``: numbers as people write them."""
     return f"{value:g}"
@@ -76,7 +82,11 @@ class Param:
 
     def _refuse(self, value: Any, what: str = "") -> GenerationParamError:
         shown = repr(value) if isinstance(value, str) else value
-        if isinstance(value, float) and not value.is_integer():
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+            shown = f"a {len(str(abs(value)))}-digit number"  # not echoed in full
+        elif isinstance(value, str) and len(value) > _LONGEST_SHOWN:
+            shown = f"a {len(value)}-character text"
+        elif isinstance(value, float) and not value.is_integer():
             shown = _number(value)
         elif isinstance(value, float):
             shown = int(value)
@@ -114,6 +124,9 @@ class Param:
                 value = float(value.strip())
             except ValueError:
                 raise self._refuse(value, what) from None
+        if isinstance(value, int) and abs(value) > _LARGEST:
+            # Beyond any range here, and float() of a 400-digit int raises OverflowError.
+            raise self._refuse(value, what)
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self._refuse(value, what)
         if self.kind == "int":

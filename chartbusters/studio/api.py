@@ -21,7 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.parsers import BoundedJSONParser
 from chartbusters.core.ranges import ranged_file_response
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition, access_job
@@ -216,7 +217,7 @@ def notes_input(values: dict[str, Any]) -> scores.NotesInput:
 
 class CompositionListApi(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         responses=CompositionOutput(many=True), summary="Your compositions, newest first"

@@ -19,6 +19,7 @@ from chartbusters.challenges.access import access_challenge, require_host
 from chartbusters.challenges.models import Technique
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.openapi import paginated
+from chartbusters.core.parsers import BoundedJSONField
 from chartbusters.leaderboards.access import scores_visible
 from chartbusters.submissions.access import (
     SubmissionAccess,
@@ -108,7 +109,7 @@ class SubmissionCreateInput(serializers.Serializer[object]):
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     technique = serializers.ChoiceField(choices=Technique.choices)
     file = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")
-    provenance = serializers.JSONField(
+    provenance = BoundedJSONField(
         binary=True,
         required=False,
         help_text="For studio compositions: a JSON object with input, technique, "

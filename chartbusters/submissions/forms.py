@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core.parsers import JsonInputError, loads_bounded
 from chartbusters.submissions.text import validate_title
 from music.validate import Limits
 
@@ -75,7 +75,9 @@ class SubmissionForm(forms.Form):
         if not text:
             return None
         try:
-            return json.loads(text)
+            return loads_bounded(text)
+        except JsonInputError as exc:
+            raise forms.ValidationError(exc.message) from None
         except ValueError:
             raise forms.ValidationError("This is not valid JSON.") from None
 

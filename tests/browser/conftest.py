@@ -42,24 +42,52 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
+# Every page reports what the Content-Security-Policy blocked on the console, where the
+# tests collect it (Chromium also logs its own "Refused to ..." line for each).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation") or "Content Security Policy" in text
+
+
 def new_page(browser: Any, width: int = 1280, height: int = 900) -> Any:
+    """A page in a fresh context; ``page.js_errors`` and ``page.csp_violations`` collect
+    uncaught errors and everything the Content-Security-Policy refused."""
     context = browser.new_context(viewport={"width": width, "height": height},
                                   accept_downloads=True, device_scale_factor=1)  # fmt: skip
     context.set_default_timeout(20_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     errors: list[str] = []
+    violations: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: (
+        violations.append(f"{page.url}: {message.text}") if _is_csp_violation(message.text)
+        else None
+    ))  # fmt: skip
     page.js_errors = errors
+    page.csp_violations = violations
     return page
+
+
+def assert_clean(page: Any) -> None:
+    """No uncaught JavaScript error and nothing refused by the Content-Security-Policy."""
+    assert not page.js_errors, f"JavaScript errors: {page.js_errors}"
+    assert not page.csp_violations, "CSP violations:\n" + "\n".join(page.csp_violations)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     page = new_page(browser)
     yield page
-    errors = page.js_errors
     page.context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    assert_clean(page)
 
 
 @pytest.fixture(autouse=True)

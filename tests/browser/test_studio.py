@@ -16,7 +16,7 @@ from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
-from tests.browser.conftest import PASSWORD, new_page, screenshot
+from tests.browser.conftest import PASSWORD, assert_clean, new_page, screenshot
 from tests.chartbusters.competition.conftest import make_challenge
 from tests.chartbusters.conftest import PASSWORD as USER_PASSWORD
 from tests.chartbusters.conftest import make_user
@@ -272,5 +272,5 @@ def test_record_edit_and_upload_on_a_phone_sized_screen(live_server: Any, browse
     tick = edited.roll["ticks_per_beat"] // 4
     assert [pitch for pitch, _ in notes] == [62, 64, 67]
     assert notes[0][1] == tick
-    assert not page.js_errors
+    assert_clean(page)
     page.context.close()

@@ -33,8 +33,8 @@ def command_of(service: str) -> list[str]:
 
 
 def test_the_stack_has_every_service_with_a_healthcheck() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ["postgres", "redis", "web", "worker", "beat"]:
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "proxy", "web", "worker", "beat"}
+    for name in ["postgres", "redis", "proxy", "web", "worker", "beat"]:
         assert SERVICES[name]["healthcheck"]["test"], name
 
 
@@ -85,13 +85,16 @@ def test_web_worker_and_beat_start_after_migrations() -> None:
         assert depends["postgres"]["condition"] == "service_healthy"
 
 
-def test_named_volumes_are_declared() -> None:
-    used = {
+def test_named_volumes_are_declared_and_mounted_files_exist() -> None:
+    sources = {
         volume.split(":")[0]
         for service in SERVICES.values()
         for volume in service.get("volumes", [])
     }
-    assert used <= set(COMPOSE["volumes"])
+    files = {source for source in sources if source.startswith("./")}
+    assert sources - files <= set(COMPOSE["volumes"])
+    for source in files:
+        assert (REPO / source).is_file(), source
 
 
 def test_the_dockerfile_copies_paths_that_exist_and_installs_fluidsynth() -> None:

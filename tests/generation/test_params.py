@@ -44,6 +44,14 @@ def test_it_refuses_text_and_booleans_for_numbers():
     assert refusal({"creative_risk": float("nan")}).param == "creative_risk"
 
 
+@pytest.mark.parametrize("name", ["creative_risk", "sampling_iterations"])
+def test_it_refuses_a_number_too_large_for_a_float_without_echoing_it(name):
+    error = refusal({name: int("9" * 400)})  # float() of it raises OverflowError
+    assert error.param == name
+    assert error.message.endswith(", not a 400-digit number.")
+    assert refusal({name: "9" * 400}).param == name  # as text, it reads as infinity
+
+
 def test_it_lists_the_choices():
     assert refusal({"sampling_technique": "greedy"}).message == (
         "sampling_technique must be one of 'top-k' or 'nucleus', not 'greedy'."

@@ -6,6 +6,7 @@ and call the task functions; the worker tests run a real worker on the real brok
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,7 @@ def test_a_ten_minute_entry_and_a_594_s_piece_in_255_1_are_scored_and_get_short_
         ten_minutes = enter(alice, challenge, midi_bytes=long_piece((4, 4), 600.0, 40.0))
         odd_meter = enter(bob, challenge, midi_bytes=long_piece((255, 1), 594.0, 120.0))
         for entry in (ten_minutes, odd_meter):
-            assert wait_until(lambda entry=entry: finished(entry), timeout=240)
+            assert wait_until(partial(finished, entry), timeout=240)
         assert worker.poll() is None  # the worker never died
     for entry in (ten_minutes, odd_meter):
         assert entry.state == SubmissionState.SCORED, entry.failure_reason
