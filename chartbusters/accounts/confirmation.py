@@ -16,6 +16,7 @@ from django.core import signing
 from django.urls import reverse
 
 from chartbusters.accounts.models import User
+from chartbusters.core.errors import ApplicationError
 
 _SALT = "chartbusters.accounts.email-confirmation"
 
@@ -26,8 +27,11 @@ class Confirmation:
     email: str
 
 
-class BadConfirmation(Exception):
+class BadConfirmation(ApplicationError):
     """The link is malformed, tampered with or too old; the message says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="bad_link", status=400)
 
 
 def confirmation_token(*, user: User, email: str) -> str:

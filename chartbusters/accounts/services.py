@@ -62,7 +62,8 @@ def user_set_role(*, user: User, role: str) -> User:
 def user_update_profile(*, user: User, display_name: str, email: str, bio: str) -> bool:
     """Save the profile. A new address is not taken as is: a confirmation link goes to
     it, and the account's address changes when that link is opened. Returns whether a
-    link was sent. Nothing here tells whether the address belongs to someone else."""
+    new address was asked for; the caller says "we sent a link" either way, although
+    none goes to an address another account has, so the answer reveals no account."""
     display_name = display_name.strip()
     if display_name and name_in_use(display_name, user=user):
         raise ApplicationError(DISPLAY_NAME_TAKEN, code="name_in_use")
