@@ -244,7 +244,7 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     if token is None or not token.user.is_active:
         return None
     if not _bound_to_current_auth(token):
-        _revoke_unbound_tokens(token.user)
+        api_token_revoke_unbound(user=token.user)
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
@@ -271,10 +271,12 @@ def _bound_to_current_auth(token: ApiToken) -> bool:
     return True
 
 
-def _revoke_unbound_tokens(user: User) -> None:
+def api_token_revoke_unbound(*, user: User) -> None:
     """Revoke the tokens made before the owner's last password or epoch change (a token
-    made since then stays)."""
+    made since then stays). Run when one is used and when the owner lists them, so a
+    password set in the admin or by manage.py shows as revoked tokens too."""
+    bound = ["", user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     stale = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(
-        owner_auth_hash__in=["", user.get_session_auth_hash()]
+        owner_auth_hash__in=bound
     )
     stale.update(revoked_at=timezone.now())

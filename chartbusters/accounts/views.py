@@ -20,6 +20,7 @@ from chartbusters.accounts.selectors import api_token_list
 from chartbusters.accounts.services import (
     api_token_create,
     api_token_revoke,
+    api_token_revoke_unbound,
     user_confirm_email,
     user_log_out_everywhere,
     user_password_changed,
@@ -123,6 +124,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         response = _save_profile(request, user, form)
         if response is not None:
             return response
+    api_token_revoke_unbound(user=user)
     context = {
         "form": form,
         "token_form": TokenCreateForm(),

@@ -168,6 +168,18 @@ def test_a_password_set_anywhere_else_ends_the_tokens_made_before(alice: User) -
     assert (old.is_active, new.is_active) == (False, True)
 
 
+def test_the_profile_shows_tokens_ended_by_a_password_set_elsewhere_as_revoked(
+    client: Client, alice: User
+) -> None:
+    token, _ = api_token_create(user=alice, name="before")
+    alice.set_password("set-by-a-host-123")
+    alice.save(update_fields=["password"])
+    client.force_login(alice)
+    assert "revoked" in client.get("/accounts/profile/").content.decode()
+    token.refresh_from_db()
+    assert not token.is_active
+
+
 def test_logging_out_everywhere_ends_other_sessions_and_every_token(alice: User) -> None:
     _, key = api_token_create(user=alice, name="laptop")
     here, elsewhere = Client(), Client()
