@@ -9,6 +9,7 @@ Kubernetes secrets), which wins over nothing but loses to an explicit ``NAME``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,31 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = 
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``count`` events in each fixed window of ``seconds``."""
+
+    count: int
+    seconds: int
+
+
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str, environ: Mapping[str, str] | None = None) -> Rate:
+    """``COUNT/WINDOW`` with the window in s, m, h or d and an optional multiple:
+    ``10/15m`` is ten per fifteen minutes, ``5/h`` five an hour."""
+    value = _raw(name, environ) or default
+    match = _RATE.match(value)
+    count, multiple = (int(match.group(1)), int(match.group(2) or 1)) if match else (0, 0)
+    if match is None or count < 1 or multiple < 1:
+        raise ConfigError(
+            f"{name} must look like 10/15m (a count of at least 1 per s, m, h or d), not {value!r}."
+        )
+    return Rate(count=count, seconds=multiple * _UNIT_SECONDS[match.group(3)])
 
 
 def env_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:

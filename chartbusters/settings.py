@@ -18,6 +18,7 @@ from chartbusters.env import (
     env_bool,
     env_int,
     env_list,
+    env_rate,
     env_secret,
     env_str,
     parse_database_url,
@@ -291,6 +292,26 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# ----- identity: email verification and throttles (issue 14) ----------------------
+# Fixed-window counters in the cache above (Redis in production: shared by every web
+# process). Rates are COUNT/WINDOW, e.g. 10/15m. Log-in failures count per account and
+# per client address; sign-ups per address; password resets per address and per email;
+# confirmation emails per account. A refused request gets HTTP 429 and a message.
+try:
+    EMAIL_CONFIRMATION_MAX_AGE_SECONDS = env_int(
+        "EMAIL_CONFIRMATION_MAX_AGE_SECONDS", 3 * 86400, minimum=60
+    )
+    THROTTLE_LOGIN_ACCOUNT = env_rate("THROTTLE_LOGIN_ACCOUNT", "10/15m")
+    THROTTLE_LOGIN_ADDRESS = env_rate("THROTTLE_LOGIN_ADDRESS", "30/15m")
+    THROTTLE_SIGNUP_ADDRESS = env_rate("THROTTLE_SIGNUP_ADDRESS", "10/h")
+    THROTTLE_PASSWORD_RESET = env_rate("THROTTLE_PASSWORD_RESET", "5/h")
+    THROTTLE_EMAIL_CONFIRMATION = env_rate("THROTTLE_EMAIL_CONFIRMATION", "5/h")
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# Behind our own proxy (USE_PROXY_HEADERS) every request comes from the proxy; the
+# client is then the last address it appended to X-Forwarded-For.
+THROTTLE_CLIENT_FROM_FORWARDED_FOR = _use_proxy_headers
 
 # ----- Celery -------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport, so a real worker process runs with no

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from chartbusters.accounts.views import throttle_login
 from chartbusters.core import views as core_views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("judging/", include("chartbusters.judging.urls")),
     path("studio/", include("chartbusters.studio.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    # The admin's own log-in page, throttled like the site's (same path, matched first).
+    path("admin/login/", throttle_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script from a URL, not inline (Content-Security-Policy).

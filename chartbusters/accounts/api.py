@@ -7,9 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chartbusters.accounts.models import User
+from chartbusters.accounts.models import ApiToken, User
 from chartbusters.accounts.selectors import api_token_list
 from chartbusters.accounts.services import api_token_create, api_token_revoke
+from chartbusters.core.errors import ApplicationError
 
 
 class UserOutput(serializers.ModelSerializer[User]):
@@ -62,8 +63,18 @@ class TokenListCreateApi(APIView):
         request=TokenCreateInput,
         responses={201: TokenCreatedOutput},
         summary="Create an API token (its key is returned once)",
+        description="Only from a signed-in session: a token cannot create tokens. Every "
+        "token is revoked when its owner's password changes or they log out everywhere.",
     )
     def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            # A token that could mint tokens would let a stolen key outlive its own
+            # revocation; new keys come only from a signed-in (password) session.
+            raise ApplicationError(
+                "Create API tokens from a signed-in session (your profile page), not with a token.",
+                code="session_required",
+                status=403,
+            )
         data = TokenCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         token, key = api_token_create(user=_user(request), name=data.validated_data["name"])

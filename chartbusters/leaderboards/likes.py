@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
+from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import Viewer
 from chartbusters.challenges.models import Challenge
@@ -48,6 +49,7 @@ def access_listen(user: Viewer, slug: str, submission_id: UUID | str) -> Submiss
 
 def like_add(*, user: User, submission: Submission) -> Submission:
     """Like an entry (liking twice counts once)."""
+    require_verified_email(user)
     if submission.participant_id == user.pk:
         raise ApplicationError("You cannot like your own entry.", code="own_entry")
     try:

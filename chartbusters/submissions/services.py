@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core.errors import ApplicationError
@@ -133,6 +134,7 @@ def submission_create(
     """
     now = now or timezone.now()
     title, description = title.strip(), description.strip()
+    require_verified_email(user)
     if not challenge.accepts_entries_at(now):
         raise ApplicationError(f"“{challenge}” is not taking entries now.", code="closed")
     if challenge.judges.filter(pk=user.pk).exists():

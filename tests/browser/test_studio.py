@@ -10,6 +10,7 @@ from typing import Any
 
 import mido
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from chartbusters.challenges.models import Challenge, ChallengeStatus
@@ -20,6 +21,7 @@ from tests.browser.conftest import PASSWORD, assert_clean, new_page, screenshot
 from tests.chartbusters.competition.conftest import make_challenge
 from tests.chartbusters.conftest import PASSWORD as USER_PASSWORD
 from tests.chartbusters.conftest import make_user
+from tests.chartbusters.test_accounts import link_in
 from tests.worker import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +36,15 @@ def sign_up(page: Any, base: str, username: str) -> None:
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    page.get_by_text(f"Welcome, {username}!").wait_for()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    # The live server runs in this process: its emails land in the test outbox.
+    message = next(m for m in reversed(mail.outbox) if m.to == [f"{username}@example.com"])
+    page.goto(base + link_in(message))
+    page.get_by_text(f"{username}@example.com is confirmed").wait_for()
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
 
 
 def generate(page: Any, technique: str) -> str:

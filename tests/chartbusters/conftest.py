@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import Role, User
@@ -11,10 +14,24 @@ from chartbusters.accounts.services import user_create
 PASSWORD = "a-long-test-password-42"
 
 
-def make_user(username: str, role: str = Role.PARTICIPANT) -> User:
+def make_user(username: str, role: str = Role.PARTICIPANT, *, verified: bool = True) -> User:
+    """An account made for the test, its address confirmed unless ``verified=False``."""
     return user_create(
-        username=username, email=f"{username}@example.com", password=PASSWORD, role=role
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        role=role,
+        email_verified=verified,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters() -> Iterator[None]:
+    """Throttle counters live in the cache (Redis, shared between runs): each test
+    starts with none, so tests that log in or sign up often are never throttled."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ import pytest
 
 from chartbusters.env import (
     ConfigError,
+    Rate,
     env_bool,
     env_int,
     env_list,
+    env_rate,
     env_secret,
     env_str,
     parse_database_url,
@@ -91,3 +93,15 @@ def test_it_parses_relative_and_absolute_sqlite_urls() -> None:
 def test_it_rejects_bad_database_urls(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_database_url(url)
+
+
+def test_a_rate_is_a_count_per_window() -> None:
+    assert env_rate("R", "5/h", {}) == Rate(count=5, seconds=3600)
+    assert env_rate("R", "5/h", {"R": "10/15m"}) == Rate(count=10, seconds=900)
+    assert env_rate("R", "5/h", {"R": "3/2d"}) == Rate(count=3, seconds=2 * 86400)
+
+
+@pytest.mark.parametrize("garbage", ["10", "10/", "0/m", "10/0m", "ten/m", "10/15 m", "10/w"])
+def test_it_rejects_a_malformed_rate(garbage: str) -> None:
+    with pytest.raises(ConfigError, match="R must look like 10/15m"):
+        env_rate("R", "5/h", {"R": garbage})

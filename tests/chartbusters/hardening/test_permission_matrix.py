@@ -156,6 +156,11 @@ RULES: dict[str, Rule] = {
     "core:home": Rule(everyone()),
     "healthz": Rule(everyone()),
     "accounts:signup": Rule(anonymous_only),
+    "accounts:signup_sent": Rule(everyone()),
+    "accounts:confirm_email": Rule(everyone(400)),  # the world's link is not a valid one
+    "accounts:resend_confirmation": Rule(members(302), method="post"),
+    "accounts:logout_everywhere": Rule(members(302), method="post"),
+    "admin-login": Rule(lambda actor, scenario: 302 if actor in HOSTS else 200),
     "accounts:login": Rule(anonymous_only),
     "accounts:logout": Rule(everyone(405)),
     "accounts:profile": Rule(members()),
