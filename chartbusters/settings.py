@@ -72,6 +72,13 @@ try:
     )
     STUDIO_REAPER_INTERVAL_SECONDS = env_int("STUDIO_REAPER_INTERVAL_SECONDS", 30, minimum=1)
     STUDIO_PRELOAD_MODELS = env_bool("STUDIO_PRELOAD_MODELS", True)
+    # Leases that tell waiting from failing (issue 14): audio renders are re-queued at
+    # most this many times; workers beat this often per queue they consume; a queue whose
+    # oldest message is older than this, with no worker beating for it, fails
+    # /healthz/workers.
+    AUDIO_MAX_ATTEMPTS = env_int("AUDIO_MAX_ATTEMPTS", 3, minimum=1)
+    WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
+    HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -298,6 +305,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # An entry being evaluated holds a lease this long: past it, the reaper re-queues it.
 SUBMISSION_EVALUATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+# An audio render holds a lease this long: past it, the reaper may queue it again.
+AUDIO_RENDER_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reap-stuck-generation-jobs": {
         "task": "chartbusters.studio.tasks.reap_stuck_jobs",
