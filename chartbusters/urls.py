@@ -12,6 +12,7 @@ urlpatterns = [
     path("judging/", include("chartbusters.judging.urls")),
     path("studio/", include("chartbusters.studio.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/workers", core_views.healthz_workers, name="healthz-workers"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 BROKER_TIMEOUT_SECONDS = 2.0
 PUBLISHED_AT_HEADER = "published_at"
 
-# queue name -> a function giving when the oldest row waiting for that queue was queued
-_backlog_proxies: dict[str, Callable[[], datetime | None]] = {}
+# queue name -> functions giving when the oldest row waiting for that queue was queued
+_backlog_proxies: dict[str, list[Callable[[], datetime | None]]] = {}
 
 
 @before_task_publish.connect
@@ -95,7 +95,7 @@ def oldest_message_published_at(queue: str) -> datetime | None:
 
 def register_backlog_proxy(queue: str, oldest_waiting: Callable[[], datetime | None]) -> None:
     """Let an app tell, from its rows, since when the oldest work for ``queue`` waits."""
-    _backlog_proxies[queue] = oldest_waiting
+    _backlog_proxies.setdefault(queue, []).append(oldest_waiting)
 
 
 def oldest_waiting_since(queue: str) -> datetime | None:
@@ -108,8 +108,13 @@ def oldest_waiting_since(queue: str) -> datetime | None:
         depth = queue_depth(queue)
         if depth == 0:
             return None
-    proxy = _backlog_proxies.get(queue)
-    return proxy() if proxy else None
+    return backlog_proxy_since(queue)
+
+
+def backlog_proxy_since(queue: str) -> datetime | None:
+    """Since when the oldest row waiting for ``queue`` waits, by the apps' proxies."""
+    times = [since for proxy in _backlog_proxies.get(queue, []) if (since := proxy())]
+    return min(times, default=None)
 
 
 def _broker_is_redis() -> bool:

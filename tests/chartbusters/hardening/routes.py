@@ -155,6 +155,7 @@ def _j(world: World) -> str:
 PATHS: dict[str, Path] = {
     "core:home": lambda w, s: "/",
     "healthz": lambda w, s: "/healthz",
+    "healthz-workers": lambda w, s: "/healthz/workers",
     "accounts:signup": lambda w, s: "/accounts/signup/",
     "accounts:login": lambda w, s: "/accounts/login/",
     "accounts:logout": lambda w, s: "/accounts/logout/",
