@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
-from chartbusters.studio.models import AudioState, Composition, GenerationJob
+from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.pipeline import (
     Claim,
     audio_reap,
@@ -30,6 +30,7 @@ from chartbusters.studio.pipeline import (
     job_progress,
     job_store_result,
     jobs_reap,
+    publish_composition_audio,
 )
 from chartbusters.studio.services import composition_store_audio
 from chartbusters.studio.states import JobState
@@ -72,19 +73,9 @@ def enqueue_job(job_id: int) -> None:
 
 
 def enqueue_audio(composition_id: int) -> None:
-    """Queue a composition's audio render on commit; without a broker the composition
-    just has no preview (its MIDI is there)."""
-
-    def publish_audio_render() -> None:
-        try:
-            render_composition_audio.delay(composition_id)
-        except Exception:
-            logger.exception("Could not queue the audio of composition %s", composition_id)
-            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
-                audio_state=AudioState.FAILED
-            )
-
-    transaction.on_commit(publish_audio_render)
+    """Queue a composition's audio render on commit; without a broker the reaper
+    queues it at its next pass (see ``pipeline.publish_composition_audio``)."""
+    publish_composition_audio(composition_id)
 
 
 @shared_task(name="chartbusters.studio.tasks.run_generation_job", acks_late=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +33,7 @@ from tests.chartbusters.hardening.test_faults import broker_down
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("empty_queues"),
     pytest.mark.skipif(
         not str(celery_app.conf.broker_url).startswith("redis://"),
         reason="reads the messages in the broker's queue: a Redis list",
@@ -46,14 +46,6 @@ NOTHING = ReapResult([], [], [])
 
 def redis_client() -> Any:
     return celery_app.connection_for_write().default_channel.client
-
-
-@pytest.fixture(autouse=True)
-def _empty_queues() -> Iterator[None]:
-    """Each test starts and ends with empty queues (other tests leave messages)."""
-    redis_client().delete(SCORING_QUEUE, AUDIO_QUEUE)
-    yield
-    redis_client().delete(SCORING_QUEUE, AUDIO_QUEUE)
 
 
 def entry_ids_in(queue: str) -> list[int]:

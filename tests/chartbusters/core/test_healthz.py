@@ -4,7 +4,6 @@ and nothing about the machines behind them (anyone may read these pages)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from django.utils import timezone
 from chartbusters.celery import app as celery_app
 from chartbusters.core.heartbeat import heartbeat_record
 from chartbusters.core.models import WorkerHeartbeat
-from chartbusters.core.queues import backlog_proxy_since, known_queues
+from chartbusters.core.queues import backlog_proxy_since
 from chartbusters.core.tasks import complete_probe
 from tests.chartbusters.competition.conftest import enter, make_challenge
 from tests.chartbusters.test_site import broker_url, database_unreachable
@@ -42,14 +41,10 @@ def assert_reveals_nothing(content: bytes) -> None:
 
 
 @pytest.fixture
-def redis_queues() -> Iterator[Any]:
-    """The broker's Redis, with empty queues before and after the test."""
+def redis_queues(empty_queues: None) -> None:
+    """The broker's queues, empty, where messages' ages can be read (a Redis list)."""
     if not str(celery_app.conf.broker_url).startswith("redis://"):
         pytest.skip("puts messages of a known age in the broker's queue: a Redis list")
-    client = celery_app.connection_for_write().default_channel.client
-    client.delete(*known_queues())
-    yield client
-    client.delete(*known_queues())
 
 
 def publish_probe(queue: str, age_seconds: float = 0.0) -> None:
@@ -88,7 +83,7 @@ def test_healthz_names_the_database_that_is_down_but_not_where_it_is(client: Cli
 
 
 def test_healthz_workers_is_ok_with_empty_queues_and_no_workers(
-    client: Client, redis_queues: Any
+    client: Client, redis_queues: None
 ) -> None:
     response = client.get("/healthz/workers")
     assert response.status_code == 200
@@ -100,7 +95,7 @@ def test_healthz_workers_is_ok_with_empty_queues_and_no_workers(
 
 
 def test_healthz_workers_is_503_for_an_old_backlog_that_nobody_consumes(
-    client: Client, redis_queues: Any
+    client: Client, redis_queues: None
 ) -> None:
     publish_probe("evaluation", age_seconds=HOUR)
     publish_probe("evaluation")  # younger messages behind it do not hide it
@@ -117,7 +112,7 @@ def test_healthz_workers_is_503_for_an_old_backlog_that_nobody_consumes(
 
 
 def test_healthz_workers_is_ok_for_an_old_backlog_that_a_worker_is_eating(
-    client: Client, redis_queues: Any
+    client: Client, redis_queues: None
 ) -> None:
     publish_probe("evaluation", age_seconds=HOUR)
     heartbeat_record(["evaluation"])
@@ -129,7 +124,7 @@ def test_healthz_workers_is_ok_for_an_old_backlog_that_a_worker_is_eating(
 
 
 def test_a_heartbeat_older_than_three_beats_no_longer_counts(
-    client: Client, redis_queues: Any, settings: Any
+    client: Client, redis_queues: None, settings: Any
 ) -> None:
     publish_probe("evaluation", age_seconds=HOUR)
     heartbeat_record(["evaluation"])
