@@ -11,6 +11,8 @@ the hooks only hold the real judge (before or after it runs) and shorten the lea
 - ``HARDENING_JUDGE_HOLD=<path>``: the real judge runs, creates ``<path>.waiting``, then
   waits until ``<path>`` exists before its report is written (the test breaks something
   in between).
+- ``HARDENING_JUDGE_DELAY=<seconds>``: the real judge runs this much slower (a slow
+  worker with a backlog behind it).
 """
 
 from __future__ import annotations
@@ -45,10 +47,18 @@ def _install_hooks(**_: Any) -> None:
     lease = os.environ.get("HARDENING_EVALUATION_LEASE_SECONDS")
     if lease:
         settings.SUBMISSION_EVALUATION_LEASE_SECONDS = int(lease)
+    real_judge = tasks.judge
+    delay = float(os.environ.get("HARDENING_JUDGE_DELAY") or 0)
+    if delay:
+
+        def slow_judge(submission: Any) -> Any:
+            time.sleep(delay)
+            return real_judge(submission)
+
+        tasks.judge = slow_judge
     hold = os.environ.get("HARDENING_JUDGE_HOLD")
     if not hold:
         return
-    real_judge = tasks.judge
 
     def held_judge(submission: Any) -> Any:
         if hold == "forever":
