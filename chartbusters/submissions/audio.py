@@ -78,7 +78,7 @@ def publish_audio(submission_id: int) -> None:
     ``audio_queued_at`` so the reaper's next pass queues it again."""
     from chartbusters.submissions.tasks import render_submission_audio
 
-    def publish_audio_render() -> None:  # a named function: robust on_commit logs it
+    def enqueue_audio() -> None:  # a named function: robust on_commit logs it
         try:
             render_submission_audio.apply_async((submission_id,), queue=AUDIO_QUEUE)
         except Exception:
@@ -87,7 +87,7 @@ def publish_audio(submission_id: int) -> None:
                 audio_queued_at=None
             )
 
-    transaction.on_commit(publish_audio_render, robust=True)
+    transaction.on_commit(enqueue_audio, robust=True)
 
 
 def submissions_audio_reap(*, now: datetime | None = None) -> tuple[list[int], list[int]]:

@@ -189,14 +189,14 @@ def publish_scoring(submission_id: int) -> None:
     not a queue lease) that this message is lost for sure."""
     from chartbusters.submissions.tasks import score_submission
 
-    def publish_scoring_message() -> None:  # a named function: robust on_commit logs it
+    def enqueue_scoring() -> None:  # a named function: robust on_commit logs it
         try:
             score_submission.delay(submission_id)
         except Exception:
             logger.exception("Could not queue the scoring of submission %s", submission_id)
             Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(published_at=None)
 
-    transaction.on_commit(publish_scoring_message, robust=True)
+    transaction.on_commit(enqueue_scoring, robust=True)
 
 
 def _requeue(submission: Submission, now: datetime, fields: list[str]) -> None:
