@@ -195,8 +195,8 @@ def render_sample_audio(slugs: list[str]) -> list[str]:
 
 @shared_task(name="chartbusters.studio.tasks.reap_stuck_jobs")
 def reap_stuck_jobs() -> list[int]:
-    """Beat: fail generation jobs past their lease, so they can be retried, and end
-    audio renders that never came."""
+    """Beat: fail generation jobs whose worker was lost or whose message is lost, so
+    they can be retried, and queue again audio renders that never came."""
     reaped = jobs_reap()
     audio_reap()
     return reaped

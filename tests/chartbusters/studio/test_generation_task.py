@@ -274,3 +274,18 @@ def test_an_input_gets_its_audio_from_a_task(alice: User, sample_input: Composit
     assert sample_input.audio.name == f"studio/{alice.pk}/{sample_input.uuid}.ogg"
     assert render_composition_audio.run(sample_input.pk) == "nothing to do"
     assert render_composition_audio.run(987654) == "gone"
+
+
+def test_the_generation_backlog_proxy_is_the_oldest_queued_job_or_pending_render(
+    alice: User, sample_input: Composition, settings: Any
+) -> None:
+    from chartbusters.core.queues import backlog_proxy_since
+
+    job = job_for(alice, sample_input)
+    assert job.lease_expires_at is not None
+    queued_at = job.lease_expires_at - timedelta(seconds=settings.STUDIO_JOB_QUEUE_LEASE_SECONDS)
+    render_queued_at = sample_input.audio_queued_at
+    assert render_queued_at is not None
+    assert backlog_proxy_since("generation") == min(queued_at, render_queued_at)
+    Composition.objects.update(audio_state=AudioState.READY)
+    assert backlog_proxy_since("generation") == queued_at
