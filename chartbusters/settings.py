@@ -81,6 +81,13 @@ try:
     # deeply nested body would otherwise crash the request (chartbusters.core.parsers).
     API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
     API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=4)
+    # Leases that tell waiting from failing (issue 14): audio renders are re-queued at
+    # most this many times; workers beat this often per queue they consume; a queue whose
+    # oldest message is older than this, with no worker beating for it, fails
+    # /healthz/workers.
+    AUDIO_MAX_ATTEMPTS = env_int("AUDIO_MAX_ATTEMPTS", 3, minimum=1)
+    WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
+    HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 
@@ -350,6 +357,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # An entry being evaluated holds a lease this long: past it, the reaper re-queues it.
 SUBMISSION_EVALUATION_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+# An audio render holds a lease this long: past it, the reaper may queue it again.
+AUDIO_RENDER_LEASE_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reap-stuck-generation-jobs": {
         "task": "chartbusters.studio.tasks.reap_stuck_jobs",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # The admin's own log-in page, throttled like the site's (same path, matched first).
     path("admin/login/", throttle_login(admin.site.login), name="admin-login"),
+    path("healthz/workers", core_views.healthz_workers, name="healthz-workers"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script from a URL, not inline (Content-Security-Policy).

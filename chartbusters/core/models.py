@@ -38,3 +38,18 @@ class UnfinishedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}[{self.key}]: {self.starts} unfinished"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per queue: when a worker consuming it last said it was alive.
+
+    Every worker writes it for each queue it consumes, every ``WORKER_HEARTBEAT_SECONDS``
+    (see ``heartbeat``); ``/healthz/workers`` calls a queue consumed while it is recent.
+    No host names are kept: the health page must not reveal them.
+    """
+
+    queue = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.queue} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

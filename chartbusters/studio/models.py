@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from chartbusters.studio.states import UNFINISHED_STATES, JobState, check_transition
 from chartbusters.submissions.models import Submission
@@ -80,6 +81,16 @@ class Composition(models.Model):
     audio = models.FileField(upload_to=composition_audio_path, max_length=200, blank=True)
     audio_state = models.CharField(
         max_length=8, choices=AudioState.choices, default=AudioState.PENDING
+    )
+    # A composition's render is queued as it is stored (see ``pipeline.audio_reap``).
+    audio_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text="When its render was queued; empty if that failed.",
+    )
+    audio_attempts = models.PositiveSmallIntegerField(
+        default=1, help_text="Render messages queued (capped by AUDIO_MAX_ATTEMPTS)."
     )
     bars = models.PositiveIntegerField(default=0)
     duration_seconds = models.FloatField(default=0)

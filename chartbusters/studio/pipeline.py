@@ -10,11 +10,21 @@ the notes without waiting for the synthesizer.
 claimed the current attempt may write, so a repeated delivery, or a worker that
 outlived its lease, writes nothing.
 
-Stuck jobs: a job queued or running past its lease (a worker killed mid-run, a lost
-message) is marked failed by ``jobs_reap`` with "the generator stopped before
-finishing" and can be retried. It is not re-queued by itself: a person is waiting for
-it, and an input that killed a worker once would likely kill the next one too, so the
-participant decides (the retry keeps the seed, so it gives the same music).
+Stuck jobs: a job running past its lease (a worker killed mid-run), or queued past its
+lease with its message known lost, is marked failed by ``jobs_reap`` with "the
+generator stopped before finishing" and can be retried. It is not re-queued by itself:
+a person is waiting for it, and an input that killed a worker once would likely kill
+the next one too, so the participant decides (the retry keeps the seed, so it gives the
+same music). Waiting is not failing: a queued job whose message may still be in the
+generation queue (behind a backlog) is left to wait, and its message is never doubled.
+Known lost means the generation queue holds no message at all (a failed publish fails
+the job at once, in ``tasks.enqueue_job``).
+
+Audio: a composition's render is queued when it is stored (``audio_queued_at``,
+``audio_attempts`` = 1). ``audio_reap`` queues it again when the publish failed (at the
+next pass), or when the render never landed (its message lost, or its task hit a
+dropped database connection) after the render lease with the generation queue empty;
+after ``AUDIO_MAX_ATTEMPTS`` renders the audio is marked failed, so it never loops.
 """
 
 from __future__ import annotations
@@ -25,8 +35,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from chartbusters.core.queues import queue_depth
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
 from chartbusters.studio.services import MAX_TITLE, save_with_midi
 from chartbusters.studio.states import UNFINISHED_STATES, JobState
@@ -35,6 +47,7 @@ from music.score import Score
 
 logger = logging.getLogger(__name__)
 J = JobState
+GENERATION_QUEUE = "generation"  # the studio's tasks, audio renders included (settings)
 STOPPED = "The generator stopped before finishing; retry."
 
 
@@ -165,13 +178,15 @@ def job_fail(
 
 
 def jobs_reap(*, now: datetime | None = None) -> list[int]:
-    """Fail jobs queued or running past their lease; the ids of those it failed.
+    """Fail jobs running past their lease, and jobs queued past it whose message is
+    known lost; the ids of those it ended.
 
     A job whose result was already stored (the worker died before it could finish) is
-    finished instead: the music is there (its audio task, if it was queued, still runs)."""
+    finished instead: the music is there, and its audio, if its render was never
+    queued, is queued by ``audio_reap``."""
     now = now or timezone.now()
     stuck = GenerationJob.objects.filter(
-        state__in=UNFINISHED_STATES, lease_expires_at__lt=now
+        _lost_or_running(now), state__in=UNFINISHED_STATES, lease_expires_at__lt=now
     ).values_list("pk", flat=True)
     reaped = []
     for job_id in list(stuck[:1000]):
@@ -182,9 +197,6 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
             if job.lease_expires_at >= now:
                 continue
             if job.state == J.RUNNING and job.result_id is not None:
-                Composition.objects.filter(pk=job.result_id, audio_state=AudioState.PENDING).update(
-                    audio_state=AudioState.FAILED
-                )
                 job_finish(claim=Claim(job.pk, job.attempts), now=now)
             else:
                 _fail(job, STOPPED, retryable=True, now=now)
@@ -194,15 +206,68 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
     return reaped
 
 
-def audio_reap(*, now: datetime | None = None) -> int:
-    """Mark audio failed that is still pending long after its render could have run (a
-    lost message, a worker killed mid-render), so players stop waiting; how many. A
-    render that turns up later still attaches its audio."""
-    waited = settings.STUDIO_JOB_QUEUE_LEASE_SECONDS + settings.STUDIO_JOB_RUN_LEASE_SECONDS
-    cutoff = (now or timezone.now()) - timedelta(seconds=waited)
-    count = Composition.objects.filter(
-        audio_state=AudioState.PENDING, created_at__lt=cutoff
-    ).update(audio_state=AudioState.FAILED, updated_at=timezone.now())
-    if count:
-        logger.warning("Studio reaper: %s compositions' audio never came; marked failed", count)
-    return count
+def _lost_or_running(now: datetime) -> Q:
+    """Running jobs always; queued ones only when the generation queue is empty (while
+    it holds messages, the job's may be among them, waiting its turn)."""
+    if queue_depth(GENERATION_QUEUE) == 0:
+        return Q()
+    return Q(state=J.RUNNING)
+
+
+def publish_composition_audio(composition_id: int) -> None:
+    """Queue a composition's render on commit; a failed publish clears
+    ``audio_queued_at``, so the reaper's next pass queues it again."""
+    from chartbusters.studio.tasks import render_composition_audio
+
+    def publish_audio_render() -> None:
+        try:
+            render_composition_audio.delay(composition_id)
+        except Exception:
+            logger.exception("Could not queue the audio of composition %s", composition_id)
+            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
+                audio_queued_at=None
+            )
+
+    transaction.on_commit(publish_audio_render, robust=True)
+
+
+@dataclass(frozen=True)
+class AudioReapResult:
+    requeued: list[int]
+    failed: list[int]
+
+
+def audio_reap(*, now: datetime | None = None) -> AudioReapResult:
+    """Queue again the renders that are lost; fail those out of attempts. A render that
+    turns up later still attaches its audio."""
+    now = now or timezone.now()
+    lost = _lost_renders(now)
+    requeued, failed = [], []
+    for composition_id in list(lost.values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            composition = Composition.objects.select_for_update().get(pk=composition_id)
+            if not lost.filter(pk=composition_id).exists():
+                continue  # rendered, or queued again, since the list was read
+            if composition.audio_queued_at is not None:  # a render that never landed
+                if composition.audio_attempts >= settings.AUDIO_MAX_ATTEMPTS:
+                    composition.audio_state = AudioState.FAILED
+                    composition.save(update_fields=["audio_state", "updated_at"])
+                    failed.append(composition_id)
+                    continue
+                composition.audio_attempts += 1
+            composition.audio_queued_at = now
+            composition.save(update_fields=["audio_queued_at", "audio_attempts", "updated_at"])
+            publish_composition_audio(composition_id)
+            requeued.append(composition_id)
+    if requeued or failed:
+        logger.warning("Studio reaper: audio re-queued %s, failed %s", requeued, failed)
+    return AudioReapResult(requeued, failed)
+
+
+def _lost_renders(now: datetime) -> QuerySet[Composition]:
+    pending = Composition.objects.filter(audio_state=AudioState.PENDING)
+    unpublished = Q(audio_queued_at__isnull=True)
+    overdue = Q(audio_queued_at__lt=now - timedelta(seconds=settings.AUDIO_RENDER_LEASE_SECONDS))
+    if not pending.filter(overdue).exists() or queue_depth(GENERATION_QUEUE) != 0:
+        return pending.filter(unpublished)
+    return pending.filter(unpublished | overdue)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.challenges.selectors import challenge_list_open
 from chartbusters.studio.access import submissions_prefetch
-from chartbusters.studio.models import Composition, GenerationJob
-from chartbusters.studio.states import UNFINISHED_STATES
+from chartbusters.studio.models import AudioState, Composition, GenerationJob
+from chartbusters.studio.states import UNFINISHED_STATES, JobState
 
 MAX_CHAIN = 20
 
@@ -65,3 +68,17 @@ def composition_choices(
         label = f"{composition.title} ({how}, {composition.created_at:%d %b %Y %H:%M})"
         choices.append((str(composition.uuid), label))
     return choices
+
+
+def generation_waiting_since() -> datetime | None:
+    """When the oldest message for the generation queue was published: a queued job
+    (its queue lease started then) or a composition's render."""
+    lease = timedelta(seconds=settings.STUDIO_JOB_QUEUE_LEASE_SECONDS)
+    job_lease = GenerationJob.objects.filter(state=JobState.QUEUED).aggregate(
+        since=Min("lease_expires_at")
+    )["since"]
+    render = Composition.objects.filter(audio_state=AudioState.PENDING).aggregate(
+        since=Min("audio_queued_at")
+    )["since"]
+    times = [since for since in (job_lease and job_lease - lease, render) if since]
+    return min(times, default=None)

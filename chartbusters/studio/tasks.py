@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from chartbusters.core.crashes import crash_guard
 from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
-from chartbusters.studio.models import AudioState, Composition, GenerationJob
+from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.pipeline import (
     Claim,
     audio_reap,
@@ -31,6 +31,7 @@ from chartbusters.studio.pipeline import (
     job_progress,
     job_store_result,
     jobs_reap,
+    publish_composition_audio,
 )
 from chartbusters.studio.services import composition_store_audio
 from chartbusters.studio.states import JobState
@@ -73,19 +74,9 @@ def enqueue_job(job_id: int) -> None:
 
 
 def enqueue_audio(composition_id: int) -> None:
-    """Queue a composition's audio render on commit; without a broker the composition
-    just has no preview (its MIDI is there)."""
-
-    def publish_audio_render() -> None:
-        try:
-            render_composition_audio.delay(composition_id)
-        except Exception:
-            logger.exception("Could not queue the audio of composition %s", composition_id)
-            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
-                audio_state=AudioState.FAILED
-            )
-
-    transaction.on_commit(publish_audio_render)
+    """Queue a composition's audio render on commit; without a broker the reaper
+    queues it at its next pass (see ``pipeline.publish_composition_audio``)."""
+    publish_composition_audio(composition_id)
 
 
 @shared_task(name="chartbusters.studio.tasks.run_generation_job", acks_late=True)
@@ -229,8 +220,8 @@ def _render_sample(slug: str, name: str) -> bool:
 
 @shared_task(name="chartbusters.studio.tasks.reap_stuck_jobs")
 def reap_stuck_jobs() -> list[int]:
-    """Beat: fail generation jobs past their lease, so they can be retried, and end
-    audio renders that never came."""
+    """Beat: fail generation jobs whose worker was lost or whose message is lost, so
+    they can be retried, and queue again audio renders that never came."""
     reaped = jobs_reap()
     audio_reap()
     return reaped

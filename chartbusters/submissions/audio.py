@@ -5,15 +5,28 @@ that crashes the renderer costs a failed preview, never a worker.
 Rendering runs in a Celery task after the entry is stored (never in the web process) and
 is independent of scoring: a rendering that fails leaves the entry without audio (its
 MIDI file stays downloadable) and never touches its state, score or place on the board.
+
+A listening copy is never lost for good: ``audio_queued_at`` records when its render was
+queued (empty when the publish failed, the broker being down), and the reaper's pass
+``submissions_audio_reap`` queues it again: at once when the publish failed, and after
+the render lease when the render never landed (its message lost, or its task hit a
+dropped database connection) and the default queue holds no message it could still be
+waiting behind. Each such re-queue is an attempt; after ``AUDIO_MAX_ATTEMPTS`` the
+entry's audio is marked failed, so a piece that cannot be rendered never loops.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from chartbusters.core.queues import queue_depth
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
 from music.validate import validate_midi
 
@@ -63,3 +76,59 @@ def _render(submission: Submission) -> bytes:
     with submission.midi.open("rb") as handle:
         score = validate_midi(handle.read())
     return render_listening_copy(score, "ogg")
+
+
+AUDIO_QUEUE = "celery"  # not with the scoring: "evaluation" workers never render audio
+
+
+def publish_audio(submission_id: int) -> None:
+    """Queue the entry's render once the transaction commits; a failed publish clears
+    ``audio_queued_at`` so the reaper's next pass queues it again."""
+    from chartbusters.submissions.tasks import render_submission_audio
+
+    def enqueue_audio() -> None:  # a named function: robust on_commit logs it
+        try:
+            render_submission_audio.apply_async((submission_id,), queue=AUDIO_QUEUE)
+        except Exception:
+            logger.exception("Could not queue the audio of submission %s", submission_id)
+            Submission.objects.filter(pk=submission_id, audio_state=AudioState.PENDING).update(
+                audio_queued_at=None
+            )
+
+    transaction.on_commit(enqueue_audio, robust=True)
+
+
+def submissions_audio_reap(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
+    """Queue again the renders that are lost; fail those out of attempts. The ids
+    (re-queued, failed)."""
+    now = now or timezone.now()
+    requeued, failed = [], []
+    lost = _lost_renders(now)
+    for submission_id in list(lost.values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            submission = Submission.objects.select_for_update().get(pk=submission_id)
+            if not lost.filter(pk=submission_id).exists():
+                continue  # rendered, or queued again, since the list was read
+            if submission.audio_queued_at is not None:  # a render that never landed
+                if submission.audio_attempts >= settings.AUDIO_MAX_ATTEMPTS:
+                    submission.audio_state = AudioState.FAILED
+                    submission.save(update_fields=["audio_state", "updated_at"])
+                    failed.append(submission_id)
+                    continue
+                submission.audio_attempts += 1
+            submission.audio_queued_at = now
+            submission.save(update_fields=["audio_queued_at", "audio_attempts", "updated_at"])
+            publish_audio(submission_id)
+            requeued.append(submission_id)
+    return requeued, failed
+
+
+def _lost_renders(now: datetime) -> QuerySet[Submission]:
+    """Pending renders whose message cannot be waiting in the broker any more (see the
+    module docstring); while the default queue holds messages, ours may be among them."""
+    pending = Submission.objects.filter(audio_state=AudioState.PENDING)
+    unpublished = Q(audio_queued_at__isnull=True)
+    overdue = Q(audio_queued_at__lt=now - timedelta(seconds=settings.AUDIO_RENDER_LEASE_SECONDS))
+    if not pending.filter(overdue).exists() or queue_depth(AUDIO_QUEUE) != 0:
+        return pending.filter(unpublished)
+    return pending.filter(unpublished | overdue)

@@ -77,6 +77,12 @@ class Submission(models.Model):
     audio_state = models.CharField(
         max_length=16, choices=AudioState.choices, default=AudioState.PENDING
     )
+    audio_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its render was queued; empty if that failed."
+    )
+    audio_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Render messages queued (capped by AUDIO_MAX_ATTEMPTS)."
+    )
 
     # ----- the pipeline
     state = models.CharField(
@@ -84,6 +90,11 @@ class Submission(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its scoring message was handed to the broker; empty if that failed.",
+    )
     failure_reason = models.TextField(blank=True)
     counts_against_quota = models.BooleanField(
         default=True, help_text="False once the entry failed for a system reason."

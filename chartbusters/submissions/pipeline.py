@@ -6,10 +6,31 @@ scored, and the leaderboard row, in one transaction) or ``submission_reject`` or
 ``submission_release`` (a system failure: failed when out of attempts, otherwise left
 for the reaper).
 
-``attempts`` counts how often the entry was handed to the queue: 1 at submission, +1
-per re-queue by the reaper. A result is written only by the delivery that claimed the
-current attempt, so a slow worker whose lease ran out cannot write over (or beside) the
-result of the worker that took over: every entry gets one result.
+``attempts`` counts the workers an entry was given to: 1 at submission, +1 each time
+the reaper takes it back from a worker that claimed it and did not finish (killed, or a
+system failure). A result is written only by the delivery that claimed the current
+attempt, so a slow worker whose lease ran out cannot write over (or beside) the result
+of the worker that took over: every entry gets one result.
+
+Leases that tell waiting from failing. The reaper treats the two pending states apart:
+
+- ``evaluating`` past its lease: a worker took the entry and did not finish. That is a
+  failed attempt: re-queued (attempts + 1), or failed once out of attempts.
+- ``queued``: no worker has taken it in this attempt. Waiting in a backlog, however
+  long, is not a failure: ``attempts`` never grows and the entry is never failed for it.
+  Its message is published again only when it is known lost, because a message that is
+  still queued must not get a twin (2,000 entries behind a slow worker would otherwise
+  become 4,000, then 6,000 messages). Known lost means: its publish failed
+  (``published_at`` is empty; re-published at the next pass, a minute, not a lease,
+  later), or its queue lease ran out and the broker's evaluation queue is empty (the
+  message cannot be waiting there: the broker lost it). Every row's ``published_at``
+  is set in the transaction that queues it, and cleared if the publish then fails.
+
+Duplicates that the broker itself makes (a redelivery after a worker died holding an
+unacknowledged message) are harmless: a delivery claims only a ``queued`` entry, so a
+stale copy finds the entry evaluating or done and does nothing. The one window left is
+a message a worker has taken off the queue but not yet claimed (milliseconds) at the
+moment a queue lease has run out and the queue is empty; its twin then does nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +41,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from chartbusters.core.queues import queue_depth, queue_of
 from chartbusters.leaderboards.services import leaderboard_refresh_participant
 from chartbusters.submissions import scoring
 from chartbusters.submissions.models import Submission
@@ -29,6 +52,8 @@ from chartbusters.submissions.states import SubmissionState
 
 logger = logging.getLogger(__name__)
 S = SubmissionState
+SCORING_TASK = "chartbusters.submissions.tasks.score_submission"
+REAP_BATCH = 1000  # rows per pass; the next pass (a minute later) takes the rest
 
 
 @dataclass(frozen=True)
@@ -166,27 +191,67 @@ def submission_give_up(*, claim: Claim, reason: str) -> Submission | None:
     return submission
 
 
+def publish_scoring(submission_id: int) -> None:
+    """Hand the entry's scoring message to the broker once the transaction commits.
+
+    Not ``delay_on_commit``: a broker that is down must not turn a stored entry into an
+    error page (the participant would submit again and pay quota twice). A failed
+    publish clears ``published_at``, which tells the reaper's next pass (a minute away,
+    not a queue lease) that this message is lost for sure."""
+    from chartbusters.submissions.tasks import score_submission
+
+    def enqueue_scoring() -> None:  # a named function: robust on_commit logs it
+        try:
+            score_submission.delay(submission_id)
+        except Exception:
+            logger.exception("Could not queue the scoring of submission %s", submission_id)
+            Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(published_at=None)
+
+    transaction.on_commit(enqueue_scoring, robust=True)
+
+
+def _requeue(submission: Submission, now: datetime, fields: list[str]) -> None:
+    """Give the entry a fresh queue lease and publish its message on commit."""
+    submission.lease_expires_at = _lease(settings.SUBMISSION_QUEUE_LEASE_SECONDS, now)
+    submission.published_at = now
+    submission.save(update_fields=[*fields, "lease_expires_at", "published_at"])
+    publish_scoring(submission.pk)
+
+
 @dataclass(frozen=True)
 class ReapResult:
-    requeued: list[int]
-    failed: list[int]
+    requeued: list[int]  # a worker took it and died or gave up: a new attempt
+    failed: list[int]  # out of attempts
+    republished: list[int]  # never taken, and its message is lost: the same attempt
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {"requeued": self.requeued, "failed": self.failed, "republished": self.republished}
 
 
 def submissions_reap(*, now: datetime | None = None) -> ReapResult:
-    """Re-queue entries queued or evaluating past their lease; fail those out of attempts."""
-    from chartbusters.submissions.tasks import score_submission
-
+    """Re-queue entries whose worker failed them, fail those out of attempts, and
+    re-publish entries whose message is known lost. Waiting is never failing."""
     now = now or timezone.now()
-    stuck = Submission.objects.filter(
-        state__in=[S.QUEUED, S.EVALUATING], lease_expires_at__lt=now
-    ).values_list("pk", flat=True)
+    requeued, failed = _reap_evaluating(now)
+    republished = _republish_lost(now)
+    if requeued or failed or republished:
+        logger.warning(
+            "Reaper: re-queued %s, failed %s, re-published %s", requeued, failed, republished
+        )
+    return ReapResult(requeued, failed, republished)
+
+
+def _reap_evaluating(now: datetime) -> tuple[list[int], list[int]]:
+    """Entries a worker claimed and did not finish within the lease: each is a failed
+    attempt (the worker died, or released it after a system error)."""
+    stuck = Submission.objects.filter(state=S.EVALUATING, lease_expires_at__lt=now)
     requeued, failed = [], []
-    for submission_id in list(stuck[:1000]):
+    for submission_id in list(stuck.values_list("pk", flat=True)[:REAP_BATCH]):
         with transaction.atomic():
             submission = Submission.objects.select_for_update().get(pk=submission_id)
-            if submission.state not in (S.QUEUED, S.EVALUATING):
+            if submission.state != S.EVALUATING or not submission.lease_expires_at:
                 continue
-            if submission.lease_expires_at is None or submission.lease_expires_at >= now:
+            if submission.lease_expires_at >= now:
                 continue
             if submission.attempts >= settings.SUBMISSION_MAX_ATTEMPTS:
                 _fail(submission, _stuck_reason(submission))
@@ -194,13 +259,42 @@ def submissions_reap(*, now: datetime | None = None) -> ReapResult:
                 continue
             fields = submission.move_to(S.QUEUED)
             submission.attempts += 1
-            submission.lease_expires_at = _lease(settings.SUBMISSION_QUEUE_LEASE_SECONDS, now)
-            submission.save(update_fields=[*fields, "attempts", "lease_expires_at"])
-            score_submission.delay_on_commit(submission_id)
+            _requeue(submission, now, [*fields, "attempts"])
             requeued.append(submission_id)
-    if requeued or failed:
-        logger.warning("Reaper: re-queued %s, failed %s", requeued, failed)
-    return ReapResult(requeued, failed)
+    return requeued, failed
+
+
+def _republish_lost(now: datetime) -> list[int]:
+    """Queued entries no worker has taken yet. Waiting is not failing: ``attempts``
+    stays, and a message is published again only when the old one is known lost."""
+    lost = _lost_messages(now)
+    republished = []
+    for submission_id in list(lost.values_list("pk", flat=True)[:REAP_BATCH]):
+        with transaction.atomic():
+            submission = Submission.objects.select_for_update().get(pk=submission_id)
+            if not lost.filter(pk=submission_id).exists():
+                continue  # claimed, or published, since the list was read
+            _requeue(submission, now, ["updated_at"])
+            republished.append(submission_id)
+    return republished
+
+
+def _lost_messages(now: datetime) -> QuerySet[Submission]:
+    """Queued entries whose message cannot be in the broker any more.
+
+    - Its publish failed (``published_at`` is empty): lost for sure, re-publish now.
+    - Its queue lease ran out and the evaluation queue holds no message at all: the
+      broker lost it (a restart without persistence). While the queue still holds
+      messages, ours may be among them, waiting behind a backlog, so nothing is
+      published: a second copy would be a duplicate, however long the wait.
+    """
+    queued = Submission.objects.filter(state=S.QUEUED)
+    unpublished = Q(published_at__isnull=True)
+    if not queued.filter(lease_expires_at__lt=now, published_at__isnull=False).exists():
+        return queued.filter(unpublished)
+    if queue_depth(queue_of(SCORING_TASK)) != 0:  # waiting, or the broker cannot say
+        return queued.filter(unpublished)
+    return queued.filter(unpublished | Q(lease_expires_at__lt=now))
 
 
 def _stuck_reason(submission: Submission) -> str:

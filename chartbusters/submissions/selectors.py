@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
-from chartbusters.submissions.models import Submission
+from chartbusters.submissions.models import AudioState, Submission
 from chartbusters.submissions.services import start_of_utc_day
+from chartbusters.submissions.states import SubmissionState
 
 
 def submission_list_for_participant(
@@ -32,3 +33,17 @@ def quota_left(*, user: User, challenge: Challenge, now: datetime) -> dict[str, 
         "today": max(0, min(challenge.daily_quota - today, challenge.total_quota - total)),
         "total": max(0, challenge.total_quota - total),
     }
+
+
+def scoring_waiting_since() -> datetime | None:
+    """When the oldest entry still waiting for a scoring worker was published."""
+    return Submission.objects.filter(state=SubmissionState.QUEUED).aggregate(
+        since=Min("published_at")
+    )["since"]
+
+
+def audio_waiting_since() -> datetime | None:
+    """When the oldest render still waiting for a worker was queued."""
+    return Submission.objects.filter(audio_state=AudioState.PENDING).aggregate(
+        since=Min("audio_queued_at")
+    )["since"]

@@ -6,7 +6,6 @@ The scoring pipeline (claim, report, release, reaper, rescore) is in ``pipeline`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -21,7 +20,9 @@ from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.services import leaderboard_refresh_participant
 from chartbusters.submissions import scoring
+from chartbusters.submissions.audio import publish_audio
 from chartbusters.submissions.models import Participation, Submission
+from chartbusters.submissions.pipeline import publish_scoring
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
 
@@ -166,39 +167,26 @@ def submission_create(
         except BaseException:
             submission.midi.delete(save=False)  # the row is rolled back; so is the file
             raise
-        # Not delay_on_commit: a broker that is down must not turn a stored entry into an
-        # error page (the participant would submit again and pay quota twice). A failed
-        # publish is logged; the reaper re-queues the entry when its queue lease runs out.
-        transaction.on_commit(_enqueue_scoring(submission.pk), robust=True)
-        transaction.on_commit(_enqueue_audio(submission.pk), robust=True)
+        # Published once committed; a broker that is down leaves the entry stored, marked
+        # unpublished, and the reaper's next pass publishes it (see pipeline).
+        publish_scoring(submission.pk)
+        publish_audio(submission.pk)
     return submission
-
-
-def _enqueue_scoring(submission_id: int) -> Callable[[], None]:
-    from chartbusters.submissions.tasks import score_submission
-
-    def enqueue_scoring() -> None:  # a named function: robust on_commit logs its name
-        score_submission.delay(submission_id)
-
-    return enqueue_scoring
-
-
-def _enqueue_audio(submission_id: int) -> Callable[[], None]:
-    from chartbusters.submissions.tasks import render_submission_audio
-
-    def enqueue_audio() -> None:
-        # On the default queue, after the scoring task: workers that serve "evaluation"
-        # alone never spend time on audio, and the score never waits for it.
-        render_submission_audio.apply_async((submission_id,), queue="celery")
-
-    return enqueue_audio
 
 
 def _queue(submission: Submission, now: datetime) -> None:
     fields = submission.move_to(SubmissionState.QUEUED)
     submission.attempts = 1
     submission.lease_expires_at = now + timedelta(seconds=settings.SUBMISSION_QUEUE_LEASE_SECONDS)
-    submission.save(update_fields=[*fields, "attempts", "lease_expires_at"])
+    submission.published_at = now  # cleared if the publish fails
+    submission.audio_queued_at = now  # likewise
+    submission.audio_attempts = 1
+    submission.save(
+        update_fields=[
+            *fields, "attempts", "lease_expires_at", "published_at", "audio_queued_at",
+            "audio_attempts",
+        ]
+    )  # fmt: skip
 
 
 def submission_disqualify(*, submission: Submission, by: User, reason: str) -> Submission:

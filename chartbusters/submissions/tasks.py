@@ -11,7 +11,11 @@ from django.db import close_old_connections, connection
 
 from chartbusters.core.crashes import crash_guard
 from chartbusters.submissions import scoring
-from chartbusters.submissions.audio import submission_audio_give_up, submission_render_audio
+from chartbusters.submissions.audio import (
+    submission_audio_give_up,
+    submission_render_audio,
+    submissions_audio_reap,
+)
 from chartbusters.submissions.evaluation import judge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.notifications import notify_submission_result as send_result
@@ -88,9 +92,11 @@ def render_submission_audio(submission_id: int) -> str:
 
 @shared_task(name="chartbusters.submissions.tasks.reap_stuck_submissions")
 def reap_stuck_submissions() -> dict[str, list[int]]:
-    """Beat: re-queue entries past their lease, fail those out of attempts."""
-    result = submissions_reap()
-    return {"requeued": result.requeued, "failed": result.failed}
+    """Beat: re-queue entries whose worker failed them, fail those out of attempts, and
+    queue again scoring and audio messages that are known lost (see ``pipeline``)."""
+    result = submissions_reap().as_dict()
+    result["audio_requeued"], result["audio_failed"] = submissions_audio_reap()
+    return result
 
 
 @shared_task(name="chartbusters.submissions.tasks.notify_submission_result")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +11,8 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import Role, User
 from chartbusters.accounts.services import user_create
+from chartbusters.celery import app as celery_app
+from chartbusters.core.queues import known_queues
 
 PASSWORD = "a-long-test-password-42"
 
@@ -59,3 +62,20 @@ def host(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+def purge_queues() -> None:
+    """Drop every message waiting in our queues on the configured broker."""
+    with celery_app.connection_for_write() as connection:
+        for queue in known_queues():
+            with suppress(*connection.channel_errors):  # never declared: nothing to drop
+                connection.default_channel.queue_purge(queue)
+
+
+@pytest.fixture
+def empty_queues() -> Iterator[None]:
+    """The broker's queues are empty when the test starts and after it (tests that
+    count or age messages; other tests leave messages behind)."""
+    purge_queues()
+    yield
+    purge_queues()

@@ -46,15 +46,25 @@ def test_healthz_reports_the_database_and_broker(client: Client) -> None:
     assert body["checks"]["broker"]["ok"] is True
 
 
+def point_broker_at(url: str) -> None:
+    # Publishing uses the write URL, which Celery copies from broker_url (and which an
+    # earlier test may have pinned), and the pools hold connections to the old URL.
+    for setting in ("broker_url", "broker_write_url", "broker_read_url"):
+        celery_app.conf[setting] = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @contextmanager
 def broker_url(url: str) -> Iterator[None]:
     # Celery reads CELERY_BROKER_URL from the environment before its own config.
     old_conf, old_env = celery_app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
-    celery_app.conf.broker_url = os.environ["CELERY_BROKER_URL"] = url
+    point_broker_at(url)
+    os.environ["CELERY_BROKER_URL"] = url
     try:
         yield
     finally:
-        celery_app.conf.broker_url = old_conf
+        point_broker_at(old_conf)
         if old_env is None:
             del os.environ["CELERY_BROKER_URL"]
         else:

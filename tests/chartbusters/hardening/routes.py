@@ -170,6 +170,7 @@ def _j(world: World) -> str:
 PATHS: dict[str, Path] = {
     "core:home": lambda w, s: "/",
     "healthz": lambda w, s: "/healthz",
+    "healthz-workers": lambda w, s: "/healthz/workers",
     "accounts:signup": lambda w, s: "/accounts/signup/",
     "accounts:signup_sent": lambda w, s: "/accounts/signup/sent/",
     "admin-login": lambda w, s: "/admin/login/",

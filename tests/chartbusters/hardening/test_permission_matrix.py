@@ -38,6 +38,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "login"  # a redirect to the login page
 AUDIO = "audio"  # 200, or 503 where no synthesizer is installed: the same for everyone
+HEALTH = "health"  # 200, or 503 while a queue's backlog is unconsumed: the same for everyone
 NOT_RENDERED = "not rendered"  # 200, or 404 while the audio is not rendered
 OK = "ok"  # not refused: done, or refused for the request's content (400/409), not the actor
 REFUSALS = {401, 403, 404, 405}
@@ -155,6 +156,7 @@ ENTRY_SCENARIOS = ("live", "hidden", "judging", "published")
 RULES: dict[str, Rule] = {
     "core:home": Rule(everyone()),
     "healthz": Rule(everyone()),
+    "healthz-workers": Rule(everyone(HEALTH)),
     "accounts:signup": Rule(anonymous_only),
     "accounts:signup_sent": Rule(everyone()),
     "accounts:confirm_email": Rule(everyone(400)),  # the world's link is not a valid one
@@ -291,7 +293,7 @@ def status_matches(response: Any, expected: int | str) -> bool:
         return response.status_code == 302 and "/accounts/login/" in response["Location"]
     if expected == NOT_RENDERED:
         return response.status_code in (200, 404)
-    if expected == AUDIO:
+    if expected in (AUDIO, HEALTH):
         return response.status_code in (200, 503)
     if expected == OK:
         return response.status_code not in REFUSALS and response.status_code < 500

@@ -14,6 +14,8 @@ the hooks only hold the real judge (before or after it runs) and shorten the lea
 - ``HARDENING_CRASH_TITLE=<title>``: rendering the audio of an entry with that title
   kills the worker process with SIGSEGV, as a crash in native code would (the real
   renderer now runs in a child process, so only such a hook can still kill the worker).
+- ``HARDENING_JUDGE_DELAY=<seconds>``: the real judge runs this much slower (a slow
+  worker with a backlog behind it).
 """
 
 from __future__ import annotations
@@ -65,10 +67,18 @@ def _install_hooks(**_: Any) -> None:
     lease = os.environ.get("HARDENING_EVALUATION_LEASE_SECONDS")
     if lease:
         settings.SUBMISSION_EVALUATION_LEASE_SECONDS = int(lease)
+    real_judge = tasks.judge
+    delay = float(os.environ.get("HARDENING_JUDGE_DELAY") or 0)
+    if delay:
+
+        def slow_judge(submission: Any) -> Any:
+            time.sleep(delay)
+            return real_judge(submission)
+
+        tasks.judge = slow_judge
     hold = os.environ.get("HARDENING_JUDGE_HOLD")
     if not hold:
         return
-    real_judge = tasks.judge
 
     def held_judge(submission: Any) -> Any:
         if hold == "forever":

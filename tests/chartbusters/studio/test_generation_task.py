@@ -9,9 +9,16 @@ import pytest
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
+from chartbusters.core.queues import queue_depth
 from chartbusters.studio import scores, tasks
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
-from chartbusters.studio.pipeline import STOPPED, audio_reap, job_claim, jobs_reap
+from chartbusters.studio.pipeline import (
+    STOPPED,
+    AudioReapResult,
+    audio_reap,
+    job_claim,
+    jobs_reap,
+)
 from chartbusters.studio.services import job_retry, job_start, save_with_midi
 from chartbusters.studio.states import JobState
 from chartbusters.studio.tasks import render_composition_audio, run_generation_job
@@ -20,7 +27,7 @@ from music.midi_io import score_from_midi
 from music.score import Note, Score, Track
 from tests.chartbusters.studio.conftest import melody
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_queues")]
 
 
 def job_for(user: User, source: Composition, technique: str = "gan", **kw: Any) -> GenerationJob:
@@ -157,6 +164,17 @@ def test_the_reaper_fails_jobs_past_their_lease_so_they_can_be_retried(
     assert jobs_reap(now=later) == []
 
 
+def test_a_queued_job_waiting_behind_a_backlog_is_never_failed_for_waiting(
+    alice: User, sample_input: Composition, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_for(alice, sample_input)  # its message waits in the generation queue
+    assert jobs_reap(now=timezone.now() + timedelta(hours=6)) == []
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.QUEUED, 1)
+    assert queue_depth("generation") == 1  # and it was not published twice
+
+
 def test_a_retried_job_runs_again_and_a_stale_delivery_writes_nothing(
     alice: User, sample_input: Composition
 ) -> None:
@@ -200,30 +218,53 @@ def test_the_reaper_finishes_a_job_whose_result_was_already_saved(
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert job.result is not None
-    assert job.result.audio_state == AudioState.FAILED
-    assert render_composition_audio.run(job.result.pk) == "rendered"  # if it was queued
+    assert job.result.audio_state == AudioState.PENDING  # audio_reap queues it if lost
+    assert render_composition_audio.run(job.result.pk) == "rendered"
     job.result.refresh_from_db()
     assert job.result.audio_state == AudioState.READY
 
 
-def test_the_reaper_ends_audio_that_never_came_and_a_late_render_still_lands(
-    alice: User, sample_input: Composition, bob: User
+def test_lost_audio_is_queued_again_then_given_up_after_the_cap_and_a_late_render_lands(
+    alice: User,
+    sample_input: Composition,
+    bob: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    settings.AUDIO_MAX_ATTEMPTS = 2
     fresh = Composition(owner=bob, title="Fresh", kind=CompositionKind.UPLOAD)
     save_with_midi(fresh, melody())
+    lease = timedelta(seconds=settings.AUDIO_RENDER_LEASE_SECONDS + 1)
     Composition.objects.filter(pk=sample_input.pk).update(
-        created_at=timezone.now() - timedelta(hours=1)
+        audio_queued_at=timezone.now() - lease  # its render never landed
     )
-    assert audio_reap() == 1
+    with django_capture_on_commit_callbacks() as published:
+        assert audio_reap() == AudioReapResult([sample_input.pk], [])
+    assert len(published) == 1
+    Composition.objects.filter(pk=sample_input.pk).update(
+        audio_queued_at=timezone.now() - lease  # nor did the second
+    )
+    assert audio_reap() == AudioReapResult([], [sample_input.pk])
     sample_input.refresh_from_db()
     fresh.refresh_from_db()
-    assert (sample_input.audio_state, fresh.audio_state) == (
-        AudioState.FAILED, AudioState.PENDING
-    )  # fmt: skip
+    assert (sample_input.audio_state, sample_input.audio_attempts) == (AudioState.FAILED, 2)
+    assert fresh.audio_state == AudioState.PENDING  # within its lease
     assert render_composition_audio.run(sample_input.pk) == "rendered"
     sample_input.refresh_from_db()
     assert sample_input.audio_state == AudioState.READY
-    assert audio_reap() == 0
+    assert audio_reap() == AudioReapResult([], [])
+
+
+def test_audio_whose_publish_failed_is_queued_at_the_next_pass(
+    alice: User, sample_input: Composition, django_capture_on_commit_callbacks: Any
+) -> None:
+    Composition.objects.filter(pk=sample_input.pk).update(audio_queued_at=None)
+    with django_capture_on_commit_callbacks() as published:
+        assert audio_reap() == AudioReapResult([sample_input.pk], [])
+    assert len(published) == 1
+    sample_input.refresh_from_db()
+    assert (sample_input.audio_state, sample_input.audio_attempts) == (AudioState.PENDING, 1)
+    assert sample_input.audio_queued_at is not None
 
 
 def test_an_input_gets_its_audio_from_a_task(alice: User, sample_input: Composition) -> None:
@@ -233,3 +274,18 @@ def test_an_input_gets_its_audio_from_a_task(alice: User, sample_input: Composit
     assert sample_input.audio.name == f"studio/{alice.pk}/{sample_input.uuid}.ogg"
     assert render_composition_audio.run(sample_input.pk) == "nothing to do"
     assert render_composition_audio.run(987654) == "gone"
+
+
+def test_the_generation_backlog_proxy_is_the_oldest_queued_job_or_pending_render(
+    alice: User, sample_input: Composition, settings: Any
+) -> None:
+    from chartbusters.core.queues import backlog_proxy_since
+
+    job = job_for(alice, sample_input)
+    assert job.lease_expires_at is not None
+    queued_at = job.lease_expires_at - timedelta(seconds=settings.STUDIO_JOB_QUEUE_LEASE_SECONDS)
+    render_queued_at = sample_input.audio_queued_at
+    assert render_queued_at is not None
+    assert backlog_proxy_since("generation") == min(queued_at, render_queued_at)
+    Composition.objects.update(audio_state=AudioState.READY)
+    assert backlog_proxy_since("generation") == queued_at
