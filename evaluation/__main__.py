@@ -3,6 +3,7 @@
 python -m evaluation score FILE... [--profile NAME] [--json] [--weights realism=0.5,...]
 python -m evaluation build-profile NAME [--seed N] [--quick] [--tune-critic-only]
 python -m evaluation validity-report NAME
+python -m evaluation redteam NAME [--seed N] [--pieces N]
 python -m evaluation c2st REAL_DIR FAKE_DIR [--folds N] [--seed N] [--group-pattern RE] [--json]
 """
 
@@ -99,6 +100,16 @@ def _validity_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redteam(args: argparse.Namespace) -> int:
+    from evaluation.redteam.run import write_redteam_report
+
+    path = write_redteam_report(
+        args.name, directory=Path(args.output), seed=args.seed, max_pieces=args.pieces
+    )
+    print(path.read_text())
+    return 0
+
+
 def _c2st(args: argparse.Namespace) -> int:
     from evaluation.c2st import C2STError, compare_dirs, format_report
 
@@ -170,6 +181,15 @@ def _parser() -> argparse.ArgumentParser:
     validity.add_argument("--seed", type=int, default=0)
     validity.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     validity.set_defaults(run=_validity_report)
+
+    redteam = commands.add_parser(
+        "redteam", help="attack a profile with disguised copies, performances and damage"
+    )
+    redteam.add_argument("name", choices=sorted(PROFILE_SPECS))
+    redteam.add_argument("--seed", type=int, default=0)
+    redteam.add_argument("--pieces", type=int, default=None, help="use only the first N")
+    redteam.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
+    redteam.set_defaults(run=_redteam)
 
     c2st = commands.add_parser(
         "c2st", help="classifier two-sample test: can two folders of MIDI be told apart?"

@@ -19,6 +19,7 @@ BUILD_ONLY = [
     "evaluation.novelty_calibration",
     "evaluation.validity",
     "evaluation.baseline_judge",
+    "evaluation.redteam.run",
 ]
 SCORE_EVERY_PROFILE = """
 import json, sys
