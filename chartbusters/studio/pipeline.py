@@ -35,10 +35,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from chartbusters.core.queues import queue_depth
+from chartbusters.core.renders import reap_lost_renders
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
 from chartbusters.studio.services import MAX_TITLE, save_with_midi
 from chartbusters.studio.states import UNFINISHED_STATES, JobState
@@ -240,34 +241,14 @@ class AudioReapResult:
 def audio_reap(*, now: datetime | None = None) -> AudioReapResult:
     """Queue again the renders that are lost; fail those out of attempts. A render that
     turns up later still attaches its audio."""
-    now = now or timezone.now()
-    lost = _lost_renders(now)
-    requeued, failed = [], []
-    for composition_id in list(lost.values_list("pk", flat=True)[:1000]):
-        with transaction.atomic():
-            composition = Composition.objects.select_for_update().get(pk=composition_id)
-            if not lost.filter(pk=composition_id).exists():
-                continue  # rendered, or queued again, since the list was read
-            if composition.audio_queued_at is not None:  # a render that never landed
-                if composition.audio_attempts >= settings.AUDIO_MAX_ATTEMPTS:
-                    composition.audio_state = AudioState.FAILED
-                    composition.save(update_fields=["audio_state", "updated_at"])
-                    failed.append(composition_id)
-                    continue
-                composition.audio_attempts += 1
-            composition.audio_queued_at = now
-            composition.save(update_fields=["audio_queued_at", "audio_attempts", "updated_at"])
-            publish_composition_audio(composition_id)
-            requeued.append(composition_id)
+    requeued, failed = reap_lost_renders(
+        Composition,
+        pending=AudioState.PENDING,
+        failed=AudioState.FAILED,
+        queue=GENERATION_QUEUE,
+        publish=publish_composition_audio,
+        now=now,
+    )
     if requeued or failed:
         logger.warning("Studio reaper: audio re-queued %s, failed %s", requeued, failed)
     return AudioReapResult(requeued, failed)
-
-
-def _lost_renders(now: datetime) -> QuerySet[Composition]:
-    pending = Composition.objects.filter(audio_state=AudioState.PENDING)
-    unpublished = Q(audio_queued_at__isnull=True)
-    overdue = Q(audio_queued_at__lt=now - timedelta(seconds=settings.AUDIO_RENDER_LEASE_SECONDS))
-    if not pending.filter(overdue).exists() or queue_depth(GENERATION_QUEUE) != 0:
-        return pending.filter(unpublished)
-    return pending.filter(unpublished | overdue)

@@ -18,15 +18,13 @@ entry's audio is marked failed, so a piece that cannot be rendered never loops.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q
 
-from chartbusters.core.queues import queue_depth
+from chartbusters.core.renders import reap_lost_renders
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
 from music.validate import validate_midi
 
@@ -101,34 +99,11 @@ def publish_audio(submission_id: int) -> None:
 def submissions_audio_reap(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
     """Queue again the renders that are lost; fail those out of attempts. The ids
     (re-queued, failed)."""
-    now = now or timezone.now()
-    requeued, failed = [], []
-    lost = _lost_renders(now)
-    for submission_id in list(lost.values_list("pk", flat=True)[:1000]):
-        with transaction.atomic():
-            submission = Submission.objects.select_for_update().get(pk=submission_id)
-            if not lost.filter(pk=submission_id).exists():
-                continue  # rendered, or queued again, since the list was read
-            if submission.audio_queued_at is not None:  # a render that never landed
-                if submission.audio_attempts >= settings.AUDIO_MAX_ATTEMPTS:
-                    submission.audio_state = AudioState.FAILED
-                    submission.save(update_fields=["audio_state", "updated_at"])
-                    failed.append(submission_id)
-                    continue
-                submission.audio_attempts += 1
-            submission.audio_queued_at = now
-            submission.save(update_fields=["audio_queued_at", "audio_attempts", "updated_at"])
-            publish_audio(submission_id)
-            requeued.append(submission_id)
-    return requeued, failed
-
-
-def _lost_renders(now: datetime) -> QuerySet[Submission]:
-    """Pending renders whose message cannot be waiting in the broker any more (see the
-    module docstring); while the default queue holds messages, ours may be among them."""
-    pending = Submission.objects.filter(audio_state=AudioState.PENDING)
-    unpublished = Q(audio_queued_at__isnull=True)
-    overdue = Q(audio_queued_at__lt=now - timedelta(seconds=settings.AUDIO_RENDER_LEASE_SECONDS))
-    if not pending.filter(overdue).exists() or queue_depth(AUDIO_QUEUE) != 0:
-        return pending.filter(unpublished)
-    return pending.filter(unpublished | overdue)
+    return reap_lost_renders(
+        Submission,
+        pending=AudioState.PENDING,
+        failed=AudioState.FAILED,
+        queue=AUDIO_QUEUE,
+        publish=publish_audio,
+        now=now,
+    )
