@@ -19,8 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from evaluation.metrics.key import best_key
 from generation.gan_styles import STYLES, GanStyle
+from music.key import best_key
 from music.score import Note, Score, Track
 
 # Scale degrees (semitones above the tonic) of each triad's root, in order of preference.

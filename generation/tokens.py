@@ -40,8 +40,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.metrics.key import best_key
 from generation.data import load_split
+from music.key import best_key
 from music.score import Score
 
 STEPS_PER_BEAT = 4  # grid steps per quarter note

@@ -20,7 +20,6 @@ from evaluation.metrics.harmony import (
     semitone_clash_rate,
     tonal_distance,
 )
-from evaluation.metrics.key import Key
 from evaluation.metrics.melody import (
     articulation_ratio,
     direction_change_rate,
@@ -59,6 +58,7 @@ from evaluation.metrics.rhythm import (
     syncopation_rate,
 )
 from evaluation.metrics.texture import polyphony, polyphony_rate
+from music.key import Key
 
 __all__ = [
     "STEPS_PER_BEAT",

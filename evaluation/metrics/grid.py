@@ -25,7 +25,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluation.metrics.key import Key, best_key
+from music.key import Key, best_key
 from music.score import Score
 
 STEPS_PER_BEAT = 24

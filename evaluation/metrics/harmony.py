@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from evaluation.metrics.grid import FloatArray, NoteGrid, as_grid
-from evaluation.metrics.key import MODES, SCALE_MASKS, Key
+from music.key import MODES, SCALE_MASKS, Key
 from music.score import Score
 
 
@@ -18,7 +18,7 @@ def estimate_key(music: Score | NoteGrid) -> Key | None:
     """Krumhansl-Schmuckler key of the duration-weighted pitch-class distribution.
 
     Source: Krumhansl (1990), with the Krumhansl-Kessler profiles. None without pitched
-    notes. See :func:`evaluation.metrics.key.best_key` for ties and flat distributions.
+    notes. See :func:`music.key.best_key` for ties and flat distributions.
     """
     return as_grid(music).key
 

@@ -90,7 +90,7 @@ def pitch_class_histogram(music: Score | NoteGrid, *, relative_to_key: bool = Tr
     """(12,) share of pitched notes in each pitch class (notes counted, sums to 1).
 
     With ``relative_to_key`` bin ``i`` is ``i`` semitones above the estimated tonic
-    (Krumhansl-Schmuckler, see :mod:`evaluation.metrics.key`), so pieces in different
+    (Krumhansl-Schmuckler, see :mod:`music.key`), so pieces in different
     keys are comparable; otherwise bin ``i`` is pitch class ``i`` (C = 0). All NaN
     without pitched notes.
     """

@@ -1,4 +1,6 @@
-"""Krumhansl-Schmuckler key estimation on a pitch-class weight vector.
+"""Krumhansl-Schmuckler key estimation on a pitch-class weight vector: the one key
+finder, used by the judge's metrics and by the generators alike (it lives here, below
+both, so that neither imports the other and a change to it is seen by both).
 
 Krumhansl, C. L. (1990). *Cognitive Foundations of Musical Pitch*, ch. 4: the key is the
 major or minor Krumhansl-Kessler probe-tone profile, rotated to each of the 12 tonics,

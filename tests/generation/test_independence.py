@@ -1,0 +1,39 @@
+"""The generators do not depend on the judge: generating imports nothing of
+``evaluation`` (a change to the judge must never change what the generators make).
+Only the quality reports, which score generated music, may call the judge."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+IMPORT_THE_GENERATORS = """
+import importlib, json, pkgutil, sys
+import generation
+runtime = [
+    m.name for m in pkgutil.iter_modules(generation.__path__, "generation.")
+    if not m.name.endswith(("quality", "quality_transformer", "_quality"))
+]
+for name in runtime:
+    importlib.import_module(name)
+print(json.dumps({"imported": runtime, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_importing_every_generator_module_but_the_quality_reports_loads_no_judge_code() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_THE_GENERATORS],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "generation.tokens" in result["imported"]
+    assert "generation.harmonise" in result["imported"]
+    assert [m for m in result["modules"] if m.split(".")[0] == "evaluation"] == []
