@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from bench_leaderboard import fresh_database  # noqa: E402
-from bench_pipeline import piece  # noqa: E402
+from bench_pipeline import piece, stop_worker  # noqa: E402
 
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/chartbusters_bench_backlog"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/12"
@@ -97,16 +96,6 @@ def start_worker(log: Path, app: str, queues: str, *extra: str) -> subprocess.Po
          "--without-mingle", f"--hostname={queues}-{os.getpid()}@%h", *extra],
         cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-
-
-def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def store_entries(count: int) -> float:
