@@ -4,12 +4,8 @@ training loops) or the profile builder."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.probes import run_fresh
 
-REPO = Path(__file__).resolve().parents[2]
 # Not tqdm: torch imports it itself (torch.hub), whatever we import.
 BUILD_ONLY = [
     "evaluation.build",
@@ -34,16 +30,7 @@ print(json.dumps({"profiles": names, "modules": sorted(sys.modules)}))
 
 
 def test_loading_every_shipped_profile_and_scoring_imports_no_build_code() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", SCORE_EVERY_PROFILE],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_fresh(SCORE_EVERY_PROFILE)
     assert result["profiles"], "no shipped profile was scored"
     assert [m for m in BUILD_ONLY if m in result["modules"]] == []
     assert "evaluation.novelty" in result["modules"]  # the probe really scored

@@ -4,12 +4,8 @@ Only the quality reports, which score generated music, may call the judge."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.probes import run_fresh
 
-REPO = Path(__file__).resolve().parents[2]
 IMPORT_THE_GENERATORS = """
 import importlib, json, pkgutil, sys
 import generation
@@ -24,16 +20,7 @@ print(json.dumps({"imported": runtime, "modules": sorted(sys.modules)}))
 
 
 def test_importing_every_generator_module_but_the_quality_reports_loads_no_judge_code() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT_THE_GENERATORS],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_fresh(IMPORT_THE_GENERATORS)
     assert "generation.tokens" in result["imported"]
     assert "generation.harmonise" in result["imported"]
     assert [m for m in result["modules"] if m.split(".")[0] == "evaluation"] == []
