@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evaluation.coverage import Coverage
 from evaluation.descriptors import describe
 from evaluation.frechet import distance_component, piece_distance
-from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
+from evaluation.novelty import Fingerprint, Match, NoveltyIndex, fingerprint
 from evaluation.profile import Profile
 from evaluation.report import COMPONENT_LABELS, Flag, Report, Weights, combine
 from music.score import Score
@@ -34,7 +35,9 @@ from music.score import Score
 # also changes it.
 # 2: novelty verified note for note; descriptor quantiles. 3: partial copies; realism
 # also needs the whole-tune critic where a profile has one (its file is in the digest).
-CODE_VERSION = "3"
+# 4: copies also found by coverage of the canonical form (evaluation.coverage): merged,
+# hocketed, doubled, octave-moved and mode-swapped copies, centos and shuffled bars.
+CODE_VERSION = "4"
 MIN_BARS = 2
 
 
@@ -67,21 +70,74 @@ def _realism(
 def _novelty_flag(
     print_: Fingerprint, indexes: Sequence[NoveltyIndex], exclude: Iterable[str]
 ) -> tuple[Flag | None, dict[str, object]]:
+    """The copy flag, if any: a copy of one source voice for voice or by coverage in one
+    index, or runs copied from the reference and from earlier entries together."""
     excluded = list(exclude)
-    best = None
+    best: Match | None = None
+    coverages = []
     for index in indexes:
-        match = index.find_copy(print_, exclude=excluded)
+        coverage = index.covered(print_, exclude=excluded)
+        coverages.append(coverage)
+        match = index.voice_copy(print_, exclude=excluded) or index.coverage_match(coverage)
         if match is not None and (best is None or match.copied_fraction > best.copied_fraction):
             best = match
+    if best is None and len(indexes) > 1 and all(c is not None for c in coverages):
+        best = _runs_together(print_, indexes, coverages)
     if best is None:
         return None, {"copy_of": None}
-    message = (
-        f"This entry copies {best.source}: {best.copied_fraction:.0%} of its voices match it "
-        "(transposition, tempo and instrument changes are seen through). Copies stay off "
+    flag = Flag("copy", _copy_message(best), blocking=True, source=best.source)
+    details: dict[str, object] = {
+        "copy_of": best.source,
+        "copied_fraction": round(best.copied_fraction, 3),
+        "rule": best.rule,
+    }
+    if best.sources:
+        details["sources"] = list(best.sources[:10])
+    return flag, details
+
+
+def _runs_together(
+    print_: Fingerprint, indexes: Sequence[NoveltyIndex], coverages: list[Coverage | None]
+) -> Match | None:
+    """Runs from every index together (a cento of reference pieces and earlier entries),
+    under the first index's (the profile's) threshold."""
+    assert print_.canonical is not None
+    masks = [c.in_runs for c in coverages if c is not None and c.in_runs is not None]
+    lengths = print_.canonical.lengths
+    if not masks or lengths.sum() <= 0:
+        return None
+    share = float(lengths[np.logical_or.reduce(masks)].sum() / lengths.sum())
+    if share < indexes[0].coverage.run_threshold:
+        return None
+    sources = tuple(
+        index.sources[doc]
+        for index, coverage in zip(indexes, coverages, strict=True)
+        if coverage is not None
+        for doc in coverage.run_sources
+    )
+    return Match(sources[0], share, (), rule="runs", sources=sources) if sources else None
+
+
+def _copy_message(match: Match) -> str:
+    if match.rule == "runs":
+        others = len(match.sources) - 1
+        more = f" and {others} other source{'s' if others > 1 else ''}" if others else ""
+        return (
+            f"This entry copies {match.source}{more}: {match.copied_fraction:.0%} of its "
+            "sounding time is in passages found note for note in them (in any key, mode, "
+            "octave, tempo or instrumentation). Copies stay off the ranking."
+        )
+    if match.rule == "source":
+        return (
+            f"This entry rearranges {match.source}: {match.copied_fraction:.0%} of its "
+            "distinctive figures come from it (in any order, key or instrumentation). "
+            "Copies stay off the ranking."
+        )
+    return (
+        f"This entry copies {match.source}: {match.copied_fraction:.0%} of its voices match "
+        "it (transposition, tempo and instrument changes are seen through). Copies stay off "
         "the ranking."
     )
-    flag = Flag("copy", message, blocking=True, source=best.source)
-    return flag, {"copy_of": best.source, "copied_fraction": round(best.copied_fraction, 3)}
 
 
 def _explain(components: dict[str, float], outliers: dict[str, float], flags: list[Flag]) -> str:
@@ -130,6 +186,8 @@ def evaluate_many(
     tune = profile.tune_critic
     tune_p = tune.p_real(scores) if tune is not None else [None] * len(scores)
     bounds = np.cumsum([0, *counts])
+    if entries is not None:  # earlier entries are judged by the profile's coverage rule
+        entries.coverage.adopt_settings(profile.novelty.coverage)
     indexes = [profile.novelty] + ([entries] if entries is not None else [])
     reports = []
     for i, score in enumerate(scores):

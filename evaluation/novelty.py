@@ -51,9 +51,13 @@ from evaluation.alignment import (
     line_alignment,
     local_match,
 )
+from evaluation.canonical import Slices, slices
+from evaluation.coverage import Coverage, CoverageIndex
 from music.score import Score
 
-FORMAT = 2  # of fingerprints and indexes: 1 coded rhythm ratios into the grams
+# Of fingerprints and indexes: 1 coded rhythm ratios into the grams; 3 added the
+# canonical slices that coverage (evaluation.coverage) works on.
+FORMAT = 3
 NGRAM = 6  # intervals per gram: a gram spans NGRAM + 1 notes
 MIN_VOICE_NOTES = NGRAM + 1
 
@@ -89,6 +93,7 @@ class Fingerprint:
 
     voices: tuple[Grams, ...]
     lines: tuple[Pitches, ...] = ()
+    canonical: Slices | None = None
 
     @property
     def all_grams(self) -> Grams:
@@ -101,6 +106,11 @@ class Fingerprint:
         buffer = io.BytesIO()
         arrays: dict[str, np.ndarray] = {f"g{i}": v for i, v in enumerate(self.voices)}
         arrays.update({f"p{i}": line for i, line in enumerate(self.lines)})
+        if self.canonical is not None:
+            arrays["sets"] = self.canonical.sets
+            arrays["lengths"] = self.canonical.lengths
+            arrays["low"] = self.canonical.low
+            arrays["high"] = self.canonical.high
         np.savez_compressed(buffer, format=np.array(FORMAT), **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
 
@@ -126,7 +136,15 @@ class Fingerprint:
             lines = tuple(
                 arrays[f"p{i}"].astype(np.uint8) for i in range(count) if f"p{i}" in arrays.files
             )
-            return cls(voices, lines if len(lines) == count else ())
+            canonical = None
+            if "sets" in arrays.files:
+                canonical = Slices(
+                    arrays["sets"].astype(np.uint16),
+                    arrays["lengths"].astype(np.int64),
+                    arrays["low"].astype(np.uint8),
+                    arrays["high"].astype(np.uint8),
+                )
+            return cls(voices, lines if len(lines) == count else (), canonical)
 
 
 def voice_lines(score: Score) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
@@ -168,7 +186,7 @@ def fingerprint(score: Score) -> Fingerprint:
         if len(grams):
             voices.append(grams)
             lines.append(pitches.astype(np.uint8))
-    return Fingerprint(tuple(voices), tuple(lines))
+    return Fingerprint(tuple(voices), tuple(lines), slices(score))
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,10 @@ class Match:
     # Each voice's notes found in one run in a voice of the source (local_match; 0
     # where the voice was not checked, as its whole-line alignment already matched).
     local: tuple[int, ...] = ()
+    # Where coverage decided (evaluation.coverage): which rule ("runs" or "source"),
+    # and every source of the runs, most time first.
+    rule: str = "voices"
+    sources: tuple[str, ...] = ()
 
 
 def copy_strength(values: Sequence[float], piece_threshold: float = PIECE_THRESHOLD) -> float:
@@ -216,6 +238,7 @@ class NoveltyIndex:
     _pending: list[tuple[int, Grams]] = field(default_factory=list)
     _positions: dict[str, int] = field(default_factory=dict)
     _lines: dict[int, tuple[Pitches, ...]] = field(default_factory=dict)
+    coverage: CoverageIndex = field(default_factory=CoverageIndex)
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -233,6 +256,8 @@ class NoveltyIndex:
         self._pending.append((position, print_.all_grams))
         if print_.lines:
             self._lines[position] = print_.lines
+        if print_.canonical is not None:
+            self.coverage.add(position, print_.canonical)
 
     def add_many(self, items: Iterable[tuple[str, Fingerprint]]) -> None:
         for source, print_ in items:
@@ -274,10 +299,40 @@ class NoveltyIndex:
         return matches[:limit]
 
     def find_copy(self, print_: Fingerprint, *, exclude: Iterable[str] = ()) -> Match | None:
-        """The source the piece copies (the best one if several), else None."""
+        """The source the piece copies (the best one if several), else None: voice by
+        voice first, then by coverage (:meth:`covered`)."""
+        excluded = list(exclude)
+        found = self.voice_copy(print_, exclude=excluded)
+        return found or self.coverage_match(self.covered(print_, exclude=excluded))
+
+    def voice_copy(self, print_: Fingerprint, *, exclude: Iterable[str] = ()) -> Match | None:
+        """The source the piece copies voice for voice (the best if several), else None."""
         matches = self.copy_candidates(print_, exclude=exclude, first=True)
         best = [m for m in matches if m.copied_fraction >= self.piece_threshold]
         return best[0] if best else None
+
+    def covered(self, print_: Fingerprint, *, exclude: Iterable[str] = ()) -> Coverage | None:
+        """The piece's coverage by this index's pieces but ``exclude`` (None when the
+        fingerprint has no canonical form)."""
+        if print_.canonical is None:
+            return None
+        excluded = frozenset(self._positions[s] for s in exclude if s in self._positions)
+        return self.coverage.measure(print_.canonical, excluded)
+
+    def coverage_match(self, coverage: Coverage | None) -> Match | None:
+        """The copy that ``coverage`` shows under this index's thresholds, else None."""
+        if coverage is None:
+            return None
+        if coverage.run >= self.coverage.run_threshold and coverage.run_sources:
+            sources = tuple(self.sources[d] for d in coverage.run_sources)
+            return Match(sources[0], coverage.run, (), rule="runs", sources=sources)
+        if coverage.source >= self.coverage.source_threshold and coverage.best_source is not None:
+            source = self.sources[coverage.best_source]
+            return Match(source, coverage.source, (), rule="source", sources=(source,))
+        if coverage.coarse >= self.coverage.coarse_threshold and coverage.coarse_sources:
+            sources = tuple(self.sources[d] for d in coverage.coarse_sources)
+            return Match(sources[0], coverage.coarse, (), rule="runs", sources=sources)
+        return None
 
     def copy_candidates(
         self, print_: Fingerprint, *, exclude: Iterable[str] = (), first: bool = False
@@ -370,6 +425,7 @@ class NoveltyIndex:
             "local_threshold": self.local_threshold,
             "local_piece_threshold": self.local_piece_threshold,
             "ngram": NGRAM,
+            "coverage": self.coverage.settings(),
         }
         docs = sorted(self._lines)
         voices = [self._lines[d] for d in docs]
@@ -384,6 +440,7 @@ class NoveltyIndex:
                 line_lengths=np.array([len(line) for line in flat], dtype=np.uint32),
                 line_pitches=np.concatenate(flat) if flat else np.zeros(0, dtype=np.uint8),
                 meta=np.array(json.dumps(meta)),
+                **self.coverage.to_arrays(),  # type: ignore[arg-type]
             )
 
     @classmethod
@@ -402,6 +459,7 @@ class NoveltyIndex:
                 local_threshold=int(meta.get("local_threshold", LOCAL_THRESHOLD)),
                 local_piece_threshold=meta.get("local_piece_threshold", LOCAL_PIECE_THRESHOLD),
             )
+            index.coverage = CoverageIndex.from_arrays(arrays, meta["coverage"])
             index.sources = list(meta["sources"])
             index._positions = {s: i for i, s in enumerate(index.sources)}
             index._grams = arrays["grams"].astype(np.uint64)

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from evaluation.coverage import Coverage
 from evaluation.novelty import (
     MIN_LOCAL_NOTES,
     Fingerprint,
@@ -21,6 +22,7 @@ from evaluation.novelty import (
     copy_strength,
     fingerprint,
 )
+from evaluation.redteam import attacks
 from music import transforms
 from music.score import Score
 
@@ -148,10 +150,12 @@ def calibrate_local(
 def calibrate(
     index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
 ) -> dict[str, object]:
-    """Both thresholds: :func:`calibrate_alignment`, then :func:`calibrate_local`."""
+    """Every threshold: :func:`calibrate_alignment`, :func:`calibrate_local`, then
+    :func:`calibrate_coverage`."""
     measured = calibrate_alignment(index, validation, seed)
     if measured:
         measured["local"] = calibrate_local(index, validation, seed)
+        measured["coverage"] = calibrate_coverage(index, validation, seed)
     return measured
 
 
@@ -190,3 +194,130 @@ def calibrate_alignment(
         },
         "validation_flagged_real": round(float(np.mean(np.array(real) >= chosen)), 4),
     }
+
+
+# ----- coverage (evaluation.coverage) ------------------------------------------------------
+
+RUN_TOKEN_CHOICES = (6, 7, 8, 9, 10, 12)
+COVERAGE_SOURCES = 4  # pieces a validation cento draws on (the piece and three others)
+COVERAGE_PIECES = 300  # validation pieces used at most (large corpora are subsampled)
+EXCERPT_BARS = 8  # real pieces are also measured on their first bars (short entries)
+# The real side's bound: not its maximum, as Bach harmonised some tunes twice almost
+# alike (the first bars of BWV 244.62 are those of BWV 244.54): such a pair *is* a copy
+# and no threshold can both pass it and catch centos.
+COVERAGE_REAL_QUANTILE = 0.95
+
+
+def _centos(
+    validation: Sequence[tuple[str, Score]], rng: np.random.Generator, bars: int
+) -> list[Score]:
+    pieces = [score for _, score in validation]
+    made = []
+    for i, score in enumerate(pieces):
+        others = [j for j in range(len(pieces)) if j != i]
+        chosen = rng.choice(others, size=min(COVERAGE_SOURCES - 1, len(others)), replace=False)
+        made.append(attacks.cento(score, rng, [pieces[int(j)] for j in chosen], bars))
+    return made
+
+
+def calibrate_coverage(
+    index: NoveltyIndex, validation: Sequence[tuple[str, Score]], seed: int = 0
+) -> dict[str, object]:
+    """Choose the coverage rules' run lengths and thresholds on the validation pieces.
+
+    The real side is every validation piece and its first ``EXCERPT_BARS`` bars (short
+    entries share more of their length with formulas by chance), each measured against
+    every other source. Run coverage must catch centos of two-bar chunks from four
+    pieces, source coverage a piece's bars in another order, register-free run coverage
+    the piece with its lower voices moved by octaves. For each run length the margin is
+    the weakest copies' coverage (the ``1 - COPY_RECALL`` quantile) minus the most
+    copy-like real piece's; the length with the widest margin wins and each threshold is
+    midway. Returns what was measured."""
+    if len(validation) < 4:
+        return {}
+    rng = np.random.default_rng(seed)
+    if len(validation) > COVERAGE_PIECES:
+        chosen = sorted(rng.choice(len(validation), size=COVERAGE_PIECES, replace=False))
+        validation = [validation[int(i)] for i in chosen]
+    coverage = index.coverage
+    real_prints = [(source, fingerprint(score)) for source, score in validation]
+    real_prints += [
+        (source, fingerprint(transforms.crop(score, 0, EXCERPT_BARS)))
+        for source, score in validation
+        if score.bar_count > EXCERPT_BARS
+    ]
+    centos = [fingerprint(s) for s in _centos(validation, rng, 2)]
+    shuffles = [fingerprint(attacks.bar_shuffle(score, rng)) for _, score in validation]
+    moved = [fingerprint(attacks.octave_moves(score, rng)) for _, score in validation]
+    measured: dict[str, object] = {}
+    for rule, copies in (("run", centos), ("coarse", moved)):
+        margins: dict[int, tuple[float, float, float]] = {}
+        for tokens in RUN_TOKEN_CHOICES:
+            coverage.run_tokens = coverage.coarse_run_tokens = tokens
+            real = [_share(rule, _covered(index, p, source)) for source, p in real_prints]
+            copied = [_share(rule, _covered(index, p, "")) for p in copies]
+            weakest = float(np.quantile(copied, 1.0 - COPY_RECALL, method="lower"))
+            highest = float(np.quantile(real, COVERAGE_REAL_QUANTILE, method="higher"))
+            margins[tokens] = (weakest - highest, weakest, highest)
+        best = max(margins, key=lambda t: (margins[t][0], -t))
+        _, weakest, highest = margins[best]
+        threshold = _midway(weakest, highest)
+        measured[rule] = {
+            "run_tokens": best,
+            "threshold": threshold,
+            "margins_by_run_tokens": {
+                str(t): {
+                    "margin": round(m[0], 4),
+                    "weakest_copies": round(m[1], 4),
+                    "most_copy_like_real": round(m[2], 4),
+                }
+                for t, m in margins.items()
+            },
+        }
+        if rule == "run":
+            run_tokens, run_threshold = best, threshold
+        else:
+            coarse_tokens, coarse_threshold = best, threshold
+    coverage.run_tokens, coverage.run_threshold = run_tokens, run_threshold
+    coverage.coarse_run_tokens, coverage.coarse_threshold = coarse_tokens, coarse_threshold
+    real_cover = [_covered(index, p, source) for source, p in real_prints]
+    shuffled = [_covered(index, p, "").source for p in shuffles]
+    highest_source = float(
+        np.quantile([c.source for c in real_cover], COVERAGE_REAL_QUANTILE, method="higher")
+    )
+    weakest_shuffle = float(np.quantile(shuffled, 1.0 - COPY_RECALL, method="lower"))
+    coverage.source_threshold = _midway(weakest_shuffle, highest_source)
+    flagged_real = [
+        c.run >= coverage.run_threshold
+        or c.source >= coverage.source_threshold
+        or c.coarse >= coverage.coarse_threshold
+        for c in real_cover
+    ]
+    measured.update(
+        {
+            "source_threshold": coverage.source_threshold,
+            "weakest_shuffle": round(weakest_shuffle, 4),
+            "most_copy_like_real_source": round(highest_source, 4),
+            "validation_pieces": len(validation),
+            "validation_real_measured": len(real_prints),
+            "validation_flagged_real": round(float(np.mean(flagged_real)), 4),
+        }
+    )
+    return measured
+
+
+def _share(rule: str, coverage: Coverage) -> float:
+    return coverage.run if rule == "run" else coverage.coarse
+
+
+def _midway(weakest_copy: float, most_copy_like_real: float) -> float:
+    """Midway between the two, never below the real piece (when they overlap, the real
+    side wins: a false flag costs an honest entrant more than a missed copy)."""
+    middle = max((weakest_copy + most_copy_like_real) / 2, most_copy_like_real + 1e-4)
+    return float(np.ceil(middle * 1e4) / 1e4)
+
+
+def _covered(index: NoveltyIndex, print_: Fingerprint, exclude: str) -> Coverage:
+    found = index.covered(print_, exclude=[exclude] if exclude else [])
+    assert found is not None  # fingerprints made here always carry the canonical form
+    return found

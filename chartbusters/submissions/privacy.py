@@ -45,6 +45,13 @@ def owner_flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def owner_details(details: dict[str, Any]) -> dict[str, Any]:
     novelty = details.get("novelty")
-    if not isinstance(novelty, dict) or not is_internal_source(novelty.get("copy_of")):
+    if not isinstance(novelty, dict):
         return details
-    return {**details, "novelty": {**novelty, "copy_of": "an earlier entry"}}
+    shown = dict(novelty)
+    if is_internal_source(shown.get("copy_of")):
+        shown["copy_of"] = "an earlier entry"
+    if isinstance(shown.get("sources"), list):
+        shown["sources"] = [
+            "an earlier entry" if is_internal_source(s) else s for s in shown["sources"]
+        ]
+    return {**details, "novelty": shown}

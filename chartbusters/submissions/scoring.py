@@ -22,6 +22,7 @@ from django.conf import settings
 import evaluation
 from chartbusters.core.errors import ApplicationError
 from chartbusters.submissions.privacy import owner_text
+from evaluation.canonical import Slices, join_slices
 from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
 from evaluation.report import Weights, WeightsError
@@ -132,12 +133,19 @@ class EarlierEntries:
     entries: list[EarlierEntry] = field(default_factory=list)
 
     def participant_index(self) -> NoveltyIndex:
+        """One document per participant: their entries' voice grams, and their canonical
+        forms one after another (for coverage: see ``evaluation.coverage``)."""
         grams: dict[int, list[Any]] = {}
+        canonical: dict[int, list[Slices]] = {}
         for entry in self.entries:
             grams.setdefault(entry.participant_id, []).extend(entry.print_.voices)
+            if entry.print_.canonical is not None:
+                canonical.setdefault(entry.participant_id, []).append(entry.print_.canonical)
         index = NoveltyIndex()
         for participant_id, voices in grams.items():
-            index.add(participant_source(participant_id), Fingerprint(tuple(voices)))
+            pieces = canonical.get(participant_id)
+            joined = join_slices(pieces) if pieces else None
+            index.add(participant_source(participant_id), Fingerprint(tuple(voices), (), joined))
         return index
 
     def copied_entry(self, participant_id: int, print_: Fingerprint) -> int | None:
@@ -151,6 +159,9 @@ class EarlierEntries:
             index.add(entry_source(entry.entry_id), entry.print_)
             matches = index.query(print_, limit=1)
             share = sum(matches[0].voice_scores) if matches else 0.0
+            coverage = index.covered(print_)
+            if coverage is not None:  # rearranged copies share few voice grams
+                share += coverage.run + coverage.source
             if share > 0 and (best is None or share > best[0]):
                 best = (share, entry.entry_id)
         return best[1] if best else None
@@ -191,6 +202,8 @@ def name_copied_entries(
         novelty = details.get("novelty")
         if isinstance(novelty, dict) and novelty.get("copy_of") == source:
             novelty["copy_of"] = named
+        if isinstance(novelty, dict) and isinstance(novelty.get("sources"), list):
+            novelty["sources"] = [named if s == source else s for s in novelty["sources"]]
     return owner_text(explanation)
 
 

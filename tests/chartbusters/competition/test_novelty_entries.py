@@ -121,3 +121,37 @@ def test_refingerprint_entries_upgrades_old_rows_once(
     out = StringIO()
     call_command("refingerprint_entries", stdout=out)
     assert "0 upgraded, 2 already current" in out.getvalue()
+
+
+def test_another_participants_entry_with_its_bars_shuffled_is_found_and_named() -> None:
+    import numpy as np
+
+    from evaluation.redteam.attacks import bar_shuffle, hocket
+
+    original = scoring.parse_upload(piece(1, bars=16))
+    earlier = scoring.EarlierEntries(
+        [
+            scoring.EarlierEntry(7, 100, print_of(3)),
+            scoring.EarlierEntry(8, 100, scoring.fingerprint(original)),
+            scoring.EarlierEntry(9, 200, print_of(2)),
+        ]
+    )
+    index = earlier.participant_index()
+    index.coverage.source_threshold = 0.5  # a profile's calibrated threshold is about this
+    for disguise in (bar_shuffle, hocket):
+        copy = scoring.fingerprint(disguise(original, np.random.default_rng(5)))
+        match = index.find_copy(copy)
+        assert match is not None
+        assert match.source == "participant:100"
+        assert earlier.copied_entry(100, copy) == 8  # not alice's other entry
+    assert index.find_copy(print_of(5)) is None
+
+
+def test_the_owner_reads_no_internal_ids_among_the_copied_sources() -> None:
+    from chartbusters.submissions.privacy import owner_details
+
+    details = {"novelty": {"copy_of": "entry:7", "sources": ["entry:7", "bach-chorales:bwv1.6"]}}
+    shown = owner_details(details)
+    assert shown["novelty"]["copy_of"] == "an earlier entry"
+    assert shown["novelty"]["sources"] == ["an earlier entry", "bach-chorales:bwv1.6"]
+    assert details["novelty"]["sources"][0] == "entry:7"  # the host's copy is untouched

@@ -1,0 +1,302 @@
+"""Coverage: how much of a piece's sounding time lies in runs copied from other pieces.
+
+The copy check's second rule (:mod:`evaluation.novelty` has the first, voice by voice).
+Pieces are compared in their canonical form (:mod:`evaluation.canonical`), so doubling
+tracks, merged or hocketed voices, a major-minor swap and a player's timing change
+nothing. Three measures, each a share of the query:
+
+- **run coverage**: the share of sounding time inside runs of at least ``run_tokens``
+  consecutive *outer-voice tokens* (the sounding degrees plus the degrees of the lowest
+  and highest notes) that appear in the same order in *some* indexed piece
+  (``GRAM``-token seeds chained along one diagonal, up to ``GAP`` unmatched seeds in a
+  row). Runs from *any* sources add up, so a cento of two-bar chunks of four chorales is
+  covered as fully as one chorale copied whole;
+- **source coverage**: the largest share of the query's distinctive ``SHORT_GRAM``-token
+  figures (outer-voice tokens) found anywhere in *one* source: a piece made of one
+  source's bars in another order keeps almost all of that source's figures, which a new
+  piece shares with no single source;
+- **register-free run coverage**: run coverage on tokens without the outer voices, which
+  octave moves (an inner voice taken above the melody or below the bass) cannot change.
+  These tokens are coarse, and a real piece shares long formulaic runs with a corpus of
+  its own style, so its threshold is high: it catches whole pieces re-voiced, not
+  centos.
+
+The piece copies when any share reaches its threshold; thresholds are chosen on a
+validation split when the profile is built (:mod:`evaluation.novelty_calibration`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from evaluation.canonical import OUTER_TOKEN_BITS, TOKEN_BITS, TONICS, Slices, tokens
+
+GRAM = 4  # tokens per seed of a run
+SHORT_GRAM = 3  # tokens per figure of source coverage
+GAP = 2  # a run survives this many unmatched seeds in a row
+RUN_TOKENS = 8  # shortest run counted (tokens); chosen on validation
+RUN_THRESHOLD = 0.5  # run coverage that flags; chosen on validation
+SOURCE_THRESHOLD = 0.6  # source coverage that flags; chosen on validation
+COARSE_RUN_TOKENS = 8  # the same for register-free runs
+COARSE_THRESHOLD = 0.9
+RARE_SHARE = 0.02  # a figure in more than this share of the indexed pieces is common
+RARE_MIN = 3  # ...but a figure in this many pieces never is (small indexes)
+UNFOUND_WEIGHT = 0.1  # an unfound figure counts this much against every source (validation)
+MIN_FIGURES = 8  # fewer distinctive figures than this say nothing about any source
+
+Grams = npt.NDArray[np.uint64]
+
+
+def pack(values: npt.NDArray[np.int64], size: int, bits: int) -> Grams:
+    """Each run of ``size`` consecutive ``bits``-bit tokens as one integer (empty when
+    too short)."""
+    count = len(values) - size + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    grams = np.zeros(count, dtype=np.uint64)
+    as_unsigned = values.astype(np.uint64)
+    for j in range(size):
+        grams |= as_unsigned[j : j + count] << np.uint64(bits * j)
+    return grams
+
+
+@dataclass(frozen=True)
+class Coverage:
+    run: float  # share of sounding time in long runs found in any sources
+    source: float  # the best single source's share by short figures
+    best_source: int | None  # that source (index position), None when nothing matched
+    run_sources: tuple[int, ...]  # sources of the runs, most time first
+    in_runs: npt.NDArray[np.bool_] | None = None  # which of the piece's slices are in runs
+    coarse: float = 0.0  # register-free run coverage
+    coarse_sources: tuple[int, ...] = ()
+
+
+@dataclass
+class _Postings:
+    """Sorted (gram, document, position) triples: an inverted index with positions."""
+
+    grams: Grams = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    docs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    positions: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    pending: list[tuple[Grams, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]] = field(
+        default_factory=list
+    )
+
+    def add(self, doc: int, grams: Grams) -> None:
+        if len(grams):
+            docs = np.full(len(grams), doc, dtype=np.uint32)
+            self.pending.append((grams, docs, np.arange(len(grams), dtype=np.uint32)))
+
+    def merge(self) -> None:
+        if not self.pending:
+            return
+        grams = np.concatenate([self.grams, *(p[0] for p in self.pending)])
+        docs = np.concatenate([self.docs, *(p[1] for p in self.pending)])
+        positions = np.concatenate([self.positions, *(p[2] for p in self.pending)])
+        order = np.lexsort((positions, docs, grams))
+        self.grams, self.docs, self.positions = grams[order], docs[order], positions[order]
+        self.pending = []
+
+    def hits(
+        self, query: Grams
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(query position, document, position) of every occurrence of every query gram."""
+        self.merge()
+        low = np.searchsorted(self.grams, query, side="left")
+        high = np.searchsorted(self.grams, query, side="right")
+        counts = high - low
+        total = int(counts.sum())
+        if not total:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        where = np.repeat(low, counts) + (
+            np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        )
+        at = np.repeat(np.arange(len(query)), counts)
+        return at, self.docs[where].astype(np.int64), self.positions[where].astype(np.int64)
+
+
+@dataclass
+class _Runs:
+    """What runs found: which slices they cover, and each source's share of that time."""
+
+    in_runs: npt.NDArray[np.bool_]
+    time: dict[int, float] = field(default_factory=dict)
+
+    def share(self, lengths: npt.NDArray[np.int64]) -> float:
+        return float(lengths[self.in_runs].sum()) / float(lengths.sum())
+
+    def ranked(self) -> tuple[int, ...]:
+        return tuple(d for d, _ in sorted(self.time.items(), key=lambda i: (-i[1], i[0])))
+
+
+@dataclass
+class CoverageIndex:
+    """Every indexed piece's canonical tokens (relative to its own tonic) as seeds for
+    runs and as short figures; append-only, documents numbered by the caller."""
+
+    run_tokens: int = RUN_TOKENS
+    run_threshold: float = RUN_THRESHOLD
+    source_threshold: float = SOURCE_THRESHOLD
+    coarse_run_tokens: int = COARSE_RUN_TOKENS
+    coarse_threshold: float = COARSE_THRESHOLD
+    seeds: _Postings = field(default_factory=_Postings)
+    figures: _Postings = field(default_factory=_Postings)
+    coarse_seeds: _Postings = field(default_factory=_Postings)
+    documents: int = 0
+
+    def adopt_settings(self, other: CoverageIndex) -> None:
+        """Decide as ``other`` does (the profile's thresholds, for an index of entries)."""
+        self.run_tokens = other.run_tokens
+        self.run_threshold = other.run_threshold
+        self.source_threshold = other.source_threshold
+        self.coarse_run_tokens = other.coarse_run_tokens
+        self.coarse_threshold = other.coarse_threshold
+
+    def add(self, doc: int, piece: Slices) -> None:
+        self.documents = max(self.documents, doc + 1)
+        tonic = piece.tonic
+        outer, _ = tokens(piece, tonic, outer=True)
+        coarse, _ = tokens(piece, tonic)
+        self.seeds.add(doc, pack(outer, GRAM, OUTER_TOKEN_BITS))
+        self.figures.add(doc, pack(outer, SHORT_GRAM, OUTER_TOKEN_BITS))
+        self.coarse_seeds.add(doc, pack(coarse, GRAM, TOKEN_BITS))
+
+    def measure(self, piece: Slices, exclude: frozenset[int] = frozenset()) -> Coverage:
+        """The piece's coverage by every indexed piece but ``exclude``, trying every
+        tonic."""
+        if float(piece.lengths.sum()) <= 0:
+            return Coverage(0.0, 0.0, None, ())
+        runs = _Runs(np.zeros(len(piece), dtype=bool))
+        coarse = _Runs(np.zeros(len(piece), dtype=bool))
+        by_source: dict[int, float] = {}
+        for tonic in TONICS:
+            values, first = tokens(piece, tonic, outer=True)
+            grams = pack(values, GRAM, OUTER_TOKEN_BITS)
+            self._runs(self.seeds, grams, first, exclude, runs, piece, self.run_tokens)
+            self._figures(pack(values, SHORT_GRAM, OUTER_TOKEN_BITS), exclude, by_source)
+            values, first = tokens(piece, tonic)
+            grams = pack(values, GRAM, TOKEN_BITS)
+            limit = self.coarse_run_tokens
+            self._runs(self.coarse_seeds, grams, first, exclude, coarse, piece, limit)
+        best, best_share = None, 0.0
+        for doc, share in sorted(by_source.items()):
+            if share > best_share:
+                best, best_share = doc, share
+        lengths = piece.lengths
+        return Coverage(
+            runs.share(lengths),
+            best_share,
+            best,
+            runs.ranked(),
+            runs.in_runs,
+            coarse.share(lengths),
+            coarse.ranked(),
+        )
+
+    def _runs(
+        self,
+        postings: _Postings,
+        grams: Grams,
+        first: npt.NDArray[np.int64],
+        exclude: frozenset[int],
+        found: _Runs,
+        piece: Slices,
+        shortest: int,
+    ) -> None:
+        at, docs, positions = postings.hits(grams)
+        keep = ~np.isin(docs, list(exclude)) if exclude else np.ones(len(at), dtype=bool)
+        at, docs, diagonal = at[keep], docs[keep], positions[keep] - at[keep]
+        if not len(at):
+            return
+        order = np.lexsort((at, diagonal, docs))
+        at, docs, diagonal = at[order], docs[order], diagonal[order]
+        breaks = np.r_[
+            True,
+            (docs[1:] != docs[:-1]) | (diagonal[1:] != diagonal[:-1]) | (np.diff(at) > GAP + 1),
+        ]
+        starts = np.nonzero(breaks)[0]
+        ends = np.r_[starts[1:], len(at)] - 1
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            low, high = int(at[s]), int(at[e]) + GRAM  # tokens [low, high)
+            if high - low < shortest:
+                continue
+            span = slice(int(first[low]), int(first[high]))
+            fresh = ~found.in_runs[span]
+            found.in_runs[span] = True
+            doc = int(docs[s])
+            found.time[doc] = found.time.get(doc, 0.0) + float(piece.lengths[span][fresh].sum())
+
+    def _figures(self, grams: Grams, exclude: frozenset[int], by_source: dict[int, float]) -> None:
+        """For each source, the share of the piece's *distinctive* figures found in it: a
+        figure is distinctive when at most ``RARE_SHARE`` of the indexed pieces hold it
+        (figures most pieces have prove nothing either way); figures found nowhere count
+        ``UNFOUND_WEIGHT`` each against every source."""
+        at, docs, _ = self.figures.hits(grams)
+        if exclude and len(at):
+            keep = ~np.isin(docs, list(exclude))
+            at, docs = at[keep], docs[keep]
+        if not len(at):
+            return
+        pairs = np.unique(np.stack([at, docs]), axis=1)  # (query position, source), once
+        frequency = np.bincount(pairs[0], minlength=len(grams))
+        cap = max(RARE_MIN, RARE_SHARE * self.documents)
+        found = (frequency > 0) & (frequency <= cap)
+        if int(found.sum()) < MIN_FIGURES:
+            return
+        distinctive = float(found.sum()) + UNFOUND_WEIGHT * float((frequency == 0).sum())
+        chosen = found[pairs[0]]
+        per_source = np.bincount(pairs[1][chosen])
+        for doc in np.nonzero(per_source)[0].tolist():
+            share = float(per_source[doc]) / distinctive
+            by_source[doc] = max(by_source.get(doc, 0.0), share)
+
+    # ----- persistence (inside the novelty index's file) ---------------------------------
+
+    def to_arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        for _, postings in self._all_postings():
+            postings.merge()
+        return {
+            f"coverage_{name}_{part}": getattr(postings, part)
+            for name, postings in self._all_postings()
+            for part in ("grams", "docs", "positions")
+        }
+
+    def _all_postings(self) -> tuple[tuple[str, _Postings], ...]:
+        return (("seeds", self.seeds), ("figures", self.figures), ("coarse", self.coarse_seeds))
+
+    def settings(self) -> dict[str, float | int]:
+        return {
+            "run_tokens": self.run_tokens,
+            "run_threshold": self.run_threshold,
+            "source_threshold": self.source_threshold,
+            "coarse_run_tokens": self.coarse_run_tokens,
+            "coarse_threshold": self.coarse_threshold,
+            "documents": self.documents,
+            "gram": GRAM,
+            "short_gram": SHORT_GRAM,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, npt.NDArray[np.generic]], settings: Mapping[str, float]
+    ) -> CoverageIndex:
+        if settings.get("gram") != GRAM or settings.get("short_gram") != SHORT_GRAM:
+            raise ValueError("the coverage index was built with other gram sizes")
+        index = cls(
+            run_tokens=int(settings["run_tokens"]),
+            run_threshold=float(settings["run_threshold"]),
+            source_threshold=float(settings["source_threshold"]),
+            coarse_run_tokens=int(settings["coarse_run_tokens"]),
+            coarse_threshold=float(settings["coarse_threshold"]),
+            documents=int(settings["documents"]),
+        )
+        for name, postings in index._all_postings():
+            postings.grams = arrays[f"coverage_{name}_grams"].astype(np.uint64)
+            postings.docs = arrays[f"coverage_{name}_docs"].astype(np.uint32)
+            postings.positions = arrays[f"coverage_{name}_positions"].astype(np.uint32)
+        return index
