@@ -86,9 +86,9 @@ def hand_statistics(scores: Sequence[Score]) -> dict[str, float]:
     on average (:func:`evaluation.metrics.polyphony`), the median note length in beats,
     the share of beats whose sounding pitch classes form a complete triad or seventh
     chord, the share of soprano notes that are chord tones (the pitch classes sounding at
-    its onset, its own included, all belong to one triad or seventh chord), and parallel fifths and octaves per 100 moves
-    (:func:`music.voice_leading.parallel_motions`) between the outer voices and over all
-    six pairs."""
+    its onset, its own included, all belong to one triad or seventh chord), and parallel
+    fifths and octaves per 100 moves (:func:`music.voice_leading.parallel_motions`)
+    between the outer voices and over all six pairs."""
     sounding_mean, lengths, chordal, chord_tones = [], [], [], []
     outer = [0, 0]
     pairs = [0, 0]
