@@ -12,7 +12,12 @@ tell a fake by anything but its notes. Two kinds:
   ``random_notes`` (nothing kept but density and register), ``pitch_shuffled``
   (rhythm kept, melody and harmony lost), ``time_reversed`` (every local statistic
   kept, direction lost), ``out_of_key`` (parts transposed against each other by a
-  non-diatonic interval) and ``rhythm_jittered`` (onsets and ends moved off the grid).
+  non-diatonic interval) and ``rhythm_jittered`` (onsets and ends moved off the grid);
+- *hard negatives* (:data:`HARD`): ``strong_harmonisation``, the piece's top voice
+  harmonised afresh by the rule harmoniser of :mod:`music.harmoniser` (correct textbook
+  four-part writing that is not Bach's). Registered, so a critic config may name it, but
+  not in :data:`BUILTIN` (the default training families) until a critic is retrained
+  with it.
 
 :data:`FAMILIES` is the registry the critics train from. Other kinds of negatives,
 real generator output above all (DESIGN.md §5 step 4), plug in later with
@@ -28,6 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from music import transforms
+from music.harmoniser import HarmoniserError, harmonise_score
 from music.score import Note, Score, Track
 
 Family = Callable[[Score, np.random.Generator], Score]
@@ -178,6 +184,37 @@ def rhythm_jittered(score: Score, rng: np.random.Generator) -> Score:
     return replace(score, tracks=tracks)
 
 
+# ----- hard negatives ------------------------------------------------------------------
+
+
+def strong_harmonisation(score: Score, rng: np.random.Generator) -> Score:
+    """The piece's top voice as the soprano of a new four-part harmonisation by the rule
+    harmoniser (a seed drawn from ``rng`` picks among near-equal ones), the voices laid
+    on the piece's pitched tracks by register. A piece with no harmonisable top voice is
+    returned as it is."""
+    pitched = [t for t in score.tracks if not t.is_drum and t.notes]
+    if not pitched:
+        return score.copy()
+    top = max(pitched, key=_mean_pitch)
+    seed = int(rng.integers(2**31))
+    try:
+        satb = harmonise_score(replace(score, tracks=[top]), seed=seed)
+    except HarmoniserError:
+        return score.copy()
+    tracks = [i for i, t in enumerate(score.tracks) if not t.is_drum]
+    if len(tracks) != 4:
+        return _arranged(score, [n for t in satb.tracks for n in t.notes])
+    by_height = sorted(tracks, key=lambda i: -_mean_pitch(score.tracks[i]))
+    out = list(score.copy().tracks)
+    for index, voice in zip(by_height, satb.tracks, strict=True):
+        out[index] = replace(out[index], notes=sorted(voice.notes))
+    return replace(score, tracks=out)
+
+
+def _mean_pitch(track: Track) -> float:
+    return float(np.mean([n.pitch for n in track.notes])) if track.notes else -1.0
+
+
 # ----- registry ----------------------------------------------------------------------
 
 FAMILIES: dict[str, Family] = {
@@ -192,7 +229,9 @@ FAMILIES: dict[str, Family] = {
     "rhythm_jittered": rhythm_jittered,
 }
 DEGENERATE = ("cluster", "sustained_chords", "repeated_note", "near_empty")
-BUILTIN = tuple(FAMILIES)
+BUILTIN = tuple(FAMILIES)  # the default training families (and the validity report's)
+FAMILIES["strong_harmonisation"] = strong_harmonisation
+HARD = ("strong_harmonisation",)
 
 
 def register_family(name: str, family: Family) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 
 from evaluation.baseline_judge import BaselineJudge
 from evaluation.evaluate import evaluate_many, evaluator_version
-from evaluation.fakes import DEGENERATE, FAMILIES, make_fake
+from evaluation.fakes import BUILTIN, DEGENERATE, make_fake
 from evaluation.novelty import fingerprint
 from evaluation.novelty_calibration import COPY_KINDS, PARTIAL_COPY_KINDS
 from evaluation.profile import PROFILES_DIR, Profile
@@ -236,7 +236,7 @@ def run_validity(
     baseline_real = judge.score_many(pieces)
     rng = np.random.default_rng(seed)
     families = []
-    for name in FAMILIES:
+    for name in BUILTIN:  # the families the critics train on by default
         fakes, fake_sources = [], []
         for score, source in zip(pieces, sources, strict=True):
             for _ in range(FAKES_PER_PIECE):

@@ -14,6 +14,7 @@ import numpy as np
 
 from evaluation.metrics.harmony import estimate_key
 from music import transforms
+from music.harmoniser import harmonise_score
 from music.score import Note, Score, Track
 
 Attack = Callable[[Score, np.random.Generator], Score]
@@ -112,6 +113,18 @@ def cento(score: Score, rng: np.random.Generator, others: Sequence[Score], bars:
         shift = ((tonic - (other_key.tonic if other_key else 0) + 6) % 12) - 6
         chunks.append(transforms.transpose(chunk, shift))
     return transforms.concatenate(chunks)
+
+
+# ----- music that is correct but not the style's -------------------------------------------
+
+
+def strong_harmonisation(score: Score, rng: np.random.Generator) -> Score:
+    """The piece's top voice (its soprano) harmonised afresh in four parts by the rule
+    harmoniser of :mod:`music.harmoniser` (a seed from ``rng`` picks among near-equal
+    harmonisations): what a harmony teacher would pass, written without Bach."""
+    pitched = [t for t in score.pitched_tracks() if t.notes]
+    top = max(pitched, key=lambda t: float(np.mean([n.pitch for n in t.notes])))
+    return harmonise_score(replace(score, tracks=[top]), seed=int(rng.integers(2**31)))
 
 
 # ----- what performance changes, and what damage does ---------------------------------------

@@ -11,10 +11,14 @@ from music21's corpus. Rows:
 - **performance** changes (timing, one track, excerpts) are paired with the same
   piece's own score: the judge should barely move;
 - **damage** (wrong notes at rising rates) must lower the median at every step;
-- **junk** is the built-in fake families, for the comparison above.
+- **junk** is the built-in fake families, for the comparison above;
+- **strong rule harmonisations**: each piece's soprano harmonised afresh by
+  :mod:`music.harmoniser`, which must score well below the real pieces (AUROC of the
+  judge's score, real against harmonised, and the gap of the medians); a second row keeps
+  the best of several seeds by the judge's own score, as a determined attacker would.
 
-Real pieces and their performances, damage and junk are scored with their own source
-excluded (they are the source, not copies of it), as in the validity report.
+Real pieces and their performances, damage, junk and harmonisations are scored with their
+own source excluded (they are the source, not copies of it), as in the validity report.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.profile import PROFILES_DIR, Profile
 from evaluation.redteam import attacks
 from evaluation.report import Report
+from evaluation.validity import auroc
 from music import transforms
 from music.score import Score
 
@@ -67,12 +72,16 @@ TARGET_REAL_FALSE_FLAGS = 0.02
 TARGET_OTHER_FALSE_FLAGS = 0.01
 TARGET_OTHER_MEDIAN = 30.0
 TARGET_PERFORMANCE_DELTA = 5.0
+TARGET_HARMONISATION_AUROC = 0.95
+TARGET_HARMONISATION_GAP = 20.0  # points below the real median
+HARMONISATION = "strong rule harmonisations"
+HARMONISATION_TRIES = 8  # seeds of which the "best of" row keeps the highest-scoring
 
 
 @dataclass(frozen=True)
 class Row:
     family: str
-    kind: str  # copy, real, other, performance, damage, junk
+    kind: str  # copy, real, other, performance, damage, junk, harmonisation
     scores: tuple[float, ...]
     flagged: float
     delta: float | None = None  # performance: median paired change from the original
@@ -138,14 +147,22 @@ class RedTeamResult:
             ),
         ]
         result = [(name, "pass" if ok else "FAIL") for name, ok in checks]
-        result.append(
-            (
-                "strong rule harmonisations: AUROC >= 0.95 against held-out real, median >= 20 "
-                "points below",
-                "not measured (the strong rule harmoniser is not built yet)",
-            )
-        )
+        result.append(self._harmonisation_check())
         return result
+
+    def _harmonisation_check(self) -> tuple[str, str]:
+        name = (
+            f"{HARMONISATION}: AUROC >= {TARGET_HARMONISATION_AUROC} against held-out real, "
+            f"median >= {TARGET_HARMONISATION_GAP:g} points below"
+        )
+        real = self.kind("real")
+        rows = [r for r in self.kind("harmonisation") if r.family == HARMONISATION]
+        if not real or not rows:
+            return name, "not measured"
+        area = auroc(np.array(real[0].scores), np.array(rows[0].scores))
+        gap = real[0].median - rows[0].median
+        ok = area >= TARGET_HARMONISATION_AUROC and gap >= TARGET_HARMONISATION_GAP
+        return name, f"{'pass' if ok else 'FAIL'} (AUROC {area:.3f}, {gap:.1f} points below)"
 
     def to_markdown(self) -> str:
         lines = [
@@ -220,6 +237,8 @@ def run_redteam(
         progress(f"junk: {family}")
         reports = judge([make_fake(family, p, rng) for p in pieces], own)
         result.rows.append(_row(f"junk: {family}", "junk", reports))
+    progress(HARMONISATION)
+    result.rows.extend(_harmonisation_rows(pieces, own, rng, judge))
     by_label: dict[str, list[Score]] = {}
     for label, score in other_music:
         by_label.setdefault(label, []).append(score)
@@ -233,6 +252,22 @@ def run_redteam(
 def _row(name: str, kind: str, reports: list[Report], delta: float | None = None) -> Row:
     flagged = [any(f.code == "copy" for f in r.flags) for r in reports]
     return Row(name, kind, tuple(r.score for r in reports), float(np.mean(flagged)), delta)
+
+
+def _harmonisation_rows(
+    pieces: Sequence[Score],
+    own: list[list[str]],
+    rng: np.random.Generator,
+    judge: Callable[[list[Score], list[list[str]] | None], list[Report]],
+) -> list[Row]:
+    """One harmonisation per piece, and the best of :data:`HARMONISATION_TRIES` seeds."""
+    tries = [
+        judge([attacks.strong_harmonisation(p, rng) for p in pieces], own)
+        for _ in range(HARMONISATION_TRIES)
+    ]
+    best = [max(reports, key=lambda r: r.score) for reports in zip(*tries, strict=True)]
+    label = f"{HARMONISATION}, best of {HARMONISATION_TRIES} seeds (no target)"
+    return [_row(HARMONISATION, "harmonisation", tries[0]), _row(label, "harmonisation", best)]
 
 
 def _others(pieces: Sequence[Score], index: int, rng: np.random.Generator) -> list[Score]:

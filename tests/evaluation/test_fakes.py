@@ -217,3 +217,13 @@ def test_new_families_can_be_registered_once(real, monkeypatch):
 
 def test_degenerate_families_are_registered():
     assert set(DEGENERATE) <= set(FAMILIES)
+
+
+def test_a_strong_harmonisation_keeps_the_top_voice_and_is_not_a_default_family(real):
+    fake = fakes.strong_harmonisation(real, np.random.default_rng(3))
+    top = int(np.argmax([np.mean([n.pitch for n in t.notes]) for t in real.tracks[:4]]))
+    assert fake.tracks[top].notes == real.tracks[top].notes  # the fixture's top part is last
+    assert all(fake.tracks[i].notes != real.tracks[i].notes for i in range(4) if i != top)
+    assert fake.tracks[-1] == real.tracks[-1]  # the drums stay
+    assert "strong_harmonisation" in FAMILIES
+    assert "strong_harmonisation" not in fakes.BUILTIN

@@ -136,3 +136,30 @@ def test_the_report_passes_and_fails_each_target_on_its_figures() -> None:
     markdown = result.to_markdown()
     assert "| bars shuffled | copy | 2 | 50% | 75.0 |" in markdown
     assert "not measured" in markdown
+
+
+HARMONISATION_TARGET = (
+    "strong rule harmonisations: AUROC >= 0.95 against held-out real, median >= 20 points below"
+)
+
+
+def test_the_harmonisation_target_needs_both_separation_and_a_gap() -> None:
+    real = Row("held-out real", "real", (80.0, 85.0, 90.0), 0.0)
+    far = Row("strong rule harmonisations", "harmonisation", (40.0, 50.0, 60.0), 0.0)
+    close = Row("strong rule harmonisations", "harmonisation", (70.0, 75.0, 79.0), 0.0)
+    result = RedTeamResult("p", "4+p.0", 3)
+    result.rows = [real, far]
+    assert dict(result.checks())[HARMONISATION_TARGET] == "pass (AUROC 1.000, 35.0 points below)"
+    result.rows = [real, close]  # told apart every time, but only 10 points below
+    assert dict(result.checks())[HARMONISATION_TARGET].startswith("FAIL (AUROC 1.000, 10.0")
+
+
+def test_a_strong_harmonisation_keeps_the_soprano_under_four_new_voices() -> None:
+    from music.voice_leading import parallel_motions
+
+    piece = chorale()
+    made = attacks.strong_harmonisation(piece, rng())
+    assert len(made.tracks) == 4
+    assert made.tracks[0].notes == piece.tracks[0].notes
+    assert notes(made) != notes(piece)
+    assert parallel_motions([t.notes for t in made.tracks])[0] == 0
