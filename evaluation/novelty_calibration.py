@@ -206,6 +206,9 @@ EXCERPT_BARS = 8  # real pieces are also measured on their first bars (short ent
 # alike (the first bars of BWV 244.62 are those of BWV 244.54): such a pair *is* a copy
 # and no threshold can both pass it and catch centos.
 COVERAGE_REAL_QUANTILE = 0.95
+# No threshold below these, whatever validation says (a corpus too small or too uniform
+# to calibrate on must not flag every piece that shares a few formulas).
+MIN_THRESHOLDS = {"run": 0.3, "source": 0.3, "coarse": 0.5}
 
 
 def _centos(
@@ -251,28 +254,18 @@ def calibrate_coverage(
     moved = [fingerprint(attacks.octave_moves(score, rng)) for _, score in validation]
     measured: dict[str, object] = {}
     for rule, copies in (("run", centos), ("coarse", moved)):
-        margins: dict[int, tuple[float, float, float]] = {}
+        options: dict[int, dict[str, float]] = {}
         for tokens in RUN_TOKEN_CHOICES:
             coverage.run_tokens = coverage.coarse_run_tokens = tokens
             real = [_share(rule, _covered(index, p, source)) for source, p in real_prints]
             copied = [_share(rule, _covered(index, p, "")) for p in copies]
-            weakest = float(np.quantile(copied, 1.0 - COPY_RECALL, method="lower"))
-            highest = float(np.quantile(real, COVERAGE_REAL_QUANTILE, method="higher"))
-            margins[tokens] = (weakest - highest, weakest, highest)
-        best = max(margins, key=lambda t: (margins[t][0], -t))
-        _, weakest, highest = margins[best]
-        threshold = _midway(weakest, highest)
+            options[tokens] = _option(real, copied, MIN_THRESHOLDS[rule])
+        best = max(options, key=lambda t: (options[t]["merit"], -t))
+        threshold = options[best]["threshold"]
         measured[rule] = {
             "run_tokens": best,
             "threshold": threshold,
-            "margins_by_run_tokens": {
-                str(t): {
-                    "margin": round(m[0], 4),
-                    "weakest_copies": round(m[1], 4),
-                    "most_copy_like_real": round(m[2], 4),
-                }
-                for t, m in margins.items()
-            },
+            "by_run_tokens": {str(t): o for t, o in options.items()},
         }
         if rule == "run":
             run_tokens, run_threshold = best, threshold
@@ -282,11 +275,8 @@ def calibrate_coverage(
     coverage.coarse_run_tokens, coverage.coarse_threshold = coarse_tokens, coarse_threshold
     real_cover = [_covered(index, p, source) for source, p in real_prints]
     shuffled = [_covered(index, p, "").source for p in shuffles]
-    highest_source = float(
-        np.quantile([c.source for c in real_cover], COVERAGE_REAL_QUANTILE, method="higher")
-    )
-    weakest_shuffle = float(np.quantile(shuffled, 1.0 - COPY_RECALL, method="lower"))
-    coverage.source_threshold = _midway(weakest_shuffle, highest_source)
+    source_option = _option([c.source for c in real_cover], shuffled, MIN_THRESHOLDS["source"])
+    coverage.source_threshold = source_option["threshold"]
     flagged_real = [
         c.run >= coverage.run_threshold
         or c.source >= coverage.source_threshold
@@ -296,8 +286,7 @@ def calibrate_coverage(
     measured.update(
         {
             "source_threshold": coverage.source_threshold,
-            "weakest_shuffle": round(weakest_shuffle, 4),
-            "most_copy_like_real_source": round(highest_source, 4),
+            "source": source_option,
             "validation_pieces": len(validation),
             "validation_real_measured": len(real_prints),
             "validation_flagged_real": round(float(np.mean(flagged_real)), 4),
@@ -308,6 +297,26 @@ def calibrate_coverage(
 
 def _share(rule: str, coverage: Coverage) -> float:
     return coverage.run if rule == "run" else coverage.coarse
+
+
+def _option(real: Sequence[float], copied: Sequence[float], floor: float) -> dict[str, float]:
+    """A threshold for one rule: midway between the weakest copies and the real side
+    (never below ``floor``), with what it does on validation. Its merit is the copies
+    it catches less ten times the real pieces it flags: where copies and real pieces
+    overlap (in a corpus whose pieces share whole phrases) the real side wins."""
+    weakest = float(np.quantile(copied, 1.0 - COPY_RECALL, method="lower"))
+    highest = float(np.quantile(real, COVERAGE_REAL_QUANTILE, method="higher"))
+    threshold = max(floor, _midway(weakest, highest))
+    recall = float(np.mean(np.asarray(copied) >= threshold))
+    flagged = float(np.mean(np.asarray(real) >= threshold))
+    return {
+        "threshold": threshold,
+        "weakest_copies": round(weakest, 4),
+        "most_copy_like_real": round(highest, 4),
+        "copies_caught": round(recall, 4),
+        "real_flagged": round(flagged, 4),
+        "merit": round(recall - 10 * flagged, 4),
+    }
 
 
 def _midway(weakest_copy: float, most_copy_like_real: float) -> float:
