@@ -28,6 +28,8 @@ from evaluation.tune_critic import TuneCriticConfig
 from evaluation.tune_critic_training import train_tune_critic
 from evaluation.typicality import DescriptorReference
 from evaluation.windows import WindowSpec, score_windows
+from music import transforms
+from music.canonical import canonical_form
 from music.catalogue import list_samples, load_sample
 from music.corpus import CorpusPiece, load_corpus
 from music.score import Score
@@ -41,6 +43,9 @@ MAX_CRITIC_TRAIN = 400
 MAX_CRITIC_VALIDATION = 150
 OOD_PERCENTILE = 99.0  # of validation real windows' Mahalanobis distances
 DISTANCE_PERCENTILE = 90.0  # validation real pieces at this distance get one half
+# Excerpt lengths (bars) with a descriptor reference of their own: DeepComposer-length
+# entries (8 bars) and shorter. A longer piece is compared with whole pieces.
+EXCERPT_BARS = (4, 8)
 
 
 def load_split(corpus: str, split: str | None) -> list[CorpusPiece]:
@@ -190,7 +195,7 @@ def _rebuild_keeping_critic(
             f"{len(train)}: rebuild it without --keep-critic."
         )
     print(f"{name}: descriptors of {len(train)} training pieces (critic kept)")
-    descriptors = DescriptorReference.fit(DESCRIPTOR_NAMES, describe_many([p.score for p in train]))
+    descriptors, excerpts = fit_descriptor_references([p.score for p in train])
     print(f"{name}: novelty index of {len(everything)} pieces and {len(samples)} samples")
     novelty, novelty_log = build_novelty_index(
         old.corpus,
@@ -204,7 +209,9 @@ def _rebuild_keeping_critic(
     meta["descriptors_used"] = len(descriptors.names)
     meta["novelty"] = novelty_log
     meta["critic_kept_from_revision"] = meta.get("built_with_revision")
-    profile = replace(old, descriptors=descriptors, novelty=novelty, meta=meta)
+    profile = replace(
+        old, descriptors=descriptors, excerpt_descriptors=excerpts, novelty=novelty, meta=meta
+    )
     profile.save(directory)
     print(f"{name}: saved to {directory} in {time.monotonic() - started:.0f} s")
     return profile
@@ -226,6 +233,31 @@ def _git_revision() -> str:
     except OSError:
         return "unknown"
     return result.stdout.strip() or "unknown"
+
+
+def cut_excerpts(score: Score, bars: int) -> list[Score]:
+    """``score`` cut into consecutive excerpts of ``bars`` bars from the first bar (a
+    shorter piece is its own only excerpt; a shorter remainder at the end is left out)."""
+    if score.bar_count <= bars:
+        return [score]
+    starts = range(0, score.bar_count - bars + 1, bars)
+    return [transforms.crop(score, start, start + bars) for start in starts]
+
+
+def fit_descriptor_references(
+    train: list[Score],
+) -> tuple[DescriptorReference, dict[int, DescriptorReference]]:
+    """The descriptor reference of the training pieces as whole pieces, and one for each
+    of ``EXCERPT_BARS`` from their excerpts of that length (all on the canonical form)."""
+    canonical = [canonical_form(score) for score in train]
+    whole = DescriptorReference.fit(DESCRIPTOR_NAMES, describe_many(canonical))
+    by_length = {
+        bars: DescriptorReference.fit(
+            DESCRIPTOR_NAMES, describe_many(e for s in canonical for e in cut_excerpts(s, bars))
+        )
+        for bars in EXCERPT_BARS
+    }
+    return whole, by_length
 
 
 def _window_stack(scores: Iterable[Score], spec: WindowSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -299,7 +331,7 @@ def build_profile(
     critic_train = critic_train if critic_train is not None else train
     critic_validation = critic_validation if critic_validation is not None else validation
     log(f"{spec.name}: descriptors of {len(train)} training pieces")
-    descriptors = DescriptorReference.fit(DESCRIPTOR_NAMES, describe_many(train))
+    descriptors, excerpts = fit_descriptor_references(train)
     log(f"{spec.name}: training the critic ensemble")
     critic, training_log = train_ensemble(
         critic_train,
@@ -349,4 +381,5 @@ def build_profile(
         novelty=novelty,
         meta=meta,
         tune_critic=tune_critic,
+        excerpt_descriptors=excerpts,
     )

@@ -1,8 +1,11 @@
 """evaluate(score, profile, weights) -> Report: the judge of every challenge.
 
-Per piece (DESIGN.md §5):
+Per piece (DESIGN.md §5), on its performance canonical form (:mod:`music.canonical`:
+humanised timing back on the grid, a keyboard track split into its voices) for all but
+the copy check:
 
-1. descriptors -> typicality against the profile's reference distributions;
+1. descriptors -> typicality against the profile's reference distributions (a piece of
+   at most 8 bars against excerpts of the reference of its length);
 2. piano-roll windows -> the calibrated critic ensemble's p(real) per window, each
    window gated by its out-of-distribution distance in the critic's embedding space,
    and aggregated as the mean of the *worse half* of the windows, so one good window
@@ -28,6 +31,7 @@ from evaluation.frechet import distance_component, piece_distance
 from evaluation.novelty import Fingerprint, Match, NoveltyIndex, fingerprint
 from evaluation.profile import Profile
 from evaluation.report import COMPONENT_LABELS, Flag, Report, Weights, combine
+from music.canonical import canonical_form
 from music.score import Score
 
 # Bump whenever a change to this package would change any score. The evaluator version
@@ -180,11 +184,13 @@ def evaluate_many(
     excluded = list(exclude)
     if exclude_each is not None and len(exclude_each) != len(scores):
         raise ValueError("exclude_each needs one entry per score")
-    windows = [profile.windows(score) for score in scores]
+    # Everything but the copy check judges the music, not the performance (DESIGN.md §5).
+    canonical = [canonical_form(score) for score in scores]
+    windows = [profile.windows(score) for score in canonical]
     counts = [len(w) for w in windows]
     output = profile.critic.predict(np.concatenate(windows)) if scores else None
     tune = profile.tune_critic
-    tune_p = tune.p_real(scores) if tune is not None else [None] * len(scores)
+    tune_p = tune.p_real(canonical) if tune is not None else [None] * len(scores)
     bounds = np.cumsum([0, *counts])
     if entries is not None:  # earlier entries are judged by the profile's coverage rule
         entries.coverage.adopt_settings(profile.novelty.coverage)
@@ -196,13 +202,16 @@ def evaluate_many(
         embeddings = output.embeddings[bounds[i] : bounds[i + 1]]
         own = excluded + list(exclude_each[i]) if exclude_each is not None else excluded
         reports.append(
-            _report(score, profile, weights, p_real, embeddings, indexes, own, tune_p[i])
+            _report(
+                score, canonical[i], profile, weights, p_real, embeddings, indexes, own, tune_p[i]
+            )
         )
     return reports
 
 
 def _report(
     score: Score,
+    canonical: Score,
     profile: Profile,
     weights: Weights,
     p_real: np.ndarray,
@@ -215,7 +224,9 @@ def _report(
     distances = reference.mahalanobis(embeddings.astype(np.float64))
     tune = None if tune_p is None else float(tune_p)
     realism = _realism(p_real.astype(np.float64), distances, reference.ood_threshold, tune)
-    typicality, outliers = profile.descriptors.typicality(describe(score))
+    typicality, outliers = profile.descriptor_reference(canonical.bar_count).typicality(
+        describe(canonical)
+    )
     distance = piece_distance(embeddings.astype(np.float64), reference)
     components = {
         "realism": round(realism.value, 4),

@@ -3,7 +3,8 @@
 A profile is a folder under ``evaluation/profiles/NAME/``:
 
 - ``profile.json``: name, description, corpus and split sizes, the descriptor reference
-  (per-descriptor values of the training pieces), embedding statistics with the
+  (per-descriptor values of the training pieces, and of their 4- and 8-bar excerpts,
+  against which a piece that short is judged), embedding statistics with the
   calibrated out-of-distribution threshold and distance scale, and build metadata;
 - ``critic.pt``: the calibrated critic ensemble (plain state dicts);
 - ``novelty.npz``: the novelty index of every reference piece and sample melody;
@@ -96,9 +97,19 @@ class Profile:
     meta: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     tune_critic: TuneCritic | None = None
+    # Bars -> the reference of the training pieces cut into excerpts of that many bars
+    # (empty in a profile built before there were any: every piece is judged as whole).
+    excerpt_descriptors: dict[int, DescriptorReference] = field(default_factory=dict)
 
     def windows(self, score: Score) -> np.ndarray:
         return score_windows(score, self.window_spec)
+
+    def descriptor_reference(self, bars: int) -> DescriptorReference:
+        """The reference a piece of ``bars`` bars is compared with: the shortest excerpt
+        length it fits in, else the whole pieces. An 8-bar piece is typical when it is
+        like 8 bars of the reference music, not when it is as varied as a whole piece."""
+        fitting = [length for length in self.excerpt_descriptors if bars <= length]
+        return self.excerpt_descriptors[min(fitting)] if fitting else self.descriptors
 
     # ----- persistence -------------------------------------------------------------
 
@@ -120,6 +131,10 @@ class Profile:
             "corpus": self.corpus,
             "window_spec": _spec_to_json(self.window_spec),
             "descriptors": self.descriptors.to_json(),
+            "descriptor_excerpts": {
+                str(bars): reference.to_json()
+                for bars, reference in sorted(self.excerpt_descriptors.items())
+            },
             "embedding": self.embedding.to_json(),
             "meta": self.meta,
         }
@@ -154,6 +169,10 @@ class Profile:
             meta=document.get("meta", {}),
             digest=_digest(directory) if novelty_index else "",
             tune_critic=member,
+            excerpt_descriptors={
+                int(bars): DescriptorReference.from_json(data)
+                for bars, data in document.get("descriptor_excerpts", {}).items()
+            },
         )
 
 

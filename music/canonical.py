@@ -1,0 +1,185 @@
+"""The performance canonical form of a piece: the music without what a performance changes.
+
+Two things a player changes without changing the music (DESIGN.md §5, step 2):
+
+- **Timing.** A player, or a sequencer's "humanise", starts and ends notes a few tens of
+  milliseconds off the written grid. :func:`snap_timing` moves every start and end of a
+  *performed* piece to the written position it was meant for. The written positions
+  are the multiples of a 32nd note (1/8 beat) and of a 16th-note-triplet's half (1/12
+  beat); where several lie within reach, the plainest wins: a time is moved to the
+  candidate with the least ``distance * LEVEL_COST[level]``, so a note 1/24 beat after
+  a beat line goes back to the beat, not to the 32nd-triplet position as near on the
+  other side. Nothing further than ``SNAP_TOLERANCE_BEATS`` (1/16 beat, half the
+  smallest shift of the ``rhythm_jittered`` fakes) is moved. A piece counts as
+  performed when more than ``PERFORMED_SHARE`` of its note times are off the written
+  positions; a piece as written (every corpus piece) is left exactly as it is, grace
+  notes and all.
+- **Layout.** On a keyboard all voices sound from one track. :func:`separate_voices`
+  splits a track in which notes regularly sound together (more than
+  ``POLYPHONIC_SHARE`` of its notes) into voices by pitch order and continuity: as many
+  voices as notes ever sound at once, each new note going to a free voice so that pitch
+  order is kept top to bottom and the voices move as little as possible. A track that
+  is already one voice (every part of a chorale) is left alone.
+
+:func:`canonical_form` does both. It returns the *same object* when nothing changes, so
+judging a piece as written costs nothing and gives bit-identical results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from music.score import Note, Score, Track
+
+IntArray = npt.NDArray[np.int64]
+
+# Written positions per beat, plainest first, and what a move to each costs per tick:
+# beats, 8ths and 16ths are cheapest, then 32nds and triplets, then 1/12 beats.
+LEVELS = (1, 2, 4, 8, 3, 6, 12)
+LEVEL_COST = (1.0, 1.0, 1.0, 1.5, 1.25, 1.5, 2.0)
+SNAP_TOLERANCE_BEATS = 1 / 16
+PERFORMED_SHARE = 0.25  # of note starts and ends off the written positions
+POLYPHONIC_SHARE = 0.25  # of a track's notes sounding with another note of the track
+OVERLAP_TOLERANCE_BEATS = 1 / 8  # a legato overlap shorter than this is not a chord
+
+
+def canonical_form(score: Score) -> Score:
+    """``score`` with performed timing snapped and polyphonic tracks split into voices
+    (the same object where neither applies)."""
+    return separate_voices(snap_timing(score))
+
+
+# ----- timing --------------------------------------------------------------------------
+
+
+def snap_timing(score: Score) -> Score:
+    """A performed piece's note starts and ends moved to their written positions; a
+    piece as written is returned unchanged (the same object). Drums are snapped too."""
+    times = np.fromiter(
+        (x for t in score.tracks for n in t.notes for x in (n.start, n.end)), dtype=np.int64
+    )
+    if times.size == 0:
+        return score
+    snapped, off_grid = _snap(times, score.resolution)
+    if float(off_grid.mean()) <= PERFORMED_SHARE:
+        return score
+    position = iter(snapped.reshape(-1, 2).tolist())
+    tracks = []
+    for track in score.tracks:
+        notes = []
+        for note in track.notes:
+            start, end = next(position)
+            if end <= start:  # a very short note whose ends met: keep its length
+                end = start + note.duration
+            notes.append(replace(note, start=start, duration=end - start))
+        tracks.append(replace(track, notes=sorted(notes)))
+    return replace(score, tracks=tracks)
+
+
+def _snap(times: IntArray, resolution: int) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Each time's snapped tick, and whether it was off every written position."""
+    candidates = np.empty((len(LEVELS), times.size), dtype=np.int64)
+    for row, per_beat in enumerate(LEVELS):
+        # The nearest multiple of 1/per_beat beat, in ticks (halves rounded up), exactly.
+        index = (2 * times * per_beat + resolution) // (2 * resolution)
+        candidates[row] = (2 * index * resolution + per_beat) // (2 * per_beat)
+    distance = np.abs(candidates - times[None, :])
+    off_grid = distance.min(axis=0) > 0
+    cost = distance * np.asarray(LEVEL_COST)[:, None]
+    cost[distance > SNAP_TOLERANCE_BEATS * resolution] = np.inf
+    best = np.argmin(cost, axis=0)  # the plainest level wins a tie
+    reachable = np.isfinite(cost.min(axis=0))
+    snapped = np.where(reachable, candidates[best, np.arange(times.size)], times)
+    return snapped, off_grid
+
+
+# ----- layout --------------------------------------------------------------------------
+
+
+def separate_voices(score: Score) -> Score:
+    """Every polyphonic pitched track replaced by its voices, top voice first (the same
+    object where no track is polyphonic)."""
+    tolerance = max(1, round(OVERLAP_TOLERANCE_BEATS * score.resolution))
+    if not any(_is_polyphonic(t, tolerance) for t in score.tracks):
+        return score
+    tracks: list[Track] = []
+    for track in score.tracks:
+        if not _is_polyphonic(track, tolerance):
+            tracks.append(track)
+            continue
+        voices = _voices(sorted(track.notes), tolerance)
+        tracks += [
+            replace(track, notes=sorted(notes), name=f"{track.name} voice {i}".strip())
+            for i, notes in enumerate(voices, start=1)
+            if notes
+        ]
+    return replace(score, tracks=tracks)
+
+
+def _is_polyphonic(track: Track, tolerance: int) -> bool:
+    """Whether more than ``POLYPHONIC_SHARE`` of the track's notes sound with another of
+    its notes: starting together, or starting while an earlier one has more than
+    ``tolerance`` ticks left."""
+    if track.is_drum or len(track.notes) < 2:
+        return False
+    notes = sorted(track.notes)
+    starts = np.fromiter((n.start for n in notes), dtype=np.int64, count=len(notes))
+    ends = np.fromiter((n.end for n in notes), dtype=np.int64, count=len(notes))
+    together = np.zeros(len(notes), dtype=bool)
+    same = starts[1:] == starts[:-1]
+    together[1:] |= same
+    together[:-1] |= same
+    held = np.maximum.accumulate(ends)[:-1] > starts[1:] + tolerance  # an earlier note
+    together[1:] |= held & ~same
+    return float(together.mean()) > POLYPHONIC_SHARE
+
+
+def _voices(notes: list[Note], tolerance: int) -> list[list[Note]]:
+    """The notes (sorted by start) dealt into voices, index 0 the top voice."""
+    chords: dict[int, list[Note]] = {}
+    for note in notes:
+        chords.setdefault(note.start, []).append(note)
+    count = _voice_count(chords, tolerance)
+    # A voice not yet heard is expected at its share of the track's range, top down.
+    pitches = np.array([n.pitch for n in notes], dtype=np.float64)
+    expected = np.quantile(pitches, 1 - (np.arange(count) + 0.5) / count).tolist()
+    voices: list[list[Note]] = [[] for _ in range(count)]
+    for start, chord in chords.items():
+        free = [v for v in range(count) if not voices[v] or voices[v][-1].end <= start + tolerance]
+        last = [voices[v][-1].pitch if voices[v] else expected[v] for v in free]
+        chord = sorted(chord, key=lambda n: -n.pitch)
+        for note, slot in zip(chord, _ordered_assignment(chord, last), strict=True):
+            voices[free[slot]].append(note)
+    return voices
+
+
+def _voice_count(chords: dict[int, list[Note]], tolerance: int) -> int:
+    """The most notes sounding at one onset (held ones included)."""
+    ends: list[int] = []
+    most = 1
+    for start, chord in chords.items():
+        ends = [e for e in ends if e > start + tolerance] + [n.end for n in chord]
+        most = max(most, len(ends))
+    return most
+
+
+def _ordered_assignment(chord: list[Note], last: list[float]) -> list[int]:
+    """For a chord sorted high to low, the free voices (top down, last pitches ``last``)
+    each note takes: in order, each voice at most once, moving the voices least."""
+    m, k = len(chord), len(last)
+    cost = np.full((m + 1, k + 1), np.inf)
+    cost[0, :] = 0.0
+    for i in range(1, m + 1):
+        for j in range(i, k + 1):
+            take = cost[i - 1, j - 1] + abs(chord[i - 1].pitch - last[j - 1])
+            cost[i, j] = min(cost[i, j - 1], take)
+    slots, j = [], k
+    for i in range(m, 0, -1):
+        while cost[i, j] == cost[i, j - 1]:  # voice j - 1 not taken: skip it
+            j -= 1
+        slots.append(j - 1)
+        j -= 1
+    return slots[::-1]
