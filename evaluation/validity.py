@@ -23,7 +23,7 @@ copy detector is measured separately.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +78,7 @@ class ValidityResult:
     seconds: float
     alignment_threshold: float = 0.0
     local_threshold: int = 0
+    coverage: dict[str, float | int] = field(default_factory=dict)
 
     @property
     def false_flag_rate(self) -> float:
@@ -122,6 +123,22 @@ class ValidityResult:
             ),
         ]
 
+    def _coverage_text(self) -> str:
+        if not self.coverage:
+            return ""
+        c = self.coverage
+        return (
+            "It is also flagged by coverage of its canonical form (all tracks merged, "
+            "pitch classes as degrees of the key, `evaluation/coverage.py`) when "
+            f"{c['run_threshold']:.0%} or more of its sounding time lies in runs of "
+            f"{c['run_tokens']} or more slices found in order in any sources (centos), when "
+            f"{c['source_threshold']:.0%} or more of its distinctive figures come from one "
+            "source in any order (shuffled bars), or when "
+            f"{c['coarse_threshold']:.0%} or more lies in register-free runs of "
+            f"{c['coarse_run_tokens']} or more slices (octave moves); all chosen on the "
+            "validation split. "
+        )
+
     def to_markdown(self) -> str:
         lines = [
             f"# Validity report: `{self.profile}`",
@@ -163,7 +180,8 @@ class ValidityResult:
             f"or have {self.local_threshold} or more notes found in order in one voice of "
             "the source (windows of the voice placed by shared figures; chosen on the "
             "validation split above every real piece there: partial copies). "
-            "The split manifests leave out every held-out piece that is a "
+            + self._coverage_text()
+            + "The split manifests leave out every held-out piece that is a "
             f"near-duplicate of another piece of the corpus (`music/corpus/neardup.py`: "
             f"interval alignment, averaged over voices, of {DUPLICATE_ALIGNMENT} or more; "
             "the same harmonisation or tune twice), so every flag of a held-out piece "
@@ -265,6 +283,7 @@ def run_validity(
         seconds=time.monotonic() - started,
         alignment_threshold=profile.novelty.alignment_threshold,
         local_threshold=profile.novelty.local_threshold,
+        coverage=profile.novelty.coverage.settings(),
     )
 
 
