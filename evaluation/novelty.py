@@ -447,7 +447,9 @@ class NoveltyIndex:
     def load(cls, path: Path) -> NoveltyIndex:
         with np.load(path) as arrays:
             meta = json.loads(str(arrays["meta"]))
-            if meta.get("format") != FORMAT or meta["ngram"] != NGRAM:
+            # Format 2 is format 3 without coverage: it loads, and coverage finds nothing
+            # in it until the profile is rebuilt.
+            if meta.get("format") not in (2, FORMAT) or meta["ngram"] != NGRAM:
                 raise ValueError(
                     f"{path} is a format-{meta.get('format', 1)} index; rebuild the profile"
                 )
@@ -459,7 +461,8 @@ class NoveltyIndex:
                 local_threshold=int(meta.get("local_threshold", LOCAL_THRESHOLD)),
                 local_piece_threshold=meta.get("local_piece_threshold", LOCAL_PIECE_THRESHOLD),
             )
-            index.coverage = CoverageIndex.from_arrays(arrays, meta["coverage"])
+            if "coverage" in meta:
+                index.coverage = CoverageIndex.from_arrays(arrays, meta["coverage"])
             index.sources = list(meta["sources"])
             index._positions = {s: i for i, s in enumerate(index.sources)}
             index._grams = arrays["grams"].astype(np.uint64)
