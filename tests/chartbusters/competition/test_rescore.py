@@ -45,3 +45,45 @@ def test_a_rescore_walks_every_entry_once_even_in_slices(
     assert run.changes == []  # the same judge gives the same ranking
     first.refresh_from_db()
     assert first.evaluator_version != "0+old"
+
+
+def test_the_rank_change_report_shows_a_copy_the_new_judge_catches(
+    alice: User, bob: User, host: User, real_judge: Path, challenge: Challenge,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    import numpy as np
+
+    from chartbusters.leaderboards.services import leaderboard_rebuild
+    from chartbusters.submissions import scoring
+    from evaluation.redteam.attacks import bar_shuffle, hocket
+    from music.midi_io import score_to_midi
+    from tests.chartbusters.competition.conftest import piece
+
+    original = scored_by_the_judge(alice, challenge, 1)
+    # Bob's entry is alice's piece with its bars shuffled and its voices dealt round six
+    # tracks: the judge of evaluator 3 let such a copy rank (and above its original).
+    disguised = hocket(
+        bar_shuffle(scoring.parse_upload(piece(1)), np.random.default_rng(3)),
+        np.random.default_rng(4),
+    )
+    copy = enter(bob, challenge, midi_bytes=score_to_midi(disguised))
+    assert score_submission.run(copy.pk) == "scored"
+    copy.refresh_from_db()
+    assert not copy.ranked  # today's judge flags it...
+    assert any(flag["code"] == "copy" for flag in copy.flags)
+    # ...so put the board back as the old judge left it: the copy ranked first.
+    Submission.objects.filter(pk=copy.pk).update(
+        ranked=True, flags=[], score=original.score + 1, evaluator_version="3+old"
+    )
+    leaderboard_rebuild(challenge_id=challenge.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        run = leaderboard_rescore_start(challenge=challenge, by=host)
+    assert rescore_challenge.run(run.pk) == "done"
+    run.refresh_from_db()
+    assert run.changes == [
+        {"participant": alice.username, "before": 2, "after": 1},
+        {"participant": bob.username, "before": 1, "after": None},
+    ]
+    copy.refresh_from_db()
+    assert not copy.ranked
+    assert copy.evaluator_version.startswith("4+")
