@@ -73,7 +73,7 @@ def test_the_rank_change_report_shows_a_copy_the_new_judge_catches(
     assert any(flag["code"] == "copy" for flag in copy.flags)
     # ...so put the board back as the old judge left it: the copy ranked first.
     Submission.objects.filter(pk=copy.pk).update(
-        ranked=True, flags=[], score=original.score + 1, evaluator_version="3+old"
+        ranked=True, flags=[], score=(original.score or 0) + 1, evaluator_version="3+old"
     )
     leaderboard_rebuild(challenge_id=challenge.pk)
     with django_capture_on_commit_callbacks(execute=False):
