@@ -33,8 +33,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,7 +47,6 @@ from generation.gan_decoding import Window as DecodingWindow
 from generation.gan_styles import STYLES, GanStyle
 from generation.harmonise import accompanied, accompaniment_velocity, melody_index, melody_key
 from generation.params import ParamValue
-from generation.training import TrainingEntry, TrainOptions
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
@@ -355,31 +352,6 @@ def voice_loss(
     return (pitch.view_as(free) * free).sum() / free.sum() + (
         onset * sounding
     ).sum() / sounding.sum().clamp(min=1)
-
-
-def train(config: GanConfig, options: TrainOptions, out: Path) -> dict[str, Any]:
-    """``python -m generation.train gan``: see :mod:`generation.gan_training`."""
-    from generation.gan_training import train as run
-
-    return run(config, options, out)
-
-
-TRAINING = TrainingEntry(
-    config_class=GanConfig,
-    options=TrainOptions(
-        steps=20000,
-        max_minutes=20,
-        batch_size=16,
-        lr=1e-3,
-        warmup_steps=0,
-        min_lr_ratio=0.1,
-        grad_clip=0.0,
-        eval_every=50,
-        eval_batches=8,
-    ),
-    train=train,
-    config_help=CONFIG_HELP,
-)
 
 
 # ----- accompanying ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Training the GAN: four-part windows of a corpus, the critic and generator steps, the run.
 
-``python -m generation.train gan --style chorale`` lands here (through
-``generation.gan.TRAINING``). Each training step is, after ``pretrain_steps`` steps of
+``python -m generation.train gan --style chorale`` lands here (through ``TRAINING``
+below, which the registry names). Each training step is, after ``pretrain_steps`` steps of
 the generator alone on the cross-entropy to the real voices, ``critic_steps`` WGAN-GP
 critic updates (gradient penalty ``gp_weight`` at random points between real and
 generated voices) and one generator update on the critic's score plus ``recon_weight``
@@ -23,6 +23,7 @@ from torch import nn
 
 from generation.data import load_split, steps_per_bar
 from generation.gan import (
+    CONFIG_HELP,
     VOICES,
     Batch,
     BoolArray,
@@ -42,6 +43,7 @@ from generation.gan import (
 )
 from generation.gan_styles import STYLES
 from generation.training import (
+    TrainingEntry,
     TrainLog,
     TrainOptions,
     card_dir,
@@ -358,3 +360,21 @@ def train(config: GanConfig, options: TrainOptions, out: Path) -> dict[str, Any]
     )
     plot_gan_curves(log, card_dir(out) / "gan_curves.png", config.style, config.pretrain_steps)
     return meta
+
+
+TRAINING = TrainingEntry(
+    config_class=GanConfig,
+    options=TrainOptions(
+        steps=20000,
+        max_minutes=20,
+        batch_size=16,
+        lr=1e-3,
+        warmup_steps=0,
+        min_lr_ratio=0.1,
+        grad_clip=0.0,
+        eval_every=50,
+        eval_batches=8,
+    ),
+    train=train,
+    config_help=CONFIG_HELP,
+)

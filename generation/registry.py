@@ -52,6 +52,9 @@ class Technique:
     checkpoint: str = ""
     code_version: str = "1"
     more_checkpoints: tuple[str, ...] = ()  # one per style, for techniques with styles
+    # Where ``python -m generation.train`` finds ``TRAINING``, when not in ``module``
+    # (training code the generator itself never imports).
+    training_module: str = ""
 
     def generate_function(self) -> GenerateFunction:
         function: GenerateFunction = importlib.import_module(self.module).generate
@@ -249,6 +252,7 @@ TECHNIQUES: dict[str, Technique] = {
         ),
         params=GAN_PARAMS,
         module="generation.gan",
+        training_module="generation.gan_training",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
         code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan_decoding.py)
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),

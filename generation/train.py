@@ -29,7 +29,9 @@ from generation.training import (
 
 
 def training_entry(technique: str) -> TrainingEntry:
-    entry: TrainingEntry = importlib.import_module(TECHNIQUES[technique].module).TRAINING
+    spec = TECHNIQUES[technique]
+    module = importlib.import_module(spec.training_module or spec.module)
+    entry: TrainingEntry = module.TRAINING
     return entry
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from music.harmony_chords import Chord, chords, transition_matrix
+from music.harmony_chords import Chord, Slot, chords, transition_matrix
 from music.key import KEY_PROFILES
 from music.score import Note, Score, Track
 from music.voice_leading import add_passing_tones, tie_repeats
@@ -52,22 +52,6 @@ VOICE_NAMES = ("Soprano", "Alto", "Tenor", "Bass")
 
 class HarmoniserError(ValueError):
     """A melody the harmoniser cannot work on (no notes, no pitched track)."""
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One chord's span: from ``start`` to ``end`` ticks under melody ``pitch`` (the note
-    sounding at the start) and ``exit`` (the last one sounding in the slot)."""
-
-    start: int
-    end: int
-    pitch: int
-    exit: int
-    passing: tuple[tuple[int, int, int], ...]  # (previous, pitch, next) of notes between beats
-    held: bool  # the melody note began before the slot
-    strong: bool  # on the downbeat of a bar
-    phrase_end: bool = False
-    final: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,19 @@ def transition_matrix(
     return np.array(
         [[transition_cost(a, b, mode, held=held) for b in vocabulary] for a in vocabulary]
     )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One chord's span: from ``start`` to ``end`` ticks under melody ``pitch`` (the note
+    sounding at the start) and ``exit`` (the last one sounding in the slot)."""
+
+    start: int
+    end: int
+    pitch: int
+    exit: int
+    passing: tuple[tuple[int, int, int], ...]  # (previous, pitch, next) of notes between beats
+    held: bool  # the melody note began before the slot
+    strong: bool  # on the downbeat of a bar
+    phrase_end: bool = False
+    final: bool = False

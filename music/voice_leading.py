@@ -21,8 +21,7 @@ import numpy as np
 from music.score import Note
 
 if TYPE_CHECKING:
-    from music.harmoniser import Slot
-    from music.harmony_chords import Chord
+    from music.harmony_chords import Chord, Slot
 
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_RISING = (0, 2, 3, 5, 7, 9, 11)  # melodic minor going up
