@@ -118,7 +118,7 @@ class ChallengeAdmin(HostOnlyAdmin):
 
     @admin.action(description="Rescore every entry (e.g. after an evaluator upgrade)")
     def rescore(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
-        from chartbusters.leaderboards.services import leaderboard_rescore_start
+        from chartbusters.leaderboards.rescore import leaderboard_rescore_start
 
         host = require_host(request.user)
         self._each(

@@ -20,6 +20,7 @@ from chartbusters.core.openapi import paginated
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
 from chartbusters.leaderboards.models import RescoreRun
+from chartbusters.leaderboards.rescore import leaderboard_rescore_start
 from chartbusters.leaderboards.selectors import (
     SORTS,
     BoardPaginator,
@@ -27,10 +28,7 @@ from chartbusters.leaderboards.selectors import (
     leaderboard_export_rows,
     leaderboard_rows,
 )
-from chartbusters.leaderboards.services import (
-    leaderboard_publish_results,
-    leaderboard_rescore_start,
-)
+from chartbusters.leaderboards.services import leaderboard_publish_results
 
 
 class BoardPagination(PageNumberPagination):

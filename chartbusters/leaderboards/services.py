@@ -1,4 +1,5 @@
-"""Writes to leaderboards: the maintained board, rescores and the published results."""
+"""Writes to leaderboards: the maintained board and the published results (rescores are
+in ``rescore``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
+from chartbusters.core.enqueue import task
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards import ranking
 from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry, RescoreRun
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
+
+NOTIFY_RESULTS_PUBLISHED = "chartbusters.leaderboards.tasks.notify_results_published"
 
 
 def lock_board(challenge_id: int) -> Challenge:
@@ -122,69 +125,6 @@ def leaderboard_rebuild(*, challenge_id: int) -> int:
     return len(best)
 
 
-# ----- rescoring ---------------------------------------------------------------------
-
-
-def leaderboard_rescore_start(*, challenge: Challenge, by: User) -> RescoreRun:
-    """Host action: re-run the judge over every scored entry (e.g. after an upgrade)."""
-    from chartbusters.submissions.tasks import rescore_challenge
-
-    with transaction.atomic():
-        lock_board(challenge.pk)
-        if RescoreRun.objects.filter(challenge=challenge, state=RescoreRun.State.RUNNING).exists():
-            raise ApplicationError("A rescore of this challenge is already running.", status=409)
-        if challenge.results_published:
-            raise ApplicationError("The results are published; the ranking is final.", status=409)
-        before = dict(
-            LeaderboardEntry.objects.filter(challenge=challenge).values_list(
-                "participant_id", "rank"
-            )
-        )
-        run = RescoreRun.objects.create(
-            challenge=challenge,
-            requested_by=by,
-            ranks_before={str(k): v for k, v in before.items()},
-        )
-        rescore_challenge.delay_on_commit(run.pk)
-    return run
-
-
-def rescore_finish(*, run: RescoreRun) -> RescoreRun:
-    """Record who moved: participant, rank before and after (None: not ranked)."""
-    with transaction.atomic():
-        locked = RescoreRun.objects.select_for_update().get(pk=run.pk)
-        if locked.state == RescoreRun.State.DONE:
-            return locked
-        after = {
-            str(participant): rank
-            for participant, rank in LeaderboardEntry.objects.filter(
-                challenge_id=locked.challenge_id
-            ).values_list("participant_id", "rank")
-        }
-        names = dict(
-            User.objects.filter(
-                pk__in=[int(p) for p in {*after, *locked.ranks_before}]
-            ).values_list("pk", "username")
-        )
-        changes = []
-        for participant in sorted({*after, *locked.ranks_before}, key=int):
-            before_rank, after_rank = locked.ranks_before.get(participant), after.get(participant)
-            if before_rank != after_rank:
-                changes.append(
-                    {
-                        "participant": names.get(int(participant), participant),
-                        "before": before_rank,
-                        "after": after_rank,
-                    }
-                )
-        changes.sort(key=lambda c: (c["after"] is None, c["after"] or 0))
-        locked.changes = changes
-        locked.state = RescoreRun.State.DONE
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["changes", "state", "finished_at"])
-    return locked
-
-
 # ----- publishing ---------------------------------------------------------------------
 
 
@@ -192,8 +132,6 @@ def leaderboard_publish_results(
     *, challenge: Challenge, now: datetime | None = None
 ) -> list[FinalResult]:
     """Host action: freeze the final ranking as it stands, reveal it, finish the challenge."""
-    from chartbusters.leaderboards.tasks import notify_results_published
-
     now = now or timezone.now()
     with transaction.atomic():
         locked = lock_board(challenge.pk)
@@ -215,7 +153,7 @@ def leaderboard_publish_results(
         locked.results_published_at = now
         locked.status = ChallengeStatus.FINISHED
         locked.save(update_fields=["results_published_at", "status", "updated_at"])
-        notify_results_published.delay_on_commit(locked.pk)
+        task(NOTIFY_RESULTS_PUBLISHED).delay_on_commit(locked.pk)
     return results
 
 

@@ -18,7 +18,7 @@ the next one too, so the participant decides (the retry keeps the seed, so it gi
 same music). Waiting is not failing: a queued job whose message may still be in the
 generation queue (behind a backlog) is left to wait, and its message is never doubled.
 Known lost means the generation queue holds no message at all (a failed publish fails
-the job at once, in ``tasks.enqueue_job``).
+the job at once, in ``queueing.enqueue_job``).
 
 Audio: a composition's render is queued when it is stored (``audio_queued_at``,
 ``audio_attempts`` = 1). ``audio_reap`` queues it again when the publish failed (at the
@@ -41,6 +41,7 @@ from django.utils import timezone
 from chartbusters.core.queues import queue_depth
 from chartbusters.core.renders import reap_lost_renders
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.queueing import publish_composition_audio
 from chartbusters.studio.services import MAX_TITLE, save_with_midi
 from chartbusters.studio.states import UNFINISHED_STATES, JobState
 from generation.registry import TECHNIQUES
@@ -213,23 +214,6 @@ def _lost_or_running(now: datetime) -> Q:
     if queue_depth(GENERATION_QUEUE) == 0:
         return Q()
     return Q(state=J.RUNNING)
-
-
-def publish_composition_audio(composition_id: int) -> None:
-    """Queue a composition's render on commit; a failed publish clears
-    ``audio_queued_at``, so the reaper's next pass queues it again."""
-    from chartbusters.studio.tasks import render_composition_audio
-
-    def publish_audio_render() -> None:
-        try:
-            render_composition_audio.delay(composition_id)
-        except Exception:
-            logger.exception("Could not queue the audio of composition %s", composition_id)
-            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
-                audio_queued_at=None
-            )
-
-    transaction.on_commit(publish_audio_render, robust=True)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import scores
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.queueing import enqueue_job, publish_composition_audio
 from chartbusters.studio.selectors import unfinished_job_count
 from chartbusters.studio.states import JobState
 from chartbusters.submissions.models import Submission
@@ -80,12 +81,10 @@ def _create_input(
     sample: str = "",
     parent: Composition | None = None,
 ) -> Composition:
-    from chartbusters.studio.tasks import enqueue_audio
-
     composition = Composition(owner=user, title=title, kind=kind, sample=sample, parent=parent)
     with transaction.atomic():
         save_with_midi(composition, score)
-        enqueue_audio(composition.pk)
+        publish_composition_audio(composition.pk)
     return composition
 
 
@@ -218,8 +217,6 @@ def job_start(
     seed: int | None = None,
 ) -> GenerationJob:
     """Validate the request, then queue it on commit (``generation`` queue)."""
-    from chartbusters.studio.tasks import enqueue_job
-
     values, seed = _check_request(technique, params, seed)
     _check_input(input)
     with transaction.atomic():
@@ -240,8 +237,6 @@ def job_start(
 
 def job_retry(*, job: GenerationJob) -> GenerationJob:
     """A new attempt of a failed job: same input, parameters and seed, same job id."""
-    from chartbusters.studio.tasks import enqueue_job
-
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=job.owner_id).first()
         locked = GenerationJob.objects.select_for_update().get(pk=job.pk)

@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from chartbusters.core.crashes import crash_guard
 from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
@@ -31,10 +30,14 @@ from chartbusters.studio.pipeline import (
     job_progress,
     job_store_result,
     jobs_reap,
+)
+from chartbusters.studio.queueing import (
+    RENDER_COMPOSITION_AUDIO,
+    RENDER_SAMPLE_AUDIO,
+    RUN_GENERATION_JOB,
     publish_composition_audio,
 )
 from chartbusters.studio.services import composition_store_audio
-from chartbusters.studio.states import JobState
 from generation import registry
 from generation.errors import GenerationError
 from music.catalogue import list_samples, load_sample
@@ -49,37 +52,7 @@ OUR_FAULT = "Something went wrong on our side while generating; please retry."
 INPUT_GONE = "The input composition was deleted before the job ran; start a new one."
 
 
-QUEUE_DOWN = "The generators could not be reached just now; retry in a moment."
-
-
-def enqueue_job(job_id: int) -> None:
-    """Queue the job once the transaction commits. A broker that is down must not turn
-    a stored job into an error page: the job fails at once, ready to retry."""
-
-    def publish_generation_job() -> None:
-        try:
-            run_generation_job.delay(job_id)
-        except Exception:
-            logger.exception("Could not queue generation job %s", job_id)
-            GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-                state=JobState.FAILED,
-                message=QUEUE_DOWN,
-                retryable=True,
-                finished_at=timezone.now(),
-                lease_expires_at=None,
-                updated_at=timezone.now(),
-            )
-
-    transaction.on_commit(publish_generation_job)
-
-
-def enqueue_audio(composition_id: int) -> None:
-    """Queue a composition's audio render on commit; without a broker the reaper
-    queues it at its next pass (see ``pipeline.publish_composition_audio``)."""
-    publish_composition_audio(composition_id)
-
-
-@shared_task(name="chartbusters.studio.tasks.run_generation_job", acks_late=True)
+@shared_task(name=RUN_GENERATION_JOB, acks_late=True)
 def run_generation_job(job_id: int) -> str:
     """Run one job. Idempotent: a repeated delivery finds nothing to claim."""
     claim = job_claim(job_id=job_id)
@@ -119,7 +92,7 @@ def _generate(claim: Claim) -> str:
     composition = job_store_result(claim=claim, result=result)
     if composition is None:
         return "stale"
-    enqueue_audio(composition.pk)  # the result is committed: render it in its own task
+    publish_composition_audio(composition.pk)  # the result is committed: render it in its own task
     return "done" if job_finish(claim=claim) else "stale"
 
 
@@ -136,7 +109,7 @@ def _render_and_store(composition_id: int, score: Score) -> None:
     composition_store_audio(composition_id=composition_id, audio=audio)
 
 
-@shared_task(name="chartbusters.studio.tasks.render_composition_audio", acks_late=True)
+@shared_task(name=RENDER_COMPOSITION_AUDIO, acks_late=True)
 def render_composition_audio(composition_id: int) -> str:
     """Render a composition's audio, an input's or a job's result (the web process never
     renders audio). Idempotent: a rendered composition is left alone."""
@@ -188,7 +161,7 @@ def queue_missing_sample_audio() -> bool:
     return True
 
 
-@shared_task(name="chartbusters.studio.tasks.render_sample_audio", acks_late=True)
+@shared_task(name=RENDER_SAMPLE_AUDIO, acks_late=True)
 def render_sample_audio(slugs: list[str]) -> list[str]:
     """Render and cache the audio of these sample melodies; the ones it rendered."""
     rendered = []

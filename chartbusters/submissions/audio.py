@@ -24,11 +24,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
+from chartbusters.core.enqueue import task
 from chartbusters.core.renders import reap_lost_renders
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
 from music.validate import validate_midi
 
 logger = logging.getLogger(__name__)
+RENDER_SUBMISSION_AUDIO = "chartbusters.submissions.tasks.render_submission_audio"
 
 
 def submission_render_audio(*, submission_id: int) -> str:
@@ -82,11 +84,10 @@ AUDIO_QUEUE = "celery"  # not with the scoring: "evaluation" workers never rende
 def publish_audio(submission_id: int) -> None:
     """Queue the entry's render once the transaction commits; a failed publish clears
     ``audio_queued_at`` so the reaper's next pass queues it again."""
-    from chartbusters.submissions.tasks import render_submission_audio
 
     def enqueue_audio() -> None:  # a named function: robust on_commit logs it
         try:
-            render_submission_audio.apply_async((submission_id,), queue=AUDIO_QUEUE)
+            task(RENDER_SUBMISSION_AUDIO).apply_async((submission_id,), queue=AUDIO_QUEUE)
         except Exception:
             logger.exception("Could not queue the audio of submission %s", submission_id)
             Submission.objects.filter(pk=submission_id, audio_state=AudioState.PENDING).update(

@@ -44,6 +44,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from chartbusters.core.enqueue import task
 from chartbusters.core.queues import queue_depth, queue_of
 from chartbusters.leaderboards.services import leaderboard_refresh_participant
 from chartbusters.submissions import scoring
@@ -53,6 +54,7 @@ from chartbusters.submissions.states import SubmissionState
 logger = logging.getLogger(__name__)
 S = SubmissionState
 SCORING_TASK = "chartbusters.submissions.tasks.score_submission"
+NOTIFY_SUBMISSION_RESULT = "chartbusters.submissions.tasks.notify_submission_result"
 REAP_BATCH = 1000  # rows per pass; the next pass (a minute later) takes the rest
 
 
@@ -98,21 +100,19 @@ def submission_record_report(
     *, claim: Claim, report: scoring.EntryReport, now: datetime | None = None
 ) -> Submission | None:
     """Store the judge's report and update the board, together; once per entry."""
-    from chartbusters.submissions.tasks import notify_submission_result
-
     with transaction.atomic():
         submission = _current(claim)
         if submission is None:
             logger.info("Dropping a stale result for submission %s", claim.submission_id)
             return None
         fields = submission.move_to(S.SCORED)
-        _apply_report(submission, report, now or timezone.now())
+        apply_report(submission, report, now or timezone.now())
         submission.lease_expires_at = None
         submission.save(update_fields=[*fields, *REPORT_FIELDS, "lease_expires_at"])
         leaderboard_refresh_participant(
             challenge_id=submission.challenge_id, participant_id=submission.participant_id
         )
-        notify_submission_result.delay_on_commit(submission.pk)
+        task(NOTIFY_SUBMISSION_RESULT).delay_on_commit(submission.pk)
     return submission
 
 
@@ -122,7 +122,8 @@ REPORT_FIELDS = (
 )  # fmt: skip
 
 
-def _apply_report(submission: Submission, report: scoring.EntryReport, now: datetime) -> None:
+def apply_report(submission: Submission, report: scoring.EntryReport, now: datetime) -> None:
+    """Copy the judge's report onto the entry (the caller saves ``REPORT_FIELDS``)."""
     submission.score = report.score
     submission.components = report.components
     submission.weights = report.weights
@@ -137,8 +138,6 @@ def _apply_report(submission: Submission, report: scoring.EntryReport, now: date
 
 def submission_reject(*, claim: Claim, reason: str) -> Submission | None:
     """The entry itself cannot be scored; it still counts against the quota."""
-    from chartbusters.submissions.tasks import notify_submission_result
-
     with transaction.atomic():
         submission = _current(claim)
         if submission is None:
@@ -147,7 +146,7 @@ def submission_reject(*, claim: Claim, reason: str) -> Submission | None:
         submission.failure_reason = reason
         submission.lease_expires_at = None
         submission.save(update_fields=[*fields, "failure_reason", "lease_expires_at"])
-        notify_submission_result.delay_on_commit(submission.pk)
+        task(NOTIFY_SUBMISSION_RESULT).delay_on_commit(submission.pk)
     return submission
 
 
@@ -198,11 +197,10 @@ def publish_scoring(submission_id: int) -> None:
     error page (the participant would submit again and pay quota twice). A failed
     publish clears ``published_at``, which tells the reaper's next pass (a minute away,
     not a queue lease) that this message is lost for sure."""
-    from chartbusters.submissions.tasks import score_submission
 
     def enqueue_scoring() -> None:  # a named function: robust on_commit logs it
         try:
-            score_submission.delay(submission_id)
+            task(SCORING_TASK).delay(submission_id)
         except Exception:
             logger.exception("Could not queue the scoring of submission %s", submission_id)
             Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(published_at=None)

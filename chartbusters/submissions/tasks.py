@@ -6,12 +6,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import close_old_connections, connection
 
 from chartbusters.core.crashes import crash_guard
 from chartbusters.submissions import scoring
 from chartbusters.submissions.audio import (
+    RENDER_SUBMISSION_AUDIO,
     submission_audio_give_up,
     submission_render_audio,
     submissions_audio_reap,
@@ -20,6 +20,8 @@ from chartbusters.submissions.evaluation import judge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.notifications import notify_submission_result as send_result
 from chartbusters.submissions.pipeline import (
+    NOTIFY_SUBMISSION_RESULT,
+    SCORING_TASK,
     Claim,
     submission_claim,
     submission_give_up,
@@ -28,7 +30,6 @@ from chartbusters.submissions.pipeline import (
     submission_release,
     submissions_reap,
 )
-from chartbusters.submissions.rescore import rescore_run_continue
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def reconnect_if_dropped() -> None:
         close_old_connections()
 
 
-@shared_task(name="chartbusters.submissions.tasks.score_submission", acks_late=True)
+@shared_task(name=SCORING_TASK, acks_late=True)
 def score_submission(submission_id: int) -> str:
     """Score one entry. Idempotent: a repeated delivery finds nothing to claim."""
     claim = submission_claim(submission_id=submission_id)
@@ -80,7 +81,7 @@ def _score(claim: Claim) -> str:
     return "scored"
 
 
-@shared_task(name="chartbusters.submissions.tasks.render_submission_audio", acks_late=True)
+@shared_task(name=RENDER_SUBMISSION_AUDIO, acks_late=True)
 def render_submission_audio(submission_id: int) -> str:
     """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring.
     Queued on "celery" (see ``services._enqueue_audio``), not with the scoring."""
@@ -99,7 +100,7 @@ def reap_stuck_submissions() -> dict[str, list[int]]:
     return result
 
 
-@shared_task(name="chartbusters.submissions.tasks.notify_submission_result")
+@shared_task(name=NOTIFY_SUBMISSION_RESULT)
 def notify_submission_result(submission_id: int) -> bool:
     submission = (
         Submission.objects.select_related("challenge", "participant")
@@ -107,16 +108,3 @@ def notify_submission_result(submission_id: int) -> bool:
         .first()
     )
     return submission is not None and send_result(submission)
-
-
-@shared_task(name="chartbusters.submissions.tasks.rescore_challenge", acks_late=True)
-def rescore_challenge(run_id: int) -> str:
-    """Rescore a challenge in slices that fit the time limit; each slice queues the next."""
-    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
-    try:
-        done = rescore_run_continue(run_id=run_id, budget_seconds=budget)
-    except SoftTimeLimitExceeded:
-        done = False
-    if not done:
-        rescore_challenge.delay(run_id)
-    return "done" if done else "continued"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,110 @@ def test_the_layout_from_the_design_exists(path: str) -> None:
 def test_torch_is_pinned_to_the_cpu_build_version() -> None:
     pyproject = (REPO / "pyproject.toml").read_text()
     assert '"torch==2.13.0"' in pyproject
+
+
+# ----- import cycles ---------------------------------------------------------------------
+
+PACKAGES = ["chartbusters", "music", "generation", "evaluation"]
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(REPO).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def _runtime_imports(path: Path, module: str, known: dict[str, Path]) -> set[str]:
+    """The project modules ``module`` imports when it runs, at the top or inside a
+    function (imports under ``if TYPE_CHECKING:`` never run). ``from package import
+    submodule`` imports the submodule."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            candidates = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            subs = [f"{base}.{alias.name}" for alias in node.names]
+            candidates = [s for s in subs if s in known] or [base]
+        else:
+            continue
+        for name in candidates:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                imported.add(name)
+    return imported
+
+
+def import_cycles() -> list[list[str]]:
+    """Every set of project modules that import one another in a circle (Tarjan)."""
+    known = _modules()
+    graph = {m: _runtime_imports(p, m, known) for m, p in known.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    assert import_cycles() == []
+
+
+def test_the_cycle_finder_finds_a_circle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "chartbusters"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from chartbusters import b\n")
+    (package / "b.py").write_text("from chartbusters.a import f\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from chartbusters import a\n"
+    )
+    for name in ("music", "generation", "evaluation"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    assert import_cycles() == [["chartbusters.a", "chartbusters.b"]]

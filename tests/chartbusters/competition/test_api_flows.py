@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.leaderboards.models import FinalResult, RescoreRun
-from chartbusters.leaderboards.services import rescore_finish
+from chartbusters.leaderboards.rescore import rescore_finish
 from chartbusters.submissions.models import Submission
 from tests.chartbusters.competition.conftest import (
     enter,

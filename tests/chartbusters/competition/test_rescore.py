@@ -10,10 +10,10 @@ import pytest
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.leaderboards.models import RescoreRun
-from chartbusters.leaderboards.services import leaderboard_rescore_start
+from chartbusters.leaderboards.rescore import leaderboard_rescore_start, rescore_run_continue
+from chartbusters.leaderboards.tasks import rescore_challenge
 from chartbusters.submissions.models import Submission
-from chartbusters.submissions.rescore import rescore_run_continue
-from chartbusters.submissions.tasks import rescore_challenge, score_submission
+from chartbusters.submissions.tasks import score_submission
 from tests.chartbusters.competition.conftest import enter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a quick profile: ~1 min
