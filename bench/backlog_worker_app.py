@@ -23,7 +23,8 @@ SCORING_TASK = "chartbusters.submissions.tasks.score_submission"
 
 @worker_process_init.connect
 def _install_slow_judge(**_: Any) -> None:
-    from chartbusters.submissions import scoring, tasks
+    from chartbusters.evaluator import scoring
+    from chartbusters.submissions import tasks
 
     seconds = float(os.environ.get("BENCH_JUDGE_SECONDS", "0.05"))
 

@@ -28,3 +28,11 @@ def require_host(user: Viewer) -> User:
         raise ApplicationError("Only hosts can do this.", code="permission_denied", status=403)
     assert isinstance(user, User)
     return user
+
+
+def scores_visible(user: Viewer, challenge: Challenge) -> bool:
+    """Whether the user may see scores and ranks in this challenge: a hidden board, and
+    every score on it, is seen by hosts only until the results are published."""
+    if is_host(user):
+        return True
+    return not challenge.has_hidden_board or challenge.results_published

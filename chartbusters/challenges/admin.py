@@ -130,7 +130,7 @@ class ChallengeAdmin(HostOnlyAdmin):
 
     @admin.action(description="Publish the results (freezes the final ranking)")
     def publish_results(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:
-        from chartbusters.leaderboards.services import leaderboard_publish_results
+        from chartbusters.judging.results import leaderboard_publish_results
 
         self._each(request, queryset, leaderboard_publish_results, "results published")
 

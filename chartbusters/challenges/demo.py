@@ -18,10 +18,10 @@ from django.utils import timezone
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus, LeaderboardVisibility
 from chartbusters.challenges.services import challenge_refresh_status
+from chartbusters.evaluator import scoring
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.judging.selectors import finalist_submissions
 from chartbusters.judging.services import judge_score_set
-from chartbusters.leaderboards.services import leaderboard_publish_results
-from chartbusters.submissions import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_create
 from chartbusters.submissions.tasks import score_submission

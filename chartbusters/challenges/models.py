@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from chartbusters.core.errors import ApplicationError
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from evaluation.report import Weights
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge
+from chartbusters.challenges.access import access_challenge, scores_visible
 from chartbusters.challenges.markdown import render_markdown
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.challenges.selectors import (
@@ -17,7 +17,6 @@ from chartbusters.challenges.selectors import (
     challenge_list_upcoming,
 )
 from chartbusters.challenges.web import access_errors_as_http
-from chartbusters.leaderboards.access import scores_visible
 from chartbusters.leaderboards.likes import peoples_choice
 from chartbusters.leaderboards.selectors import final_results, leaderboard_rows, leaderboard_slice
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant

@@ -7,16 +7,9 @@ by judges (who judge finalists blind), not through any endpoint or page.
 
 from __future__ import annotations
 
-from chartbusters.challenges.access import Viewer, access_challenge, is_host
+from chartbusters.challenges.access import Viewer, access_challenge, scores_visible
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
-
-
-def scores_visible(user: Viewer, challenge: Challenge) -> bool:
-    """Whether the user may see scores and ranks in this challenge."""
-    if is_host(user):
-        return True
-    return not challenge.has_hidden_board or challenge.results_published
 
 
 def access_leaderboard(user: Viewer, slug: str) -> Challenge:

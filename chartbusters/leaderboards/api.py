@@ -17,6 +17,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.openapi import paginated
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
 from chartbusters.leaderboards.models import RescoreRun
@@ -28,7 +29,6 @@ from chartbusters.leaderboards.selectors import (
     leaderboard_export_rows,
     leaderboard_rows,
 )
-from chartbusters.leaderboards.services import leaderboard_publish_results
 
 
 class BoardPagination(PageNumberPagination):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,16 @@ class LeaderboardsConfig(AppConfig):
     name = "chartbusters.leaderboards"
     label = "leaderboards"
     verbose_name = "Leaderboards"
+
+    def ready(self) -> None:
+        from chartbusters.submissions.signals import standing_changed
+
+        standing_changed.connect(_refresh, dispatch_uid="leaderboards.refresh_participant")
+
+
+def _refresh(*, challenge_id: int, participant_id: int, **_: Any) -> None:
+    """A participant's entries changed: put their best entry on the board (or take them
+    off it), in the transaction that changed the entries."""
+    from chartbusters.leaderboards.services import leaderboard_refresh_participant
+
+    leaderboard_refresh_participant(challenge_id=challenge_id, participant_id=participant_id)

@@ -22,9 +22,9 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.core.crashes import crash_guard
 from chartbusters.core.enqueue import task
 from chartbusters.core.errors import ApplicationError
+from chartbusters.evaluator import scoring
 from chartbusters.leaderboards.models import LeaderboardEntry, RescoreRun
 from chartbusters.leaderboards.services import leaderboard_refresh_participant, lock_board
-from chartbusters.submissions import scoring
 from chartbusters.submissions.evaluation import judge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.pipeline import REPORT_FIELDS, apply_report

@@ -1,20 +1,15 @@
-"""Writes to leaderboards: the maintained board and the published results (rescores are
-in ``rescore``)."""
+"""Writes to leaderboards: the maintained board (rescores are in ``rescore``; publishing
+the final results, which brings in the judges, in ``judging.results``)."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 
-from chartbusters.challenges.models import Challenge, ChallengeStatus
-from chartbusters.core.enqueue import task
-from chartbusters.core.errors import ApplicationError
+from chartbusters.challenges.models import Challenge
 from chartbusters.leaderboards import ranking
-from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry, RescoreRun
+from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 
@@ -123,43 +118,3 @@ def leaderboard_rebuild(*, challenge_id: int) -> int:
             batch_size=2000,
         )
     return len(best)
-
-
-# ----- publishing ---------------------------------------------------------------------
-
-
-def leaderboard_publish_results(
-    *, challenge: Challenge, now: datetime | None = None
-) -> list[FinalResult]:
-    """Host action: freeze the final ranking as it stands, reveal it, finish the challenge."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = lock_board(challenge.pk)
-        if locked.results_published:
-            raise ApplicationError("The results are already published.", status=409)
-        if now < locked.ends_at or locked.status == ChallengeStatus.DRAFT:
-            raise ApplicationError("Results can be published once entries have closed.")
-        if RescoreRun.objects.filter(challenge=locked, state=RescoreRun.State.RUNNING).exists():
-            raise ApplicationError("Wait for the running rescore to finish.", status=409)
-        if Submission.objects.filter(
-            challenge=locked, state__in=[SubmissionState.QUEUED, SubmissionState.EVALUATING]
-        ).exists():
-            raise ApplicationError("Some entries are still being scored; publish later.")
-        results = [
-            FinalResult(challenge=locked, rank=rank, **fields)
-            for rank, fields in enumerate(final_standings(locked), start=1)
-        ]
-        FinalResult.objects.bulk_create(results)
-        locked.results_published_at = now
-        locked.status = ChallengeStatus.FINISHED
-        locked.save(update_fields=["results_published_at", "status", "updated_at"])
-        task(NOTIFY_RESULTS_PUBLISHED).delay_on_commit(locked.pk)
-    return results
-
-
-def final_standings(challenge: Challenge) -> list[dict[str, object]]:
-    """The final order: the automatic score, combined with the judges' for finalists
-    (see ``chartbusters.leaderboards.combine``)."""
-    from chartbusters.leaderboards.combine import combined_standings
-
-    return combined_standings(challenge)

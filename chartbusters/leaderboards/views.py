@@ -10,10 +10,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge
+from chartbusters.challenges.access import access_challenge, scores_visible
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.access import scores_visible
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, liked_by
 from chartbusters.leaderboards.selectors import SORTS, BoardPaginator, leaderboard_rows
 

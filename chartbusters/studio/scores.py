@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartbusters.core.errors import ApplicationError
-from chartbusters.submissions.scoring import parse_upload
+from chartbusters.evaluator.scoring import parse_upload
 from generation.registry import MAX_BARS
 from music import catalogue
 from music.midi_io import score_from_midi, score_to_midi

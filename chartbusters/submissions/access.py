@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from chartbusters.challenges.access import Viewer, is_host
+from chartbusters.challenges.access import Viewer, is_host, scores_visible
 from chartbusters.challenges.models import ChallengeStatus
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.access import scores_visible
 from chartbusters.submissions.models import Submission
 
 

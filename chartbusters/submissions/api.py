@@ -15,18 +15,17 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge, require_host
+from chartbusters.challenges.access import access_challenge, require_host, scores_visible
 from chartbusters.challenges.models import Technique
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.openapi import paginated
 from chartbusters.core.parsers import BoundedJSONField
-from chartbusters.leaderboards.access import scores_visible
+from chartbusters.evaluator.privacy import owner_details, owner_flags, owner_text
 from chartbusters.submissions.access import (
     SubmissionAccess,
     access_submission,
     access_submission_as_host,
 )
-from chartbusters.submissions.privacy import owner_details, owner_flags, owner_text
 from chartbusters.submissions.selectors import submission_list_for_participant
 from chartbusters.submissions.services import (
     submission_create,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 

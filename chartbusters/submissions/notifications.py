@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from chartbusters.evaluator.privacy import owner_text
 from chartbusters.submissions.models import Submission
-from chartbusters.submissions.privacy import owner_text
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import one_line
 

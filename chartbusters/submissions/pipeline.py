@@ -46,9 +46,9 @@ from django.utils import timezone
 
 from chartbusters.core.enqueue import task
 from chartbusters.core.queues import queue_depth, queue_of
-from chartbusters.leaderboards.services import leaderboard_refresh_participant
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.signals import announce_standing_changed
 from chartbusters.submissions.states import SubmissionState
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def submission_record_report(
         apply_report(submission, report, now or timezone.now())
         submission.lease_expires_at = None
         submission.save(update_fields=[*fields, *REPORT_FIELDS, "lease_expires_at"])
-        leaderboard_refresh_participant(
+        announce_standing_changed(
             challenge_id=submission.challenge_id, participant_id=submission.participant_id
         )
         task(NOTIFY_SUBMISSION_RESULT).delay_on_commit(submission.pk)

@@ -18,11 +18,11 @@ from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.services import leaderboard_refresh_participant
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.audio import publish_audio
 from chartbusters.submissions.models import Participation, Submission
 from chartbusters.submissions.pipeline import publish_scoring
+from chartbusters.submissions.signals import announce_standing_changed
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
 
@@ -204,7 +204,7 @@ def submission_disqualify(*, submission: Submission, by: User, reason: str) -> S
                 "disqualified_at", "disqualified_by", "disqualification_reason", "updated_at"
             ]
         )  # fmt: skip
-        leaderboard_refresh_participant(
+        announce_standing_changed(
             challenge_id=locked.challenge_id, participant_id=locked.participant_id
         )
     return locked
@@ -222,7 +222,7 @@ def submission_restore(*, submission: Submission) -> Submission:
                 "disqualified_at", "disqualified_by", "disqualification_reason", "updated_at"
             ]
         )  # fmt: skip
-        leaderboard_refresh_participant(
+        announce_standing_changed(
             challenge_id=locked.challenge_id, participant_id=locked.participant_id
         )
     return locked

@@ -9,7 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import close_old_connections, connection
 
 from chartbusters.core.crashes import crash_guard
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.audio import (
     RENDER_SUBMISSION_AUDIO,
     submission_audio_give_up,

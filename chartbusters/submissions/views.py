@@ -11,18 +11,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge
+from chartbusters.challenges.access import access_challenge, scores_visible
 from chartbusters.challenges.models import Challenge
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.access import scores_visible
+from chartbusters.evaluator.privacy import owner_flags, owner_text
 from chartbusters.studio.access import access_composition
 from chartbusters.studio.selectors import composition_choices
 from chartbusters.studio.services import composition_submit
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.forms import SubmissionForm
 from chartbusters.submissions.models import Submission
-from chartbusters.submissions.privacy import owner_flags, owner_text
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 from chartbusters.submissions.services import submission_create
 

@@ -170,3 +170,68 @@ def test_the_cycle_finder_finds_a_circle(tmp_path: Path, monkeypatch: pytest.Mon
         (tmp_path / name).mkdir()
     monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
     assert import_cycles() == [["chartbusters.a", "chartbusters.b"]]
+
+
+# ----- layers of the Django apps ---------------------------------------------------------
+
+# Bottom to top: an app's domain modules import only apps at its level or below.
+APP_LAYERS = {
+    "core": 0,
+    "accounts": 0,
+    "evaluator": 1,  # the one adapter to the judge (the evaluation library)
+    "challenges": 2,
+    "submissions": 3,
+    "leaderboards": 4,
+    "judging": 5,
+    "studio": 6,
+}
+# Pages, the API, the admin, management commands and the demo sit above every app: they
+# may show and start anything (a challenge's page shows its board).
+PRESENTATION = {
+    "views", "audio_views", "api", "api_urls", "urls", "admin", "forms", "serializers",
+    "demo", "management", "templatetags", "apps",
+}  # fmt: skip
+
+
+def layer_violations() -> list[str]:
+    known = _modules()
+    found = []
+    for module, path in sorted(known.items()):
+        parts = module.split(".")
+        if parts[0] != "chartbusters" or len(parts) < 3 or parts[1] not in APP_LAYERS:
+            continue
+        if PRESENTATION & set(parts[2:]):
+            continue
+        for other in sorted(_runtime_imports(path, module, known)):
+            app = other.split(".")[1] if other.startswith("chartbusters.") else ""
+            if app in APP_LAYERS and APP_LAYERS[app] > APP_LAYERS[parts[1]]:
+                found.append(f"{module} imports {other}")
+    return found
+
+
+def test_no_app_reaches_up_past_its_layer() -> None:
+    assert layer_violations() == []
+
+
+def test_every_app_has_a_layer() -> None:
+    apps = {p.parent.name for p in (REPO / "chartbusters").glob("*/__init__.py")}
+    assert apps == set(APP_LAYERS)
+
+
+def test_the_layer_check_sees_an_import_upwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for app, text in (
+        ("challenges", "def f():\n    from chartbusters.submissions import services\n"),
+        ("submissions", "from chartbusters.challenges import services\n"),
+    ):
+        folder = tmp_path / "chartbusters" / app
+        folder.mkdir(parents=True)
+        (folder / "__init__.py").write_text("")
+        (folder / "services.py").write_text(text)
+        (folder / "views.py").write_text("from chartbusters.studio import services\n")
+    (tmp_path / "chartbusters" / "__init__.py").write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    assert layer_violations() == [
+        "chartbusters.challenges.services imports chartbusters.submissions.services"
+    ]

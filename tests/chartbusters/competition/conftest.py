@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus, LeaderboardVisibility
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.pipeline import (
     Claim,

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry
-from chartbusters.leaderboards.services import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
 from tests.chartbusters.competition.conftest import scored_entry
 from tests.chartbusters.conftest import make_user

@@ -211,7 +211,7 @@ def test_a_host_publishes_results_which_freezes_the_ranking(
 def test_publishing_emails_every_participant(
     alice: User, bob: User, challenge: Challenge, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from chartbusters.leaderboards.services import leaderboard_publish_results
+    from chartbusters.judging.results import leaderboard_publish_results
 
     scored_entry(alice, challenge, 50.0, seed=1)
     enter(bob, challenge, seed=2)

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
-from chartbusters.leaderboards.services import leaderboard_publish_results
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
 from tests.chartbusters.competition.conftest import enter, make_challenge, report, score_with
 

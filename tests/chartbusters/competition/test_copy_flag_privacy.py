@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.tasks import notify_submission_result
 from music.validate import validate_midi

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import Role, User
 from chartbusters.challenges.models import Challenge
 from chartbusters.judging.models import Finalist, JudgeScore
-from chartbusters.leaderboards.services import leaderboard_publish_results
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
 from tests.chartbusters.competition.conftest import make_challenge, scored_entry
 from tests.chartbusters.conftest import make_user

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
-from chartbusters.leaderboards.services import leaderboard_publish_results
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.tasks import notify_results_published
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.tasks import notify_submission_result

@@ -8,7 +8,7 @@ import pytest
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.evaluation import earlier_entries
 from tests.chartbusters.competition.conftest import enter, piece, report, score_with
 from tests.chartbusters.conftest import make_user
@@ -148,7 +148,7 @@ def test_another_participants_entry_with_its_bars_shuffled_is_found_and_named() 
 
 
 def test_the_owner_reads_no_internal_ids_among_the_copied_sources() -> None:
-    from chartbusters.submissions.privacy import owner_details
+    from chartbusters.evaluator.privacy import owner_details
 
     details = {"novelty": {"copy_of": "entry:7", "sources": ["entry:7", "bach-chorales:bwv1.6"]}}
     shown = owner_details(details)

@@ -53,8 +53,8 @@ def test_the_rank_change_report_shows_a_copy_the_new_judge_catches(
 ) -> None:  # fmt: skip
     import numpy as np
 
+    from chartbusters.evaluator import scoring
     from chartbusters.leaderboards.services import leaderboard_rebuild
-    from chartbusters.submissions import scoring
     from evaluation.redteam.attacks import bar_shuffle, hocket
     from music.midi_io import score_to_midi
     from tests.chartbusters.competition.conftest import piece

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from tests.chartbusters.competition.conftest import REPO
 
 
@@ -28,7 +28,7 @@ def test_the_web_side_never_imports_torch() -> None:
         import chartbusters.urls
         from chartbusters.challenges.admin import ChallengeAdminForm
         from chartbusters.challenges.models import Challenge
-        from chartbusters.submissions import scoring
+        from chartbusters.evaluator import scoring
         assert ("folk", "folk") in list(ChallengeAdminForm().fields["evaluation_profile"].choices)
         Challenge(weight_realism=1, weight_typicality=1, weight_frechet=1).weights()
         scoring.fingerprint_bytes(scoring.parse_upload(open(sys.argv[1], "rb").read()))

@@ -18,8 +18,8 @@ from django.utils import timezone
 from chartbusters.accounts.models import ApiToken, Role, User
 from chartbusters.accounts.services import api_token_create
 from chartbusters.challenges.models import Challenge, ChallengeStatus, LeaderboardVisibility
+from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.models import RescoreRun
-from chartbusters.leaderboards.services import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
 from tests.chartbusters.competition.conftest import enter, make_challenge, piece, report, score_with
 from tests.chartbusters.conftest import make_user

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from chartbusters.submissions import scoring
+from chartbusters.evaluator import scoring
 from chartbusters.submissions.evaluation import upgrade_fingerprint
 from chartbusters.submissions.models import Submission
 

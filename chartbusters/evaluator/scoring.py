@@ -21,7 +21,7 @@ from django.conf import settings
 
 import evaluation
 from chartbusters.core.errors import ApplicationError
-from chartbusters.submissions.privacy import owner_text
+from chartbusters.evaluator.privacy import owner_text
 from evaluation.canonical import Slices, join_slices
 from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
@@ -190,7 +190,7 @@ def name_copied_entries(
     """Resolve "participant:N" in copy flags to the entry of theirs that was copied, for
     hosts (the flag's ``source`` and the novelty details); the explanation returned and
     the flags' messages, which the owner reads, say "matches an earlier entry" and name
-    no one (see ``submissions.privacy``)."""
+    no one (see ``evaluator.privacy``)."""
     for flag in flags:
         source = flag.get("source") or ""
         if not source.startswith("participant:"):
