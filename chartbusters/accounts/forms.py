@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from chartbusters.accounts.models import User
+from chartbusters.core import limits
 
 
 class SignupForm(forms.Form):
@@ -54,7 +55,9 @@ class ProfileForm(forms.Form):
         max_length=60, required=False, help_text="Shown on leaderboards instead of your username."
     )
     email = forms.EmailField()
-    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    bio = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=limits.TEXT
+    )
 
 
 class TokenCreateForm(forms.Form):

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
+from chartbusters.core import limits
+
 
 class Role(models.TextChoices):
     PARTICIPANT = "participant", "Participant"
@@ -29,7 +31,7 @@ class User(AbstractUser):
         blank=True,
         help_text="Shown on leaderboards instead of the username when set.",
     )
-    bio = models.TextField(blank=True, max_length=2000)
+    bio = models.TextField(blank=True, max_length=limits.TEXT)
     email_verified = models.BooleanField(
         default=False,
         help_text="The owner opened the confirmation link sent to this address. "

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import scoring
 from evaluation.report import Weights
@@ -60,7 +61,7 @@ class Challenge(models.Model):
     (``challenge_refresh_status``, run by beat every minute).
     """
 
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=limits.TITLE)
     slug = models.SlugField(max_length=80, unique=True, help_text="Used in the challenge's URL.")
     theme = models.CharField(
         max_length=200,

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.ranges import ranged_file_response
 from chartbusters.judging.access import access_judging
@@ -46,7 +47,7 @@ class RubricInput(serializers.Serializer[Any]):
     originality = serializers.IntegerField(min_value=1, max_value=5)
     balance = serializers.IntegerField(min_value=1, max_value=5)
     emotional = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    comment = serializers.CharField(max_length=limits.TEXT, required=False, allow_blank=True)
 
 
 def _finalist(request: Request, slug: str, handle: str) -> FinalistForJudge:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from chartbusters.core import limits
 from chartbusters.judging.models import RUBRIC_LABELS
 
 CHOICES = [(i, str(i)) for i in range(1, 6)]
@@ -16,5 +17,5 @@ class RubricForm(forms.Form):
         choices=CHOICES, coerce=int, label=RUBRIC_LABELS["emotional"]
     )
     comment = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=limits.TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )

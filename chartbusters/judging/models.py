@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from chartbusters.challenges.models import Challenge
+from chartbusters.core import limits
 from chartbusters.submissions.models import Submission
 
 RUBRIC = ("originality", "balance", "emotional")
@@ -72,7 +73,7 @@ class JudgeScore(models.Model):
     originality = _rubric_field("Originality", "1: derivative … 5: surprising and fresh")
     balance = _rubric_field("Balance", "1: lopsided … 5: parts and form in proportion")
     emotional = _rubric_field("Emotional", "1: leaves me cold … 5: moving")
-    comment = models.TextField(blank=True, max_length=2000)
+    comment = models.TextField(blank=True, max_length=limits.TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

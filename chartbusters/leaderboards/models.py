@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F
 
 from chartbusters.challenges.models import Challenge
+from chartbusters.core import limits
 from chartbusters.submissions.models import Submission
 
 COMPONENT_FIELDS = ("realism", "typicality", "frechet")
@@ -71,7 +72,7 @@ class FinalResult(models.Model):
     )
     participant_name = models.CharField(max_length=150, help_text="As shown when published.")
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=limits.TITLE)
     automatic_score = models.FloatField(null=True)
     judge_score = models.FloatField(null=True, help_text="0-100; finalists only.")
     final_score = models.FloatField(null=True)

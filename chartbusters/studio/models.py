@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from chartbusters.core import limits
 from chartbusters.studio.states import UNFINISHED_STATES, JobState, check_transition
 from chartbusters.submissions.models import Submission
 
@@ -55,7 +56,7 @@ class Composition(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compositions"
     )
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=limits.TITLE)
     kind = models.CharField(max_length=16, choices=CompositionKind.choices)
     sample = models.CharField(max_length=64, blank=True, help_text="The sample melody's slug.")
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from chartbusters.core import limits
 from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.scores import MAX_NOTES, MAX_TRACKS
 
@@ -102,12 +103,12 @@ def job_data(job: GenerationJob) -> dict[str, Any]:
 
 class UploadInput(serializers.Serializer[Any]):
     midi = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")
-    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
 
 
 class SampleInput(serializers.Serializer[Any]):
     sample = serializers.CharField(max_length=64, help_text="A sample melody's slug.")
-    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
 
 
 NOTE_LIST_HELP = "[pitch, start, duration, velocity] per note; times in ticks."
@@ -134,7 +135,7 @@ class TrackInput(serializers.Serializer[Any]):
 class NotesInput(serializers.Serializer[Any]):
     """One track (``notes``, ``program``) or several (``tracks``), never both."""
 
-    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
     tempo = serializers.FloatField(help_text="Beats per minute (20-400).")
     ticks_per_beat = serializers.IntegerField(help_text="Ticks per quarter note (24-1920).")
     time_signature = serializers.ListField(
@@ -165,7 +166,7 @@ class NotesInput(serializers.Serializer[Any]):
 
 
 class RenameInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=120)
+    title = serializers.CharField(max_length=limits.TITLE)
 
 
 class JobInput(serializers.Serializer[Any]):
@@ -179,8 +180,8 @@ class JobInput(serializers.Serializer[Any]):
 
 class SubmitInput(serializers.Serializer[Any]):
     challenge = serializers.SlugField()
-    title = serializers.CharField(max_length=120)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE)
+    description = serializers.CharField(max_length=limits.TEXT, required=False, allow_blank=True)
 
 
 # ----- the catalogues ------------------------------------------------------------------

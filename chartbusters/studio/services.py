@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import scores
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
@@ -29,7 +30,7 @@ from generation.errors import GenerationError, GenerationParamError
 from generation.registry import MAX_BARS, MAX_SEED, TECHNIQUES, check_seed
 from music.score import Score
 
-MAX_TITLE = 120
+MAX_TITLE = limits.TITLE
 
 
 def clean_title(title: str, fallback: str = "") -> str:

@@ -18,6 +18,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
 from chartbusters.challenges.models import Technique
 from chartbusters.challenges.web import access_errors_as_http
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition
@@ -112,7 +113,9 @@ def composition_rename(request: HttpRequest, composition_id: str) -> HttpRespons
     form = RenameForm(request.POST)
     try:
         if not form.is_valid():
-            raise ApplicationError("Give the composition a title of at most 120 characters.")
+            raise ApplicationError(
+                f"Give the composition a title of at most {limits.TITLE} characters."
+            )
         services.composition_rename(composition=composition, title=form.cleaned_data["title"])
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from chartbusters.challenges.access import require_host
 from chartbusters.challenges.admin import HostOnlyAdmin
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_disqualify, submission_restore
@@ -18,7 +19,7 @@ from chartbusters.submissions.services import submission_disqualify, submission_
 class DisqualifyForm(ActionForm):
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.TEXT,
         label="Reason",
         help_text="For “Disqualify”: the entry's owner sees it.",
     )

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host, scores_visible
 from chartbusters.challenges.models import Technique
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.openapi import paginated
 from chartbusters.core.parsers import BoundedJSONField
@@ -104,8 +105,8 @@ def _user(request: Request) -> User:
 
 
 class SubmissionCreateInput(serializers.Serializer[object]):
-    title = serializers.CharField(max_length=120, validators=[validate_title])
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE, validators=[validate_title])
+    description = serializers.CharField(max_length=limits.TEXT, required=False, allow_blank=True)
     technique = serializers.ChoiceField(choices=Technique.choices)
     file = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")
     provenance = BoundedJSONField(
@@ -199,7 +200,7 @@ class SubmissionMidiApi(APIView):
 
 
 class DisqualifyInput(serializers.Serializer[object]):
-    reason = serializers.CharField(max_length=2000, help_text="Shown to the entry's owner.")
+    reason = serializers.CharField(max_length=limits.TEXT, help_text="Shown to the entry's owner.")
 
 
 class SubmissionDisqualifyApi(APIView):

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core import limits
 from chartbusters.core.parsers import JsonInputError, loads_bounded
 from chartbusters.submissions.text import validate_title
 from music.validate import Limits
@@ -23,9 +24,9 @@ class SubmissionForm(forms.Form):
         help_text="Pick one of yours instead of uploading a file: its technique and "
         "provenance (input, parameters, seed, model version) are filled in for you.",
     )
-    title = forms.CharField(max_length=120, validators=[validate_title])
+    title = forms.CharField(max_length=limits.TITLE, validators=[validate_title])
     description = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=limits.TEXT, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     technique = forms.ChoiceField(
         choices=Technique.choices, required=False, help_text="How the uploaded file was made."

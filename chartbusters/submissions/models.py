@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core import limits
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState, check_transition
 
 
@@ -57,8 +58,8 @@ class Submission(models.Model):
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
     )
-    title = models.CharField(max_length=120)
-    description = models.TextField(blank=True, max_length=2000)
+    title = models.CharField(max_length=limits.TITLE)
+    description = models.TextField(blank=True, max_length=limits.TEXT)
     technique = models.CharField(max_length=16, choices=Technique.choices)
     provenance = models.JSONField(
         null=True,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.audio import publish_audio
@@ -26,7 +27,7 @@ from chartbusters.submissions.signals import announce_standing_changed
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
 
-MAX_TITLE = 120
+MAX_TITLE = limits.TITLE
 MAX_DESCRIPTION = 2000
 MAX_PROVENANCE_BYTES = 16 * 1024
 PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
