@@ -32,7 +32,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generation.arcnn import DEEPCOMPOSER_CONFIG, ArCnn, edit, fused_for_inference, shipped_model
+from generation.arcnn.model import (
+    DEEPCOMPOSER_CONFIG,
+    ArCnn,
+    edit,
+    fused_for_inference,
+    shipped_model,
+)
 from generation.checkpoint import parameter_count
 from generation.registry import ARCNN_PARAMS
 from music.catalogue import load_sample

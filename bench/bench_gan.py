@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from generation.checkpoint import parameter_count
-from generation.gan import DEEPCOMPOSER_CONFIG, Generator, accompany, shipped_model
-from generation.gan_styles import STYLES
+from generation.gan.model import DEEPCOMPOSER_CONFIG, Generator, accompany, shipped_model
+from generation.gan.styles import STYLES
 from generation.registry import generate
 from music.catalogue import load_sample
 from music.score import Score

@@ -31,15 +31,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generation.checkpoint import parameter_count
-from generation.extension import (
+from generation.registry import TRANSFORMER_PARAMS, generate
+from generation.transformer.extension import (
     Plan,
     Sampling,
     plan_extension,
     probabilities,
     sample_continuation,
 )
-from generation.registry import TRANSFORMER_PARAMS, generate
-from generation.transformer import (
+from generation.transformer.model import (
     DEEPCOMPOSER_CONFIG,
     CachedSampler,
     MusicTransformer,

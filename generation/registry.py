@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from generation.errors import GenerationInputError, GenerationParamError, UnknownTechniqueError
-from generation.gan_styles import DEFAULT_STYLE, STYLES
+from generation.gan.styles import DEFAULT_STYLE, STYLES
 from generation.params import Param, ParamSpec, ParamValue
 from music.score import Score
 
@@ -239,7 +239,7 @@ TECHNIQUES: dict[str, Technique] = {
             "undo random note removals and additions edits your track one cell at a time."
         ),
         params=ARCNN_PARAMS,
-        module="generation.arcnn",
+        module="generation.arcnn.model",
         checkpoint="arcnn",
     ),
     "gan": Technique(
@@ -251,10 +251,10 @@ TECHNIQUES: dict[str, Technique] = {
             "window by window with the voices carried across the seams."
         ),
         params=GAN_PARAMS,
-        module="generation.gan",
-        training_module="generation.gan_training",
+        module="generation.gan.model",
+        training_module="generation.gan.training",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
-        code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan_decoding.py)
+        code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan/decoding.py)
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
     ),
     "transformer": Technique(
@@ -266,7 +266,8 @@ TECHNIQUES: dict[str, Technique] = {
             "next, one note at a time."
         ),
         params=TRANSFORMER_PARAMS,
-        module="generation.transformer",
+        module="generation.transformer.model",
+        training_module="generation.transformer.training",
         checkpoint="transformer",
     ),
 }

@@ -53,7 +53,7 @@ from chartbusters.studio.serializers import (
 from chartbusters.studio.tasks import queue_missing_sample_audio
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.api import SubmissionDetailOutput, submission_data
-from generation.gan_styles import STYLES
+from generation.gan.styles import STYLES
 from generation.registry import TECHNIQUES
 
 ERROR = OpenApiResponse(description="A message naming what is wrong: {detail, code}.")

@@ -18,7 +18,7 @@ from celery import Celery, current_app
 from celery.signals import worker_process_init
 from django.conf import settings
 
-from generation.gan_styles import STYLES
+from generation.gan.styles import STYLES
 
 logger = logging.getLogger(__name__)
 GENERATION_QUEUE = "generation"
@@ -31,7 +31,9 @@ def consumes_generation(app: Celery) -> bool:
 
 def preload_models() -> list[str]:
     """Load every shipped checkpoint into this process's caches; the ones loaded."""
-    from generation import arcnn, gan, transformer  # imports torch
+    from generation.arcnn import model as arcnn  # imports torch
+    from generation.gan import model as gan
+    from generation.transformer import model as transformer
 
     loaders: list[tuple[str, Any]] = [
         ("arcnn", arcnn.shipped_model),

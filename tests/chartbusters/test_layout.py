@@ -235,3 +235,16 @@ def test_the_layer_check_sees_an_import_upwards(
     assert layer_violations() == [
         "chartbusters.challenges.services imports chartbusters.submissions.services"
     ]
+
+
+MAX_LINES = 500
+LONG_FILE_REASON = "# long file:"  # a file over the limit says why on a line like this
+
+
+def test_no_module_is_over_500_lines_unless_it_says_why() -> None:
+    long = []
+    for module, path in sorted(_modules().items()):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_LINES and LONG_FILE_REASON not in text:
+            long.append(f"{module}: {text.count(chr(10))} lines")
+    assert long == []

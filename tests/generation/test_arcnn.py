@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from generation.arcnn import (
+from generation.arcnn.model import (
     DEEPCOMPOSER_CONFIG,
     ArCnn,
     ArcnnConfig,

@@ -7,15 +7,14 @@ import pytest
 import torch
 
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
-from generation.gan import (
+from generation.gan.baseline import harmonise
+from generation.gan.model import (
     DEEPCOMPOSER_CONFIG,
     VOICES,
-    Critic,
     GanConfig,
     Generator,
     accompany,
     accompany_melody,
-    condition,
     generator_input,
     key_shift,
     line,
@@ -24,9 +23,8 @@ from generation.gan import (
     to_columns,
     window_starts,
 )
-from generation.gan_styles import STYLES
-from generation.gan_training import GanTrainer, VoiceWindows
-from generation.harmonise import harmonise
+from generation.gan.styles import STYLES
+from generation.gan.training import Critic, GanTrainer, VoiceWindows, condition
 from generation.training import TrainOptions
 from music.catalogue import list_samples, load_sample
 from music.corpus import CorpusPiece

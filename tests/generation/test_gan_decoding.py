@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from generation.gan_decoding import Window, decode_window, parallel_moves, run_length, viterbi
-from generation.gan_styles import Decoding
+from generation.gan.decoding import Window, decode_window, parallel_moves, run_length, viterbi
+from generation.gan.styles import Decoding
 
 
 def brute_force(emissions, onset_yes, onset_no, decoding, start):

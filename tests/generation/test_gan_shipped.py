@@ -9,8 +9,8 @@ import torch
 
 from generation.checkpoint import read_meta, shipped_path
 from generation.errors import GenerationInputError, GenerationParamError
-from generation.gan import GanConfig, prepare_melody
-from generation.gan_styles import STYLES, styles_json
+from generation.gan.model import GanConfig, prepare_melody
+from generation.gan.styles import STYLES, styles_json
 from generation.registry import TECHNIQUES, generate
 from music.catalogue import list_samples, load_sample
 from music.midi_io import read_midi_file, score_to_midi

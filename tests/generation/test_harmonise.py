@@ -4,8 +4,8 @@ itself is tested in tests/music/test_harmoniser.py)."""
 import pytest
 
 from generation.errors import GenerationInputError
-from generation.gan_styles import STYLES
-from generation.harmonise import harmonise, melody_index, melody_key
+from generation.gan.baseline import harmonise, melody_index, melody_key
+from generation.gan.styles import STYLES
 from music.catalogue import list_samples, load_sample
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generation.markov import MarkovChain
+from generation.transformer.markov import MarkovChain
 
 VOCAB_SIZE = 6
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generation.quality import END, START, added_notes, texture, write_into_card
+from generation.arcnn.quality import END, START, added_notes, texture, write_into_card
 from music.score import Note, Score, Track
 
 

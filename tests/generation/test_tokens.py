@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generation.tokens import (
+from generation.transformer.tokens import (
     MAX_DURATION,
     VOCAB,
     Grammar,

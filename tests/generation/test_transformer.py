@@ -8,24 +8,36 @@ import torch
 
 from generation.checkpoint import load_checkpoint, save_checkpoint
 from generation.errors import GenerationInputError, GenerationParamError
-from generation.extension import Sampling, beat_ticks, extend, plan_extension, probabilities
-from generation.markov import MarkovChain, sampler_factory
 from generation.registry import TRANSFORMER_PARAMS
-from generation.tokens import VOCAB, decode, grid_notes, key_shift, score_tokens, tail_indices
 from generation.training import TrainOptions, adamw, clip_and_step
-from generation.transformer import (
+from generation.transformer.extension import (
+    Sampling,
+    beat_ticks,
+    extend,
+    plan_extension,
+    probabilities,
+)
+from generation.transformer.markov import MarkovChain, sampler_factory
+from generation.transformer.model import (
     DEEPCOMPOSER_CONFIG,
     CachedSampler,
     KVCache,
     MusicTransformer,
-    PackedRows,
     TransformerConfig,
-    batch_loss,
     build,
     continue_with,
     scored_windows,
     sequence_log_probs,
 )
+from generation.transformer.tokens import (
+    VOCAB,
+    decode,
+    grid_notes,
+    key_shift,
+    score_tokens,
+    tail_indices,
+)
+from generation.transformer.training import PackedRows, batch_loss
 from music.catalogue import load_sample
 from music.score import Note, Score, Track
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from generation.checkpoint import read_meta, shipped_path
-from generation.extension import beat_ticks, is_monophonic
 from generation.registry import MAX_BARS, TRANSFORMER_PARAMS, generate
-from generation.tokens import grid_notes
-from generation.transformer import TransformerConfig, shipped_model
+from generation.transformer.extension import beat_ticks, is_monophonic
+from generation.transformer.model import TransformerConfig, shipped_model
+from generation.transformer.tokens import grid_notes
 from music.catalogue import list_samples, load_sample
 from music.midi_io import read_midi_file, score_to_midi
 from music.transforms import concatenate

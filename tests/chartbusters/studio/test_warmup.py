@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from chartbusters.studio import warmup
-from generation import arcnn, gan, transformer
-from generation.gan_styles import STYLES
+from generation.arcnn import model as arcnn
+from generation.gan import model as gan
+from generation.gan.styles import STYLES
+from generation.transformer import model as transformer
 
 ALL = ["arcnn", "transformer", *(f"gan-{style}" for style in STYLES)]
 

@@ -1,7 +1,7 @@
 """Extending a Score with any next-token model: the plan, the sampling loop, the stitching.
 
-The Transformer (``generation.transformer``) and its baseline, the order-3 Markov chain
-(``generation.markov``), extend a track the same way; only the next-token distribution
+The Transformer (``generation.transformer.model``) and its baseline, the order-3 Markov chain
+(``generation.transformer.markov``), extend a track the same way; only the next-token distribution
 differs, behind the :class:`TokenModel` protocol. :func:`extend` does the rest:
 
 1. **Plan** (:func:`plan_extension`). The extension starts at the input's end rounded up
@@ -15,7 +15,7 @@ differs, behind the :class:`TokenModel` protocol. :func:`extend` does the rest:
    one (or ``texture="polyphonic"``) as a chorale that keeps the prompt's usual number
    of sounding notes (:func:`texture_voices`; 4 for a chorale) at every moment.
 2. **Sampling**: temperature (``creative_risk``), then top-k or nucleus filtering, over
-   the tokens the :class:`~generation.tokens.Grammar` allows, one uniform draw per token
+   the tokens the :class:`~generation.transformer.tokens.Grammar` allows, one uniform draw per token
    from a NumPy generator seeded with the request's seed.
 3. **Stitching**: the input is kept note for note; the new notes start at or after the
    extension's start, notes crossing its end are cut there, and the last new notes are
@@ -39,7 +39,7 @@ from generation.errors import GenerationInputError
 from generation.params import ParamValue
 from generation.registry import check_sampling_threshold
 from generation.rolls import best_octave_shift
-from generation.tokens import (
+from generation.transformer.tokens import (
     MAX_CHORD,
     Grammar,
     GridNote,

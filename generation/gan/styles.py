@@ -3,7 +3,7 @@
 A style is a trained checkpoint (``generation/checkpoints/gan-<name>.pt``) plus the words
 and instruments the studio shows. The registry reads :data:`STYLES` for the ``style``
 parameter's choices, and the web process can render :func:`styles_json` cheaply; only
-``generation.gan`` (torch) loads the weights.
+``generation.gan.model`` (torch) loads the weights.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Instrument:
 
 @dataclass(frozen=True)
 class Decoding:
-    """How a style's voices are read off the generator (:mod:`generation.gan_decoding`)."""
+    """How a style's voices are read off the generator (:mod:`generation.gan.decoding`)."""
 
     min_note_steps: int = 1
     min_rest_steps: int = 1

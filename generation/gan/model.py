@@ -19,13 +19,13 @@ estimated from their top voice. Long inputs (up to 32 bars): windows of
 previous window's last ``context_steps`` of generated voices as input (the generator
 was trained to continue real context), so the voices run on across the seams. Each
 window's voices are read off the generator's per-step distributions by the style's
-voice-leading Viterbi decoder (:mod:`generation.gan_decoding`: long enough notes and
+voice-leading Viterbi decoder (:mod:`generation.gan.decoding`: long enough notes and
 rests, few clashes and parallel fifths), with the onset channel keeping repeated notes
 repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
 
 Training (data windows, the critic and generator steps) is in
-:mod:`generation.gan_training`; the styles the studio lists are in
-:mod:`generation.gan_styles`.
+:mod:`generation.gan.training`; the styles the studio lists are in
+:mod:`generation.gan.styles`.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from torch import nn
 
 from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
-from generation.gan_decoding import Decoding, decode_window
-from generation.gan_decoding import Window as DecodingWindow
-from generation.gan_styles import STYLES, GanStyle
-from generation.harmonise import accompanied, accompaniment_velocity, melody_index, melody_key
+from generation.gan.baseline import accompanied, accompaniment_velocity, melody_index, melody_key
+from generation.gan.decoding import Decoding, decode_window
+from generation.gan.decoding import Window as DecodingWindow
+from generation.gan.styles import STYLES, GanStyle
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
@@ -55,12 +55,11 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 VOICES = 3  # accompaniment voices, high to low
 GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
-CRITIC_INPUTS = 2 + 2 * VOICES + 2  # melody, onsets; voices, onsets; meter
 
 
 @dataclass
 class GanConfig:
-    style: str = "chorale"  # a name in generation.gan_styles.STYLES (sets the corpus)
+    style: str = "chorale"  # a name in generation.gan.styles.STYLES (sets the corpus)
     window_steps: int = 32  # 16 beats: 4 bars of 4/4 at 2 steps (eighth notes) per beat
     context_steps: int = 8  # seam overlap: the previous window's last 4 beats
     steps_per_beat: int = 2
@@ -187,41 +186,6 @@ class Generator(nn.Module):
         return torch.cat([rest.unsqueeze(-1), pitch], -1), onset
 
 
-class Critic(nn.Module):
-    """(B, CRITIC_INPUTS, T, P) -> (B,) realness: strided convolutions over the roll plus
-    a branch over the same channels folded to 12 pitch classes (harmony in any octave)."""
-
-    fold: torch.Tensor  # (P, 12): column to pitch class
-
-    def __init__(self, config: GanConfig) -> None:
-        super().__init__()
-        c = config.critic_channels
-        layers: list[nn.Module] = []
-        channels = CRITIC_INPUTS
-        for level in range(4):
-            layers += [nn.Conv2d(channels, c * 2**level, 4, 2, 1), nn.LeakyReLU(0.2)]
-            channels = c * 2**level
-        self.roll = nn.Sequential(*layers, nn.Flatten())
-        cells = channels * (config.window_steps // 16) * (config.pitches // 16)
-        self.roll_out = nn.Linear(cells, 1)
-        self.chroma = nn.Sequential(
-            nn.Conv1d(CRITIC_INPUTS * 12, 2 * c, 3, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv1d(2 * c, 4 * c, 4, 2, 1),
-            nn.LeakyReLU(0.2),
-            nn.Conv1d(4 * c, 4 * c, 4, 2, 1),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-        )
-        self.chroma_out = nn.Linear(4 * c * (config.window_steps // 4), 1)
-        classes = (torch.arange(config.pitches) + config.low_pitch) % 12
-        self.register_buffer("fold", F.one_hot(classes, 12).float(), persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        chroma = (x @ self.fold).permute(0, 1, 3, 2).flatten(1, 2)  # (B, C * 12, T)
-        return (self.roll_out(self.roll(x)) + self.chroma_out(self.chroma(chroma))).squeeze(1)
-
-
 # ----- lines: one pitch (or rest) per step ---------------------------------------------
 
 
@@ -301,57 +265,6 @@ def generator_input(batch: Batch, pitches: int) -> torch.Tensor:
         batch.meter[..., None].expand(-1, -1, -1, pitches),
     ]
     return torch.cat(planes, 1)
-
-
-def condition(batch: Batch, pitches: int) -> torch.Tensor:
-    """(B, 4, T, P): what the critic is told besides the voices (melody and meter)."""
-    melody = one_hot(batch.melody, pitches)
-    planes = [
-        melody[:, None],
-        (melody * batch.melody_onsets[..., None])[:, None],
-        batch.meter[..., None].expand(-1, -1, -1, pitches),
-    ]
-    return torch.cat(planes, 1)
-
-
-def real_voices(batch: Batch, pitches: int) -> torch.Tensor:
-    """(B, 2V, T, P): the real voices' frames and onsets."""
-    frames = one_hot(batch.voices, pitches)
-    return torch.cat([frames, frames * batch.voice_onsets[..., None]], 1)
-
-
-def fake_voices(
-    pitch_logits: torch.Tensor, onset_logits: torch.Tensor, batch: Batch, config: GanConfig
-) -> torch.Tensor:
-    """(B, 2V, T, P): the generated voices, the seam context pasted over where given."""
-    probabilities = pitch_logits.softmax(-1)  # (B, V, T, 1 + P)
-    onset = torch.sigmoid(onset_logits)  # (B, V, T)
-    if config.straight_through:
-        hard = F.one_hot(probabilities.argmax(-1), config.pitches + 1).float()
-        probabilities = hard + probabilities - probabilities.detach()
-        onset = (onset > 0.5).float() + onset - onset.detach()
-    frames = probabilities[..., 1:]  # (B, V, T, P)
-    fake = torch.cat([frames, frames * onset[..., None]], 1)
-    mask = batch.mask[:, None, :, None]
-    return mask * real_voices(batch, config.pitches) + (1 - mask) * fake
-
-
-def voice_loss(
-    pitch_logits: torch.Tensor, onset_logits: torch.Tensor, batch: Batch
-) -> torch.Tensor:
-    """Cross-entropy of the real voices (pitch or rest per step, and onsets where a note
-    sounds) under the generator's distributions, outside the given context."""
-    free = (1 - batch.mask)[:, None].expand_as(batch.voices)  # (B, V, T)
-    pitch = F.cross_entropy(
-        pitch_logits.flatten(0, 2), (batch.voices + 1).flatten(), reduction="none"
-    )
-    sounding = (batch.voices >= 0).float() * free
-    onset = F.binary_cross_entropy_with_logits(
-        onset_logits, batch.voice_onsets.float(), reduction="none"
-    )
-    return (pitch.view_as(free) * free).sum() / free.sum() + (
-        onset * sounding
-    ).sum() / sounding.sum().clamp(min=1)
 
 
 # ----- accompanying ------------------------------------------------------------------

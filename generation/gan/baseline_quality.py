@@ -1,7 +1,7 @@
-"""``python -m generation.harmoniser_quality``: the rule harmoniser measured on held-out chorales.
+"""``python -m generation.gan.baseline_quality``: the rule harmoniser measured on held-out chorales.
 
 For every piece of a split of ``bach-chorales`` (default: test) the soprano (the top of
-its four parts, :func:`generation.gan_quality.four_parts`) is harmonised by
+its four parts, :func:`generation.gan.quality.four_parts`) is harmonised by
 :mod:`music.harmoniser` and by the triad baseline it replaced (:func:`triad_baseline`,
 kept here only to be compared with), and the real four parts stand beside them. Each set
 gets the hand statistics of :func:`hand_statistics` and, with the profile built, the
@@ -26,8 +26,8 @@ import numpy as np
 
 from evaluation.metrics.texture import polyphony
 from generation.data import load_split
-from generation.gan_quality import four_parts
-from generation.harmonise import melody_key
+from generation.gan.baseline import melody_key
+from generation.gan.quality import four_parts
 from music.harmoniser import harmonise_score
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
@@ -50,7 +50,7 @@ CHORDS = {frozenset((root + i) % 12 for i in shape) for shape in CHORD_SHAPES fo
 
 
 def triad_baseline(score: Score) -> Score:
-    """The baseline :func:`generation.harmonise.harmonise` used to be: at every half bar
+    """The baseline :func:`generation.gan.baseline.harmonise` used to be: at every half bar
     (every bar in odd meters) the first of I, V, IV, vi, ii, iii (minor: i, V, iv, VI,
     III, VII) holding the melody note, in close position under it, root in the bass."""
     majors = ((0, 4, 7), (7, 11, 2), (5, 9, 0), (9, 0, 4), (2, 5, 9), (4, 7, 11))
@@ -187,7 +187,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generation.harmoniser_quality")
+    parser = argparse.ArgumentParser(prog="python -m generation.gan.baseline_quality")
     parser.add_argument("--split", default="test", choices=("train", "validation", "test"))
     parser.add_argument("--pieces", type=int, default=0, help="at most this many (0: all)")
     parser.add_argument("--write", type=Path, help="write the three sets as MIDI here")

@@ -36,7 +36,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from generation.gan_styles import Decoding
+from generation.gan.styles import Decoding
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,4 +1,4 @@
-"""``python -m generation.quality arcnn``: how Bach-like the AR-CNN's output is, with numbers.
+"""``python -m generation.arcnn.quality arcnn``: how Bach-like the AR-CNN's output is, with numbers.
 
 Scores pieces with the evaluation library (``evaluation.evaluate_many`` against the
 ``bach-chorales`` profile) and writes a Markdown table into the model card, between the
@@ -89,7 +89,7 @@ def _edits(
 
 
 def arcnn_rows(seeds: int) -> list[Row]:
-    from generation.arcnn import generate, random_edits
+    from generation.arcnn.model import generate, random_edits
     from music.catalogue import list_samples, load_sample
     from music.corpus import load_corpus
     from music.midi_io import read_midi_file
@@ -317,7 +317,7 @@ SUITES = {"arcnn": arcnn_rows}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m generation.quality", description=__doc__.split("\n")[0]
+        prog="python -m generation.arcnn.quality", description=__doc__.split("\n")[0]
     )
     parser.add_argument("technique", choices=sorted(SUITES))
     parser.add_argument("--profile", default="bach-chorales")

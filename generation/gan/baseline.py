@@ -21,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from generation.errors import GenerationInputError
-from generation.gan_styles import STYLES, GanStyle
+from generation.gan.styles import STYLES, GanStyle
 from music.harmoniser import HarmoniserError, harmonise_melody, melody_index
 from music.key import best_key
 from music.score import Note, Score, Track

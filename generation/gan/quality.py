@@ -1,10 +1,10 @@
-"""``python -m generation.gan_quality [--style S ...] [--pieces N]``: the GAN's model-card figures.
+"""``python -m generation.gan.quality [--style S ...] [--pieces N]``: the GAN's model-card figures.
 
 For every test-split piece of a style's corpus with at least four parts (the first
 ``--bars`` bars), the top part alone is the input, accompanied by the shipped GAN, by
 the same checkpoint read off with the plain argmax per step (``argmax``: the decoding of
 model version ``gan-1``), by the same generator untrained (random weights) and by the
-rule-based baseline (:mod:`generation.harmonise`); the real piece, cut to four parts
+rule-based baseline (:mod:`generation.gan.baseline`); the real piece, cut to four parts
 (top, the two next, lowest), stands beside them. Each is judged against the style's
 evaluation profile (``evaluation.evaluate_many``: realism, typicality, Fréchet, overall
 score), and the tonal distance between the melody and each of the three other tracks is
@@ -31,9 +31,9 @@ import torch
 from evaluation.metrics.harmony import tonal_distance
 from generation.checkpoint import CHECKPOINT_DIR
 from generation.data import load_split
-from generation.gan import accompany, shipped_model, untrained_model
-from generation.gan_styles import STYLES, Decoding
-from generation.harmonise import harmonise, melody_key
+from generation.gan.baseline import harmonise, melody_key
+from generation.gan.model import accompany, shipped_model, untrained_model
+from generation.gan.styles import STYLES, Decoding
 from music.score import Score
 from music.transforms import crop
 
@@ -212,7 +212,7 @@ def _cell(value: float | None, digits: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generation.gan_quality")
+    parser = argparse.ArgumentParser(prog="python -m generation.gan.quality")
     parser.add_argument("--style", action="append", choices=sorted(STYLES))
     parser.add_argument("--bars", type=int, default=32, help="bars of each test piece")
     parser.add_argument("--pieces", type=int, default=0, help="at most this many (0: all)")

@@ -9,9 +9,9 @@ where ``h`` is the last ``n`` tokens, ``h'`` the last ``n - 1``, ``c`` counts in
 training sequences and ``t(h)`` is the number of distinct tokens seen after ``h``
 (Witten & Bell 1991; Chen & Goodman 1998, section 2.4). Unseen contexts fall back to the
 lower order. It is trained on the same split and the same tokens as the Transformer
-(every piece in its canonical key, ``generation.tokens``), and extends a track through
-the same plan, grammar and sampling (``generation.extension``), so the two differ only in
-the model.
+(every piece in its canonical key, ``generation.transformer.tokens``), and extends a
+track through the same plan, grammar and sampling (``generation.transformer.extension``),
+so the two differ only in the model.
 
 Counts live in sorted arrays of n-gram keys (tokens as base-``vocab`` digits), so
 fitting is a few ``np.unique`` calls (seconds) and lookups are ``searchsorted``.
@@ -26,8 +26,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from generation.extension import FloatArray, TokenModel
-from generation.tokens import STYLES, VOCAB, tokenized_split
+from generation.transformer.extension import FloatArray, TokenModel
+from generation.transformer.tokens import STYLES, VOCAB, tokenized_split
 
 IntArray = npt.NDArray[np.int64]
 ORDER = 3
@@ -146,7 +146,7 @@ def corpus_chain(split: str = "train") -> MarkovChain:
 
 
 class MarkovSampler:
-    """The chain as a :class:`~generation.extension.TokenModel`."""
+    """The chain as a :class:`~generation.transformer.extension.TokenModel`."""
 
     def __init__(self, chain: MarkovChain) -> None:
         self.chain = chain

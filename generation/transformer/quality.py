@@ -1,4 +1,4 @@
-"""``python -m generation.quality_transformer``: the Transformer against its baseline, in numbers.
+"""``python -m generation.transformer.quality``: the Transformer against its baseline, in numbers.
 
 Two measurements, both on the corpora's test splits, written into the model card between
 the ``<!-- quality:start -->`` and ``<!-- quality:end -->`` markers and into
@@ -6,7 +6,7 @@ the ``<!-- quality:start -->`` and ``<!-- quality:end -->`` markers and into
 
 * **Likelihood**: nats per token and perplexity of every test piece (the tokens after
   the style and meter), for the shipped Transformer and the order-3 Markov chain fitted
-  on the training split (``generation.markov``).
+  on the training split (``generation.transformer.markov``).
 * **Continuations** (when the evaluation profiles ``folk`` and ``bach-chorales`` exist):
   each test piece is cut at the bar line nearest its middle (at most bar 16), the first
   part is extended up to the bar ``k`` bars after the cut (``k`` as many bars as the
@@ -35,15 +35,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from generation.arcnn.quality import Row, _cell, _evaluate, texture_table, write_into_card
 from generation.checkpoint import CHECKPOINT_DIR
-from generation.extension import TokenModel, beat_ticks, extend
-from generation.markov import corpus_chain
-from generation.markov import sampler_factory as markov_factory
 from generation.params import ParamValue
-from generation.quality import Row, _cell, _evaluate, texture_table, write_into_card
 from generation.registry import TRANSFORMER_PARAMS
-from generation.tokens import CORPUS_OF_STYLE, STYLES, tokenized_split
-from generation.transformer import sampler_factory, sequence_log_probs, shipped_model
+from generation.transformer.extension import TokenModel, beat_ticks, extend
+from generation.transformer.markov import corpus_chain
+from generation.transformer.markov import sampler_factory as markov_factory
+from generation.transformer.model import sampler_factory, sequence_log_probs, shipped_model
+from generation.transformer.tokens import CORPUS_OF_STYLE, STYLES, tokenized_split
 from music.score import Score
 from music.transforms import crop
 
@@ -229,7 +229,7 @@ def _summary(groups: Sequence[tuple[str, list[Row]]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m generation.quality_transformer", description=__doc__.split("\n")[0]
+        prog="python -m generation.transformer.quality", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--pieces", type=int, default=40, help="test pieces per corpus")
     parser.add_argument("--seeds", type=int, default=2, help="generation seeds per input")

@@ -1,0 +1,1 @@
+"""The AR-CNN: Bach-style note edits (model, training, editing, quality report)."""
