@@ -46,6 +46,7 @@ def build_musicality(
     # Another trainer may share the machine's cores; one thread keeps runs comparable.
     torch.set_num_threads(1)
     started = time.monotonic()
+    revision = _git_revision()  # before anything is written or edited
     per_group = 8 if quick else None
     train = musicality_split("train", seed=seed, per_group=per_group)
     validation = musicality_split("validation", seed=seed, per_group=per_group)
@@ -61,7 +62,7 @@ def build_musicality(
     ensemble.save(output / CRITIC_FILE)
     model = Musicality(ensemble, digest="")
     meta = {
-        "trained_from_revision": _git_revision(),
+        "trained_from_revision": revision,
         "seed": seed,
         "quick": quick,
         "build_seconds": round(time.monotonic() - started, 1),
