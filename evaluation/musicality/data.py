@@ -14,7 +14,9 @@ The split is by file, and explicit:
   never in training or validation, so the red team's other-music rows measure music
   the critic never saw;
 - a piece of a cached corpus keeps its corpus split (``music/splits/``): the profiles'
-  held-out pieces stay held out here too, and their test pieces are never used;
+  held-out pieces stay held out here too, and their test pieces are never used (the
+  folk corpus splits its multi-tune ABC files by tune, so one such file can give tunes
+  to both sides; every other file is on one side);
 - any other file goes by ``sha1(corpus-relative path) mod 100``: below
   :data:`TRAIN_PERCENT` train, else validation.
 
@@ -96,6 +98,10 @@ class MusicalityPiece:
     source: str  # the corpus-relative file
     id: str  # the piece id, with the segment (``haydn/movement2@32``)
     score: Score
+
+    @property
+    def piece_id(self) -> str:
+        return self.id.rpartition("@")[0]
 
 
 def extra_files(root: Path | None = None) -> list[tuple[str, Path]]:
