@@ -2,6 +2,7 @@
 
 python -m evaluation score FILE... [--profile NAME] [--json] [--weights realism=0.5,...]
 python -m evaluation build-profile NAME [--seed N] [--quick] [--tune-critic-only]
+python -m evaluation build-musicality [--seed N] [--quick]
 python -m evaluation validity-report NAME
 python -m evaluation redteam NAME [--seed N] [--pieces N]
 python -m evaluation c2st REAL_DIR FAKE_DIR [--folds N] [--seed N] [--group-pattern RE] [--json]
@@ -14,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from evaluation.musicality import MODEL_DIR as MUSICALITY_DIR
 from evaluation.profile import DEFAULT_PROFILE, PROFILE_SPECS, PROFILES_DIR, ProfileError
 from evaluation.report import Weights, WeightsError
 
@@ -89,6 +91,13 @@ def _build_profile(args: argparse.Namespace) -> int:
         tune_critic=args.tune_critic,
         tune_critic_only=args.tune_critic_only,
     )
+    return 0
+
+
+def _build_musicality(args: argparse.Namespace) -> int:
+    from evaluation.musicality.build import build_musicality
+
+    build_musicality(seed=args.seed, quick=args.quick, output=Path(args.output))
     return 0
 
 
@@ -175,6 +184,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     build.set_defaults(run=_build_profile)
+
+    musicality = commands.add_parser(
+        "build-musicality", help="train the general musicality critic shared by all profiles"
+    )
+    musicality.add_argument("--seed", type=int, default=0)
+    musicality.add_argument("--quick", action="store_true", help="a tiny run to check the pipeline")
+    musicality.add_argument("--output", default=str(MUSICALITY_DIR), help="default: %(default)s")
+    musicality.set_defaults(run=_build_musicality)
 
     validity = commands.add_parser("validity-report", help="measure how well a profile judges")
     validity.add_argument("name", choices=sorted(PROFILE_SPECS))

@@ -21,6 +21,7 @@ from evaluation.critic import CriticConfig, CriticEnsemble
 from evaluation.critic_training import train_ensemble
 from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
 from evaluation.frechet import EmbeddingReference, piece_distance
+from evaluation.musicality import load_musicality
 from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.novelty_calibration import calibrate as calibrate_novelty
 from evaluation.profile import PROFILE_SPECS, Profile, ProfileError, ProfileSpec
@@ -382,4 +383,5 @@ def build_profile(
         meta=meta,
         tune_critic=tune_critic,
         excerpt_descriptors=excerpts,
+        musicality=load_musicality(),
     )

@@ -15,7 +15,11 @@ the copy check:
 3. the Fréchet-style distance of the piece's window embeddings to the reference;
 4. novelty: a copy of a reference piece, a sample melody or an earlier entry is
    flagged (blocking) with its source;
-5. the weighted geometric mean of the components, on 0-100, with an explanation.
+5. the weighted geometric mean of the components, on 0-100 (the style score), raised
+   to the musicality floor where that is higher: ``GENERAL_CAP`` times the general
+   musicality critic's p(real) (:mod:`evaluation.musicality`, the worse half of the
+   windows), so real music of another style ranks above junk but below anything that
+   fits the challenge's style well; with an explanation.
 """
 
 from __future__ import annotations
@@ -30,7 +34,15 @@ from evaluation.descriptors import describe
 from evaluation.frechet import distance_component, piece_distance
 from evaluation.novelty import Fingerprint, Match, NoveltyIndex, fingerprint
 from evaluation.profile import Profile
-from evaluation.report import COMPONENT_LABELS, Flag, Report, Weights, combine
+from evaluation.report import (
+    COMPONENT_LABELS,
+    GENERAL_CAP,
+    Flag,
+    Report,
+    Weights,
+    combine,
+    graded,
+)
 from music.canonical import canonical_form
 from music.score import Score
 
@@ -144,8 +156,20 @@ def _copy_message(match: Match) -> str:
     )
 
 
-def _explain(components: dict[str, float], outliers: dict[str, float], flags: list[Flag]) -> str:
+def _explain(
+    components: dict[str, float],
+    outliers: dict[str, float],
+    flags: list[Flag],
+    style: float,
+    final: float,
+) -> str:
     lines = [f"{COMPONENT_LABELS[name]}: {value:.2f}" for name, value in components.items()]
+    if final > style:
+        lines.append(
+            f"Sounds like real music of another style: scored {final:.1f} by musicality "
+            f"(at most {GENERAL_CAP:g}) rather than {style:.1f} for its fit to this "
+            "challenge's style."
+        )
     if outliers:
         worst = ", ".join(list(outliers)[:5])
         lines.append(f"Least typical features for this reference: {worst}.")
@@ -191,6 +215,13 @@ def evaluate_many(
     output = profile.critic.predict(np.concatenate(windows)) if scores else None
     tune = profile.tune_critic
     tune_p = tune.p_real(canonical) if tune is not None else [None] * len(scores)
+    musicality: list[float | None] = [None] * len(scores)
+    if profile.musicality is not None and scores:
+        general = profile.musicality
+        same = general.critic.window == profile.window_spec
+        musicality = list(
+            general.judge_windows(windows if same else [general.windows(s) for s in canonical])
+        )
     bounds = np.cumsum([0, *counts])
     if entries is not None:  # earlier entries are judged by the profile's coverage rule
         entries.coverage.adopt_settings(profile.novelty.coverage)
@@ -203,7 +234,16 @@ def evaluate_many(
         own = excluded + list(exclude_each[i]) if exclude_each is not None else excluded
         reports.append(
             _report(
-                score, canonical[i], profile, weights, p_real, embeddings, indexes, own, tune_p[i]
+                score,
+                canonical[i],
+                profile,
+                weights,
+                p_real,
+                embeddings,
+                indexes,
+                own,
+                tune_p[i],
+                musicality[i],
             )
         )
     return reports
@@ -219,6 +259,7 @@ def _report(
     indexes: Sequence[NoveltyIndex],
     exclude: list[str],
     tune_p: float | None = None,
+    musicality: float | None = None,
 ) -> Report:
     reference = profile.embedding
     distances = reference.mahalanobis(embeddings.astype(np.float64))
@@ -233,6 +274,10 @@ def _report(
         "typicality": round(typicality, 4) if np.isfinite(typicality) else 0.0,
         "frechet": round(distance_component(distance, reference.distance_scale), 4),
     }
+    if musicality is not None:
+        components["musicality"] = round(musicality, 4)
+    style = combine(components, weights)
+    final = graded(style, musicality)
     flags: list[Flag] = []
     copy_flag, novelty = _novelty_flag(fingerprint(score), indexes, exclude)
     if copy_flag is not None:
@@ -257,13 +302,15 @@ def _report(
         "typicality_outliers": {k: round(v, 3) for k, v in outliers.items()},
         "novelty": novelty,
         "bars": score.bar_count,
+        "style_score": style,
+        "musicality_floor": None if musicality is None else graded(0.0, musicality),
     }
     return Report(
-        score=combine(components, weights),
+        score=final,
         components=components,
         weights=weights.normalised(),
         flags=flags,
-        explanation=_explain(components, outliers, flags),
+        explanation=_explain(components, outliers, flags, style, final),
         evaluator_version=evaluator_version(profile),
         profile=profile.name,
         details=details,

@@ -12,6 +12,10 @@ A profile is a folder under ``evaluation/profiles/NAME/``:
   (:mod:`evaluation.tune_critic`), which judges the melody end to end beside the window
   critics.
 
+Every profile also judges with the shared general musicality critic
+(:mod:`evaluation.musicality`, ``evaluation/musicality/critic.pt``); its weights are part
+of the profile's digest, so retraining it changes every evaluator version.
+
 ``python -m evaluation build-profile NAME`` rebuilds one from the committed corpus split
 (``music/splits/``); the result is deterministic for a seed up to torch's CPU kernels.
 """
@@ -29,6 +33,8 @@ import numpy as np
 
 from evaluation.critic import CriticEnsemble
 from evaluation.frechet import EmbeddingReference
+from evaluation.musicality import MODEL_DIR as MUSICALITY_DIR
+from evaluation.musicality import Musicality, load_musicality
 from evaluation.novelty import NoveltyIndex
 from evaluation.tune_critic import TuneCritic
 from evaluation.typicality import DescriptorReference
@@ -100,6 +106,8 @@ class Profile:
     # Bars -> the reference of the training pieces cut into excerpts of that many bars
     # (empty in a profile built before there were any: every piece is judged as whole).
     excerpt_descriptors: dict[int, DescriptorReference] = field(default_factory=dict)
+    # The shared general musicality critic (None where none is built: no musicality floor).
+    musicality: Musicality | None = None
 
     def windows(self, score: Score) -> np.ndarray:
         return score_windows(score, self.window_spec)
@@ -139,14 +147,20 @@ class Profile:
             "meta": self.meta,
         }
         (directory / "profile.json").write_text(json.dumps(document, indent=1) + "\n")
-        self.digest = _digest(directory)
+        self.digest = _digest(directory, self.musicality)
 
     @classmethod
     def load(
-        cls, directory: Path, *, novelty_index: bool = True, tune_critic: bool = True
+        cls,
+        directory: Path,
+        *,
+        novelty_index: bool = True,
+        tune_critic: bool = True,
+        musicality_dir: Path | None = MUSICALITY_DIR,
     ) -> Profile:
         """The profile in ``directory`` (with an empty novelty index, or no whole-tune
-        critic, where asked: a rebuild that replaces one need not read the old one)."""
+        critic, where asked: a rebuild that replaces one need not read the old one),
+        judging with the musicality critic in ``musicality_dir`` (None: without one)."""
         try:
             document = json.loads((directory / "profile.json").read_text())
             critic = CriticEnsemble.load(directory / "critic.pt")
@@ -155,6 +169,7 @@ class Profile:
             novelty = (
                 NoveltyIndex.load(directory / "novelty.npz") if novelty_index else NoveltyIndex()
             )
+            musicality = load_musicality(musicality_dir) if musicality_dir is not None else None
         except (OSError, ValueError, KeyError) as exc:
             raise ProfileError(f"The profile in {directory} cannot be read: {exc}") from exc
         return cls(
@@ -167,12 +182,13 @@ class Profile:
             critic=critic,
             novelty=novelty,
             meta=document.get("meta", {}),
-            digest=_digest(directory) if novelty_index else "",
+            digest=_digest(directory, musicality) if novelty_index else "",
             tune_critic=member,
             excerpt_descriptors={
                 int(bars): DescriptorReference.from_json(data)
                 for bars, data in document.get("descriptor_excerpts", {}).items()
             },
+            musicality=musicality,
         )
 
 
@@ -182,12 +198,14 @@ def _spec_to_json(spec: WindowSpec) -> dict[str, Any]:
     return asdict(spec)
 
 
-def _digest(directory: Path) -> str:
+def _digest(directory: Path, musicality: Musicality | None = None) -> str:
     digest = hashlib.sha256()
     for name in ("profile.json", "critic.pt", "novelty.npz"):
         digest.update((directory / name).read_bytes())
     if (directory / TUNE_CRITIC_FILE).exists():
         digest.update((directory / TUNE_CRITIC_FILE).read_bytes())
+    if musicality is not None:  # the shared critic judges too: a new one is a new judge
+        digest.update(bytes.fromhex(musicality.digest))
     return digest.hexdigest()
 
 

@@ -11,7 +11,14 @@ COMPONENT_LABELS = {
     "realism": "Realism (critic ensemble)",
     "typicality": "Typicality (musical metrics vs the reference)",
     "frechet": "Closeness to the reference (Fréchet distance)",
+    "musicality": "Musicality (sounds like real music of any style)",
 }
+# The most a piece can score by musicality alone, with no fit to the challenge's style:
+# real music of another style then ranks well above junk, and anything that fits the
+# style well still ranks above it. Chosen on validation data (evaluation/musicality/
+# MODEL_CARD.md): the highest cap of 40-60 at which every generic fake family's 95th
+# percentile stays <= 20; real music of other styles then has a median of 40.7.
+GENERAL_CAP = 55.0
 # A component at zero would make the geometric mean zero whatever the others say; the
 # floor keeps the ranking informative among weak entries.
 COMPONENT_FLOOR = 0.01
@@ -67,6 +74,18 @@ def combine(components: dict[str, float], weights: Weights) -> float:
         value = COMPONENT_FLOOR if not math.isfinite(value) else max(value, COMPONENT_FLOOR)
         total += weight * math.log(min(value, 1.0))
     return round(100.0 * math.exp(total), 2)
+
+
+def graded(style: float, musicality: float | None) -> float:
+    """The final score: the style score (:func:`combine`), raised to the musicality floor
+    ``GENERAL_CAP * musicality`` where that is higher (None: no musicality critic).
+
+    A maximum, not a blend: a piece that fits the challenge's style is judged by that
+    fit alone, and musicality only decides among pieces that do not fit it (real music
+    of another style above junk)."""
+    if musicality is None or not math.isfinite(musicality):
+        return style
+    return max(style, round(GENERAL_CAP * min(max(musicality, 0.0), 1.0), 2))
 
 
 @dataclass(frozen=True)

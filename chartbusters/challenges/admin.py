@@ -92,7 +92,8 @@ class ChallengeAdmin(HostOnlyAdmin):
                     ("weight_realism", "weight_typicality", "weight_frechet"),
                 ),
                 "description": "The automatic score is the weighted geometric mean of the "
-                "three components, on 0-100.",
+                "three components, on 0-100, raised to the musicality floor (part of the "
+                "scale for real music of another style) where that is higher.",
             },
         ),
         ("Leaderboard", {"fields": ("leaderboard_visibility",)}),

@@ -36,9 +36,9 @@ from evaluation.fakes import BUILTIN, make_fake
 from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.profile import PROFILES_DIR, Profile
 from evaluation.redteam import attacks
+from evaluation.redteam.other_music import read_other_music
 from evaluation.report import Report
 from evaluation.validity import auroc
-from music import transforms
 from music.score import Score
 
 COPIES: dict[str, attacks.Attack] = {
@@ -58,15 +58,6 @@ PERFORMANCE: dict[str, attacks.Attack] = {
     "first 4 bars (reported, no target)": attacks.first_bars(4),
 }
 DAMAGE = (0.01, 0.05, 0.10, 0.20, 0.40)
-# Other composers' real music: (label, corpus folder, file suffixes, how many files).
-OTHER_MUSIC = (
-    ("Haydn string quartets", "haydn", (".mxl", ".xml"), 4),
-    ("Mozart string quartets", "mozart", (".mxl", ".xml"), 4),
-    ("Beethoven string quartets", "beethoven", (".mxl", ".xml"), 4),
-    ("Palestrina", "palestrina", (".krn",), 6),
-    ("Bach, Prelude in C (BWV 846)", "bach", ("bwv846.mxl",), 1),
-)
-OTHER_MUSIC_BARS = 32  # each piece is judged on its first bars
 TARGET_COPY_FLAGGED = 0.99
 TARGET_REAL_FALSE_FLAGS = 0.02
 TARGET_OTHER_FALSE_FLAGS = 0.01
@@ -274,29 +265,6 @@ def _others(pieces: Sequence[Score], index: int, rng: np.random.Generator) -> li
     candidates = [i for i in range(len(pieces)) if i != index]
     chosen = rng.choice(candidates, size=min(CENTO_SOURCES, len(candidates)), replace=False)
     return [pieces[int(i)] for i in chosen]
-
-
-def read_other_music(log: Callable[[str], None] = print) -> list[tuple[str, Score]]:
-    """The first ``OTHER_MUSIC_BARS`` bars of other composers' music in music21's corpus
-    (files that fail to read are skipped, and said)."""
-    from music.corpus.readers import read_humdrum, read_musicxml
-    from music.corpus.sources import corpus_root
-
-    root = corpus_root()
-    pieces: list[tuple[str, Score]] = []
-    for label, folder, suffixes, count in OTHER_MUSIC:
-        files = sorted(p for p in (root / folder).rglob("*") if p.name.endswith(suffixes))
-        step = max(1, len(files) // count)
-        for path in files[::step][:count]:
-            reader = read_humdrum if path.suffix == ".krn" else read_musicxml
-            try:
-                read = reader(path, folder, str(path.relative_to(root)))
-            except Exception as exc:  # music21 and muspy raise many types on odd files
-                log(f"skipped {path.name}: {type(exc).__name__}")
-                continue
-            for piece in read[:1]:
-                pieces.append((label, transforms.crop(piece.score, 0, OTHER_MUSIC_BARS)))
-    return pieces
 
 
 def write_redteam_report(

@@ -61,7 +61,7 @@ def test_held_out_chorales_score_high_and_are_not_copies(
     for source, score in held_out:
         report = evaluate(score, profile, exclude=[source])
         assert report.ranked, report.flags
-        assert set(report.components) == {"realism", "typicality", "frechet"}
+        assert set(report.components) == {"realism", "typicality", "frechet", "musicality"}
         assert all(0.0 <= value <= 1.0 for value in report.components.values())
         scores.append(report.score)
     assert np.median(scores) >= 60
@@ -112,7 +112,7 @@ def test_weights_change_the_score_but_not_the_components(
     plain = evaluate(score, profile, exclude=[source])
     realism_only = evaluate(score, profile, Weights(1, 0, 0), exclude=[source])
     assert plain.components == realism_only.components
-    assert realism_only.score == pytest.approx(
+    assert realism_only.details["style_score"] == pytest.approx(
         100 * max(plain.components["realism"], 0.01), abs=0.01
     )
 
@@ -149,7 +149,7 @@ def test_the_cli_scores_files_as_json(tmp_path: Path, held_out: list[tuple[str, 
     entries = json.loads(result.stdout)
     assert [e["file"] for e in entries] == [str(good), str(bad)]
     assert 0 <= entries[0]["score"] <= 100
-    assert set(entries[0]["components"]) == {"realism", "typicality", "frechet"}
+    assert set(entries[0]["components"]) == {"realism", "typicality", "frechet", "musicality"}
     assert isinstance(entries[0]["flags"], list)
     assert entries[1]["code"] == "truncated"
 

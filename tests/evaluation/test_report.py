@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from evaluation.report import Flag, Report, Weights, WeightsError, combine
+from evaluation.report import (
+    GENERAL_CAP,
+    Flag,
+    Report,
+    Weights,
+    WeightsError,
+    combine,
+    graded,
+)
 
 
 def test_default_weights_are_normalised() -> None:
@@ -52,3 +60,15 @@ def test_a_blocking_flag_keeps_a_report_off_the_ranking() -> None:
     }
     assert Report(flags=[Flag("short", "short")], **base).ranked
     assert not Report(flags=[Flag("copy", "copies x", blocking=True)], **base).ranked
+
+
+def test_the_musicality_floor_raises_a_low_style_score_and_never_lowers_one() -> None:
+    assert graded(3.0, 0.8) == round(GENERAL_CAP * 0.8, 2)
+    assert graded(90.0, 1.0) == 90.0  # a good fit to the style is judged by that fit
+    assert graded(10.0, 0.0) == 10.0
+    assert graded(10.0, None) == 10.0  # no musicality critic: the style score alone
+
+
+def test_musicality_alone_never_reaches_the_cap() -> None:
+    assert graded(0.0, 1.5) == GENERAL_CAP
+    assert GENERAL_CAP <= 60.0  # fitting the challenge's style must matter more

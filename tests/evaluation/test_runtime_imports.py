@@ -16,6 +16,8 @@ BUILD_ONLY = [
     "evaluation.validity",
     "evaluation.baseline_judge",
     "evaluation.redteam.run",
+    "evaluation.musicality.build",
+    "evaluation.musicality.data",
 ]
 SCORE_EVERY_PROFILE = """
 import json, sys
@@ -34,3 +36,4 @@ def test_loading_every_shipped_profile_and_scoring_imports_no_build_code() -> No
     assert result["profiles"], "no shipped profile was scored"
     assert [m for m in BUILD_ONLY if m in result["modules"]] == []
     assert "evaluation.novelty" in result["modules"]  # the probe really scored
+    assert "evaluation.musicality" in result["modules"]  # with the musicality critic

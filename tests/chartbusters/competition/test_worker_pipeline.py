@@ -56,7 +56,7 @@ def test_entries_are_scored_by_a_real_worker_and_copies_stay_off_the_board(
     assert original.state == SubmissionState.SCORED, original.failure_reason
     assert original.ranked
     assert 0 <= (original.score or 0) <= 100
-    assert set(original.components) == {"realism", "typicality", "frechet"}
+    assert set(original.components) == {"realism", "typicality", "frechet", "musicality"}
     assert original.evaluator_version
     assert not copy.ranked
     assert copy.blocking_flags[0]["source"] == f"entry:{original.pk}"
