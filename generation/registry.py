@@ -55,6 +55,8 @@ class Technique:
     # Where ``python -m generation.train`` finds ``TRAINING``, when not in ``module``
     # (training code the generator itself never imports).
     training_module: str = ""
+    # The styles a technique offers (the GAN's), listed with it for the studio.
+    styles: tuple[Any, ...] = ()
 
     def generate_function(self) -> GenerateFunction:
         function: GenerateFunction = importlib.import_module(self.module).generate
@@ -75,7 +77,7 @@ class Technique:
             "description": self.description,
             "version": self.version,
             "params": self.params.to_json(),
-        }
+        } | ({"styles": [style.to_json() for style in self.styles]} if self.styles else {})
 
 
 @cache
@@ -256,6 +258,7 @@ TECHNIQUES: dict[str, Technique] = {
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
         code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan/decoding.py)
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
+        styles=tuple(STYLES.values()),
     ),
     "transformer": Technique(
         name="transformer",

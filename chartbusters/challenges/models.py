@@ -11,7 +11,6 @@ from django.db import models
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import scoring
-from evaluation.report import Weights
 
 
 class Technique(models.TextChoices):
@@ -164,7 +163,7 @@ class Challenge(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def weights(self) -> Weights:
+    def weights(self) -> scoring.Weights:
         return scoring.make_weights(
             self.weight_realism, self.weight_typicality, self.weight_frechet
         )

@@ -25,7 +25,8 @@ from chartbusters.evaluator.privacy import owner_text
 from evaluation.canonical import Slices, join_slices
 from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
 from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
-from evaluation.report import Weights, WeightsError
+from evaluation.report import Weights as Weights  # re-exported: the apps name it from here
+from evaluation.report import WeightsError
 from music.score import Score
 from music.validate import MidiValidationError, validate_midi
 

@@ -35,6 +35,7 @@ from chartbusters.core.parsers import BoundedJSONParser
 from chartbusters.core.ranges import ranged_file_response
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition, access_job
+from chartbusters.studio.generators import technique_rows
 from chartbusters.studio.models import Composition
 from chartbusters.studio.selectors import composition_list_for_owner
 from chartbusters.studio.serializers import (
@@ -53,8 +54,6 @@ from chartbusters.studio.serializers import (
 from chartbusters.studio.tasks import queue_missing_sample_audio
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.api import SubmissionDetailOutput, submission_data
-from generation.gan.styles import STYLES
-from generation.registry import TECHNIQUES
 
 ERROR = OpenApiResponse(description="A message naming what is wrong: {detail, code}.")
 RANGE_ERROR = OpenApiResponse(
@@ -91,16 +90,6 @@ def sample_rows() -> list[dict[str, Any]]:
         }
         for row in scores.samples_json()
     ]
-
-
-def technique_rows() -> list[dict[str, Any]]:
-    rows = []
-    for technique in TECHNIQUES.values():
-        row = technique.to_json()
-        if technique.name == "gan":
-            row["styles"] = [style.to_json() for style in STYLES.values()]
-        rows.append(row)
-    return rows
 
 
 class SampleListApi(APIView):

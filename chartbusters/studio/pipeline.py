@@ -40,11 +40,11 @@ from django.utils import timezone
 
 from chartbusters.core.queues import queue_depth
 from chartbusters.core.renders import reap_lost_renders
+from chartbusters.studio.generators import technique_title, technique_version
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
 from chartbusters.studio.queueing import publish_composition_audio
 from chartbusters.studio.services import MAX_TITLE, save_with_midi
 from chartbusters.studio.states import UNFINISHED_STATES, JobState
-from generation.registry import TECHNIQUES
 from music.score import Score
 
 logger = logging.getLogger(__name__)
@@ -132,16 +132,15 @@ def job_store_result(*, claim: Claim, result: Score) -> Composition | None:
             logger.info("Dropping a stale result for generation job %s", claim.job_id)
             return None
         source = Composition.objects.filter(pk=job.input_id).first() if job.input_id else None
-        technique = TECHNIQUES[job.technique]
         base = source.title if source else "Composition"
         composition = Composition(
             owner_id=job.owner_id,
-            title=f"{base} · {technique.title}"[:MAX_TITLE],
+            title=f"{base} · {technique_title(job.technique)}"[:MAX_TITLE],
             kind=CompositionKind.GENERATED,
             technique=job.technique,
             params=job.params,
             seed=job.seed,
-            model_version=technique.version,
+            model_version=technique_version(job.technique),
             parent=source,
             input=source,
             input_summary=_input_summary(source) if source else {},

@@ -17,7 +17,7 @@ from typing import Any
 
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator.scoring import parse_upload
-from generation.registry import MAX_BARS
+from chartbusters.studio.generators import MAX_BARS
 from music import catalogue
 from music.midi_io import score_from_midi, score_to_midi
 from music.score import Note, Score, Track

@@ -5,7 +5,6 @@ The generation pipeline itself (claim, progress, result, reaper) is in ``pipelin
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -19,15 +18,13 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
-from chartbusters.studio import scores
+from chartbusters.studio import generators, scores
 from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
 from chartbusters.studio.queueing import enqueue_job, publish_composition_audio
 from chartbusters.studio.selectors import unfinished_job_count
 from chartbusters.studio.states import JobState
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_create
-from generation.errors import GenerationError, GenerationParamError
-from generation.registry import MAX_BARS, MAX_SEED, TECHNIQUES, check_seed
 from music.score import Score
 
 MAX_TITLE = limits.TITLE
@@ -155,38 +152,11 @@ def _delete_files(storage: Any, names: list[str]) -> None:
 # ----- generation jobs ------------------------------------------------------------------
 
 
-def _check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any], int]:
-    """Validate with the registry before anything is queued (the param is named)."""
-    if technique not in TECHNIQUES:
-        known = ", ".join(sorted(TECHNIQUES))
-        raise ApplicationError(
-            f"Unknown technique {technique!r}; the techniques are {known}.",
-            code="unknown_technique",
-            extra={"field": "technique"},
-        )
-    if params is not None and not isinstance(params, dict):
-        raise ApplicationError(
-            "params must be an object.", code="invalid_param", extra={"field": "params"}
-        )
-    if seed is None:
-        seed = secrets.randbelow(MAX_SEED + 1)
-    try:
-        values = TECHNIQUES[technique].params.validate(params)
-        seed = check_seed(seed)
-    except GenerationParamError as exc:
-        raise ApplicationError(
-            exc.message, code="invalid_param", extra={"field": exc.param}
-        ) from None
-    except GenerationError as exc:
-        raise ApplicationError(exc.message, code="invalid_param") from None
-    return values, seed
-
-
 def _check_input(composition: Composition) -> None:
-    if composition.bars > MAX_BARS:
+    if composition.bars > generators.MAX_BARS:
         raise ApplicationError(
             f"“{composition.title}” is {composition.bars} bars long; the generators take at "
-            f"most {MAX_BARS} bars. Use a shorter input.",
+            f"most {generators.MAX_BARS} bars. Use a shorter input.",
             code="input_too_long",
             extra={"field": "input"},
         )
@@ -218,7 +188,7 @@ def job_start(
     seed: int | None = None,
 ) -> GenerationJob:
     """Validate the request, then queue it on commit (``generation`` queue)."""
-    values, seed = _check_request(technique, params, seed)
+    values, seed = generators.check_request(technique, params, seed)
     _check_input(input)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()

@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from chartbusters.core.crashes import crash_guard
-from chartbusters.studio import scores, warmup  # noqa: F401  (warmup: the worker signal)
+from chartbusters.studio import generators, scores, warmup  # noqa: F401  (warmup: the worker signal)
 from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.pipeline import (
     Claim,
@@ -38,8 +38,6 @@ from chartbusters.studio.queueing import (
     publish_composition_audio,
 )
 from chartbusters.studio.services import composition_store_audio
-from generation import registry
-from generation.errors import GenerationError
 from music.catalogue import list_samples, load_sample
 from music.score import Score
 
@@ -70,7 +68,7 @@ def _run(claim: Claim) -> str:
         return _generate(claim)
     except SoftTimeLimitExceeded:
         job_fail(claim=claim, message=TIMED_OUT, retryable=True)
-    except GenerationError as exc:  # the input or request itself: retrying cannot help
+    except generators.GenerationError as exc:  # the input or request itself: retrying cannot help
         job_fail(claim=claim, message=exc.message, retryable=False)
     except Exception:
         logger.exception("Generation job %s failed", claim.job_id)
@@ -85,9 +83,9 @@ def _generate(claim: Claim) -> str:
         return "failed"
     with job.input.midi.open("rb") as handle:
         score = scores.score_from_stored_midi(handle.read())
-    title = registry.TECHNIQUES[job.technique].title
+    title = generators.technique_title(job.technique)
     job_progress(claim=claim, progress=0.2, message=f"Generating with {title}.")
-    result = registry.generate(job.technique, score, job.params, job.seed)
+    result = generators.generate(job.technique, score, job.params, job.seed)
     job_progress(claim=claim, progress=0.7, message="Saving the result.")
     composition = job_store_result(claim=claim, result=result)
     if composition is None:

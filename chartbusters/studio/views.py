@@ -22,8 +22,9 @@ from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition
-from chartbusters.studio.api import sample_rows, technique_rows
+from chartbusters.studio.api import sample_rows
 from chartbusters.studio.forms import RenameForm, SubmitForm
+from chartbusters.studio.generators import technique_rows
 from chartbusters.studio.models import Composition
 from chartbusters.studio.selectors import (
     challenges_open_for,

@@ -18,7 +18,7 @@ from celery import Celery, current_app
 from celery.signals import worker_process_init
 from django.conf import settings
 
-from generation.gan.styles import STYLES
+from chartbusters.studio.generators import preload_models
 
 logger = logging.getLogger(__name__)
 GENERATION_QUEUE = "generation"
@@ -27,28 +27,6 @@ GENERATION_QUEUE = "generation"
 def consumes_generation(app: Celery) -> bool:
     """Whether this worker reads the generation queue (its ``-Q`` selection)."""
     return GENERATION_QUEUE in app.amqp.queues.consume_from
-
-
-def preload_models() -> list[str]:
-    """Load every shipped checkpoint into this process's caches; the ones loaded."""
-    from generation.arcnn import model as arcnn  # imports torch
-    from generation.gan import model as gan
-    from generation.transformer import model as transformer
-
-    loaders: list[tuple[str, Any]] = [
-        ("arcnn", arcnn.shipped_model),
-        ("transformer", transformer.shipped_model),
-        *((f"gan-{style}", lambda style=style: gan.shipped_model(style)) for style in STYLES),
-    ]
-    loaded = []
-    for name, load in loaders:
-        try:
-            load()
-        except Exception:
-            logger.exception("Could not preload the %s checkpoint; its jobs will say why", name)
-        else:
-            loaded.append(name)
-    return loaded
 
 
 def warm_worker(app: Celery) -> list[str]:

@@ -248,3 +248,18 @@ def test_no_module_is_over_500_lines_unless_it_says_why() -> None:
         if text.count("\n") > MAX_LINES and LONG_FILE_REASON not in text:
             long.append(f"{module}: {text.count(chr(10))} lines")
     assert long == []
+
+
+@pytest.mark.parametrize(
+    ("library", "adapter"),
+    [("evaluation", "chartbusters.evaluator"), ("generation", "chartbusters.studio.generators")],
+)
+def test_the_service_reaches_each_library_through_one_adapter(library: str, adapter: str) -> None:
+    users = sorted(
+        module
+        for module, path in _modules().items()
+        if module.startswith("chartbusters.")
+        and any(name.split(".")[0] == library for name in imported_modules(path))
+    )
+    assert users, f"nothing in chartbusters uses {library}"
+    assert all(module.startswith(adapter) for module in users), users

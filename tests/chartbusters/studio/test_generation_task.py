@@ -108,7 +108,7 @@ def test_an_unexpected_error_fails_with_a_plain_message_and_can_be_retried(
     def broken(*args: Any) -> Score:
         raise RuntimeError("CUDA out of memory at 0xdeadbeef")
 
-    monkeypatch.setattr(tasks.registry, "generate", broken)
+    monkeypatch.setattr(tasks.generators, "generate", broken)
     job = job_for(alice, sample_input)
     assert run_generation_job.run(job.pk) == "failed"
     job.refresh_from_db()

@@ -1,0 +1,98 @@
+"""The studio's one adapter to the generators (``generation/``): what techniques there
+are, checking a request against them, running one, and loading their weights in a
+worker. Nothing else in the studio imports ``generation``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from chartbusters.core.errors import ApplicationError
+from generation import registry
+from generation.errors import GenerationError, GenerationParamError
+from music.score import Score
+
+logger = logging.getLogger(__name__)
+
+MAX_BARS = registry.MAX_BARS
+__all__ = [
+    "MAX_BARS",
+    "GenerationError",
+    "check_request",
+    "generate",
+    "preload_models",
+    "technique_rows",
+    "technique_title",
+    "technique_version",
+]
+
+
+def technique_rows() -> list[dict[str, Any]]:
+    """Every technique as the studio lists it (``Technique.to_json``)."""
+    return [technique.to_json() for technique in registry.TECHNIQUES.values()]
+
+
+def technique_title(name: str) -> str:
+    return registry.TECHNIQUES[name].title
+
+
+def technique_version(name: str) -> str:
+    """The version a result made now records (it changes with the code or weights)."""
+    return registry.TECHNIQUES[name].version
+
+
+def generate(technique: str, score: Score, params: dict[str, Any], seed: int) -> Score:
+    """Run the technique (imports torch). GenerationError: the input or request itself."""
+    return registry.generate(technique, score, params, seed)
+
+
+def check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any], int]:
+    """Validate with the registry before anything is queued (the param is named)."""
+    if technique not in registry.TECHNIQUES:
+        known = ", ".join(sorted(registry.TECHNIQUES))
+        raise ApplicationError(
+            f"Unknown technique {technique!r}; the techniques are {known}.",
+            code="unknown_technique",
+            extra={"field": "technique"},
+        )
+    if params is not None and not isinstance(params, dict):
+        raise ApplicationError(
+            "params must be an object.", code="invalid_param", extra={"field": "params"}
+        )
+    if seed is None:
+        seed = secrets.randbelow(registry.MAX_SEED + 1)
+    try:
+        values = registry.TECHNIQUES[technique].params.validate(params)
+        seed = registry.check_seed(seed)
+    except GenerationParamError as exc:
+        raise ApplicationError(
+            exc.message, code="invalid_param", extra={"field": exc.param}
+        ) from None
+    except GenerationError as exc:
+        raise ApplicationError(exc.message, code="invalid_param") from None
+    return values, seed
+
+
+def preload_models() -> list[str]:
+    """Load every shipped checkpoint into this process's caches; the ones loaded."""
+    from generation.arcnn import model as arcnn  # imports torch
+    from generation.gan import model as gan
+    from generation.gan.styles import STYLES
+    from generation.transformer import model as transformer
+
+    loaders: list[tuple[str, Any]] = [
+        ("arcnn", arcnn.shipped_model),
+        ("transformer", transformer.shipped_model),
+        *((f"gan-{style}", lambda style=style: gan.shipped_model(style)) for style in STYLES),
+    ]
+    loaded = []
+    for name, load in loaders:
+        try:
+            load()
+        except Exception:
+            logger.exception("Could not preload the %s checkpoint; its jobs will say why", name)
+        else:
+            loaded.append(name)
+    return loaded
