@@ -7,7 +7,6 @@ compare the two on the same test pieces.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -25,6 +24,7 @@ from evaluation.musicality import load_musicality
 from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.novelty_calibration import calibrate as calibrate_novelty
 from evaluation.profile import PROFILE_SPECS, Profile, ProfileError, ProfileSpec
+from evaluation.revision import source_revision
 from evaluation.tune_critic import TuneCriticConfig
 from evaluation.tune_critic_training import train_tune_critic
 from evaluation.typicality import DescriptorReference
@@ -221,21 +221,6 @@ def _rebuild_keeping_critic(
 # ----- training and calibrating what a profile holds ---------------------------------
 
 
-def _git_revision() -> str:
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-            cwd=Path(__file__).parent,
-        )
-    except OSError:
-        return "unknown"
-    return result.stdout.strip() or "unknown"
-
-
 def cut_excerpts(score: Score, bars: int) -> list[Score]:
     """``score`` cut into consecutive excerpts of ``bars`` bars from the first bar (a
     shorter piece is its own only excerpt; a shorter remainder at the end is left out)."""
@@ -355,7 +340,7 @@ def build_profile(
             train, critic_validation, config=tune_critic_config, seed=seed, progress=progress
         )
     meta = {
-        "built_with_revision": _git_revision(),
+        "built_with_revision": source_revision(),
         "seed": seed,
         "pieces": {
             "train": len(train),

@@ -10,7 +10,6 @@ it was trained from, the data, the validation figures) beside it; the model card
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from evaluation.musicality.data import (
     musicality_split,
     red_team_sources,
 )
+from evaluation.revision import source_revision
 
 
 def musicality_config(quick: bool = False) -> CriticConfig:
@@ -48,7 +48,7 @@ def build_musicality(
     # Another trainer may share the machine's cores; one thread keeps runs comparable.
     torch.set_num_threads(1)
     started = time.monotonic()
-    revision = _git_revision()  # before anything is written or edited
+    revision = source_revision()  # before anything is written or edited
     per_group = 8 if quick else None
     train = musicality_split("train", seed=seed, per_group=per_group)
     validation = musicality_split("validation", seed=seed, per_group=per_group)
@@ -161,19 +161,3 @@ def _quantiles(values: list[float]) -> dict[str, float]:
         "median": round(float(q50), 4),
         "p95": round(float(q95), 4),
     }
-
-
-def _git_revision() -> str:
-    """The commit the model was trained from, with ``-dirty`` if the tree had changes."""
-    try:
-        result = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=10"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-            cwd=Path(__file__).parent,
-        )
-    except OSError:
-        return "unknown"
-    return result.stdout.strip() or "unknown"
