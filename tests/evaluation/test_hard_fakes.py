@@ -62,7 +62,8 @@ def test_a_cento_takes_chunks_of_its_donors_moved_to_the_pieces_key(real, tonic)
     donor = whole_note_chorale(tonic)
     fake = make_fake("cento", real, np.random.default_rng(4), donors=[real, donor])
     ours, theirs = estimate_key(real), estimate_key(donor)
-    assert ours is not None and theirs is not None
+    assert ours is not None
+    assert theirs is not None
     shift = ((ours.tonic - theirs.tonic + 6) % 12) - 6
     expected = {(n.pitch + shift) % 12 for n in donor.all_notes()}
     borrowed = [n for n in fake.all_notes() if n.duration == 4 * RES]
