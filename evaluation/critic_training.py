@@ -20,8 +20,9 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from evaluation.augment import AUGMENTATIONS, augmented_real
 from evaluation.critic import Critic, CriticConfig, CriticEnsemble, FloatArray
-from evaluation.fakes import DEGENERATE, make_fake
+from evaluation.fakes import DEGENERATE, FAMILIES, HARD, make_fake
 from evaluation.windows import Windows, WindowSpec, score_windows
 from music.score import Score
 
@@ -36,10 +37,14 @@ def train_ensemble(
 ) -> tuple[CriticEnsemble, dict[str, Any]]:
     """Train, round to fp16 and calibrate an ensemble; returns it and a training log."""
     config = config or CriticConfig()
+    check_config(config)
     started, cpu_started = time.perf_counter(), time.process_time()
     rng = np.random.default_rng(seed)
     train_spec = replace(config.window, hop_beats=config.train_hop_beats)
-    real = _packed(np.concatenate([score_windows(s, train_spec) for s in train_scores]))
+    plain = np.concatenate([score_windows(s, train_spec) for s in train_scores])
+    augmented = _augmented_windows(train_scores, config, train_spec, rng, progress)
+    real = _packed(np.concatenate([plain, augmented]))
+    steps_per_epoch = max(len(plain) // (config.batch_size // 2), 1)
     pool = _fake_pool(train_scores, config, train_spec, rng, progress)
     val_real, val_fakes = _validation_windows(val_scores, config, seed)
     data_seconds = round(time.perf_counter() - started, 1)
@@ -50,7 +55,9 @@ def train_ensemble(
         torch.manual_seed(seed * 1009 + index)
         critic = Critic(_critic_config(config, index))
         fit_started = time.perf_counter()
-        losses = _fit(critic, real, {f: pool[f] for f in families}, config, rng, progress)
+        losses = _fit(
+            critic, real, {f: pool[f] for f in families}, config, rng, progress, steps_per_epoch
+        )
         round_to_half(critic)
         temperature, nll = _calibrate(critic, val_real, val_fakes)
         critics.append(critic)
@@ -75,6 +82,8 @@ def train_ensemble(
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "data_seconds": data_seconds,
+        "real_windows": len(plain),
+        "augmented_real_windows": len(augmented),
         "critics": logs,
     }
     return ensemble, {**log, **summary}
@@ -95,8 +104,11 @@ class WindowSet:
         return cls(np.concatenate(parts) if parts else empty, piece)
 
     def per_piece(self, values: FloatArray) -> FloatArray:
-        """The mean of ``values`` (one per window) over each piece's windows."""
-        return np.bincount(self.piece, weights=values) / np.bincount(self.piece)
+        """The mean of ``values`` (one per window) over each piece's windows (pieces
+        left without windows left out)."""
+        counts = np.bincount(self.piece)
+        sums = np.bincount(self.piece, weights=values)
+        return np.asarray(sums[counts > 0] / counts[counts > 0])
 
 
 def evaluate_windows(
@@ -168,6 +180,21 @@ def _nll(z: FloatArray, y: FloatArray, w: FloatArray, temperatures: FloatArray) 
 # ----- training helpers ----------------------------------------------------------------
 
 
+def check_config(config: CriticConfig) -> None:
+    """Refuse a config naming unknown families or augmentations, or a family weight
+    that is not a positive number."""
+    weighted = [name for name, _ in config.family_weights]
+    unknown = [f for f in (*config.families, *weighted) if f not in FAMILIES]
+    unknown += [a for a in config.real_augmentations if a not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"unknown fake families or augmentations: {', '.join(unknown)}")
+    if not config.families:
+        raise ValueError("a critic needs at least one fake family")
+    for name, weight in config.family_weights:
+        if not (math.isfinite(weight) and weight > 0):
+            raise ValueError(f"the weight of family {name} must be above 0, not {weight}")
+
+
 def _packed(windows: Windows) -> npt.NDArray[np.uint8]:
     """Windows bit-packed along pitch (8x smaller), for the training pools."""
     return np.packbits(windows, axis=-1)
@@ -185,9 +212,9 @@ def _critic_config(config: CriticConfig, index: int) -> CriticConfig:
 
 
 def _critic_families(config: CriticConfig, rng: np.random.Generator) -> list[tuple[str, ...]]:
-    """The families each critic sees: all degenerate ones, and all scrambled ones but
-    ``held_out``, the held-out ones rotating through a shuffled order."""
-    scrambled = [f for f in config.families if f not in DEGENERATE]
+    """The families each critic sees: all degenerate ones and hard negatives, and all
+    scrambled ones but ``held_out``, the held-out ones rotating through a shuffled order."""
+    scrambled = [f for f in config.families if f not in DEGENERATE and f not in HARD]
     order = rng.permutation(len(scrambled)).tolist() if scrambled else []
     chosen = []
     for index in range(config.n_critics):
@@ -207,14 +234,25 @@ def _fake_pool(
     progress: bool,
 ) -> dict[str, npt.NDArray[np.uint8]]:
     """Packed fake windows per family: ``fake_rounds`` fakes of every train piece, up to
-    ``fake_windows_per_piece`` random windows of each."""
-    pool: dict[str, list[Windows]] = {f: [] for f in config.families}
+    ``fake_windows_per_piece`` random windows of each that differ from the piece's own
+    window at that place (a damaged piece's undamaged stretch is no negative)."""
+    empty = np.zeros((0, *spec.shape), dtype=np.uint8)
+    pool: dict[str, list[Windows]] = {f: [empty] for f in config.families}
     jobs = [(f, s) for _ in range(config.fake_rounds) for f in config.families for s in scores]
     for family, score in tqdm(jobs, desc="fakes", unit="piece", disable=not progress):
-        windows = score_windows(make_fake(family, score, rng), spec)
+        windows = score_windows(make_fake(family, score, rng, donors=scores), spec)
+        windows = windows[_changed(windows, score_windows(score, spec))]
         keep = rng.permutation(len(windows))[: config.fake_windows_per_piece]
         pool[family].append(windows[np.sort(keep)])
     return {f: _packed(np.concatenate(w)) for f, w in pool.items()}
+
+
+def _changed(fake: Windows, real: Windows) -> npt.NDArray[np.bool_]:
+    """Which windows of a fake differ from the real piece's window at the same place."""
+    same = np.zeros(len(fake), dtype=bool)
+    common = min(len(fake), len(real))
+    same[:common] = (fake[:common] == real[:common]).reshape(common, -1).all(axis=1)
+    return ~same
 
 
 def _validation_windows(
@@ -223,8 +261,39 @@ def _validation_windows(
     """Windows of the validation pieces, and of one fake of each per family."""
     spec = config.window
     rng = np.random.default_rng([seed, 1])
-    fakes = {f: WindowSet.of([make_fake(f, s, rng) for s in scores], spec) for f in config.families}
-    return WindowSet.of(scores, spec), fakes
+    real = WindowSet.of(scores, spec)
+    fakes = {}
+    for family in config.families:
+        made = WindowSet.of([make_fake(family, s, rng, donors=scores) for s in scores], spec)
+        changed = np.concatenate(
+            [
+                _changed(made.windows[made.piece == i], real.windows[real.piece == i])
+                for i in range(len(scores))
+            ]
+            or [np.zeros(0, dtype=bool)]
+        )
+        fakes[family] = WindowSet(made.windows[changed], made.piece[changed])
+    return real, fakes
+
+
+def _augmented_windows(
+    scores: Sequence[Score],
+    config: CriticConfig,
+    spec: WindowSpec,
+    rng: np.random.Generator,
+    progress: bool,
+) -> Windows:
+    """Windows of augmented real pieces: ``augment_rounds`` per piece, each by one of
+    ``real_augmentations`` drawn at random, up to ``fake_windows_per_piece`` windows."""
+    names = config.real_augmentations
+    parts = [np.zeros((0, *spec.shape), dtype=np.uint8)]
+    jobs = [s for _ in range(config.augment_rounds if names else 0) for s in scores]
+    for score in tqdm(jobs, desc="augmented real", unit="piece", disable=not progress):
+        name = names[int(rng.integers(len(names)))]
+        windows = score_windows(augmented_real(name, score, rng), spec)
+        keep = rng.permutation(len(windows))[: config.fake_windows_per_piece]
+        parts.append(windows[np.sort(keep)])
+    return np.concatenate(parts)
 
 
 def _batch(
@@ -249,18 +318,22 @@ def _fit(
     config: CriticConfig,
     rng: np.random.Generator,
     progress: bool,
+    steps_per_epoch: int | None = None,
 ) -> list[float]:
-    """Train on balanced batches (half real, half fakes split evenly over the families);
-    returns the mean loss of each epoch."""
+    """Train on balanced batches (half real, half fakes split over the families by
+    ``family_weights``) for
+    ``steps_per_epoch`` steps an epoch (by default one pass over ``real``); returns the
+    mean loss of each epoch."""
     pitches = critic.config.window.pitches
     half = config.batch_size // 2
-    steps_per_epoch = max(len(real) // half, 1)
+    steps_per_epoch = steps_per_epoch or max(len(real) // half, 1)
     total = steps_per_epoch * config.epochs
     optimizer = torch.optim.AdamW(
         critic.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=total)
     families = list(fakes)
+    chances = _family_chances(config, families)
     labels = torch.cat([torch.ones(half), torch.zeros(half)])
     losses = []
     critic.train()
@@ -272,7 +345,7 @@ def _fit(
             picked = order[step * half : (step + 1) * half]
             if len(picked) < half:
                 picked = rng.integers(0, len(real), size=half)
-            which = rng.integers(0, len(families), size=half)
+            which = rng.choice(len(families), size=half, p=chances)
             fake_rows = [fakes[families[f]][rng.integers(len(fakes[families[f]]))] for f in which]
             packed = np.concatenate([real[picked], np.stack(fake_rows)])
             # Channels-last makes the 2-channel stem about a third faster to train.
@@ -289,6 +362,14 @@ def _fit(
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     critic.eval()
     return losses
+
+
+def _family_chances(config: CriticConfig, families: list[str]) -> FloatArray:
+    """The chance of each of ``families`` (a critic's, maybe fewer than the config's) to
+    give a fake of a batch."""
+    weights = dict(config.family_weights)
+    chances = np.array([weights.get(f, 1.0) for f in families])
+    return chances / chances.sum()
 
 
 def round_to_half(module: nn.Module) -> None:

@@ -13,11 +13,13 @@ from evaluation.critic import ChromaBranch, Critic, CriticConfig, CriticEnsemble
 from evaluation.critic_training import (
     WindowSet,
     _critic_families,
+    _family_chances,
     auroc,
+    check_config,
     fit_temperature,
     train_ensemble,
 )
-from evaluation.fakes import BUILTIN, DEGENERATE
+from evaluation.fakes import BUILTIN, DEGENERATE, HARD, TRAINING
 from evaluation.windows import WindowSpec, score_windows
 from tests.evaluation.test_fakes import chorale
 
@@ -103,6 +105,35 @@ def test_held_out_families_rotate_over_the_critics():
     assert all(len(h) == 1 for h in held)
     assert len(set().union(*held)) == 5
     assert all(set(DEGENERATE) <= set(families) for families in chosen)
+
+
+def test_every_critic_sees_the_hard_negatives_whatever_is_held_out():
+    config = CriticConfig(families=(*BUILTIN, *HARD), n_critics=6, held_out=2)
+    for families in _critic_families(config, np.random.default_rng(1)):
+        assert set(HARD) <= set(families)
+        assert len(families) == len(BUILTIN) + len(HARD) - 2
+
+
+def test_weighted_families_are_drawn_as_often_as_their_weight_says():
+    config = CriticConfig(family_weights=(("cento", 3.0), ("wrong_notes", 0.5)))
+    chances = _family_chances(config, ["cento", "cluster", "wrong_notes"])
+    np.testing.assert_allclose(chances, [3 / 4.5, 1 / 4.5, 0.5 / 4.5])
+    even = _family_chances(replace(config, family_weights=()), ["cento", "cluster"])
+    np.testing.assert_allclose(even, [0.5, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"families": ("cluster", "gan")}, "gan"),
+        ({"real_augmentations": ("reverb",)}, "reverb"),
+        ({"family_weights": (("transformer", 1.0),)}, "transformer"),
+        ({"family_weights": (("cento", 0.0),)}, "weight of family cento"),
+    ],
+)
+def test_a_config_with_unknown_names_or_a_weight_of_nothing_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        check_config(replace(CriticConfig(), **change))
 
 
 def test_temperature_scaling_lowers_the_validation_nll(trained):
@@ -198,6 +229,20 @@ def test_auroc_counts_ties_as_half():
 def test_a_config_survives_json():
     config = replace(CriticConfig(), **CriticConfig.quick_overrides())
     assert CriticConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    hard = replace(
+        config, family_weights=(("cento", 0.5), ("wrong_notes", 2.0)), real_augmentations=()
+    )
+    again = CriticConfig.from_dict(json.loads(json.dumps(hard.to_dict())))
+    assert again == hard
+    assert hash(again) == hash(hard)  # an ensemble groups its critics' configs in a set
+
+
+def test_a_config_saved_before_augmentations_reads_as_trained_without_them():
+    saved = CriticConfig().to_dict()
+    del saved["real_augmentations"], saved["family_weights"]
+    config = CriticConfig.from_dict(json.loads(json.dumps(saved)))
+    assert config.real_augmentations == ()
+    assert config.family_weights == ()
 
 
 def test_without_validation_pieces_the_temperatures_stay_one():
@@ -207,9 +252,11 @@ def test_without_validation_pieces_the_temperatures_stay_one():
     assert np.isnan(log["val_auroc"]["cluster"])
 
 
-def test_by_default_every_critic_sees_every_family():
+def test_by_default_every_critic_sees_every_family_and_the_hard_negatives():
     chosen = _critic_families(CriticConfig(), np.random.default_rng(0))
-    assert chosen == [BUILTIN] * CriticConfig().n_critics
+    assert chosen == [TRAINING] * CriticConfig().n_critics
+    assert set(BUILTIN) < set(TRAINING) <= set(BUILTIN) | set(HARD)
+    assert "strong_harmonisation" in TRAINING
 
 
 def test_fused_critics_compute_what_the_critics_do(trained, windows):

@@ -227,3 +227,4 @@ def test_a_strong_harmonisation_keeps_the_top_voice_and_is_not_a_default_family(
     assert fake.tracks[-1] == real.tracks[-1]  # the drums stay
     assert "strong_harmonisation" in FAMILIES
     assert "strong_harmonisation" not in fakes.BUILTIN
+    assert "strong_harmonisation" in fakes.TRAINING
