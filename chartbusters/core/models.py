@@ -3,6 +3,15 @@ from __future__ import annotations
 from django.db import models
 
 
+class AudioState(models.TextChoices):
+    """Where a listening copy stands, for entries and studio compositions alike (their
+    renders share one lease rule: ``core.renders``)."""
+
+    PENDING = "pending", "Being rendered"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be rendered"
+
+
 class WorkerProbe(models.Model):
     """A round trip through the broker: created by the web, completed by a worker.
 

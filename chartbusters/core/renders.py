@@ -64,3 +64,12 @@ def _lost(pending: QuerySet[Any], queue: str, now: datetime) -> QuerySet[Any]:
     if not pending.filter(overdue).exists() or queue_depth(queue) != 0:
         return pending.filter(unpublished)
     return pending.filter(unpublished | overdue)
+
+
+def render_ogg(score: Any) -> bytes:
+    """Celery tasks only: a score's listening copy (FluidSynth or the sine fallback, Ogg
+    Vorbis, at most a few minutes), rendered in a child process that a crash cannot
+    escape. The one renderer of entries', compositions' and samples' audio."""
+    from music.listening import render_listening_copy  # numpy, soundfile: worker only
+
+    return render_listening_copy(score, "ogg")

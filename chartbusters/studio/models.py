@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from chartbusters.core import limits
+from chartbusters.core.models import AudioState as AudioState  # one for every render
 from chartbusters.studio.states import UNFINISHED_STATES, JobState, check_transition
 from chartbusters.submissions.models import Submission
 
@@ -32,12 +33,6 @@ INPUT_KINDS = (
     CompositionKind.RECORDING,
     CompositionKind.EDIT,
 )
-
-
-class AudioState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
 
 
 def composition_midi_path(instance: Composition, filename: str) -> str:

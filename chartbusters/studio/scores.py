@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.renders import render_ogg as render_ogg  # tasks render through here
 from chartbusters.evaluator.scoring import parse_upload
 from chartbusters.studio.generators import MAX_BARS
 from music import catalogue
@@ -233,12 +234,3 @@ def midi_bytes(score: Score) -> bytes:
 def score_from_stored_midi(data: bytes) -> Score:
     """Our own files: structure checks only (they were validated when they came in)."""
     return score_from_midi(data)
-
-
-def render_ogg(score: Score) -> bytes:
-    """Celery tasks only: the listening copy (FluidSynth or the sine fallback, Ogg
-    Vorbis, at most a few minutes), rendered in a child process that a crash cannot
-    escape; the same renderer as entries' listening copies."""
-    from music.listening import render_listening_copy
-
-    return render_listening_copy(score, "ogg")

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from chartbusters.core.enqueue import task
-from chartbusters.core.renders import reap_lost_renders
+from chartbusters.core.renders import reap_lost_renders, render_ogg
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
 from music.validate import validate_midi
 
@@ -71,11 +71,9 @@ def submission_audio_give_up(*, submission_id: int) -> str:
 
 
 def _render(submission: Submission) -> bytes:
-    from music.listening import render_listening_copy  # numpy, soundfile: worker only
-
     with submission.midi.open("rb") as handle:
         score = validate_midi(handle.read())
-    return render_listening_copy(score, "ogg")
+    return render_ogg(score)
 
 
 AUDIO_QUEUE = "celery"  # not with the scoring: "evaluation" workers never render audio

@@ -8,6 +8,7 @@ from django.db import models
 
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
+from chartbusters.core.models import AudioState as AudioState  # one for every render
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState, check_transition
 
 
@@ -18,12 +19,6 @@ def submission_upload_path(instance: Submission, filename: str) -> str:
 
 def submission_audio_path(instance: Submission, filename: str) -> str:
     return f"submissions/{instance.challenge_id}/{instance.uuid}.ogg"
-
-
-class AudioState(models.TextChoices):
-    PENDING = "pending", "Being rendered"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Could not be rendered"
 
 
 class Participation(models.Model):
