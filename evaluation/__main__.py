@@ -90,6 +90,7 @@ def _build_profile(args: argparse.Namespace) -> int:
         keep_critic=args.keep_critic,
         tune_critic=args.tune_critic,
         tune_critic_only=args.tune_critic_only,
+        recalibrate_coverage=args.recalibrate_coverage,
     )
     return 0
 
@@ -181,6 +182,11 @@ def _parser() -> argparse.ArgumentParser:
         "--tune-critic-only",
         action="store_true",
         help="(re)train only the whole-tune critic on top of the existing profile",
+    )
+    build.add_argument(
+        "--recalibrate-coverage",
+        action="store_true",
+        help="choose the copy check's coverage thresholds again on the saved novelty index",
     )
     build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     build.set_defaults(run=_build_profile)

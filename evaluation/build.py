@@ -23,6 +23,7 @@ from evaluation.frechet import EmbeddingReference, piece_distance
 from evaluation.musicality import load_musicality
 from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.novelty_calibration import calibrate as calibrate_novelty
+from evaluation.novelty_calibration import calibrate_coverage
 from evaluation.profile import PROFILE_SPECS, Profile, ProfileError, ProfileSpec
 from evaluation.revision import source_revision
 from evaluation.tune_critic import TuneCriticConfig
@@ -87,6 +88,7 @@ def build_and_save(
     keep_critic: bool = False,
     tune_critic: bool | None = None,
     tune_critic_only: bool = False,
+    recalibrate_coverage: bool = False,
 ) -> Profile:
     """Build profile ``name`` (the whole corpus, or a small slice with ``quick``).
 
@@ -98,7 +100,10 @@ def build_and_save(
 
     ``tune_critic`` says whether to train the whole-tune critic (default: the profile
     spec's choice); ``tune_critic_only`` (re)trains just that member on top of the
-    profile already in ``output`` and keeps everything else.
+    profile already in ``output`` and keeps everything else. ``recalibrate_coverage``
+    chooses the copy check's coverage thresholds again on the validation split, on the
+    saved novelty index (the same thresholds a full build would choose; minutes, where
+    rebuilding folk's index takes an hour).
     """
     spec = PROFILE_SPECS[name]
     started = time.monotonic()
@@ -125,6 +130,8 @@ def build_and_save(
             seed,
             started,
         )
+    if recalibrate_coverage:
+        return _recalibrate_coverage(name, output / name, spec.corpus, validation, seed)
     if keep_critic:
         return _rebuild_keeping_critic(
             name, output / name, train, validation, everything, samples, seed, started
@@ -153,6 +160,20 @@ def build_and_save(
     )
     judge.save(directory / BASELINE_FILE)
     print(f"{name}: saved to {directory} in {time.monotonic() - started:.0f} s")
+    return profile
+
+
+def _recalibrate_coverage(
+    name: str, directory: Path, corpus: str, validation: list[CorpusPiece], seed: int
+) -> Profile:
+    profile = Profile.load(directory)
+    held_out = [(f"{corpus}:{p.id}", p.score) for p in validation]
+    print(f"{name}: coverage thresholds on {len(held_out)} validation pieces")
+    measured = calibrate_coverage(profile.novelty, held_out, seed=seed)
+    meta = dict(profile.meta)
+    meta["novelty"] = {**meta.get("novelty", {}), "coverage": measured}
+    profile = replace(profile, meta=meta)
+    profile.save(directory)
     return profile
 
 

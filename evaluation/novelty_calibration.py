@@ -209,6 +209,7 @@ COVERAGE_REAL_QUANTILE = 0.95
 # No threshold below these, whatever validation says (a corpus too small or too uniform
 # to calibrate on must not flag every piece that shares a few formulas).
 MIN_THRESHOLDS = {"run": 0.3, "source": 0.3, "coarse": 0.5}
+RULE_OFF = 1.0001  # a share no piece reaches: the rule never flags
 
 
 def _centos(
@@ -303,12 +304,15 @@ def _option(real: Sequence[float], copied: Sequence[float], floor: float) -> dic
     """A threshold for one rule: midway between the weakest copies and the real side
     (never below ``floor``), with what it does on validation. Its merit is the copies
     it catches less ten times the real pieces it flags: where copies and real pieces
-    overlap (in a corpus whose pieces share whole phrases) the real side wins."""
+    overlap (in a corpus whose pieces share whole phrases) the real side wins, and a rule
+    whose merit is not positive is switched off (``RULE_OFF``)."""
     weakest = float(np.quantile(copied, 1.0 - COPY_RECALL, method="lower"))
     highest = float(np.quantile(real, COVERAGE_REAL_QUANTILE, method="higher"))
     threshold = max(floor, _midway(weakest, highest))
     recall = float(np.mean(np.asarray(copied) >= threshold))
     flagged = float(np.mean(np.asarray(real) >= threshold))
+    if recall - 10 * flagged <= 0:  # does more harm than good here: the rule is off
+        threshold, recall, flagged = RULE_OFF, 0.0, 0.0
     return {
         "threshold": threshold,
         "weakest_copies": round(weakest, 4),

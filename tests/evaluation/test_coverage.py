@@ -205,3 +205,16 @@ def test_joined_documents_cover_each_of_their_pieces(pieces: list[Score]) -> Non
     empty = index.measure(Slices.empty())
     assert empty.run == 0.0
     assert empty.best_source is None
+
+
+def test_a_coverage_rule_that_flags_more_real_pieces_than_it_catches_copies_is_off() -> None:
+    from evaluation.novelty_calibration import RULE_OFF, _option
+
+    useful = _option(real=[0.1] * 95 + [0.3] * 5, copied=[0.9] * 100, floor=0.3)
+    assert 0.3 < useful["threshold"] < 0.9
+    assert useful["copies_caught"] == 1.0
+    assert useful["real_flagged"] == 0.0
+    # Copies no better than real pieces (a corpus of tune families): no threshold helps.
+    useless = _option(real=[0.2] * 90 + [0.8] * 10, copied=[0.0] * 50 + [0.8] * 50, floor=0.3)
+    assert useless["threshold"] == RULE_OFF
+    assert useless["copies_caught"] == 0.0
