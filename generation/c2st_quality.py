@@ -120,12 +120,16 @@ def table(reports: Sequence[dict[str, Any]], command: str, seeds: int, commit: s
         lines.append(
             f"| {report['label']} | {report['real_label']} | {result['n_a']} | {result['n_b']} "
             f"| {result['groups']} | **{result['accuracy']:.3f}** | {result['logistic']:.3f} "
-            f"| {result['knn']:.3f} | {result['p_value']:.2g} | {check} |"
+            f"| {result['knn']:.3f} | {_p(result['p_value'])} | {check} |"
         )
     skipped = [line for report in reports for line in report["skipped"]]
     if skipped:
         lines += ["", f"Skipped (not valid MIDI): {len(skipped)} files."]
     return "\n".join(lines)
+
+
+def _p(value: float) -> str:
+    return "< 1e-4" if value < 1e-4 else f"{value:.2g}"
 
 
 def write_into_card(card: Path, text: str) -> None:
