@@ -92,7 +92,7 @@ def c2st_rows(card) -> dict[str, list[str]]:
     text = card.read_text()
     assert text.count(START) == 1
     section = text.split(START)[1].split(END)[0]
-    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ")][2:]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ")][1:]
     return {cells[0].lstrip("| "): cells for cells in rows}
 
 
