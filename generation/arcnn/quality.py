@@ -22,6 +22,12 @@ notes sounding at their start). Without the profile the evaluation table says so
 
 "Wins" count the pieces where the AR-CNN's output (the default call; the second column: at
 creative risk 0.5) beats the other row on both realism and typicality (averaged over seeds).
+
+``--c2st`` measures instead the independent check (:mod:`generation.c2st_quality`): a
+classifier two-sample test of the AR-CNN's edits of the test-split sopranos (and of the
+sample melodies) against the real test-split chorales, the same first 8 bars, with the
+random-edits baseline and the soprano alone as reference rows; it writes the model card's
+"Independent check" section.
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from generation.c2st_quality import Comparison
+from generation.c2st_quality import commit_label as c2st_commit
+from generation.c2st_quality import run as c2st_run
+from generation.c2st_quality import table as c2st_table
+from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR, REPO_ROOT
 from generation.params import ParamValue
 from generation.registry import ARCNN_PARAMS
@@ -313,6 +324,40 @@ def write_into_card(card: Path, text: str) -> None:
 
 
 SUITES = {"arcnn": arcnn_rows}
+C2ST_BARS = 8  # the bars the quality report edits and judges
+
+
+def c2st_comparisons(seeds: int, pieces: int) -> list[Comparison]:
+    """The AR-CNN's (and the references') outputs on held-out inputs against the real
+    test-split chorales, first 8 bars; ``pieces`` test chorales at most (0: all)."""
+    from generation.arcnn.model import generate, random_edits
+    from music.catalogue import list_samples, load_sample
+    from music.corpus import load_corpus
+
+    test = load_corpus("bach-chorales", split="test")[: pieces or None]
+    real = [(piece.id, crop(piece.score, 0, C2ST_BARS)) for piece in test]
+    sopranos = [_soprano(chorale) for _, chorale in real]
+    ids = [source for source, _ in real]
+    melodies = [load_sample(sample.slug) for sample in list_samples()]
+    chorales = f"bach-chorales test split, first {C2ST_BARS} bars"
+
+    def made(label: str, edits: list[list[Score]], sources: list[str] = ids) -> Comparison:
+        return Comparison(label, chorales, real, list(zip(sources, edits, strict=True)))
+
+    return [
+        made("AR-CNN on the test sopranos", _edits(generate, sopranos, seeds)),
+        made(
+            f"AR-CNN, creative risk {LOW_RISK}, on the test sopranos",
+            _edits(generate, sopranos, seeds, creative_risk=LOW_RISK),
+        ),
+        made(
+            "AR-CNN on the sample melodies",
+            _edits(generate, melodies, seeds),
+            [f"sample-{sample.slug}" for sample in list_samples()],
+        ),
+        made("random edits on the test sopranos (baseline)", _edits(random_edits, sopranos, seeds)),
+        made("the test sopranos alone (the input)", [[s] for s in sopranos]),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,8 +368,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="bach-chorales")
     parser.add_argument("--seeds", type=int, default=3, help="generation seeds per input")
     parser.add_argument("--card", type=Path, default=None, help="model card to update")
+    parser.add_argument(
+        "--c2st", action="store_true", help="run only the classifier two-sample test"
+    )
+    parser.add_argument("--pieces", type=int, default=0, help="--c2st: test chorales (0: all)")
+    parser.add_argument("--c2st-dir", type=Path, help="--c2st: keep the MIDI sets here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    card = args.card or CHECKPOINT_DIR / args.technique / "MODEL_CARD.md"
+    if args.c2st:
+        commit = c2st_commit()
+        reports = c2st_run(c2st_comparisons(args.seeds, args.pieces), args.c2st_dir)
+        command = f"python -m generation.arcnn.quality arcnn --c2st --seeds {args.seeds}"
+        c2st_write(
+            card, c2st_table(reports, f"{command} --pieces {args.pieces}", args.seeds, commit)
+        )
+        print(f"written into {card}")
+        return 0
     from evaluation.profile import ProfileError, load_profile
 
     rows = SUITES[args.technique](args.seeds)
@@ -342,7 +402,6 @@ def main(argv: list[str] | None = None) -> int:
         + "\n\nNotes the generator added (means over pieces and seeds; no profile needed):\n\n"
         + added_notes_table(rows)
     )
-    card = args.card or CHECKPOINT_DIR / args.technique / "MODEL_CARD.md"
     write_into_card(card, text)
     print(text)
     print(f"\nwritten into {card}")

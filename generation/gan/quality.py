@@ -11,6 +11,11 @@ score), and the tonal distance between the melody and each of the three other tr
 measured (``evaluation.metrics.tonal_distance``; lower is closer in harmony), with a few
 plain texture figures (:func:`texture`). Without the profile only these are reported. The
 figures go to stdout as Markdown tables and to ``generation/checkpoints/gan/quality.json``.
+
+``--c2st`` measures instead the independent check (:mod:`generation.c2st_quality`): a
+classifier two-sample test of each style's GAN accompaniments against the real four-part
+pieces they were made from, with the untrained generator and the rule-based baseline as
+reference rows; it writes the model card's "Independent check" section.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ import numpy as np
 import torch
 
 from evaluation.metrics.harmony import tonal_distance
+from generation.c2st_quality import Comparison, commit_label
+from generation.c2st_quality import run as c2st_run
+from generation.c2st_quality import table as c2st_table
+from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR
 from generation.data import load_split
 from generation.gan.baseline import harmonise, melody_key
@@ -38,6 +47,7 @@ from music.score import Score
 from music.transforms import crop
 
 OUT = CHECKPOINT_DIR / "gan" / "quality.json"
+CARD = CHECKPOINT_DIR / "gan" / "MODEL_CARD.md"
 SYSTEMS = ("real", "gan", "argmax", "untrained", "baseline")
 
 
@@ -211,13 +221,56 @@ def _cell(value: float | None, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
+C2ST_SYSTEMS = {
+    "gan": "GAN",
+    "untrained": "untrained generator (reference)",
+    "baseline": "rule harmoniser baseline (reference)",
+}
+
+
+def c2st_comparisons(style: str, bars: int, limit: int) -> list[Comparison]:
+    """Each system's accompaniment of the test pieces' top parts against the real pieces
+    (four parts, the same bars), one comparison per system."""
+    torch.set_num_threads(1)
+    pieces = test_pieces(style, bars, limit)
+    made = systems(style)
+    real_label = f"{STYLES[style].corpus} test split, four parts, first {bars} bars"
+    return [
+        Comparison(
+            f"{title}, {style} style",
+            real_label,
+            pieces,
+            [(source, [made[name](score)]) for source, score in pieces],
+        )
+        for name, title in C2ST_SYSTEMS.items()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generation.gan.quality")
     parser.add_argument("--style", action="append", choices=sorted(STYLES))
     parser.add_argument("--bars", type=int, default=32, help="bars of each test piece")
     parser.add_argument("--pieces", type=int, default=0, help="at most this many (0: all)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--c2st", action="store_true", help="run only the classifier two-sample test"
+    )
+    parser.add_argument("--card", type=Path, default=CARD, help="--c2st: model card to update")
+    parser.add_argument("--c2st-dir", type=Path, help="--c2st: keep the MIDI sets here")
     args = parser.parse_args(argv)
+    if args.c2st:
+        commit = commit_label()
+        chosen = args.style or list(STYLES)
+        comparisons = [c for s in chosen for c in c2st_comparisons(s, args.bars, args.pieces)]
+        reports = c2st_run(comparisons, args.c2st_dir)
+        command = (
+            "python -m generation.gan.quality --c2st "
+            + "".join(f"--style {s} " for s in chosen)
+            + f"--bars {args.bars} --pieces {args.pieces}"
+        )
+        c2st_write(args.card, c2st_table(reports, command, 1, commit))
+        print(f"written into {args.card}")
+        return 0
     everything = {}
     for style in args.style or list(STYLES):
         everything[style] = measure(style, args.bars, args.pieces)

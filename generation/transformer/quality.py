@@ -19,6 +19,11 @@ the ``<!-- quality:start -->`` and ``<!-- quality:end -->`` markers and into
 
 "Wins" count the pieces where the Transformer's continuation beats the Markov chain's on
 realism (averaged over seeds).
+
+``--c2st`` measures instead the independent check (:mod:`generation.c2st_quality`): a
+classifier two-sample test of the same continuations (Transformer, and the Markov chain as
+a reference row) against the real continuations of the same pieces, the same bars; it
+writes the model card's "Independent check" section.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ import numpy as np
 import torch
 
 from generation.arcnn.quality import Row, _cell, _evaluate, texture_table, write_into_card
+from generation.c2st_quality import Comparison, commit_label
+from generation.c2st_quality import run as c2st_run
+from generation.c2st_quality import table as c2st_table
+from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR
 from generation.params import ParamValue
 from generation.registry import TRANSFORMER_PARAMS
@@ -134,15 +143,26 @@ def continuation(score: Score, cut: int, length: int, factory: Factory, seed: in
     return crop(extend(given, params, seed, factory), cut, cut + length)
 
 
-def continuation_rows(style: str, pieces: int, seeds: int) -> list[Row]:
-    """Real, Transformer and Markov continuations of up to ``pieces`` test pieces."""
+def chosen_pieces(style: str, pieces: int) -> list[tuple[str, Score, int, int]]:
+    """Up to ``pieces`` test pieces long enough to continue: ``(id, score, cut, bars)``."""
+    from generation.data import load_split
+
+    split = load_split(CORPUS_OF_STYLE[style], "test")
+    spread = np.random.default_rng(0).permutation(len(split))  # not just the first tunes
     chosen = []
-    for piece in _test_scores(style):
-        point = cut_point(piece)
+    for index in spread:
+        piece = split[int(index)]
+        point = cut_point(piece.score)
         if point is not None:
-            chosen.append((piece, *point))
+            chosen.append((piece.id, piece.score, *point))
         if len(chosen) == pieces:
             break
+    return chosen
+
+
+def continuation_rows(style: str, pieces: int, seeds: int) -> list[Row]:
+    """Real, Transformer and Markov continuations of up to ``pieces`` test pieces."""
+    chosen = [(s, c, n) for _, s, c, n in chosen_pieces(style, pieces)]
     group = f"{CORPUS_OF_STYLE[style]} test split, continuations"
     ours, theirs = sampler_factory(shipped_model()), markov_factory(corpus_chain("train"))
     return [
@@ -152,12 +172,28 @@ def continuation_rows(style: str, pieces: int, seeds: int) -> list[Row]:
     ]
 
 
-def _test_scores(style: str) -> list[Score]:
-    from generation.data import load_split
-
-    pieces = load_split(CORPUS_OF_STYLE[style], "test")
-    spread = np.random.default_rng(0).permutation(len(pieces))  # not just the first tunes
-    return [pieces[int(i)].score for i in spread]
+def c2st_comparisons(style: str, pieces: int, seeds: int) -> list[Comparison]:
+    """The Transformer's and the Markov chain's continuations of test pieces against the
+    real continuations of the same pieces (same bars)."""
+    chosen = chosen_pieces(style, pieces)
+    real = [(piece_id, crop(s, c, c + n)) for piece_id, s, c, n in chosen]
+    real_label = f"{CORPUS_OF_STYLE[style]} test split, the real continuation (same bars)"
+    comparisons = []
+    for label, factory in (
+        ("Transformer", sampler_factory(shipped_model())),
+        ("Markov-3 baseline (reference)", markov_factory(corpus_chain("train"))),
+    ):
+        made = _generated([(s, c, n) for _, s, c, n in chosen], factory, seeds)
+        sources = [piece_id for piece_id, *_ in chosen]
+        comparisons.append(
+            Comparison(
+                f"{label}, continuations of {CORPUS_OF_STYLE[style]} test pieces",
+                real_label,
+                real,
+                list(zip(sources, made, strict=True)),
+            )
+        )
+    return comparisons
 
 
 def _generated(
@@ -236,8 +272,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--card", type=Path, default=CHECKPOINT_DIR / "transformer" / "MODEL_CARD.md"
     )
+    parser.add_argument(
+        "--c2st", action="store_true", help="run only the classifier two-sample test"
+    )
+    parser.add_argument("--c2st-dir", type=Path, help="--c2st: keep the MIDI sets here")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.c2st:
+        commit = commit_label()
+        comparisons = [c for s in STYLES for c in c2st_comparisons(s, args.pieces, args.seeds)]
+        reports = c2st_run(comparisons, args.c2st_dir)
+        command = (
+            f"python -m generation.transformer.quality --c2st --pieces {args.pieces} "
+            f"--seeds {args.seeds}"
+        )
+        c2st_write(args.card, c2st_table(reports, command, args.seeds, commit))
+        print(f"written into {args.card}")
+        return 0
     started = time.perf_counter()
     report: dict[str, Any] = {"likelihood": likelihood()}
     text = "Test-split likelihood (lower nats and perplexity are better):\n\n"
