@@ -11,7 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation.c2st import C2STError, _group_folds, c2st, control, group_of
+from evaluation.c2st import (
+    C2STError,
+    _group_folds,
+    balanced_p_value,
+    c2st,
+    control,
+    group_of,
+)
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
 
@@ -31,6 +38,13 @@ def test_one_distribution_is_not_told_apart() -> None:
     result = c2st(a, b, ga, gb, seed=1)
     assert 0.38 <= result.accuracy <= 0.62
     assert result.p_value > 0.01
+
+
+def test_always_naming_the_larger_set_is_not_significant() -> None:
+    labels = np.array([0.0] * 60 + [1.0] * 120)
+    rng = np.random.default_rng(0)
+    assert balanced_p_value(labels, np.ones(180), rng, rounds=500) > 0.5
+    assert balanced_p_value(labels, labels.copy(), rng, rounds=500) < 0.01
 
 
 def test_two_distributions_are_told_apart_and_the_figure_grows_with_the_difference() -> None:
