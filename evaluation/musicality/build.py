@@ -2,7 +2,7 @@
 
 The critic is the profiles' realism ensemble (:mod:`evaluation.critic`), trained on the
 broad corpus slice of :mod:`evaluation.musicality.data` against the generic fake
-families (:data:`evaluation.fakes.BUILTIN`). It is written with a JSON meta (the commit
+families and rule harmonisations (:data:`evaluation.fakes.TRAINING`). It is written with a JSON meta (the commit
 it was trained from, the data, the validation figures) beside it; the model card
 (``MODEL_CARD.md``) is written by hand from those figures.
 """
@@ -20,7 +20,7 @@ import torch
 
 from evaluation.critic import CriticConfig
 from evaluation.critic_training import train_ensemble
-from evaluation.fakes import BUILTIN, make_fake
+from evaluation.fakes import TRAINING, make_fake
 from evaluation.musicality import CRITIC_FILE, META_FILE, MODEL_DIR, Musicality
 from evaluation.musicality.data import (
     GROUPS,
@@ -37,7 +37,7 @@ def musicality_config(quick: bool = False) -> CriticConfig:
     of each piece per family. A first run of 6 epochs and one fake each still had its
     loss falling (0.21) and told reversed pieces from real ones worst (window AUROC
     0.84 on validation), so this one trains longer on more fakes."""
-    config = CriticConfig(families=BUILTIN, n_critics=3, epochs=10, fake_rounds=2)
+    config = CriticConfig(families=TRAINING, n_critics=3, epochs=10, fake_rounds=2)
     return replace(config, **CriticConfig.quick_overrides()) if quick else config
 
 
@@ -107,7 +107,7 @@ def piece_figures(
         mine = [p.score for p in pieces if p.group == group]
         figures[f"real: {group}"] = _quantiles(model.judge(mine))
     scores = [p.score for p in pieces]
-    for family in BUILTIN:
+    for family in TRAINING:
         figures[f"fake: {family}"] = _quantiles(
             model.judge([make_fake(family, s, rng) for s in scores])
         )
@@ -135,7 +135,7 @@ def cap_table(
     real = [p.score for p in load_split(profile.corpus, "validation")]
     other = [p.score for p in pieces if p.group in OTHER_GROUPS]
     sets = {"other styles": other, f"{profile_name} validation": real}
-    sets |= {f"fake: {family}": [make_fake(family, s, rng) for s in real] for family in BUILTIN}
+    sets |= {f"fake: {family}": [make_fake(family, s, rng) for s in real] for family in TRAINING}
     table: dict[str, Any] = {}
     for label, scores in sets.items():
         reports = evaluate_many(scores, profile)
