@@ -2,9 +2,9 @@
 
 The critic is the profiles' realism ensemble (:mod:`evaluation.critic`), trained on the
 broad corpus slice of :mod:`evaluation.musicality.data` against the generic fake
-families and rule harmonisations (:data:`evaluation.fakes.TRAINING`). It is written with a JSON meta (the commit
-it was trained from, the data, the validation figures) beside it; the model card
-(``MODEL_CARD.md``) is written by hand from those figures.
+families and rule harmonisations (:data:`evaluation.fakes.TRAINING`). It is written with
+a JSON meta (the commit it was trained from, the data, the validation figures) beside
+it; the model card (``MODEL_CARD.md``) is written by hand from those figures.
 """
 
 from __future__ import annotations
