@@ -243,6 +243,7 @@ TECHNIQUES: dict[str, Technique] = {
         params=ARCNN_PARAMS,
         module="generation.arcnn.model",
         checkpoint="arcnn",
+        training_module="generation.arcnn.network",
     ),
     "gan": Technique(
         name="gan",
