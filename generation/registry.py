@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Protocol
@@ -31,7 +31,9 @@ MAX_SEED = 2**32 - 1
 
 
 class GenerateFunction(Protocol):
-    def __call__(self, score: Score, params: Mapping[str, ParamValue], seed: int) -> Score: ...
+    def __call__(
+        self, score: Score, params: Mapping[str, ParamValue], seed: int, **options: Any
+    ) -> Score: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Technique:
     training_module: str = ""
     # The styles a technique offers (the GAN's), listed with it for the studio.
     styles: tuple[Any, ...] = ()
+    # Whether ``generate`` takes ``progress``: a callable given the finished share (0-1).
+    reports_progress: bool = False
 
     def generate_function(self) -> GenerateFunction:
         function: GenerateFunction = importlib.import_module(self.module).generate
@@ -97,7 +101,8 @@ ARCNN_PARAMS = ParamSpec(
             "max_input_notes_to_remove",
             "int",
             100,
-            "The largest share of your input's notes the model may take away.",
+            "The largest share of your input's notes (its top line, the melody) the "
+            "model may change.",
             label="Maximum input notes to remove",
             minimum=0,
             maximum=100,
@@ -107,7 +112,9 @@ ARCNN_PARAMS = ParamSpec(
             "max_notes_to_add",
             "int",
             500,
-            "The most new note cells (eighth notes) the model may add.",
+            "The most new note cells (eighth notes) the model may write in the voices "
+            "your input does not have, for every 8 bars of 4/4: a voice takes 64, so 192 "
+            "fits alto, tenor and bass; less leaves out whole voices (tenor, then alto).",
             label="Maximum notes to add",
             minimum=0,
             maximum=1000,
@@ -116,7 +123,8 @@ ARCNN_PARAMS = ParamSpec(
             "sampling_iterations",
             "int",
             100,
-            "How many one-cell edits the model makes for every 8 bars of your input.",
+            "How many passes the model makes over your whole piece: each hides some of "
+            "the notes it may change and writes them again, fewer each time.",
             label="Sampling iterations",
             minimum=0,
             maximum=1000,
@@ -237,13 +245,17 @@ TECHNIQUES: dict[str, Technique] = {
         name="arcnn",
         title="AR-CNN (Bach)",
         description=(
-            "Rewrites your notes in the style of Bach's chorales: a small U-Net trained to "
-            "undo random note removals and additions edits your track one cell at a time."
+            "Harmonises your melody in four voices in the style of Bach's chorales: a "
+            "network trained to fill in any hidden part of a chorale writes the alto, "
+            "tenor and bass, and rewrites them (and, if you allow it, your notes) over "
+            "many passes, each seeing all the others."
         ),
         params=ARCNN_PARAMS,
-        module="generation.arcnn.model",
+        module="generation.arcnn.gibbs",
         checkpoint="arcnn",
+        code_version="2",  # 2: four voices by Gibbs sampling (AR-CNN v2, Coconet's idea)
         training_module="generation.arcnn.network",
+        reports_progress=True,
     ),
     "gan": Technique(
         name="gan",
@@ -306,16 +318,27 @@ def check_seed(seed: Any) -> int:
     return seed
 
 
-def generate(technique: str, score: Score, params: Mapping[str, Any] | None, seed: int) -> Score:
+def generate(
+    technique: str,
+    score: Score,
+    params: Mapping[str, Any] | None,
+    seed: int,
+    progress: Callable[[float], None] | None = None,
+) -> Score:
     """Run ``technique`` on ``score``: the one entry point for the studio and the CLI.
 
     Raises :class:`~generation.errors.GenerationError` subclasses with a message for the
     participant (unknown technique, bad parameter, unusable input). The same technique,
-    checkpoint, score, parameters and seed always give the same result.
+    checkpoint, score, parameters and seed always give the same result. ``progress``, if
+    given, hears the finished share (0-1) as a technique that reports it goes on.
     """
     entry = get_technique(technique)
     values = entry.params.validate(params)
     seed = check_seed(seed)
     check_input(score)
-    result = entry.generate_function()(score.copy(), values, seed)
+    run = entry.generate_function()
+    if progress is not None and entry.reports_progress:
+        result = run(score.copy(), values, seed, progress=progress)
+    else:
+        result = run(score.copy(), values, seed)
     return replace(result, tempo=score.tempo)

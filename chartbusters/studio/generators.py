@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from chartbusters.core.errors import ApplicationError
@@ -43,9 +44,16 @@ def technique_version(name: str) -> str:
     return registry.TECHNIQUES[name].version
 
 
-def generate(technique: str, score: Score, params: dict[str, Any], seed: int) -> Score:
-    """Run the technique (imports torch). GenerationError: the input or request itself."""
-    return registry.generate(technique, score, params, seed)
+def generate(
+    technique: str,
+    score: Score,
+    params: dict[str, Any],
+    seed: int,
+    progress: Callable[[float], None] | None = None,
+) -> Score:
+    """Run the technique (imports torch). GenerationError: the input or request itself.
+    ``progress`` hears the finished share (0-1) from techniques that report it."""
+    return registry.generate(technique, score, params, seed, progress)
 
 
 def check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any], int]:
@@ -77,7 +85,7 @@ def check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any
 
 def preload_models() -> list[str]:
     """Load every shipped checkpoint into this process's caches; the ones loaded."""
-    from generation.arcnn import model as arcnn  # imports torch
+    from generation.arcnn import gibbs as arcnn  # imports torch
     from generation.gan import model as gan
     from generation.gan.styles import STYLES
     from generation.transformer import model as transformer

@@ -10,6 +10,8 @@ generation workers."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -48,6 +50,8 @@ TIMED_OUT = (
 )
 OUR_FAULT = "Something went wrong on our side while generating; please retry."
 INPUT_GONE = "The input composition was deleted before the job ran; start a new one."
+GENERATING_FROM, GENERATING_TO = 0.2, 0.7  # the share of the progress bar the model moves
+PROGRESS_EVERY_SECONDS = 0.5
 
 
 @shared_task(name=RUN_GENERATION_JOB, acks_late=True)
@@ -84,14 +88,33 @@ def _generate(claim: Claim) -> str:
     with job.input.midi.open("rb") as handle:
         score = scores.score_from_stored_midi(handle.read())
     title = generators.technique_title(job.technique)
-    job_progress(claim=claim, progress=0.2, message=f"Generating with {title}.")
-    result = generators.generate(job.technique, score, job.params, job.seed)
-    job_progress(claim=claim, progress=0.7, message="Saving the result.")
+    message = f"Generating with {title}."
+    job_progress(claim=claim, progress=GENERATING_FROM, message=message)
+    result = generators.generate(
+        job.technique, score, job.params, job.seed, progress=_reporter(claim, message)
+    )
+    job_progress(claim=claim, progress=GENERATING_TO, message="Saving the result.")
     composition = job_store_result(claim=claim, result=result)
     if composition is None:
         return "stale"
     publish_composition_audio(composition.pk)  # the result is committed: render it in its own task
     return "done" if job_finish(claim=claim) else "stale"
+
+
+def _reporter(claim: Claim, message: str) -> Callable[[float], None]:
+    """Moves the job's progress from ``GENERATING_FROM`` to ``GENERATING_TO`` with the
+    technique's own, writing at most every ``PROGRESS_EVERY_SECONDS``."""
+    last = time.monotonic()
+
+    def report(done: float) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_SECONDS:
+            last = now
+            share = GENERATING_FROM + (GENERATING_TO - GENERATING_FROM) * min(max(done, 0.0), 1.0)
+            job_progress(claim=claim, progress=round(share, 3), message=message)
+
+    return report
 
 
 def _render_and_store(composition_id: int, score: Score) -> None:

@@ -40,13 +40,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from generation.arcnn.quality import Row, _cell, _evaluate, texture_table, write_into_card
 from generation.c2st_quality import Comparison, commit_label
 from generation.c2st_quality import run as c2st_run
 from generation.c2st_quality import table as c2st_table
 from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR
 from generation.params import ParamValue
+from generation.quality_tables import Row, cell, evaluate_rows, texture_table, write_into_card
 from generation.registry import TRANSFORMER_PARAMS
 from generation.transformer.extension import TokenModel, beat_ticks, extend
 from generation.transformer.markov import corpus_chain
@@ -245,7 +245,7 @@ def quality_table(groups: Sequence[tuple[str, list[Row]]], seeds: int) -> str:
                 better = ours.values["realism"] > theirs.values["realism"]
                 wins = f"{int(better.sum())}/{better.size}"
             cells = " | ".join(
-                _cell(row.values[key]) for key in ("score", "realism", "typicality", "frechet")
+                cell(row.values[key]) for key in ("score", "realism", "typicality", "frechet")
             )
             lines.append(
                 f"| {profile} | {row.group} | {row.label} | {len(row.pieces)} | {cells} | {wins} |"
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = continuation_rows(style, args.pieces, args.seeds)
             if style == "folk":
                 rows += sample_rows(args.seeds)
-            _evaluate(rows, PROFILE_OF_STYLE[style])
+            evaluate_rows(rows, PROFILE_OF_STYLE[style])
             groups.append((PROFILE_OF_STYLE[style], rows))
         report["continuations"] = _summary(groups)
         text += "\n\nContinuation quality (evaluation library):\n\n"

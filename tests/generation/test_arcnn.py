@@ -1,205 +1,254 @@
-"""The AR-CNN: network shapes, loss, damage, windows, the sampler's quotas and determinism."""
+"""AR-CNN v2: the inpainting network, its masks and loss, and the Gibbs sampler's rules.
 
+A tiny network with random weights is enough for the sampler's rules (quotas, ranges,
+voices, determinism): they hold whatever the network says."""
+
+import itertools
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
-from generation.arcnn.model import (
-    DEEPCOMPOSER_CONFIG,
-    ArCnn,
+from generation.arcnn.gibbs import (
+    Sampling,
+    harmonise,
+    hidden_share,
+    prepare,
+    without_overlaps,
+)
+from generation.arcnn.network import (
+    VOICES,
     ArcnnConfig,
-    damage,
-    edit,
-    edit_loss,
-    edit_roll,
-    fused_for_inference,
-    iteration_schedule,
-    plan_windows,
-    random_edits,
+    Inpainter,
+    features,
+    inpainting_loss,
     train,
+    training_masks,
 )
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
-from generation.rolls import to_grid
-from generation.training import TrainOptions, adamw, clip_and_step
+from generation.gan.model import line
+from generation.training import TrainOptions
 from music.score import Note, Score, Track
 
-TINY = ArcnnConfig(base_channels=4, depth=2, window_steps=32, low_pitch=48, high_pitch=80)
-PARAMS = {
-    "max_input_notes_to_remove": 100,
-    "max_notes_to_add": 500,
-    "sampling_iterations": 100,
-    "creative_risk": 1.0,
-}
+TINY = ArcnnConfig(channels=16, blocks=2)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread, as in production workers: tiny convolutions only lose time to threading."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(config=TINY, seed=0):
     torch.manual_seed(seed)
-    return ArCnn(config).eval()
+    return Inpainter(config).eval()
 
 
-def melody(bars=8, tempo=100.0, program=0):
-    notes = [Note(i * 480, 60 + (0, 2, 4, 5, 7, 5, 4, 2)[i % 8], 480, 90) for i in range(4 * bars)]
-    return Score([Track(notes, program=program)], resolution=480, tempo=tempo)
+def melody(bars=8, tempo=100.0, low=60):
+    degrees = (0, 2, 4, 5, 7, 5, 4, 2)
+    notes = [Note(i * 480, low + degrees[i % 8], 480, 90) for i in range(4 * bars)]
+    return Score([Track(notes, program=0)], resolution=480, tempo=tempo)
 
 
-def roll(seed=0, steps=128, pitches=64, density=0.05):
-    return np.random.default_rng(seed).random((steps, pitches)) < density
-
-
-def test_the_network_maps_a_roll_to_logits_of_the_same_shape():
-    for steps in (128, 256):
-        x = torch.zeros(3, steps, 64)
-        assert model(ArcnnConfig())(x).shape == (3, steps, 64)
-
-
-def test_sizes_ours_and_deepcomposers():
-    assert parameter_count(ArCnn(ArcnnConfig())) < 2_000_000  # under 4 MB in fp16
-    assert 31_000_000 < parameter_count(ArCnn(DEEPCOMPOSER_CONFIG)) < 32_000_000
-
-
-def test_folding_batch_norm_does_not_change_the_output():
-    net = model(ArcnnConfig())
-    for module in net.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            assert module.running_mean is not None
-            assert module.running_var is not None
-            module.running_mean.uniform_(-1, 1)
-            module.running_var.uniform_(0.5, 2)
-    x = torch.from_numpy(roll()).float()[None]
-    with torch.no_grad():
-        assert torch.allclose(net(x), fused_for_inference(net)(x), atol=1e-5)
-
-
-def test_the_loss_is_zero_when_all_mass_is_on_the_damaged_cells():
-    original = torch.zeros(1, 4, 4, dtype=torch.bool)
-    damaged = original.clone()
-    damaged[0, 1, 2] = True
-    perfect = torch.full((1, 4, 4), -1e4)
-    perfect[0, 1, 2] = 0.0
-    assert edit_loss(perfect, damaged, original).item() == pytest.approx(0.0, abs=1e-6)
-    assert edit_loss(torch.zeros(1, 4, 4), damaged, original).item() == pytest.approx(np.log(16))
-
-
-def test_damage_always_leaves_something_to_repair():
-    voices = np.zeros((5, 4, 32, 32), dtype=bool)
-    voices[:, 0, :, 10] = True
-    damaged, original = damage(voices, np.random.default_rng(0), TINY)
-    assert damaged.shape == original.shape == (5, 32, 32)
-    assert (damaged != original).reshape(5, -1).any(axis=1).all()
-    assert original[:, :, 10].all()
-
-
-def test_a_tiny_model_learns_to_find_the_damage():
-    torch.manual_seed(0)
-    net = ArCnn(TINY)
-    options = TrainOptions(lr=1e-2, warmup_steps=0)
-    optimizer = adamw(net, options)
-    voices = np.zeros((8, 4, 32, 32), dtype=bool)
-    for voice, pitch in enumerate((8, 12, 15, 20)):
-        voices[:, voice, :, pitch] = True
-    damaged, original = (
-        torch.from_numpy(a) for a in damage(voices, np.random.default_rng(1), TINY)
-    )
-    losses = []
-    for _ in range(30):
-        loss = edit_loss(net(damaged.float()), damaged, original)
-        clip_and_step(net, optimizer, loss, options)
-        losses.append(loss.item())
-    assert losses[-1] < 0.7 * losses[0]
-
-
-def test_windows_own_every_step_exactly_once():
-    for steps in (48, 128, 144, 384, 512):
-        plan = plan_windows(steps, 128, 64)
-        owned = np.concatenate([np.arange(w.own_from, w.own_to) for w in plan])
-        assert np.array_equal(owned, np.arange(steps))
-        assert all(w.start <= w.own_from and w.own_to <= w.start + 128 for w in plan)
-
-
-def test_iterations_are_per_8_bars_and_spread_over_the_windows():
-    assert iteration_schedule(plan_windows(128, 128, 64), 100, 128) == [0] * 100
-    assert len(iteration_schedule(plan_windows(64, 128, 64), 100, 128)) == 100
-    schedule = iteration_schedule(plan_windows(512, 128, 64), 100, 128)
-    assert len(schedule) == 400
-    assert np.bincount(schedule).tolist() == [75, 50, 50, 50, 50, 50, 75]
-    assert set(schedule[:7]) == set(range(7))  # round-robin, not one window after another
-
-
-def sampled(net, start, **overrides):
-    params = {**PARAMS, **overrides}
-    return edit_roll(net, start, rng=np.random.default_rng(0), window=32, hop=16, **params)
-
-
-def test_no_iterations_or_no_allowance_changes_nothing():
-    start = roll(steps=64, pitches=32)
+def test_the_network_gives_per_voice_logits_over_rest_and_pitches():
     net = model()
-    assert np.array_equal(sampled(net, start, sampling_iterations=0), start)
-    frozen = sampled(net, start, max_input_notes_to_remove=0, max_notes_to_add=0)
-    assert np.array_equal(frozen, start)
+    columns = torch.randint(-1, TINY.pitches, (2, VOICES, 40))
+    mask = torch.rand(2, VOICES, 40) < 0.5
+    x = features(columns, columns >= 0, mask, torch.zeros(2, 2, 40), TINY.classes)
+    assert x.shape == (2, TINY.input_features, 40)
+    pitch_logits, onset_logits = net(x)
+    assert pitch_logits.shape == (2, VOICES, 40, TINY.classes)
+    assert onset_logits.shape == (2, VOICES, 40)
 
 
-def test_quotas_bound_removals_and_additions():
-    start = roll(steps=64, pitches=32, density=0.2)
-    for net in (model(), None):
-        only_removals = sampled(net, start, max_notes_to_add=0, sampling_iterations=200)
-        assert not (only_removals & ~start).any()
-        assert (start & ~only_removals).sum() > 0
-        bounded = sampled(
-            net, start, max_input_notes_to_remove=10, max_notes_to_add=7, sampling_iterations=200
-        )
-        assert (start & ~bounded).sum() <= int(0.1 * start.sum())
-        assert (bounded & ~start).sum() <= 7
+def test_hidden_cells_are_invisible_to_the_network():
+    columns = torch.randint(0, TINY.pitches, (1, VOICES, 16))
+    other = columns.clone()
+    mask = torch.zeros(1, VOICES, 16, dtype=torch.bool)
+    mask[0, 2, 5] = True
+    other[0, 2, 5] = (columns[0, 2, 5] + 3) % TINY.pitches
+    meter = torch.zeros(1, 2, 16)
+    a = features(columns, columns >= 0, mask, meter, TINY.classes)
+    b = features(other, other >= 0, mask, meter, TINY.classes)
+    assert torch.equal(a, b)
+    c = features(other, other >= 0, torch.zeros_like(mask), meter, TINY.classes)
+    assert not torch.equal(a, c)
+
+
+def test_the_loss_counts_hidden_cells_only():
+    columns = torch.randint(0, TINY.pitches, (2, VOICES, 16))
+    onsets = torch.ones_like(columns, dtype=torch.bool)
+    mask = torch.zeros(2, VOICES, 16, dtype=torch.bool)
+    mask[:, 1:, :8] = True
+    logits = torch.randn(2, VOICES, 16, TINY.classes)
+    onset_logits = torch.zeros(2, VOICES, 16)
+    base = inpainting_loss(logits, onset_logits, columns, onsets, mask)
+    changed = columns.clone()
+    changed[:, 0] = (changed[:, 0] + 1) % TINY.pitches  # the soprano is visible everywhere
+    assert inpainting_loss(logits, onset_logits, changed, onsets, mask) == pytest.approx(base)
+    changed[:, 1, 0] = (changed[:, 1, 0] + 1) % TINY.pitches  # a hidden cell
+    assert inpainting_loss(logits, onset_logits, changed, onsets, mask) != pytest.approx(base)
+
+
+def test_training_masks_come_in_every_kind_and_never_hide_nothing():
+    masks = training_masks(400, 64, np.random.default_rng(0), ArcnnConfig())
+    assert masks.reshape(400, -1).any(axis=1).all()
+    lower_whole = masks[:, 1:].all(axis=(1, 2))
+    assert 0.2 < lower_whole.mean() < 0.5  # the harmonising kind (and some whole voices)
+    assert (lower_whole & ~masks[:, 0].any(axis=1)).any()  # soprano given, the rest hidden
+    spans = masks.all(axis=1).any(axis=1) & ~masks.all(axis=(1, 2))
+    assert spans.any()
+    partial = masks[:, 1:].mean(axis=(1, 2))
+    assert ((partial > 0.1) & (partial < 0.9)).mean() > 0.3  # random rates
+
+
+def test_a_tiny_network_learns_a_voice_from_the_others():
+    """Alto = soprano - 3 and so on: a rule the network can only learn from visible cells."""
+    config = replace(TINY, channels=32)
+    torch.manual_seed(0)
+    net = Inpainter(config)
+    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    rng = np.random.default_rng(0)
+
+    def batch():
+        soprano = rng.integers(30, 40, size=(16, 1, 24))
+        columns = torch.from_numpy(np.concatenate([soprano - d for d in (0, 3, 7, 12)], axis=1))
+        mask = torch.from_numpy(training_masks(16, 24, rng, config))
+        return columns, torch.ones_like(columns, dtype=torch.bool), mask, torch.zeros(16, 2, 24)
+
+    def loss(b):
+        pitch_logits, onset_logits = net(features(*b[:2], b[2], b[3], config.classes))
+        return inpainting_loss(pitch_logits, onset_logits, *b[:3])
+
+    fixed = batch()
+    net.eval()
+    before = loss(fixed).item()
+    net.train()
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss(batch()).backward()
+        optimizer.step()
+    net.eval()
+    assert loss(fixed).item() < 0.5 * before
+
+
+def test_the_hidden_share_anneals_from_all_to_a_few():
+    shares = [hidden_share(i, 100) for i in range(100)]
+    assert shares[0] == 1.0
+    assert all(a >= b for a, b in itertools.pairwise(shares))
+    assert shares[-1] == pytest.approx(0.05)
+
+
+def test_a_melody_becomes_four_voices_in_satb_ranges(assert_four_voices):
+    out = harmonise(melody(), model(), Sampling(iterations=20), 0)
+    assert_four_voices(out)
+    assert out.tempo == 100.0
+    assert out.time_signature == (4, 4)
+    assert out.resolution == 480
+    assert out.end_tick <= melody().end_tick
+
+
+def test_no_iterations_leave_the_input_as_it_is():
+    given = melody()
+    assert harmonise(given, model(), Sampling(iterations=0), 0) == given
+
+
+def test_the_melody_stays_when_no_input_note_may_change():
+    given = melody(low=45)  # low: moved up by octaves into the soprano's range (A2-E3)
+    out = harmonise(given, model(), Sampling(iterations=30, remove_pct=0), 3)
+    move = prepare(given, TINY).octave_move
+    assert move == 24
+    assert [(n.start, n.pitch - move, n.duration) for n in out.tracks[0].notes] == [
+        (n.start, n.pitch, n.duration) for n in given.tracks[0].notes
+    ]
+
+
+def test_the_removal_quota_bounds_the_changed_melody_cells():
+    given = melody()
+    steps = 64
+
+    def soprano(score):
+        return line(score.tracks[0].notes, steps, 2, score.resolution)[0]
+
+    changes = []
+    for pct in (10, 40):
+        out = harmonise(given, model(), Sampling(iterations=60, remove_pct=pct), 1)
+        changes.append(int((soprano(out) != soprano(given)).sum()))
+        assert changes[-1] <= pct / 100 * steps
+    assert changes[-1] > 0  # a random network takes what it may
+
+
+def test_the_add_quota_writes_whole_voices_bass_first():
+    given = melody()  # 8 bars: a voice is 64 cells
+    names = {
+        add: [t.name for t in harmonise(given, model(), Sampling(20, add_per_quota=add), 0).tracks]
+        for add in (0, 64, 130, 192)
+    }
+    assert names[0] == ["Soprano"]
+    assert names[64] == ["Soprano", "Bass"]
+    assert names[130] == ["Soprano", "Alto", "Bass"]
+    assert names[192] == ["Soprano", "Alto", "Tenor", "Bass"]
+
+
+def test_chords_keep_their_top_line_as_the_melody(assert_four_voices):
+    tune = melody(bars=4)
+    chords = [
+        Note(n.start, n.pitch - d, n.duration, 70) for n in tune.tracks[0].notes for d in (4, 9)
+    ]
+    given = Score([Track(tune.tracks[0].notes + chords)], resolution=480)
+    out = harmonise(given, model(), Sampling(iterations=10, remove_pct=0), 0)
+    assert [n.pitch for n in out.tracks[0].notes] == [n.pitch for n in tune.tracks[0].notes]
+    assert_four_voices(out)
+
+
+def test_four_tracks_are_taken_as_the_four_voices_and_can_be_chained(assert_four_voices):
+    first = harmonise(melody(), model(), Sampling(iterations=20), 0)
+    unchanged = harmonise(first, model(), Sampling(iterations=20, remove_pct=0), 1)
+    assert [sorted(t.notes) for t in unchanged.tracks] == [sorted(t.notes) for t in first.tracks]
+    rewritten = harmonise(first, model(), Sampling(iterations=40, remove_pct=30), 1)
+    assert_four_voices(rewritten)
+    assert rewritten.tracks != first.tracks
 
 
 def test_same_seed_same_output_different_seed_different():
-    net = fused_for_inference(model(replace(ArcnnConfig(), base_channels=4)))
-    score = melody()
-    first = edit(score, PARAMS, 1, net)
-    assert edit(score, PARAMS, 1, net) == first
-    assert edit(score, PARAMS, 2, net) != first
+    net, given = model(), melody()
+    assert harmonise(given, net, Sampling(20), 5) == harmonise(given, net, Sampling(20), 5)
+    assert harmonise(given, net, Sampling(20), 5) != harmonise(given, net, Sampling(20), 6)
 
 
-def test_output_keeps_tempo_meter_program_and_length():
-    score = melody(bars=12, tempo=87.0, program=19)
-    out = edit(score, PARAMS, 0, model(replace(ArcnnConfig(), base_channels=4)))
-    assert (out.tempo, out.time_signature, out.resolution) == (87.0, (4, 4), 480)
-    assert [t.program for t in out.tracks] == [19]
-    assert out.bar_count <= 12
+def test_progress_is_reported_with_every_iteration():
+    heard: list[float] = []
+    harmonise(melody(), model(), Sampling(iterations=12), 0, progress=heard.append)
+    assert len(heard) == 12
+    assert heard == sorted(heard)
+    assert heard[-1] == 1.0
 
 
-def test_the_baseline_edits_at_random_within_the_quotas():
-    score = melody()
-    out = random_edits(score, {**PARAMS, "max_notes_to_add": 20}, 0)
-    config = ArcnnConfig()
-    before, after = (
-        to_grid(s, config.steps_per_beat, (config.low_pitch, config.high_pitch)).roll
-        for s in (score, out)
-    )
-    assert out != score
-    assert (after & ~before).sum() <= 20  # the quota counts cells, as DeepComposer's does
+def test_a_coarse_resolution_is_refined_so_grid_steps_are_whole_ticks():
+    coarse = Score([Track([Note(i, 60 + i % 12, 1) for i in range(16)])], resolution=1)
+    out = harmonise(coarse, model(), Sampling(iterations=5), 0)
+    assert out.resolution == TINY.steps_per_beat
+    assert all(n.duration > 0 for t in out.tracks for n in t.notes)
 
 
-def test_checkpoint_round_trip_gives_identical_edits(tmp_path):
+def test_overlapping_notes_of_one_pitch_are_cut_where_the_next_starts():
+    notes = [Note(0, 60, 960), Note(480, 60, 480), Note(480, 64, 480), Note(480, 60, 240)]
+    kept = without_overlaps(notes)
+    assert [(n.start, n.pitch, n.duration) for n in kept] == [
+        (0, 60, 480),
+        (480, 60, 240),  # one of two notes starting together on one pitch
+        (480, 64, 480),
+    ]
+
+
+def test_checkpoint_round_trip_gives_identical_output(tmp_path):
     net = model()
     path = tmp_path / "arcnn.pt"
     save_checkpoint(net, TINY, path, {"data": {}})
-    loaded, config, _ = load_checkpoint(path, ArcnnConfig, ArCnn)
+    loaded, config, _ = load_checkpoint(path, ArcnnConfig, Inpainter)
     assert config == TINY
-    start = roll(steps=64, pitches=32)
-    assert np.array_equal(sampled(net, start), sampled(loaded, start))
+    assert harmonise(melody(), net, Sampling(10), 2) == harmonise(melody(), loaded, Sampling(10), 2)
 
 
+@pytest.mark.slow
 def test_training_end_to_end_writes_weights_meta_and_curve(tmp_path):
     out = tmp_path / "arcnn.pt"
     options = TrainOptions(
@@ -210,25 +259,5 @@ def test_training_end_to_end_writes_weights_meta_and_curve(tmp_path):
     assert (tmp_path / "arcnn" / "loss_curve.png").exists()
     assert meta["training"]["steps"] == 3
     assert meta["data"]["train_split"]["pieces"] > meta["data"]["validation_split"]["pieces"] > 0
-    loaded, _, _ = load_checkpoint(out, ArcnnConfig, ArCnn)
+    loaded, _, _ = load_checkpoint(out, ArcnnConfig, Inpainter)
     assert parameter_count(loaded) == meta["parameters"]
-
-
-def test_a_coarse_resolution_is_refined_so_grid_steps_are_whole_ticks():
-    coarse = Score([Track([Note(i, 60 + i, 1) for i in range(16)])], resolution=1)
-    config = replace(ArcnnConfig(), base_channels=4)
-    out = edit(coarse, PARAMS, 0, model(config))
-    assert out.resolution == config.steps_per_beat
-    assert all(n.duration > 0 for n in out.all_notes())
-
-
-def test_dropped_voices_can_keep_part_of_their_cells():
-    voices = np.zeros((40, 4, 32, 32), dtype=bool)
-    for voice, pitch in enumerate((8, 12, 15, 20)):
-        voices[:, voice, :, pitch] = True
-    config = replace(TINY, voice_drop_pct=100.0, dropped_voice_keep_max_pct=80.0, add_max_pct=0.0)
-    damaged, original = damage(voices, np.random.default_rng(0), replace(config, add_min_pct=0.0))
-    kept = damaged[:, :, (8, 12, 15, 20)].mean(axis=1)  # (windows, voices): share still sounding
-    assert not (damaged & ~original).any()  # no noise asked for: only removals
-    assert ((kept > 0) & (kept < 1)).any()  # some voices are partly there, as mid-edit
-    assert (kept == 1).any(axis=1).all()  # and every window keeps at least one whole voice

@@ -131,7 +131,6 @@ def test_the_arcnn_report_runs_the_c2st_on_a_few_test_pieces(tmp_path) -> None:
     assert (
         main(
             [
-                "arcnn",
                 "--c2st",
                 "--seeds",
                 "1",
@@ -148,6 +147,7 @@ def test_the_arcnn_report_runs_the_c2st_on_a_few_test_pieces(tmp_path) -> None:
     rows = c2st_rows(card)
     assert rows["AR-CNN on the test sopranos"][2:5] == ["4", "4", "4"]
     assert rows["AR-CNN on the sample melodies"][2] == "4"
+    assert rows["rule harmoniser on the test sopranos"][2:5] == ["4", "4", "4"]
     # The soprano alone is one voice against four: told apart whatever the folds.
     assert accuracy(rows["the test sopranos alone (the input)"]) == 1.0
     assert len(list((keep / "00-ar-cnn-on-the-test-sopranos" / "generated").glob("*.mid"))) == 4

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generation.arcnn.quality import END, START, added_notes, texture, write_into_card
+from generation.quality_tables import END, START, texture, write_into_card
 from music.score import Note, Score, Track
 
 
@@ -18,16 +18,6 @@ def test_texture_counts_notes_lengths_and_voices():
     assert facts["median_beats"] == 1.0
     assert facts["sixteenths"] == pytest.approx(0.2)
     assert facts["voices"] == pytest.approx(5 / 4)
-
-
-def test_added_notes_are_judged_against_the_inputs_key_and_what_sounds():
-    given = c_major_melody()
-    out = given.copy()
-    out.tracks[0].notes += [Note(0, 64, 120), Note(480, 61, 120)]  # E over C; C# against D
-    facts = added_notes(given, out)
-    assert facts["added"] == 2
-    assert facts["in_key"] == 0.5
-    assert facts["consonant"] == 0.5
 
 
 def test_the_card_section_between_the_markers_is_replaced(tmp_path):

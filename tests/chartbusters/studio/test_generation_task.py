@@ -105,7 +105,7 @@ def test_an_input_the_generator_refuses_fails_with_its_message_and_no_retry(
 def test_an_unexpected_error_fails_with_a_plain_message_and_can_be_retried(
     alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
-    def broken(*args: Any) -> Score:
+    def broken(*args: Any, **kwargs: Any) -> Score:
         raise RuntimeError("CUDA out of memory at 0xdeadbeef")
 
     monkeypatch.setattr(tasks.generators, "generate", broken)
@@ -289,3 +289,21 @@ def test_the_generation_backlog_proxy_is_the_oldest_queued_job_or_pending_render
     assert backlog_proxy_since("generation") == min(queued_at, render_queued_at)
     Composition.objects.update(audio_state=AudioState.READY)
     assert backlog_proxy_since("generation") == queued_at
+
+
+def test_the_progress_bar_moves_with_the_generators_own_progress(
+    alice: User, sample_input: Composition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[float] = []
+    job = job_for(alice, sample_input, "arcnn")
+
+    def generating(*args: Any, progress: Any = None) -> Score:
+        for done in (0.25, 0.5, 1.0):
+            progress(done)
+            seen.append(GenerationJob.objects.get(pk=job.pk).progress)
+        return melody()
+
+    monkeypatch.setattr(tasks, "PROGRESS_EVERY_SECONDS", 0)
+    monkeypatch.setattr(tasks.generators, "generate", generating)
+    assert run_generation_job.run(job.pk) == "done"
+    assert seen == [0.325, 0.45, 0.7]  # from 0.2 (started) to 0.7 (saving)

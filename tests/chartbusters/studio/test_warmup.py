@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chartbusters.studio import warmup
-from generation.arcnn import model as arcnn
+from generation.arcnn import gibbs as arcnn
 from generation.gan import model as gan
 from generation.gan.styles import STYLES
 from generation.transformer import model as transformer

@@ -1,0 +1,387 @@
+"""AR-CNN v2's sampler: blocked Gibbs sampling of four voices, and the studio technique.
+
+Harmonising (Coconet's sampler, :mod:`generation.arcnn.network` has the model): the
+voices the input does not have start hidden; every Gibbs step hides a random share of the
+cells the sampler may write, runs the network once over the whole piece, and draws each
+hidden cell from its softmax at the temperature ``creative_risk``. The hidden share falls
+from all of them to ``P_MIN`` over the first ``ETA`` of the steps and stays there
+(Coconet's annealing: first the whole texture at once, then ever smaller touches, each
+seeing everything else). DeepComposer's four parameters keep their names and meaning:
+
+- ``sampling_iterations``: Gibbs steps (0 leaves the input as it is);
+- ``creative_risk``: the sampling temperature;
+- ``max_input_notes_to_remove``: the share of the input's cells (in the voices the input
+  has: a melody is the soprano) that may end up changed. Input cells join the hidden
+  ones once the hidden share is at most ``INPUT_FROM``, so that they are reconsidered
+  against a complete texture, never against an empty one;
+- ``max_notes_to_add``: the note cells (eighth notes) the sampler may write, per 8 bars
+  of 4/4, in the voices the input does not have: whole voices, bass first, then alto,
+  then tenor, as many as fit (the default, 500, fits all three).
+
+The input: its top line is the melody (the soprano); an input of exactly four pitched
+tracks is taken as four voices (soprano to bass by mean pitch), so the technique can be
+chained on its own output. Other notes under the melody are left out: the output is
+always four voices. The melody moves by octaves to lie in the soprano's range as well as
+it can; voices are kept in SATB ranges (``SATB``) by the sampler. The piece is moved to
+the key signature of C for the network, and back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter, features
+from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
+from generation.data import steps_per_bar
+from generation.gan.model import key_shift, line, meter_planes
+from generation.params import ParamValue
+from music.pianoroll import _step as tick_to_step
+from music.pianoroll import _tick as step_to_tick
+from music.score import Note, Score, Track
+from music.transforms import rescale
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+Progress = Callable[[float], None]
+
+SATB = ((60, 81), (53, 74), (48, 69), (36, 62))  # inclusive MIDI ranges, C4-A5 ... C2-D4
+NAMES = ("Soprano", "Alto", "Tenor", "Bass")
+CHOIR = (52, 52, 52, 52)  # General MIDI Choir Aahs
+ADD_ORDER = (3, 1, 2)  # new voices, when not all fit the add quota: bass, alto, tenor
+STEPS_PER_QUOTA = 64  # max_notes_to_add counts per 8 bars of 4/4 at eighth notes
+P_MAX, P_MIN, ETA = 1.0, 0.05, 0.75  # Coconet's annealing of the hidden share
+INPUT_FROM = 0.5  # input cells may be hidden once the hidden share is at most this
+
+
+@dataclass
+class Sampling:
+    iterations: int = 100
+    temperature: float = 1.0
+    remove_pct: float = 100.0
+    add_per_quota: int = 500
+
+
+@dataclass
+class Piece:
+    """The input as four voices on the model's grid (after the key and octave moves)."""
+
+    columns: IntArray  # (4, T): column or -1 (rest)
+    onsets: BoolArray  # (4, T)
+    given: BoolArray  # (4,): the voices the input has
+    meter: npt.NDArray[np.float32]  # (2, T)
+    key_move: int  # semitones from the output's key to the model's (C)
+    octave_move: int  # semitones (a multiple of 12) added to the input's pitches
+
+
+def _voice_tracks(score: Score) -> list[Track]:
+    """The input's tracks as voices, high to low: four tracks, or one top line."""
+    tracks = [t for t in score.pitched_tracks() if t.notes]
+    if len(tracks) == VOICES:
+        return sorted(tracks, key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
+    return [Track([n for t in tracks for n in t.notes])]
+
+
+def best_octave(pitches: IntArray, low: int, high: int) -> int:
+    """The octave move putting the most ``pitches`` in ``[low, high]`` (ties: the smallest)."""
+    if pitches.size == 0:
+        return 0
+    moves = range(-48, 49, 12)
+    return max(
+        moves, key=lambda m: (int(((pitches + m >= low) & (pitches + m <= high)).sum()), -abs(m))
+    )
+
+
+def prepare(score: Score, config: ArcnnConfig) -> Piece:
+    spb = config.steps_per_beat
+    tracks = _voice_tracks(score)
+    last = max(tick_to_step(n.end, spb, score.resolution) for t in tracks for n in t.notes)
+    steps = max(spb, -(-last // spb) * spb)
+    lines = [
+        line(t.notes, steps, spb, score.resolution, lowest=i == VOICES - 1 and len(tracks) > 1)
+        for i, t in enumerate(tracks)
+    ]
+    melody = lines[0][0]
+    octave = best_octave(melody[melody >= 0], *SATB[0])
+    key = key_shift(tracks[0].notes)
+    columns = np.full((VOICES, steps), -1, dtype=np.int64)
+    onsets = np.zeros((VOICES, steps), dtype=np.bool_)
+    for voice, (pitches, starts) in enumerate(lines):
+        moved = pitches + octave + key - config.low_pitch
+        inside = (pitches >= 0) & (moved >= 0) & (moved < config.pitches)
+        columns[voice] = np.where(inside, moved, -1)
+        onsets[voice] = starts & inside
+    given = np.zeros(VOICES, dtype=np.bool_)
+    given[: len(lines)] = True
+    meter = meter_planes(0, steps, steps_per_bar(score, spb), spb)
+    return Piece(columns, onsets, given, meter, key, octave)
+
+
+def allowed_classes(config: ArcnnConfig, key_move: int) -> torch.Tensor:
+    """(4, 1 + P) bool: rest, and the columns whose output pitch is in each voice's range."""
+    pitches = np.arange(config.pitches) + config.low_pitch - key_move
+    allowed = np.ones((VOICES, config.classes), dtype=np.bool_)
+    for voice, (low, high) in enumerate(SATB):
+        allowed[voice, 1:] = (pitches >= low) & (pitches <= high)
+    return torch.from_numpy(allowed)
+
+
+def new_voices(piece: Piece, add_per_quota: int) -> BoolArray:
+    """(4,): the voices the sampler writes, as many whole ones as the add quota holds."""
+    steps = piece.columns.shape[1]
+    budget = add_per_quota * max(1.0, steps / STEPS_PER_QUOTA)
+    chosen = np.zeros(VOICES, dtype=np.bool_)
+    for voice in ADD_ORDER:
+        if not piece.given[voice] and steps <= budget:
+            chosen[voice] = True
+            budget -= steps
+    return chosen
+
+
+def hidden_share(iteration: int, iterations: int) -> float:
+    return max(P_MIN, P_MAX - (P_MAX - P_MIN) * iteration / (ETA * iterations))
+
+
+@torch.no_grad()
+def sample(
+    model: Inpainter,
+    piece: Piece,
+    sampling: Sampling,
+    rng: np.random.Generator,
+    progress: Progress | None = None,
+) -> tuple[IntArray, BoolArray]:
+    """``(columns, onsets)`` after ``sampling.iterations`` Gibbs steps."""
+    config = model.config
+    columns, onsets = piece.columns.copy(), piece.onsets.copy()
+    writes = new_voices(piece, sampling.add_per_quota)
+    steps = columns.shape[1]
+    writable = np.repeat(writes[:, None], steps, axis=1)  # (4, T)
+    if writes.any():
+        columns[writes], onsets[writes] = -1, False
+    inputs = np.repeat(piece.given[:, None], steps, axis=1)
+    quota = math.floor(sampling.remove_pct / 100 * int(inputs.sum()))
+    allowed = allowed_classes(config, piece.key_move)
+    meter = torch.from_numpy(piece.meter)[None]
+    for iteration in range(sampling.iterations):
+        share = hidden_share(iteration, sampling.iterations)
+        hidden = writable if iteration == 0 else writable & (rng.random(writable.shape) < share)
+        if quota and share <= INPUT_FROM:
+            hidden = hidden | (inputs & (rng.random(inputs.shape) < share))
+        if hidden.any():
+            before = columns.copy()
+            _gibbs_step(model, columns, onsets, hidden, meter, allowed, sampling, rng)
+            _keep_quota(columns, onsets, before, piece, inputs, hidden, quota, rng)
+        if progress is not None:
+            progress((iteration + 1) / sampling.iterations)
+    return columns, onsets
+
+
+def _gibbs_step(
+    model: Inpainter,
+    columns: IntArray,
+    onsets: BoolArray,
+    hidden: BoolArray,
+    meter: torch.Tensor,
+    allowed: torch.Tensor,
+    sampling: Sampling,
+    rng: np.random.Generator,
+) -> None:
+    """Draw every hidden cell from the network given the visible ones (in place)."""
+    config = model.config
+    x = features(
+        torch.from_numpy(columns)[None],
+        torch.from_numpy(onsets)[None],
+        torch.from_numpy(hidden)[None],
+        meter,
+        config.classes,
+    )
+    pitch_logits, onset_logits = model(x)  # (1, 4, T, C), (1, 4, T)
+    voice, step = np.nonzero(hidden)
+    v, s = torch.from_numpy(voice), torch.from_numpy(step)
+    logits = (pitch_logits[0, v, s].double() / sampling.temperature).masked_fill(
+        ~allowed[v], -math.inf
+    )
+    probabilities = torch.softmax(logits, -1).numpy()  # (hidden cells, C)
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random(len(voice)) * cumulative[:, -1]
+    chosen = np.minimum((cumulative < draws[:, None]).sum(1), config.classes - 1) - 1
+    columns[voice, step] = chosen
+    onset_p = torch.sigmoid(onset_logits[0, v, s].double() / sampling.temperature).numpy()
+    repeat_onset = rng.random(len(voice)) < onset_p
+    _refresh_onsets(columns, onsets, voice, step, repeat_onset)
+
+
+def _refresh_onsets(
+    columns: IntArray, onsets: BoolArray, voice: IntArray, step: IntArray, repeat: BoolArray
+) -> None:
+    """A written cell starts a note where its pitch differs from the step before (or with
+    probability where it repeats it); the cell after starts one where the pitch changed."""
+    previous = np.where(step > 0, columns[voice, np.maximum(step - 1, 0)], -1)
+    sounding = columns[voice, step] >= 0
+    changed = columns[voice, step] != previous
+    onsets[voice, step] = sounding & (changed | repeat)
+    steps = columns.shape[1]
+    after = step + 1 < steps
+    v, s = voice[after], step[after] + 1
+    onsets[v, s] |= (columns[v, s] >= 0) & (columns[v, s] != columns[v, s - 1])
+
+
+def _keep_quota(
+    columns: IntArray,
+    onsets: BoolArray,
+    before: IntArray,
+    piece: Piece,
+    inputs: BoolArray,
+    hidden: BoolArray,
+    quota: int,
+    rng: np.random.Generator,
+) -> None:
+    """Undo this step's changes to input cells beyond ``quota`` changed input cells."""
+    changed = inputs & (columns != piece.columns)
+    excess = int(changed.sum()) - quota
+    if excess <= 0:
+        return
+    fresh = np.flatnonzero((changed & hidden & (before != columns)).reshape(-1))
+    undo = rng.choice(fresh, size=min(excess, fresh.size), replace=False)
+    voice, step = np.unravel_index(undo, columns.shape)
+    columns[voice, step] = piece.columns[voice, step]
+    onsets[voice, step] = piece.onsets[voice, step]
+    _refresh_onsets(columns, onsets, voice, step, onsets[voice, step])
+
+
+# ----- back to notes -----------------------------------------------------------------
+
+
+def voice_notes(
+    columns: IntArray,
+    onsets: BoolArray,
+    pitch_offset: int,
+    spb: int,
+    resolution: int,
+    velocity: int,
+) -> list[Note]:
+    """One voice's notes: a note starts where the line's onset says, lasts while it holds."""
+    notes: list[Note] = []
+    start = -1
+    for step in range(len(columns) + 1):
+        column = columns[step] if step < len(columns) else -1
+        if start >= 0 and (column != columns[start] or onsets[step]):
+            begin = step_to_tick(start, spb, resolution)
+            end = step_to_tick(step, spb, resolution)
+            notes.append(Note(begin, int(columns[start]) + pitch_offset, end - begin, velocity))
+            start = -1
+        if column >= 0 and start < 0:
+            start = step
+    return notes
+
+
+def without_overlaps(notes: list[Note]) -> list[Note]:
+    """Notes sorted, each cut where the next one of the same pitch starts."""
+    ordered = sorted(notes)
+    kept: list[Note] = []
+    last: dict[int, int] = {}
+    for note in ordered:
+        index = last.get(note.pitch)
+        if index is not None and kept[index].end > note.start:
+            cut = note.start - kept[index].start
+            if cut <= 0:
+                continue
+            kept[index] = replace(kept[index], duration=cut)
+        last[note.pitch] = len(kept)
+        kept.append(note)
+    return kept
+
+
+def _velocity(score: Score) -> int:
+    notes = score.all_notes()
+    return int(np.clip(round(float(np.median([n.velocity for n in notes]))), 1, 127))
+
+
+def harmonise(
+    score: Score,
+    model: Inpainter,
+    sampling: Sampling,
+    seed: int,
+    progress: Progress | None = None,
+) -> Score:
+    """``score`` as four voices written and rewritten by ``model`` (see the module doc)."""
+    config = model.config
+    spb = config.steps_per_beat
+    if score.resolution % spb:  # a grid step must be whole ticks
+        score = rescale(score, math.lcm(score.resolution, spb))
+    if sampling.iterations == 0:
+        return score
+    piece = prepare(score, config)
+    columns, onsets = sample(model, piece, sampling, np.random.default_rng(seed), progress)
+    velocity = _velocity(score)
+    offset = config.low_pitch - piece.key_move
+    unchanged = (columns == piece.columns).all(axis=1)
+    originals = _voice_tracks(score)
+    tracks = []
+    for voice in range(VOICES):
+        if piece.given[voice] and unchanged[voice] and len(originals) > voice:
+            # an untouched input voice keeps its own timing (moved by the octave only)
+            source = originals[voice].notes if len(originals) == VOICES else _top_line(score)
+            notes = [replace(n, pitch=n.pitch + piece.octave_move) for n in source]
+        else:
+            notes = voice_notes(
+                columns[voice], onsets[voice], offset, spb, score.resolution, velocity
+            )
+        if notes:
+            notes = without_overlaps(notes)
+            tracks.append(Track(notes, program=CHOIR[voice], name=NAMES[voice]))
+    return replace(score, tracks=tracks)
+
+
+def _top_line(score: Score) -> list[Note]:
+    """The input's notes that are the highest sounding at their start (the melody)."""
+    notes = sorted(score.all_notes(), key=lambda n: (n.start, -n.pitch))
+    kept: list[Note] = []
+    for note in notes:
+        if kept and kept[-1].start == note.start:
+            continue  # a lower note of the same chord
+        if kept and kept[-1].end > note.start and kept[-1].pitch > note.pitch:
+            continue  # under a held melody note
+        if kept and kept[-1].end > note.start:
+            kept[-1] = replace(kept[-1], duration=note.start - kept[-1].start)
+        kept.append(note)
+    return kept
+
+
+# ----- the technique ------------------------------------------------------------------
+
+
+@cache
+def shipped_model() -> Inpainter:
+    """The committed checkpoint, loaded once per process."""
+    model, _, _ = load_checkpoint(shipped_path("arcnn"), ArcnnConfig, Inpainter)
+    return model
+
+
+def sampling_from(params: Mapping[str, ParamValue]) -> Sampling:
+    return Sampling(
+        iterations=int(params["sampling_iterations"]),
+        temperature=float(params["creative_risk"]),
+        remove_pct=float(params["max_input_notes_to_remove"]),
+        add_per_quota=int(params["max_notes_to_add"]),
+    )
+
+
+def generate(
+    score: Score,
+    params: Mapping[str, ParamValue],
+    seed: int,
+    progress: Progress | None = None,
+) -> Score:
+    """The registry's entry point: ``score`` harmonised by the shipped model."""
+    return harmonise(score, shipped_model(), sampling_from(params), seed, progress)
+
+
+def describe(model: Inpainter) -> str:
+    return f"AR-CNN inpainting network, {parameter_count(model) / 1e6:.2f} M parameters"
