@@ -14,6 +14,7 @@ from generation.arcnn.gibbs import (
     Sampling,
     harmonise,
     hidden_share,
+    parallel_candidates,
     prepare,
     without_overlaps,
 )
@@ -261,3 +262,15 @@ def test_training_end_to_end_writes_weights_meta_and_curve(tmp_path):
     assert meta["data"]["train_split"]["pieces"] > meta["data"]["validation_split"]["pieces"] > 0
     loaded, _, _ = load_checkpoint(out, ArcnnConfig, Inpainter)
     assert parameter_count(loaded) == meta["parameters"]
+
+
+def test_parallel_fifths_and_octaves_are_found_on_both_sides_of_a_cell():
+    columns = np.full((4, 3), -1)
+    columns[3] = [3, 5, 7]  # the bass moves up a tone at every step
+    columns[0, 0], columns[0, 2] = 10, 19  # the soprano: a fifth above before, an octave after
+    bad = parallel_candidates(columns, np.array([0]), np.array([1]), 24)[0]
+    assert set(np.flatnonzero(bad)) == {0, 12, 5, 17}  # fifths over 5 before; octaves after
+    columns[3] = [3, 3, 7]  # the bass holds into the cell: nothing parallel with the step before
+    bad = parallel_candidates(columns, np.array([0]), np.array([1]), 24)[0]
+    assert set(np.flatnonzero(bad)) == {3, 15}
+    assert not bad[19]  # holding the octave's upper note into the step after is no move
