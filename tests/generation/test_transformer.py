@@ -45,12 +45,7 @@ TINY = TransformerConfig(context=64, n_layer=2, n_head=2, d_model=32, dropout=0.
 PARAMS = TRANSFORMER_PARAMS.defaults()
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(config=TINY, seed=0):

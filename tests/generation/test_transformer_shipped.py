@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from generation.checkpoint import read_meta, shipped_path
 from generation.registry import MAX_BARS, TRANSFORMER_PARAMS, generate
@@ -23,12 +22,7 @@ DEEPCOMPOSER_FILES = sorted(DEEPCOMPOSER.glob("*.mid")) if DEEPCOMPOSER.is_dir()
 QUICK = {"extension_duration": 6}  # validity does not depend on the length; speed does
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def assert_valid_extension(given, out, seconds):
