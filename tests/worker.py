@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.db import connection
@@ -87,3 +88,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0, interval: f
             return True
         time.sleep(interval)
     return condition()
+
+
+def with_reaper(tmp_path: Path) -> dict[str, Any]:
+    """Worker options that run beat inside the worker, with the reaper every second."""
+    return {
+        "args": ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"],
+        "SUBMISSION_REAPER_INTERVAL_SECONDS": "1",
+    }

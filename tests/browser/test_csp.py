@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from chartbusters.challenges.models import Challenge
 from tests.browser.conftest import assert_clean, new_page
-from tests.chartbusters.competition.conftest import make_challenge
+from tests.chartbusters.builders import make_challenge
 from tests.chartbusters.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,10 +18,10 @@ from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 from tests.browser.conftest import PASSWORD, assert_clean, new_page, screenshot
-from tests.chartbusters.competition.conftest import make_challenge
+from tests.chartbusters.builders import make_challenge
 from tests.chartbusters.conftest import PASSWORD as USER_PASSWORD
 from tests.chartbusters.conftest import make_user
-from tests.chartbusters.test_accounts import link_in
+from tests.chartbusters.helpers import link_in
 from tests.worker import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

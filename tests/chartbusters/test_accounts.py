@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -11,20 +10,9 @@ from django.test import Client
 
 from chartbusters.accounts.models import Role, User
 from tests.chartbusters.conftest import PASSWORD
+from tests.chartbusters.helpers import link_in, sign_up
 
 pytestmark = pytest.mark.django_db
-
-
-def sign_up(client: Client, username: str, email: str) -> Any:
-    data = {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD}
-    return client.post("/accounts/signup/", data)
-
-
-def link_in(message: mail.EmailMessage) -> str:
-    """The path of the first link to this site in an email."""
-    found = re.search(r"https?://[^/\s]+(/\S+)", str(message.body))
-    assert found is not None, message.body
-    return found.group(1)
 
 
 def test_a_visitor_signs_up_confirms_the_address_and_logs_in(client: Client) -> None:

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import ApiToken, User
 from chartbusters.accounts.services import MAX_ACTIVE_TOKENS, api_token_create
 from tests.chartbusters.conftest import PASSWORD
-from tests.chartbusters.test_accounts import link_in
+from tests.chartbusters.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 

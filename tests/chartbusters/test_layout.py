@@ -263,3 +263,63 @@ def test_the_service_reaches_each_library_through_one_adapter(library: str, adap
     )
     assert users, f"nothing in chartbusters uses {library}"
     assert all(module.startswith(adapter) for module in users), users
+
+
+# ----- tests import helpers, never other tests --------------------------------------------
+
+
+def _is_test_module(name: str) -> bool:
+    return name.rpartition(".")[2].startswith("test_")
+
+
+def imports_of_test_modules(root: Path) -> list[str]:
+    """Every import, anywhere in a file under ``root``, of a ``test_*`` module. Shared
+    helpers live in plain modules (builders, helpers) or in conftest fixtures instead, so
+    one test file can change without breaking another."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in sorted(ast.walk(tree), key=lambda n: getattr(n, "lineno", 0)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                # ``from package import test_module`` imports the module as well.
+                package = path.parents[node.level - 1] if node.level else root.parent
+                folder = package.joinpath(*(node.module or "").split("."))
+                names = [node.module or ""] + [
+                    ".".join(filter(None, [node.module, alias.name]))
+                    for alias in node.names
+                    if (folder / f"{alias.name}.py").exists()
+                ]
+            else:
+                continue
+            where = f"{path.relative_to(root.parent)}:{node.lineno}"
+            found += [f"{where} imports {name}" for name in names if _is_test_module(name)]
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    assert imports_of_test_modules(REPO / "tests") == []
+
+
+def test_the_test_import_check_sees_every_kind_of_import(tmp_path: Path) -> None:
+    folder = tmp_path / "tests" / "app"
+    folder.mkdir(parents=True)
+    for name in ("__init__.py", "test_a.py", "helpers.py"):
+        (folder / name).write_text("def test_like_name():\n    pass\n")
+    (folder / "test_b.py").write_text(
+        "from tests.app.test_a import x\n"
+        "from tests.app import test_a\n"
+        "from . import helpers, test_a as a\n"
+        "from .test_a import y\n"
+        "from tests.app.helpers import test_like_name\n"
+        "def f():\n"
+        "    import tests.app.test_a\n"
+    )
+    assert imports_of_test_modules(tmp_path / "tests") == [
+        "tests/app/test_b.py:1 imports tests.app.test_a",
+        "tests/app/test_b.py:2 imports tests.app.test_a",
+        "tests/app/test_b.py:3 imports test_a",
+        "tests/app/test_b.py:4 imports test_a",
+        "tests/app/test_b.py:7 imports tests.app.test_a",
+    ]

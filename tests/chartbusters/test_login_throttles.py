@@ -13,7 +13,7 @@ from django.test import Client
 from chartbusters.accounts.models import User
 from chartbusters.env import Rate
 from tests.chartbusters.conftest import PASSWORD
-from tests.chartbusters.test_accounts import sign_up
+from tests.chartbusters.helpers import sign_up
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.test import Client
 from chartbusters.accounts.models import User
 from chartbusters.accounts.names import name_skeleton
 from tests.chartbusters.conftest import make_user
-from tests.chartbusters.test_accounts import link_in
+from tests.chartbusters.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 

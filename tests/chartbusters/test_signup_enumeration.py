@@ -13,7 +13,7 @@ from django.test import Client
 
 from chartbusters.accounts.models import User
 from tests.chartbusters.conftest import PASSWORD
-from tests.chartbusters.test_accounts import link_in, sign_up
+from tests.chartbusters.helpers import link_in, sign_up
 
 pytestmark = pytest.mark.django_db
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from django.db import connection
 from django.test import Client
 
-from chartbusters.celery import app as celery_app
+from tests.chartbusters.faults import broker_url, database_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -44,48 +38,6 @@ def test_healthz_reports_the_database_and_broker(client: Client) -> None:
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["broker"]["ok"] is True
-
-
-def point_broker_at(url: str) -> None:
-    # Publishing uses the write URL, which Celery copies from broker_url (and which an
-    # earlier test may have pinned), and the pools hold connections to the old URL.
-    for setting in ("broker_url", "broker_write_url", "broker_read_url"):
-        celery_app.conf[setting] = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@contextmanager
-def broker_url(url: str) -> Iterator[None]:
-    # Celery reads CELERY_BROKER_URL from the environment before its own config.
-    old_conf, old_env = celery_app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
-    point_broker_at(url)
-    os.environ["CELERY_BROKER_URL"] = url
-    try:
-        yield
-    finally:
-        point_broker_at(old_conf)
-        if old_env is None:
-            del os.environ["CELERY_BROKER_URL"]
-        else:
-            os.environ["CELERY_BROKER_URL"] = old_env
-
-
-@contextmanager
-def database_unreachable() -> Iterator[None]:
-    """Point the live connection at a database that does not exist, then restore it."""
-    saved: dict[str, Any] = dict(connection.settings_dict)
-    connection.close()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = "/nonexistent-dir/none.sqlite3"
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
 
 
 def test_healthz_is_503_when_the_broker_is_down(client: Client) -> None:

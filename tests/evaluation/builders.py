@@ -1,4 +1,5 @@
-"""Tiny hand-built scores for the metric tests, written in beats rather than ticks."""
+"""Scores for the evaluation tests: tiny hand-built ones written in beats rather than ticks,
+and seeded random ones (chorale-like parts, stepwise voices) for the critics and indexes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import muspy
+import numpy as np
 
 from music.score import Note, Score, Track
 
 RES = 480
+C_MAJOR = {0, 2, 4, 5, 7, 9, 11}
 Beats = int | float | Fraction
 
 
@@ -73,3 +76,55 @@ def to_muspy(score: Score) -> muspy.Music:
             for t in score.tracks
         ],
     )
+
+
+# ----- seeded random pieces ---------------------------------------------------------------
+
+
+def chorale(seed: int = 7, bars: int = 8) -> Score:
+    """Bars in C major: four diatonic parts in quarters, eighths and halves, and drums."""
+    rng = np.random.default_rng(seed)
+    length = 4 * bars
+    scale = [p for p in range(40, 84) if p % 12 in C_MAJOR]
+    parts = []
+    for voice in range(4):
+        beats = rng.choice([0.5, 1.0, 1.0, 2.0], size=10 * bars)
+        beats = beats[np.cumsum(beats) <= length]
+        beats[-1] += length - beats.sum()
+        register = scale[voice * 6 : voice * 6 + 12][::-1]
+        pitches = rng.choice(register, size=len(beats))
+        starts = np.concatenate([[0], np.cumsum(beats)[:-1]])
+        parts.append(
+            part(*((s, int(p), b) for s, p, b in zip(starts, pitches, beats, strict=True)))
+        )
+    drums = part(*((b, 36, 0.5) for b in range(length)), drum=True)
+    score = build(*parts, drums, resolution=RES)
+    score.tempo = 96.0
+    score.tracks[0].program = 52
+    return score
+
+
+SCALE = np.array([0, 2, 4, 5, 7, 9, 11])
+DURATIONS = np.array([120, 240, 240, 240, 480, 480, 720, 960])  # ticks at 480 per beat
+
+
+def random_voice(rng: np.random.Generator, low: int, count: int = 40) -> list[Note]:
+    """A stepwise tune in C major: like real voices, mostly steps, varied rhythm."""
+    degree = int(rng.integers(7, 14))
+    start, notes = 0, []
+    for _ in range(count):
+        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 3]), 0, 20))
+        pitch = low + 12 * (degree // 7) + int(SCALE[degree % 7])
+        duration = int(rng.choice(DURATIONS))
+        notes.append(Note(start, pitch, duration, 80))
+        start += duration
+    return notes
+
+
+def random_piece(seed: int, voices: int = 4) -> Score:
+    rng = np.random.default_rng(seed)
+    lows = [60, 53, 48, 36][:voices]
+    tracks = [
+        Track(notes=random_voice(rng, low), program=0, name=f"v{i}") for i, low in enumerate(lows)
+    ]
+    return Score(tracks=tracks, resolution=480, tempo=100.0)

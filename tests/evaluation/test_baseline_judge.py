@@ -18,8 +18,7 @@ from evaluation.baseline_judge import (
     train_baseline_judge,
 )
 from music.score import Score
-from tests.evaluation.builders import build, melody
-from tests.evaluation.test_fakes import chorale
+from tests.evaluation.builders import build, chorale, melody
 
 FAMILIES = ("cluster", "near_empty", "pitch_shuffled")
 TINY = BaselineConfig(

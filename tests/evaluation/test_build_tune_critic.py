@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.evaluation.test_build_profile import REPO, run  # python -m evaluation ...
+from tests.evaluation.cli import REPO, run
 
 
 @pytest.mark.slow

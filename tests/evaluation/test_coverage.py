@@ -15,7 +15,7 @@ from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
 from evaluation.redteam import attacks
 from music import transforms
 from music.score import Note, Score, Track
-from tests.evaluation.test_novelty import random_piece
+from tests.evaluation.builders import random_piece
 
 # Bars of 4 beats at 480 ticks: random_piece's voices are 40 notes of 1/4 to 2 beats.
 

@@ -21,7 +21,7 @@ from evaluation.critic_training import (
 )
 from evaluation.fakes import BUILTIN, DEGENERATE, HARD, TRAINING
 from evaluation.windows import WindowSpec, score_windows
-from tests.evaluation.test_fakes import chorale
+from tests.evaluation.builders import chorale
 
 TINY = CriticConfig(
     channels=(4, 6, 8, 8),

@@ -11,33 +11,7 @@ import pytest
 from evaluation import fakes
 from evaluation.fakes import DEGENERATE, FAMILIES, make_fake, register_family
 from music.score import Note, Score
-from tests.evaluation.builders import build, melody, part
-
-C_MAJOR = {0, 2, 4, 5, 7, 9, 11}
-RES = 480
-
-
-def chorale(seed: int = 7, bars: int = 8) -> Score:
-    """Bars in C major: four diatonic parts in quarters, eighths and halves, and drums."""
-    rng = np.random.default_rng(seed)
-    length = 4 * bars
-    scale = [p for p in range(40, 84) if p % 12 in C_MAJOR]
-    parts = []
-    for voice in range(4):
-        beats = rng.choice([0.5, 1.0, 1.0, 2.0], size=10 * bars)
-        beats = beats[np.cumsum(beats) <= length]
-        beats[-1] += length - beats.sum()
-        register = scale[voice * 6 : voice * 6 + 12][::-1]
-        pitches = rng.choice(register, size=len(beats))
-        starts = np.concatenate([[0], np.cumsum(beats)[:-1]])
-        parts.append(
-            part(*((s, int(p), b) for s, p, b in zip(starts, pitches, beats, strict=True)))
-        )
-    drums = part(*((b, 36, 0.5) for b in range(length)), drum=True)
-    score = build(*parts, drums, resolution=RES)
-    score.tempo = 96.0
-    score.tracks[0].program = 52
-    return score
+from tests.evaluation.builders import C_MAJOR, RES, build, chorale, melody
 
 
 def notes_of(score: Score) -> list[Note]:

@@ -14,8 +14,7 @@ from evaluation.metrics.harmony import estimate_key
 from evaluation.windows import score_windows
 from music.canonical import canonical_form
 from music.score import Score
-from tests.evaluation.builders import build, part
-from tests.evaluation.test_fakes import RES, chorale
+from tests.evaluation.builders import RES, build, chorale, part
 
 
 def bar_contents(score: Score, track: int) -> Counter:

@@ -22,31 +22,7 @@ from evaluation.novelty import (
 from evaluation.novelty_calibration import COPY_KINDS, calibrate
 from music import transforms
 from music.score import Note, Score, Track
-
-SCALE = np.array([0, 2, 4, 5, 7, 9, 11])
-DURATIONS = np.array([120, 240, 240, 240, 480, 480, 720, 960])  # ticks at 480 per beat
-
-
-def random_voice(rng: np.random.Generator, low: int, count: int = 40) -> list[Note]:
-    """A stepwise tune in C major: like real voices, mostly steps, varied rhythm."""
-    degree = int(rng.integers(7, 14))
-    start, notes = 0, []
-    for _ in range(count):
-        degree = int(np.clip(degree + rng.choice([-2, -1, -1, 0, 1, 1, 2, 3]), 0, 20))
-        pitch = low + 12 * (degree // 7) + int(SCALE[degree % 7])
-        duration = int(rng.choice(DURATIONS))
-        notes.append(Note(start, pitch, duration, 80))
-        start += duration
-    return notes
-
-
-def random_piece(seed: int, voices: int = 4) -> Score:
-    rng = np.random.default_rng(seed)
-    lows = [60, 53, 48, 36][:voices]
-    tracks = [
-        Track(notes=random_voice(rng, low), program=0, name=f"v{i}") for i, low in enumerate(lows)
-    ]
-    return Score(tracks=tracks, resolution=480, tempo=100.0)
+from tests.evaluation.builders import random_piece
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from evaluation.novelty import NoveltyIndex, fingerprint
 from evaluation.novelty_calibration import PARTIAL_COPY_KINDS, calibrate, calibrate_local
 from music import transforms
 from music.score import Score, Track
-from tests.evaluation.test_novelty import random_voice
+from tests.evaluation.builders import random_voice
 
 
 def long_piece(seed: int, voices: int = 4, notes: int = 120) -> Score:

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
+from tests.chartbusters.competition.helpers import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(**overrides: object) -> dict[str, object]:
-    now = timezone.now()
-    data: dict[str, object] = {
-        "title": "Bach to the Future",
-        "slug": "bach-to-the-future",
-        "theme": "Four parts, one century",
-        "description": "Write a chorale.",
-        "starts_at_0": (now + timedelta(days=1)).strftime("%Y-%m-%d"),
-        "starts_at_1": "10:00:00",
-        "ends_at_0": (now + timedelta(days=30)).strftime("%Y-%m-%d"),
-        "ends_at_1": "10:00:00",
-        "allowed_techniques": ["arcnn", "upload"],
-        "daily_quota": "5",
-        "total_quota": "50",
-        "evaluation_profile": "bach-chorales",
-        "weight_realism": "0.5",
-        "weight_typicality": "0.3",
-        "weight_frechet": "0.2",
-        "leaderboard_visibility": "hidden",
-        "finalists_count": "5",
-        "judge_weight": "0.5",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_a_host_creates_a_challenge_in_the_admin(client: Client, host: User) -> None:
@@ -95,7 +67,7 @@ def test_a_host_publishes_results_and_starts_a_rescore_from_the_admin(
     client: Client, host: User, alice: User
 ) -> None:
     from chartbusters.leaderboards.models import FinalResult, RescoreRun
-    from tests.chartbusters.competition.conftest import make_challenge, scored_entry
+    from tests.chartbusters.builders import make_challenge, scored_entry
 
     challenge = make_challenge()
     scored_entry(alice, challenge, 50.0)

@@ -16,7 +16,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.models import FinalResult, LeaderboardEntry
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import scored_entry
+from tests.chartbusters.builders import scored_entry
 from tests.chartbusters.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from io import BytesIO
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.leaderboards.models import FinalResult, RescoreRun
 from chartbusters.leaderboards.rescore import rescore_finish
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import (
+from tests.chartbusters.builders import (
     enter,
     make_challenge,
     piece,
@@ -27,20 +26,10 @@ from tests.chartbusters.competition.conftest import (
     score_with,
     scored_entry,
 )
+from tests.chartbusters.competition.helpers import submit, upload
 from tests.chartbusters.conftest import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(data: bytes, name: str = "my piece.mid") -> BytesIO:
-    handle = BytesIO(data)
-    handle.name = name
-    return handle
-
-
-def submit(api: APIClient, challenge: Challenge, **fields: Any) -> Any:
-    body = {"title": "Chorale", "technique": "upload", "file": upload(piece(1))} | fields
-    return api.post(f"/api/challenges/{challenge.slug}/submissions/", body, format="multipart")
 
 
 def test_a_participant_submits_by_api_and_sees_it_queued(

@@ -16,7 +16,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import enter, make_challenge, report, score_with
+from tests.chartbusters.builders import enter, make_challenge, report, score_with
 
 pytestmark = pytest.mark.django_db
 ACTORS = ["anonymous", "alice", "bob", "judge", "host"]

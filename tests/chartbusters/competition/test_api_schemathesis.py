@@ -33,7 +33,7 @@ from chartbusters.accounts.models import User
 from chartbusters.accounts.services import api_token_create
 from chartbusters.challenges.models import Challenge, LeaderboardVisibility
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import make_challenge, scored_entry
+from tests.chartbusters.builders import make_challenge, scored_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from chartbusters.challenges.models import Challenge, LeaderboardVisibility
 from chartbusters.judging.models import JudgeScore
 from chartbusters.submissions.models import AudioState, Submission
 from music.midi_io import score_from_midi
-from tests.chartbusters.competition.conftest import make_challenge, piece, scored_entry
-from tests.chartbusters.competition.test_admin import form_data
+from tests.chartbusters.builders import make_challenge, piece, scored_entry
+from tests.chartbusters.competition.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from chartbusters.challenges.services import (
 )
 from chartbusters.challenges.tasks import refresh_challenge_statuses
 from chartbusters.core.errors import ApplicationError
-from tests.chartbusters.competition.conftest import enter, make_challenge
+from tests.chartbusters.builders import enter, make_challenge
 
 pytestmark = pytest.mark.django_db
 

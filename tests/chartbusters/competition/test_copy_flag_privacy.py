@@ -18,7 +18,7 @@ from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.tasks import notify_submission_result
 from music.validate import validate_midi
-from tests.chartbusters.competition.conftest import enter, piece, report, score_with
+from tests.chartbusters.builders import enter, piece, report, score_with
 
 pytestmark = pytest.mark.django_db
 

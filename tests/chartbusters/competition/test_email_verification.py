@@ -16,10 +16,10 @@ from chartbusters.env import Rate
 from chartbusters.leaderboards.models import Like
 from chartbusters.studio.services import composition_create_from_sample
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import piece, scored_entry
-from tests.chartbusters.competition.test_api_flows import submit, upload
+from tests.chartbusters.builders import piece, scored_entry
+from tests.chartbusters.competition.helpers import submit, upload
 from tests.chartbusters.conftest import make_user
-from tests.chartbusters.test_accounts import link_in
+from tests.chartbusters.helpers import link_in
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.judging.models import Finalist, JudgeScore
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import make_challenge, scored_entry
+from tests.chartbusters.builders import make_challenge, scored_entry
 from tests.chartbusters.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from chartbusters.leaderboards.selectors import leaderboard_rows
 from chartbusters.leaderboards.services import leaderboard_rebuild
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_disqualify, submission_restore
-from tests.chartbusters.competition.conftest import (
+from tests.chartbusters.builders import (
     enter,
     make_challenge,
     report,

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import enter, report, score_with, scored_entry
+from tests.chartbusters.builders import enter, report, score_with, scored_entry
 from tests.chartbusters.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,8 @@ from chartbusters.submissions.pipeline import (
 )
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.tasks import score_submission
-from tests.chartbusters.competition.conftest import enter, report
-from tests.chartbusters.hardening.test_faults import broker_down
+from tests.chartbusters.builders import enter, report
+from tests.chartbusters.faults import broker_down
 
 pytestmark = [
     pytest.mark.django_db,

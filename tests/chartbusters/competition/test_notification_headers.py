@@ -23,7 +23,7 @@ from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.tasks import notify_results_published
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.tasks import notify_submission_result
-from tests.chartbusters.competition.conftest import enter, piece, report, score_with
+from tests.chartbusters.builders import enter, piece, report, score_with
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.evaluation import earlier_entries
-from tests.chartbusters.competition.conftest import enter, piece, report, score_with
+from tests.chartbusters.builders import enter, piece, report, score_with
 from tests.chartbusters.conftest import make_user
 
 pytestmark = pytest.mark.django_db

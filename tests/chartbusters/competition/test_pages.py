@@ -12,7 +12,7 @@ from django.utils import timezone
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import (
+from tests.chartbusters.builders import (
     enter,
     make_challenge,
     piece,

@@ -28,7 +28,7 @@ from chartbusters.submissions.states import (
     check_transition,
 )
 from chartbusters.submissions.tasks import notify_submission_result, reap_stuck_submissions
-from tests.chartbusters.competition.conftest import enter, make_challenge, report, score_with
+from tests.chartbusters.builders import enter, make_challenge, report, score_with
 
 pytestmark = pytest.mark.django_db
 S = SubmissionState

@@ -14,7 +14,7 @@ from chartbusters.leaderboards.rescore import leaderboard_rescore_start, rescore
 from chartbusters.leaderboards.tasks import rescore_challenge
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.tasks import score_submission
-from tests.chartbusters.competition.conftest import enter
+from tests.chartbusters.builders import enter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # builds a quick profile: ~1 min
 
@@ -57,7 +57,7 @@ def test_the_rank_change_report_shows_a_copy_the_new_judge_catches(
     from chartbusters.leaderboards.services import leaderboard_rebuild
     from evaluation.redteam.attacks import bar_shuffle, hocket
     from music.midi_io import score_to_midi
-    from tests.chartbusters.competition.conftest import piece
+    from tests.chartbusters.builders import piece
 
     original = scored_by_the_judge(alice, challenge, 1)
     # Bob's entry is alice's piece with its bars shuffled and its voices dealt round six

@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from chartbusters.evaluator import scoring
-from tests.chartbusters.competition.conftest import REPO
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_the_mirrored_profile_names_match_the_library() -> None:
@@ -35,7 +37,7 @@ def test_the_web_side_never_imports_torch() -> None:
         assert "torch" not in sys.modules, "the web side imported torch"
         """
     )
-    from tests.chartbusters.competition.conftest import piece
+    from tests.chartbusters.builders import piece
 
     midi = REPO / "var" / "adapter-test.mid"
     midi.parent.mkdir(exist_ok=True)

@@ -22,7 +22,7 @@ from chartbusters.judging.models import Finalist
 from chartbusters.submissions.audio import submission_render_audio
 from chartbusters.submissions.models import AudioState, Submission
 from chartbusters.submissions.services import submission_disqualify
-from tests.chartbusters.competition.conftest import (
+from tests.chartbusters.builders import (
     enter,
     make_challenge,
     report,

@@ -16,7 +16,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
-from tests.chartbusters.competition.conftest import enter, make_challenge, piece
+from tests.chartbusters.builders import enter, make_challenge, piece
 
 pytestmark = pytest.mark.django_db
 

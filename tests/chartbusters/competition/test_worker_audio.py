@@ -7,7 +7,7 @@ import pytest
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.submissions.models import AudioState, Submission
-from tests.chartbusters.competition.conftest import enter
+from tests.chartbusters.builders import enter
 from tests.worker import celery_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]

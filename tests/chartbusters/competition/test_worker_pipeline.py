@@ -13,7 +13,7 @@ from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
 from chartbusters.submissions.tasks import score_submission
-from tests.chartbusters.competition.conftest import enter, make_challenge, piece
+from tests.chartbusters.builders import enter, make_challenge, piece
 from tests.worker import celery_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]

@@ -18,8 +18,8 @@ from chartbusters.core.heartbeat import heartbeat_record
 from chartbusters.core.models import WorkerHeartbeat
 from chartbusters.core.queues import backlog_proxy_since
 from chartbusters.core.tasks import complete_probe
-from tests.chartbusters.competition.conftest import enter, make_challenge
-from tests.chartbusters.test_site import broker_url, database_unreachable
+from tests.chartbusters.builders import enter, make_challenge
+from tests.chartbusters.faults import broker_url, database_unreachable
 from tests.worker import celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db

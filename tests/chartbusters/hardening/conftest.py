@@ -1,23 +1,11 @@
-"""The hardening tests use the competition tests' fixtures (actors, challenges, profiles)."""
+"""The hardening tests run like the competition tests: quick password hashing and their own
+media folder (test_permission_matrix keeps one folder for its module-wide world)."""
 
 from __future__ import annotations
 
-from tests.chartbusters.competition.conftest import (
-    _fast_passwords,
-    _fresh_throttles,
-    _media_in_tmp,
-    challenge,
-    hidden_challenge,
-    profiles_dir,
-    real_judge,
-)
+import pytest
 
-__all__ = [
-    "_fast_passwords",
-    "_fresh_throttles",
-    "_media_in_tmp",
-    "challenge",
-    "hidden_challenge",
-    "profiles_dir",
-    "real_judge",
-]
+
+@pytest.fixture(autouse=True)
+def _sandboxed(fast_passwords: None, media_in_tmp: None) -> None:
+    """Every test here hashes passwords quickly and keeps its uploads in a fresh folder."""

@@ -21,7 +21,7 @@ from chartbusters.challenges.models import Challenge, ChallengeStatus, Leaderboa
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.models import RescoreRun
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import enter, make_challenge, piece, report, score_with
+from tests.chartbusters.builders import enter, make_challenge, piece, report, score_with
 from tests.chartbusters.conftest import make_user
 
 ACTORS = ("anonymous", "alice", "bob", "judge", "host", "staff")

@@ -16,9 +16,9 @@ from chartbusters.accounts.models import User
 from chartbusters.core.queues import queue_depth
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
-from tests.chartbusters.competition.conftest import enter, make_challenge
-from tests.chartbusters.hardening.test_faults import HOOKED_APP, with_reaper
-from tests.worker import celery_worker, wait_until
+from tests.chartbusters.builders import enter, make_challenge
+from tests.chartbusters.faults import HOOKED_APP
+from tests.worker import celery_worker, wait_until, with_reaper
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -19,7 +19,7 @@ from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
 from chartbusters.submissions.tasks import score_submission
-from tests.chartbusters.competition.conftest import enter, make_challenge, piece
+from tests.chartbusters.builders import enter, make_challenge, piece
 from tests.chartbusters.conftest import make_user
 from tests.worker import celery_worker, wait_until
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -21,18 +19,16 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
-from chartbusters.celery import app as celery_app
 from chartbusters.challenges.models import Challenge
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import AudioState, Submission
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
-from tests.chartbusters.competition.conftest import enter, piece
-from tests.worker import celery_worker, wait_until
+from tests.chartbusters.builders import enter, piece
+from tests.chartbusters.faults import HOOKED_APP, broker_down
+from tests.worker import celery_worker, wait_until, with_reaper
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
 
-HOOKED_APP = "tests.chartbusters.hardening.worker_app"
-DEAD_BROKER = "redis://127.0.0.1:1/0"
 S = SubmissionState
 
 
@@ -48,14 +44,6 @@ def settled(entry: Submission) -> bool:
 def audio_settled(entry: Submission) -> bool:
     entry.refresh_from_db()
     return entry.audio_state != AudioState.PENDING
-
-
-def with_reaper(tmp_path: Path) -> dict[str, Any]:
-    """Worker options that run beat inside the worker, with the reaper every second."""
-    return {
-        "args": ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"],
-        "SUBMISSION_REAPER_INTERVAL_SECONDS": "1",
-    }
 
 
 def assert_scored_once(entry: Submission, attempts: int) -> None:
@@ -90,28 +78,6 @@ def test_an_entry_whose_worker_was_killed_mid_evaluation_is_scored_after_its_lea
     ):
         assert wait_until(lambda: settled(entry), timeout=120)
     assert_scored_once(entry, attempts=2)
-
-
-@contextmanager
-def broker_down() -> Iterator[None]:
-    """The web process publishes to a broker that does not answer (the worker does not
-    share this: it is started afterwards, on the configured broker)."""
-
-    def point_at(url: str) -> None:
-        # Celery copies broker_url into the read/write URLs once configured; publishing
-        # uses the write URL, so all three must move.
-        celery_app.conf.broker_url = url
-        celery_app.conf.broker_write_url = url
-        celery_app.conf.broker_read_url = url
-        celery_app._pool = None  # the connection and producer pools hold the old URL
-        celery_app.amqp._producer_pool = None
-
-    configured = celery_app.conf.broker_url
-    point_at(DEAD_BROKER)
-    try:
-        yield
-    finally:
-        point_at(configured)
 
 
 def test_an_entry_submitted_while_the_broker_is_down_is_kept_and_scored_once_it_is_back(

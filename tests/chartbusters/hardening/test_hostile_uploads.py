@@ -21,7 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.submissions.models import Submission
-from tests.chartbusters.competition.conftest import make_challenge, piece
+from tests.chartbusters.builders import make_challenge, piece
 from tests.chartbusters.conftest import PASSWORD
 from tests.chartbusters.hardening.midi_mutations import hostile_files
 

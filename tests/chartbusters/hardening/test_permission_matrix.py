@@ -328,7 +328,7 @@ def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, media_root: Path) -> None:
+def media_in_tmp(settings: Any, media_root: Path) -> None:
     """The world's files stay where the module's world put them."""
     settings.MEDIA_ROOT = media_root
 

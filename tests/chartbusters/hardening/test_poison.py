@@ -21,10 +21,9 @@ from chartbusters.submissions.models import AudioState, Submission
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
-from tests.chartbusters.competition.conftest import enter
+from tests.chartbusters.builders import enter
+from tests.chartbusters.faults import HOOKED_APP
 from tests.worker import celery_worker, wait_until
-
-HOOKED_APP = "tests.chartbusters.hardening.worker_app"
 
 
 def die_during(task: str, key: object, times: int) -> None:

@@ -1,9 +1,7 @@
-"""Fixtures for the studio tests: MIDI inputs, compositions and logged-in API clients."""
+"""Fixtures for the studio tests: a sample input and logged-in API clients; every test runs
+with quick password hashing and its own media folder, as the competition tests do."""
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -11,36 +9,12 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.studio.models import Composition
 from chartbusters.studio.services import composition_create_from_sample
-from music.midi_io import score_to_midi
-from music.score import Note, Score, Track
-from tests.chartbusters.competition.conftest import (  # the same fresh cache, media, hashing
-    _fast_passwords,
-    _fresh_throttles,
-    _media_in_tmp,
-)
-
-__all__ = ["_fast_passwords", "_fresh_throttles", "_media_in_tmp"]
-
-SAMPLE = "new-world"  # 8 bars of 4/4
+from tests.chartbusters.studio.helpers import SAMPLE, client_for
 
 
-def melody(bars: int = 4, resolution: int = 480, **fields: Any) -> Score:
-    """A plain scale-wise melody, one note a beat."""
-    notes = [
-        Note(beat * resolution, 60 + [0, 2, 4, 5, 7, 5, 4, 2][beat % 8], resolution, 90)
-        for beat in range(bars * 4)
-    ]
-    return Score(tracks=[Track(notes, name="Melody")], resolution=resolution, **fields)
-
-
-def midi(bars: int = 4, **fields: Any) -> bytes:
-    return score_to_midi(melody(bars, **fields))
-
-
-def client_for(user: User) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
+@pytest.fixture(autouse=True)
+def _sandboxed(fast_passwords: None, media_in_tmp: None) -> None:
+    """Every test here hashes passwords quickly and keeps its uploads in a fresh folder."""
 
 
 @pytest.fixture
@@ -56,7 +30,3 @@ def as_bob(bob: User) -> APIClient:
 @pytest.fixture
 def sample_input(alice: User) -> Composition:
     return composition_create_from_sample(user=alice, slug=SAMPLE)
-
-
-def stored_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

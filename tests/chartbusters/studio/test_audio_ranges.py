@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from chartbusters.studio import scores
 from chartbusters.studio.models import AudioState, Composition
-from tests.chartbusters.studio.conftest import SAMPLE
+from tests.chartbusters.studio.helpers import SAMPLE
 
 pytestmark = pytest.mark.django_db
 AUDIO = b"OggS" + bytes(range(256)) * 40  # 10244 bytes, each offset recognisable

@@ -17,7 +17,7 @@ from chartbusters.accounts.models import User
 from chartbusters.studio.models import AudioState, Composition, CompositionKind
 from chartbusters.studio.services import composition_create_from_sample
 from music.midi_io import score_from_midi
-from tests.chartbusters.studio.conftest import SAMPLE, midi, stored_files
+from tests.chartbusters.studio.helpers import SAMPLE, job_for, midi, stored_files
 
 pytestmark = pytest.mark.django_db
 URL = "/api/studio/compositions/"
@@ -237,7 +237,6 @@ def test_an_edit_of_a_generated_piece_round_trips_through_the_editor_payload(
 ) -> None:
     """The GAN's four voices, sent back as the editor sends them, come out the same."""
     from chartbusters.studio.tasks import run_generation_job
-    from tests.chartbusters.studio.test_generation_task import job_for
 
     job = job_for(alice, sample_input, "gan")
     assert run_generation_job.run(job.pk) == "done"

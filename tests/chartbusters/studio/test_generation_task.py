@@ -19,19 +19,15 @@ from chartbusters.studio.pipeline import (
     job_claim,
     jobs_reap,
 )
-from chartbusters.studio.services import job_retry, job_start, save_with_midi
+from chartbusters.studio.services import job_retry, save_with_midi
 from chartbusters.studio.states import JobState
 from chartbusters.studio.tasks import render_composition_audio, run_generation_job
 from generation.registry import TECHNIQUES
 from music.midi_io import score_from_midi
 from music.score import Note, Score, Track
-from tests.chartbusters.studio.conftest import melody
+from tests.chartbusters.studio.helpers import job_for, melody
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_queues")]
-
-
-def job_for(user: User, source: Composition, technique: str = "gan", **kw: Any) -> GenerationJob:
-    return job_start(user=user, input=source, technique=technique, seed=kw.pop("seed", 3), **kw)
 
 
 def test_a_job_runs_to_a_generated_composition_with_midi_then_audio(

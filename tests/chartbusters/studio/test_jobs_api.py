@@ -13,7 +13,7 @@ from chartbusters.studio.pipeline import STOPPED
 from chartbusters.studio.services import composition_create_from_sample, save_with_midi
 from chartbusters.studio.states import JobState
 from generation.registry import MAX_SEED, TECHNIQUES
-from tests.chartbusters.studio.conftest import SAMPLE, melody
+from tests.chartbusters.studio.helpers import SAMPLE, melody
 
 pytestmark = pytest.mark.django_db
 URL = "/api/studio/jobs/"
@@ -205,6 +205,6 @@ def test_unfinished_jobs_do_not_block_other_users(
     for _ in range(3):
         start(as_alice, sample_input, technique="gan")
     mine = composition_create_from_sample(user=bob, slug=SAMPLE)
-    from tests.chartbusters.studio.conftest import client_for
+    from tests.chartbusters.studio.helpers import client_for
 
     assert start(client_for(bob), mine, technique="gan").status_code == 202

@@ -12,8 +12,8 @@ from chartbusters.accounts.models import User
 from chartbusters.studio.models import Composition
 from chartbusters.studio.services import composition_create_from_sample, job_start
 from chartbusters.studio.tasks import render_composition_audio, run_generation_job
-from tests.chartbusters.competition.conftest import make_challenge
-from tests.chartbusters.studio.conftest import SAMPLE
+from tests.chartbusters.builders import make_challenge
+from tests.chartbusters.studio.helpers import SAMPLE
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from chartbusters.studio.services import composition_delete, job_start
 from chartbusters.studio.tasks import run_generation_job
 from chartbusters.submissions.models import Submission
 from generation.registry import TECHNIQUES
-from tests.chartbusters.competition.conftest import make_challenge
+from tests.chartbusters.builders import make_challenge
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from tests.chartbusters.studio.conftest import SAMPLE
+from tests.chartbusters.studio.helpers import SAMPLE
 from tests.worker import celery_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
