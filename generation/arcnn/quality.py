@@ -8,9 +8,11 @@ the AR-CNN at its default parameters (``--seeds`` seeds per input), the project'
 rule harmoniser (:func:`music.harmoniser.harmonise_score`, deterministic), the real
 chorales and AWS's outputs. Figures, per group and system:
 
-- hand statistics (:func:`generation.gan.baseline_quality.hand_statistics`): notes
+- hand statistics (:func:`generation.gan.baseline_quality.hand_statistics`, on four
+  voices: a piece of another track count is split into four by register first): notes
   sounding on average, median note length, beats whose pitch classes form a triad or
-  seventh chord, soprano notes that are chord tones, parallel fifths and octaves per 100
+  seventh chord (on strong beats and on every beat), the soprano a chord tone (on strong
+  beats, and every soprano note), parallel fifths and octaves per 100
   moves between the outer voices and between any two voices;
 - the judge's score (``--profile``, the piece's own source excluded from the copy
   check), median.
@@ -41,17 +43,20 @@ from generation.c2st_quality import run as c2st_run
 from generation.c2st_quality import table as c2st_table
 from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR, REPO_ROOT, git_revision
-from generation.gan.baseline_quality import hand_statistics, judge_scores
+from generation.gan.baseline_quality import CHORDS, hand_statistics, judge_scores
 from generation.quality_tables import write_into_card
 from music.score import Score
-from music.transforms import crop
+from music.transforms import crop, merge_tracks, split_tracks
+from music.voice_leading import sounding
 
 DEEPCOMPOSER_DIR = REPO_ROOT.parent / "shared" / "testdata" / "deepcomposer"
 BARS = 8  # the bars of each test chorale: DeepComposer's input length
 STATISTICS = (
     ("sounding", "notes sounding", "{:.2f}"),
     ("median_note_beats", "median note (beats)", "{:.2f}"),
-    ("chordal_beats", "beats a triad or seventh", "{:.0%}"),
+    ("strong_chordal", "strong beats a triad or seventh", "{:.0%}"),
+    ("strong_chord_tones", "melody a chord tone on strong beats", "{:.0%}"),
+    ("chordal_beats", "all beats a triad or seventh", "{:.0%}"),
     ("melody_chord_tones", "melody notes chord tones", "{:.0%}"),
     ("outer_parallels_per_100", "outer parallels /100 moves", "{:.2f}"),
     ("all_parallels_per_100", "all-pair parallels /100 moves", "{:.2f}"),
@@ -150,9 +155,47 @@ def rows(seeds: int, pieces: int) -> list[Row]:
     return found
 
 
+def as_four_voices(score: Score) -> Score:
+    """``score`` as four tracks, soprano to bass: as it is if it has four, else its notes
+    split by register (:func:`music.transforms.split_tracks`; AWS's output is one track)."""
+    if len(score.pitched_tracks()) == 4:
+        return score
+    return split_tracks(merge_tracks(score), 4)
+
+
+def strong_beats(score: Score) -> list[int]:
+    """Ticks of the strong beats: every bar's first beat, and its middle in a bar of an
+    even number of beats (beats 1 and 3 of 4/4)."""
+    bar, beats = score.ticks_per_bar, score.time_signature[0]
+    offsets = [0, bar // 2] if beats % 2 == 0 and beats > 2 else [0]
+    return [start + offset for start in range(0, score.end_tick, bar) for offset in offsets]
+
+
+def strong_beat_statistics(scores: Sequence[Score]) -> dict[str, float]:
+    """On strong beats (:func:`strong_beats`) of four-voice scores: the share whose
+    sounding pitch classes form a triad or seventh chord, and the share where the
+    soprano's pitch is a chord tone (everything sounding fits one such chord)."""
+    chordal, tones = [], []
+    for score in scores:
+        voices = [sorted(t.notes) for t in score.tracks]
+        for beat in strong_beats(score):
+            heard = [p for p in (sounding(v, [beat])[0] for v in voices) if p >= 0]
+            if len(heard) < 2:
+                continue
+            classes = frozenset(p % 12 for p in heard)
+            chordal.append(classes in CHORDS)
+            if sounding(voices[0], [beat])[0] >= 0:
+                tones.append(any(classes <= chord for chord in CHORDS))
+    return {
+        "strong_chordal": float(np.mean(chordal)) if chordal else float("nan"),
+        "strong_chord_tones": float(np.mean(tones)) if tones else float("nan"),
+    }
+
+
 def measure(found: Sequence[Row], profile: str) -> None:
     for row in found:
-        row.values = hand_statistics(row.pieces)
+        voiced = [as_four_voices(score) for score in row.pieces]
+        row.values = hand_statistics(voiced) | strong_beat_statistics(voiced)
         scores = judge_scores(row.pieces, row.sources, profile)
         if scores is not None:
             row.values["judge_median"] = float(np.median(scores))
