@@ -25,3 +25,38 @@ def test_the_card_section_between_the_markers_is_replaced(tmp_path):
     card.write_text(f"# Card\n\n{START}\nold\n{END}\n\n## After\n")
     write_into_card(card, "new table")
     assert card.read_text() == f"# Card\n\n{START}\nnew table\n{END}\n\n## After\n"
+
+
+def four_voices(chords, beats=1):
+    """Four tracks from a list of (S, A, T, B) pitch tuples, one chord per ``beats``."""
+    length = 480 * beats
+    tracks = [
+        Track([Note(i * length, chord[v], length) for i, chord in enumerate(chords)])
+        for v in range(4)
+    ]
+    return Score(tracks, resolution=480)
+
+
+def test_strong_beats_are_the_first_and_middle_of_an_even_bar():
+    from generation.arcnn.quality import strong_beats
+
+    score = four_voices([(72, 67, 64, 48)] * 8)  # two bars of 4/4
+    assert strong_beats(score) == [0, 960, 1920, 2880]
+    three = Score(score.tracks, resolution=480, time_signature=(3, 4))
+    assert strong_beats(three) == [0, 1440, 2880]  # eight beats: into a third bar
+
+
+def test_strong_beat_chords_and_chord_tones_are_counted():
+    from generation.arcnn.quality import strong_beat_statistics
+
+    c_major, clash = (72, 67, 64, 48), (73, 67, 64, 48)  # C E G C; C# over C E G
+    stats = strong_beat_statistics([four_voices([c_major, c_major, clash, clash])])
+    assert stats == {"strong_chordal": 0.5, "strong_chord_tones": 0.5}  # beats 1 and 3
+
+
+def test_a_one_track_piece_is_split_into_four_voices_for_the_statistics():
+    from generation.arcnn.quality import as_four_voices
+
+    merged = Score([Track([n for t in four_voices([(72, 67, 64, 48)]).tracks for n in t.notes])])
+    voices = as_four_voices(merged)
+    assert [[n.pitch for n in t.notes] for t in voices.tracks] == [[72], [67], [64], [48]]
