@@ -42,11 +42,19 @@ from torch import nn
 
 from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
-from generation.gan.baseline import accompanied, accompaniment_velocity, melody_index, melody_key
+from generation.gan.baseline import (
+    accompanied,
+    accompaniment_velocity,
+    melody_index,
+    melody_key,
+    top_line,
+)
 from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
-from generation.gan.styles import STYLES, GanStyle
+from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
+from generation.stats import grid_line
+from music.harmoniser import harmoniser_key
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
@@ -271,6 +279,15 @@ def generator_input(batch: Batch, pitches: int) -> torch.Tensor:
 
 
 @dataclass
+class Ending:
+    """The final chord, where the melody ends on its tonic triad: the tonic in the bass."""
+
+    start: int  # the step where the melody's last note starts
+    tonic: int  # pitch class, as the input has it
+    chord: frozenset[int]  # the pitch classes the upper voices may take
+
+
+@dataclass
 class Melody:
     """The input melody on the model's grid, and how to move voices back."""
 
@@ -279,10 +296,29 @@ class Melody:
     meter: npt.NDArray[np.float32]  # (2, steps)
     steps: int  # up to the end of the melody's last note, rounded up to a beat
     move: int  # semitones added to the input's pitches (key and octave)
+    ending: Ending | None = None
+    # (steps,) column or -1: the melody as generation.stats hears it (each step's top
+    # pitch, a note counted from the step its start falls in), which the decoder keeps
+    # its voices from parallels and clashes with
+    heard: IntArray | None = None
+
+
+def ending(notes: Sequence[Note], spb: int, resolution: int) -> Ending | None:
+    """The final chord of a melody (a line) that ends on a note of its tonic triad (the
+    key by :func:`music.harmoniser.harmoniser_key`): a tonic triad over the tonic, whose
+    third may be major in a minor key (a tierce de Picardie, as Bach ends)."""
+    tonic, mode = harmoniser_key(notes)
+    third = {4} if mode == "major" else {3, 4}
+    chord = frozenset((tonic + i) % 12 for i in (0, 7, *third))
+    last = notes[-1]
+    if last.pitch % 12 not in chord:
+        return None
+    return Ending(tick_to_step(last.start, spb, resolution), tonic, chord)
 
 
 def prepare_melody(score: Score, config: GanConfig) -> Melody:
-    notes = score.tracks[melody_index(score)].notes
+    """The melody track's :func:`top_line` on the model's grid, in C and its register."""
+    notes = top_line(score.tracks[melody_index(score)].notes, score.resolution)
     spb = config.steps_per_beat
     last = max(tick_to_step(n.end, spb, score.resolution) for n in notes)
     steps = -(-last // spb) * spb
@@ -295,7 +331,35 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
         np.where(pitches >= 0, pitches + move, -1), config.low_pitch, config.pitches
     )
     meter = meter_planes(0, steps, steps_per_bar(score, spb), spb)
-    return Melody(columns, onsets, meter, steps, move)
+    heard = grid_line(notes, steps, spb, score.resolution)
+    heard = to_columns(np.where(heard >= 0, heard + move, -1), config.low_pitch, config.pitches)
+    final = ending(notes, spb, score.resolution)
+    return Melody(columns, onsets, meter, steps, move, final, heard)
+
+
+def column_ranges(ranges: Sequence[Range], melody: Melody, config: GanConfig) -> IntArray:
+    """(V, 2): the lowest and highest grid column of each voice's range (in the input's
+    register, after the voices move back), the whole grid where less than an octave of
+    the range lies on it (:func:`voice_notes` moves such a voice's notes into range)."""
+    bounds = np.array(ranges, dtype=np.int64) + melody.move - config.low_pitch
+    bounds = np.clip(bounds, 0, config.pitches - 1)
+    narrow = bounds[:, 1] - bounds[:, 0] < 11
+    bounds[narrow] = (0, config.pitches - 1)
+    return bounds
+
+
+def final_chord(melody: Melody, config: GanConfig, total: int) -> BoolArray | None:
+    """(V, total, 1 + P): the states each voice may take; under the melody's last note
+    only the tonic in the bass and the tonic triad above (None: no ending to make)."""
+    if melody.ending is None:
+        return None
+    classes = (np.arange(config.pitches) + config.low_pitch - melody.move) % 12
+    allowed = np.ones((VOICES, total, 1 + config.pitches), dtype=np.bool_)
+    under_last = slice(melody.ending.start, melody.steps)
+    allowed[:, under_last, 0] = False  # every voice sounds in the final chord
+    allowed[:-1, under_last, 1:] = np.isin(classes, list(melody.ending.chord))
+    allowed[-1, under_last, 1:] = classes == melody.ending.tonic
+    return allowed
 
 
 def window_starts(steps: int, config: GanConfig) -> list[int]:
@@ -308,20 +372,29 @@ def window_starts(steps: int, config: GanConfig) -> list[int]:
 
 @torch.no_grad()
 def accompany_melody(
-    model: Generator, melody: Melody, seed: int, decoding: Decoding | None = None
+    model: Generator,
+    melody: Melody,
+    seed: int,
+    decoding: Decoding | None = None,
+    ranges: Sequence[Range] | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """The voices as ``(columns, onsets)``, each (V, steps), window by window, read off
-    the generator by ``decoding`` (default: the plain argmax per step)."""
+    the generator by ``decoding`` (default: the plain argmax per step) within the
+    voices' ``ranges`` (alto, tenor, bass; default: anywhere) and ending on the melody's
+    final chord."""
     decoding = decoding or Decoding(viterbi=False)
     c = model.config
     starts = window_starts(melody.steps, c)
     total = starts[-1] + c.window_steps
     pad = total - melody.steps
     mel = np.pad(melody.columns, (0, pad), constant_values=-1)
+    heard = mel if melody.heard is None else np.pad(melody.heard, (0, pad), constant_values=-1)
     mel_onsets = np.pad(melody.onsets, (0, pad))
     meter = np.pad(melody.meter, ((0, 0), (0, pad)))
     voices = np.full((VOICES, total), -1, dtype=np.int64)
     onsets = np.zeros((VOICES, total), dtype=np.bool_)
+    bounds = None if ranges is None else column_ranges(ranges, melody, c)
+    final = final_chord(melody, c, total)
     noise = torch.Generator().manual_seed(seed)
     for index, start in enumerate(starts):
         window = slice(start, start + c.window_steps)
@@ -343,11 +416,13 @@ def accompany_melody(
             DecodingWindow(
                 pitch_logits[0].log_softmax(-1).double().numpy(),
                 onset_logits[0].double().numpy(),
-                mel[window],
+                heard[window],
                 voices[:, window].copy(),
                 onsets[:, window].copy(),
                 first,
                 meter[1, window] > 0,
+                bounds,
+                None if final is None else final[:, window],
             ),
             decoding,
         )
@@ -387,13 +462,17 @@ def voice_notes(
     config: GanConfig,
     score: Score,
     velocity: int,
+    voice_range: Range = (0, 127),
 ) -> list[Note]:
+    """One voice's notes in the input's key and register, moved by octaves into
+    ``voice_range`` where the decoder could not keep them there."""
+    low, high = voice_range if voice_range[1] - voice_range[0] >= 11 else (0, 127)
     notes = []
     for column, start, end in runs(columns, onsets, config.min_note_steps):
         if column < 0:
             continue
         pitch = column + config.low_pitch - melody.move
-        pitch += 12 * ((max(0, -pitch) + 11) // 12) - 12 * ((max(0, pitch - 127) + 11) // 12)
+        pitch += 12 * ((max(0, low - pitch) + 11) // 12) - 12 * ((max(0, pitch - high) + 11) // 12)
         begin = step_to_tick(start, config.steps_per_beat, score.resolution)
         finish = step_to_tick(end, config.steps_per_beat, score.resolution)
         notes.append(Note(begin, int(pitch), finish - begin, velocity))
@@ -404,10 +483,12 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     """``score``'s melody with three voices from ``model`` in ``style``'s instruments."""
     config = model.config
     melody = prepare_melody(score, config)
-    columns, onsets = accompany_melody(model, melody, seed, style.decoding)
+    ranges = style.ranges[1:]
+    columns, onsets = accompany_melody(model, melody, seed, style.decoding, ranges)
     velocity = accompaniment_velocity(score)
     voices = [
-        voice_notes(columns[v], onsets[v], melody, config, score, velocity) for v in range(VOICES)
+        voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])
+        for v in range(VOICES)
     ]
     return accompanied(score, voices, style)
 

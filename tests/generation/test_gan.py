@@ -177,12 +177,16 @@ def test_long_inputs_are_accompanied_window_by_window_with_the_context_carried()
     assert not np.array_equal(voices[:, 32:], other[:, 32:])
 
 
-def test_a_transposed_melody_gets_the_transposed_accompaniment():
-    given = scale_melody()
-    out = accompany(given, model(), STYLES["chorale"], 0)
-    moved = accompany(transpose(given, 5), model(), STYLES["chorale"], 0)
-    for ours, theirs in zip(out.tracks[1:], moved.tracks[1:], strict=True):
-        assert [(n.start, n.duration) for n in ours.notes] == [
-            (n.start, n.duration) for n in theirs.notes
-        ]
-        assert [(n.pitch + 5) % 12 for n in ours.notes] == [n.pitch % 12 for n in theirs.notes]
+def test_a_transposed_melody_gets_the_transposed_accompaniment_before_the_ranges():
+    # The voices' ranges are in absolute pitch, so only the decoding without them is
+    # exactly the same in every key; the final chord moves with the key.
+    given, decoding = scale_melody(), STYLES["chorale"].decoding
+    melody = prepare_melody(given, TINY)
+    moved = prepare_melody(transpose(given, 5), TINY)
+    assert melody.ending is not None
+    assert moved.ending is not None
+    assert moved.ending.tonic == (melody.ending.tonic + 5) % 12
+    ours = accompany_melody(model(), melody, 0, decoding)
+    theirs = accompany_melody(model(), moved, 0, decoding)
+    assert np.array_equal(ours[0], theirs[0])
+    assert np.array_equal(ours[1], theirs[1])

@@ -65,7 +65,7 @@ def test_viterbi_finds_the_best_line_with_long_enough_runs(note, rest, start):
         emissions = np.log(rng.dirichlet(np.ones(3), size=5))
         onset = rng.uniform(0.05, 0.95, size=5)
         yes, no = np.log(onset), np.log(1 - onset)
-        line, starts = viterbi(emissions, yes, no, decoding, [], 0, start)
+        line, starts, _ = viterbi(emissions, yes, no, decoding, [], 0, start)
         best, _ = brute_force(emissions, yes, no, decoding, start)
         got = path_score(line, starts, emissions, yes, no, decoding, start)
         assert got == pytest.approx(best)
