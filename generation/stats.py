@@ -10,8 +10,9 @@ four-part score is soprano (the melody), alto, tenor, bass: tracks 0-3, high to 
   pitch; of those, the moves with a fifth or an octave (unison, compound) between the
   two on both sides, whichever is higher (parallel or contrary fifths and octaves, as a
   teacher counts them; a fourth is not a fifth).
-- **strong-beat dissonance** (:func:`beat_dissonance`): the share of beat onsets (a
-  quarter, a dotted quarter in compound meters) where two sounding parts make a second
+- **strong-beat dissonance** (:func:`beat_dissonance`): the share of beat onsets (the
+  time signature's unit, a dotted quarter in compound meters) where two sounding parts
+  make a second
   or a seventh (intervals 1, 2, 10, 11 modulo the octave): seventh chords, suspensions,
   accented passing notes.
 - **inner voices held >= 4 beats** (:func:`held_share`): the share of the alto's and
@@ -117,9 +118,18 @@ def parallel_rate(grid: IntArray) -> float:
     return 100 * parallels / max(moves, 1)
 
 
+def beat_length(score: Score) -> int:
+    """Ticks per beat: the time signature's unit (a half note in 4/2), a dotted quarter
+    in compound meters (6/8, 9/8, 12/8)."""
+    numerator, denominator = score.time_signature
+    if denominator == 8 and numerator % 3 == 0 and numerator > 3:
+        return beat_ticks(score.resolution, score.time_signature)
+    return max(1, score.resolution * 4 // max(denominator, 1))
+
+
 def beat_dissonance(score: Score) -> tuple[int, int]:
     """``(dissonant beats, beats with two parts or more sounding)``."""
-    beat = beat_ticks(score.resolution, score.time_signature)
+    beat = beat_length(score)
     grid = voice_grid(score)
     steps_per_beat = max(1, round(2 * beat / score.resolution))
     on_beat = grid[:, ::steps_per_beat]  # (tracks, beats)
@@ -148,7 +158,7 @@ def pitch_runs(notes: Sequence[Note], gap: int) -> list[tuple[int, int]]:
 
 def held_share(score: Score, beats: int = HELD_BEATS) -> tuple[int, int]:
     """``(ticks in runs of one pitch lasting >= beats, sounding ticks)``, alto and tenor."""
-    beat = beat_ticks(score.resolution, score.time_signature)
+    beat = beat_length(score)
     held = total = 0
     for track in score.tracks[1:3]:
         for _, ticks in pitch_runs(track.notes, beat // 4):

@@ -132,7 +132,7 @@ STYLES: dict[str, GanStyle] = {
                 unison_cost=1.0,
                 rest_cost=1.0,
                 forbid_parallels=True,
-                hold_steps=8,
+                hold_steps=16,  # four of the corpus's half-note beats
                 hold_cost=1.0,
             ),
         ),
