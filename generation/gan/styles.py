@@ -120,8 +120,8 @@ STYLES: dict[str, GanStyle] = {
             # Palestrina's notes last a beat or more and his voices rest for bars, not
             # beats: a note lasts at least 2 eighths, a rest 4; resting costs, or the
             # voices rest to dodge clashes (MODEL_CARD.md has the tuning).
-            # Palestrina's voices, four parts of five or six (validation split): 99 % of
-            # the alto's notes lie in G3-F5, the tenor's in E3-C5, the bass's in G2-F4.
+            # Around Palestrina's voices (the validation split cut to four parts): the
+            # 1st and 99th percentiles are G3-F5 (alto), E3-C5 (tenor), G2-F4 (bass).
             ranges=((57, 81), (53, 77), (48, 72), (40, 65)),
             decoding=Decoding(
                 min_note_steps=2,
