@@ -24,7 +24,8 @@ from the rules of voice leading, given the melody and the other voices:
 - the onset head is read as ``onset_weight`` times the log-probability of a note
   starting (or not) at each step, so repeated notes and the generator's rhythm count;
 - an inner voice (every voice but the lowest) that stays on one pitch, held or
-  repeated, for more than ``hold_steps`` costs ``hold_cost`` per step beyond: the line is
+  repeated, for more than ``hold_beats`` beats (``Window.hold_steps``: beats of the
+  input's meter, a half note in 4/2) costs ``hold_cost`` per step beyond: the line is
   decoded again with those steps of that pitch costed (:func:`long_runs`), at most
   :data:`HOLD_ROUNDS` times, since the Viterbi state does not count a pitch's repeats.
 
@@ -72,6 +73,7 @@ class Window:
     beats: BoolArray  # (T,): True where a beat starts
     ranges: IntArray | None = None  # (V, 2): each voice's lowest and highest column
     final: BoolArray | None = None  # (V, T, 1 + P): the states the final chord allows
+    hold_steps: int = 0  # Decoding.hold_beats in steps (0: no limit)
 
 
 def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
@@ -266,7 +268,7 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
         start = None
         if first > 0:
             start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
-        inner = v < count - 1 and decoding.hold_steps > 0 and decoding.hold_cost > 0
+        inner = v < count - 1 and window.hold_steps > 0 and decoding.hold_cost > 0
         for round_ in range(1 + HOLD_ROUNDS * inner):
             line, starts = decode_voice(
                 (ranged[v] + costs, window.log_probs[v] + costs),
@@ -279,13 +281,11 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
             )
             voices[v, first:] = line
             onsets[v, first:] = starts
-            held = long_runs(voices[v], decoding.hold_steps)
+            held = long_runs(voices[v], window.hold_steps)
             if not inner or not held or round_ == HOLD_ROUNDS:
                 break
             for column, begin, end in held:
-                costs[max(begin + decoding.hold_steps, first) : end, column + 1] -= (
-                    decoding.hold_cost
-                )
+                costs[max(begin + window.hold_steps, first) : end, column + 1] -= decoding.hold_cost
         done.add(v)
     return voices[:, first:], onsets[:, first:]
 

@@ -53,7 +53,7 @@ from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
-from generation.stats import grid_line
+from generation.stats import beat_length, grid_line
 from music.harmoniser import harmoniser_key
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
@@ -301,6 +301,7 @@ class Melody:
     # pitch, a note counted from the step its start falls in), which the decoder keeps
     # its voices from parallels and clashes with
     heard: IntArray | None = None
+    beat_steps: int = 2  # steps per beat of the input's meter (4 in 4/2, 3 in 6/8)
 
 
 def ending(notes: Sequence[Note], spb: int, resolution: int) -> Ending | None:
@@ -334,7 +335,8 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
     heard = grid_line(notes, steps, spb, score.resolution)
     heard = to_columns(np.where(heard >= 0, heard + move, -1), config.low_pitch, config.pitches)
     final = ending(notes, spb, score.resolution)
-    return Melody(columns, onsets, meter, steps, move, final, heard)
+    beat = max(1, round(beat_length(score) * spb / score.resolution))
+    return Melody(columns, onsets, meter, steps, move, final, heard, beat)
 
 
 def column_ranges(ranges: Sequence[Range], melody: Melody, config: GanConfig) -> IntArray:
@@ -423,6 +425,7 @@ def accompany_melody(
                 meter[1, window] > 0,
                 bounds,
                 None if final is None else final[:, window],
+                decoding.hold_beats * melody.beat_steps,
             ),
             decoding,
         )

@@ -40,8 +40,8 @@ class Decoding:
     refine_rounds: int = 1  # passes over the voices given all the others
     viterbi: bool = True  # False: the independent argmax per step (the old decoding)
     forbid_parallels: bool = False  # True: no parallel fifths or octaves at all
-    hold_steps: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
-    hold_cost: float = 0.0  # ... costs this per step beyond
+    hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
+    hold_cost: float = 0.0  # ... costs this per step beyond (beats of the input's meter)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ STYLES: dict[str, GanStyle] = {
                 unison_cost=1.0,
                 leap_cost=2.0,
                 forbid_parallels=True,
-                hold_steps=8,
+                hold_beats=4,
                 hold_cost=1.0,
             ),
         ),
@@ -132,7 +132,7 @@ STYLES: dict[str, GanStyle] = {
                 unison_cost=1.0,
                 rest_cost=1.0,
                 forbid_parallels=True,
-                hold_steps=16,  # four of the corpus's half-note beats
+                hold_beats=4,
                 hold_cost=1.0,
             ),
         ),

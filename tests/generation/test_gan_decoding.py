@@ -227,7 +227,8 @@ def test_an_inner_voice_held_too_long_is_moved_off_its_pitch():
     melody = np.full(12, -1)
     held = decode_window(window(log_probs, melody), Decoding())[0]
     assert held.tolist() == [[5] * 12, [5] * 12]
-    decoding = Decoding(hold_steps=8, hold_cost=1.0)
-    moved = decode_window(window(log_probs, melody), decoding)[0]
+    limited = window(log_probs, melody)
+    limited.hold_steps = 8
+    moved = decode_window(limited, Decoding(hold_cost=1.0))[0]
     assert max(len(run) for run in np.split(moved[0], np.flatnonzero(np.diff(moved[0])) + 1)) <= 8
     assert moved[1].tolist() == [5] * 12  # the bass may hold
