@@ -301,11 +301,11 @@ def fold_into_ranges(window: Window) -> FloatArray:
         inside = columns + 12 * np.ceil(np.maximum(low - columns, 0) / 12).astype(np.int64)
         inside -= 12 * np.ceil(np.maximum(inside - high, 0) / 12).astype(np.int64)
         probabilities = np.exp(window.log_probs[v])  # (T, 1 + P)
-        moved = np.zeros_like(probabilities)
-        moved[:, 0] = probabilities[:, 0]
-        np.add.at(moved.T, inside + 1, probabilities[:, 1:].T)
+        moves = np.zeros((states, states))  # (from, to): rest stays, a pitch moves inside
+        moves[0, 0] = 1.0
+        moves[columns + 1, inside + 1] = 1.0
         with np.errstate(divide="ignore"):
-            folded[v] = np.log(moved)
+            folded[v] = np.log(probabilities @ moves)
     return folded
 
 
