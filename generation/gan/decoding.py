@@ -23,6 +23,8 @@ from the rules of voice leading, given the melody and the other voices:
 - a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines);
 - the onset head is read as ``onset_weight`` times the log-probability of a note
   starting (or not) at each step, so repeated notes and the generator's rhythm count;
+- ``Window.bias`` is added as it comes (the model costs a bass off the tonic under
+  the melody's long tonic notes, its phrase ends: ``phrase_cost`` per step);
 - an inner voice (every voice but the lowest) that stays on one pitch, held or
   repeated, for more than ``hold_beats`` beats (``Window.hold_steps``: beats of the
   input's meter, a half note in 4/2) costs ``hold_cost`` per step beyond: the line is
@@ -74,6 +76,7 @@ class Window:
     ranges: IntArray | None = None  # (V, 2): each voice's lowest and highest column
     final: BoolArray | None = None  # (V, T, 1 + P): the states the final chord allows
     hold_steps: int = 0  # Decoding.hold_beats in steps (0: no limit)
+    bias: FloatArray | None = None  # (V, T, 1 + P): added to the log-probabilities
 
 
 def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
@@ -259,6 +262,8 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
     done: set[int] = set()
     for v in list(range(count)) * (1 + decoding.refine_rounds):
         costs = np.zeros(window.log_probs.shape[1:])
+        if window.bias is not None:
+            costs += window.bias[v]
         costs[:, 0] -= decoding.rest_cost
         others = [window.melody] + [voices[u] for u in range(count) if u != v and u in done]
         if decoding.dissonance_cost or decoding.unison_cost:

@@ -31,7 +31,7 @@ Training (data windows, the critic and generator steps) is in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -54,12 +54,13 @@ from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
 from generation.stats import beat_length, grid_line
-from music.harmoniser import harmoniser_key
+from music.harmoniser import PHRASE_BEATS, harmoniser_key
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 VOICES = 3  # accompaniment voices, high to low
 GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
@@ -302,6 +303,8 @@ class Melody:
     # its voices from parallels and clashes with
     heard: IntArray | None = None
     beat_steps: int = 2  # steps per beat of the input's meter (4 in 4/2, 3 in 6/8)
+    tonic: int = 0  # the melody's tonic pitch class (music.harmoniser.harmoniser_key)
+    phrase_ends: list[tuple[int, int]] = field(default_factory=list)  # long tonic notes
 
 
 def ending(notes: Sequence[Note], spb: int, resolution: int) -> Ending | None:
@@ -336,7 +339,34 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
     heard = to_columns(np.where(heard >= 0, heard + move, -1), config.low_pitch, config.pitches)
     final = ending(notes, spb, score.resolution)
     beat = max(1, round(beat_length(score) * spb / score.resolution))
-    return Melody(columns, onsets, meter, steps, move, final, heard, beat)
+    tonic, _ = harmoniser_key(notes)
+    phrases = phrase_ends(notes, tonic, beat_length(score), spb, score.resolution)
+    return Melody(columns, onsets, meter, steps, move, final, heard, beat, tonic, phrases)
+
+
+def phrase_ends(
+    notes: Sequence[Note], tonic: int, beat: int, spb: int, resolution: int
+) -> list[tuple[int, int]]:
+    """``(start, end)`` steps of the melody's notes before its last that end a phrase on
+    the ``tonic``: held :data:`PHRASE_BEATS` beats (of ``beat`` ticks) or more."""
+    return [
+        (tick_to_step(n.start, spb, resolution), tick_to_step(n.end, spb, resolution))
+        for n in notes[:-1]
+        if n.duration >= PHRASE_BEATS * beat and n.pitch % 12 == tonic
+    ]
+
+
+def phrase_bias(melody: Melody, config: GanConfig, total: int, cost: float) -> FloatArray | None:
+    """(V, total, 1 + P): ``-cost`` for the bass on anything but the tonic (rest too)
+    under the melody's phrase ends (None: none, or no cost)."""
+    if not melody.phrase_ends or not cost:
+        return None
+    tonic = (np.arange(config.pitches) + config.low_pitch - melody.move) % 12 == melody.tonic
+    bias = np.zeros((VOICES, total, 1 + config.pitches))
+    for start, end in melody.phrase_ends:
+        bias[-1, start:end, 0] = -cost
+        bias[-1, start:end, 1:] = np.where(tonic, 0.0, -cost)
+    return bias
 
 
 def column_ranges(ranges: Sequence[Range], melody: Melody, config: GanConfig) -> IntArray:
@@ -397,6 +427,7 @@ def accompany_melody(
     onsets = np.zeros((VOICES, total), dtype=np.bool_)
     bounds = None if ranges is None else column_ranges(ranges, melody, c)
     final = final_chord(melody, c, total)
+    bias = phrase_bias(melody, c, total, decoding.phrase_cost)
     noise = torch.Generator().manual_seed(seed)
     for index, start in enumerate(starts):
         window = slice(start, start + c.window_steps)
@@ -426,6 +457,7 @@ def accompany_melody(
                 bounds,
                 None if final is None else final[:, window],
                 decoding.hold_beats * melody.beat_steps,
+                None if bias is None else bias[:, window],
             ),
             decoding,
         )

@@ -42,6 +42,7 @@ class Decoding:
     forbid_parallels: bool = False  # True: no parallel fifths or octaves at all
     hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
     hold_cost: float = 0.0  # ... costs this per step beyond (beats of the input's meter)
+    phrase_cost: float = 0.0  # per step of a bass off the tonic under a long tonic note
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ STYLES: dict[str, GanStyle] = {
                 forbid_parallels=True,
                 hold_beats=4,
                 hold_cost=1.0,
+                # Bach puts the tonic in the bass under 75 % of the melody's long tonic
+                # notes (validation split); the decoder alone did under 40 %, this 75 %.
+                phrase_cost=0.4,
             ),
         ),
         GanStyle(
@@ -134,6 +138,8 @@ STYLES: dict[str, GanStyle] = {
                 forbid_parallels=True,
                 hold_beats=4,
                 hold_cost=1.0,
+                # No phrase cost: these voices already put the tonic under the melody's
+                # long tonic notes more often than Palestrina's (35 % against 26 %).
             ),
         ),
     )

@@ -18,6 +18,7 @@ from generation.gan.model import (
     generator_input,
     key_shift,
     line,
+    phrase_bias,
     prepare_melody,
     runs,
     to_columns,
@@ -190,3 +191,20 @@ def test_a_transposed_melody_gets_the_transposed_accompaniment_before_the_ranges
     theirs = accompany_melody(model(), moved, 0, decoding)
     assert np.array_equal(ours[0], theirs[0])
     assert np.array_equal(ours[1], theirs[1])
+
+
+def test_a_long_tonic_note_inside_the_melody_is_a_phrase_end_where_the_bass_wants_the_tonic():
+    notes = [Note(i * 480, p, 480, 90) for i, p in enumerate((60, 62, 64, 65, 67, 65, 64, 62))]
+    notes += [Note(3840, 60, 960, 90), Note(4800, 62, 480, 90), Note(5280, 60, 1920, 90)]
+    melody = prepare_melody(Score([Track(notes)], resolution=480), TINY)
+    assert melody.tonic == 0
+    assert melody.phrase_ends == [(16, 20)]  # the half note C, not the final C
+    bias = phrase_bias(melody, TINY, melody.steps, 0.5)
+    assert bias is not None
+    assert not bias[:2].any()  # only the bass
+    classes = (np.arange(TINY.pitches) + TINY.low_pitch - melody.move) % 12
+    assert (bias[2, 16:20, 1:][:, classes == 0] == 0).all()
+    assert (bias[2, 16:20, 1:][:, classes != 0] == -0.5).all()
+    assert (bias[2, 16:20, 0] == -0.5).all()  # resting is off the tonic too
+    assert not bias[2, :16].any()
+    assert phrase_bias(melody, TINY, melody.steps, 0.0) is None
