@@ -20,8 +20,12 @@ previous window's last ``context_steps`` of generated voices as input (the gener
 was trained to continue real context), so the voices run on across the seams. Each
 window's voices are read off the generator's per-step distributions by the style's
 voice-leading Viterbi decoder (:mod:`generation.gan.decoding`: long enough notes and
-rests, few clashes and parallel fifths), with the onset channel keeping repeated notes
-repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
+rests, few clashes, no parallel fifths or octaves), with the onset channel keeping
+repeated notes repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
+This module hands the decoder what depends on the input
+(:mod:`generation.gan.constraints`): each voice's SATB range in grid columns, the final
+chord, and a bias towards a tonic bass under the melody's phrase ends. A melody track with
+chords is read as its top line (:func:`generation.gan.baseline.top_line`).
 
 Training (data windows, the critic and generator steps) is in
 :mod:`generation.gan.training`; the styles the studio lists are in
@@ -49,18 +53,25 @@ from generation.gan.baseline import (
     melody_key,
     top_line,
 )
+from generation.gan.constraints import (
+    Ending,
+    column_ranges,
+    ending,
+    final_chord,
+    phrase_bias,
+    phrase_ends,
+)
 from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
 from generation.stats import beat_length, grid_line
-from music.harmoniser import PHRASE_BEATS, harmoniser_key
+from music.harmoniser import harmoniser_key
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 VOICES = 3  # accompaniment voices, high to low
 GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
@@ -280,15 +291,6 @@ def generator_input(batch: Batch, pitches: int) -> torch.Tensor:
 
 
 @dataclass
-class Ending:
-    """The final chord, where the melody ends on its tonic triad: the tonic in the bass."""
-
-    start: int  # the step where the melody's last note starts
-    tonic: int  # pitch class, as the input has it
-    chord: frozenset[int]  # the pitch classes the upper voices may take
-
-
-@dataclass
 class Melody:
     """The input melody on the model's grid, and how to move voices back."""
 
@@ -305,19 +307,6 @@ class Melody:
     beat_steps: int = 2  # steps per beat of the input's meter (4 in 4/2, 3 in 6/8)
     tonic: int = 0  # the melody's tonic pitch class (music.harmoniser.harmoniser_key)
     phrase_ends: list[tuple[int, int]] = field(default_factory=list)  # long tonic notes
-
-
-def ending(notes: Sequence[Note], spb: int, resolution: int) -> Ending | None:
-    """The final chord of a melody (a line) that ends on a note of its tonic triad (the
-    key by :func:`music.harmoniser.harmoniser_key`): a tonic triad over the tonic, whose
-    third may be major in a minor key (a tierce de Picardie, as Bach ends)."""
-    tonic, mode = harmoniser_key(notes)
-    third = {4} if mode == "major" else {3, 4}
-    chord = frozenset((tonic + i) % 12 for i in (0, 7, *third))
-    last = notes[-1]
-    if last.pitch % 12 not in chord:
-        return None
-    return Ending(tick_to_step(last.start, spb, resolution), tonic, chord)
 
 
 def prepare_melody(score: Score, config: GanConfig) -> Melody:
@@ -342,56 +331,6 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
     tonic, _ = harmoniser_key(notes)
     phrases = phrase_ends(notes, tonic, beat_length(score), spb, score.resolution)
     return Melody(columns, onsets, meter, steps, move, final, heard, beat, tonic, phrases)
-
-
-def phrase_ends(
-    notes: Sequence[Note], tonic: int, beat: int, spb: int, resolution: int
-) -> list[tuple[int, int]]:
-    """``(start, end)`` steps of the melody's notes before its last that end a phrase on
-    the ``tonic``: held :data:`PHRASE_BEATS` beats (of ``beat`` ticks) or more."""
-    return [
-        (tick_to_step(n.start, spb, resolution), tick_to_step(n.end, spb, resolution))
-        for n in notes[:-1]
-        if n.duration >= PHRASE_BEATS * beat and n.pitch % 12 == tonic
-    ]
-
-
-def phrase_bias(melody: Melody, config: GanConfig, total: int, cost: float) -> FloatArray | None:
-    """(V, total, 1 + P): ``-cost`` for the bass on anything but the tonic (rest too)
-    under the melody's phrase ends (None: none, or no cost)."""
-    if not melody.phrase_ends or not cost:
-        return None
-    tonic = (np.arange(config.pitches) + config.low_pitch - melody.move) % 12 == melody.tonic
-    bias = np.zeros((VOICES, total, 1 + config.pitches))
-    for start, end in melody.phrase_ends:
-        bias[-1, start:end, 0] = -cost
-        bias[-1, start:end, 1:] = np.where(tonic, 0.0, -cost)
-    return bias
-
-
-def column_ranges(ranges: Sequence[Range], melody: Melody, config: GanConfig) -> IntArray:
-    """(V, 2): the lowest and highest grid column of each voice's range (in the input's
-    register, after the voices move back), the whole grid where less than an octave of
-    the range lies on it (:func:`voice_notes` moves such a voice's notes into range)."""
-    bounds = np.array(ranges, dtype=np.int64) + melody.move - config.low_pitch
-    bounds = np.clip(bounds, 0, config.pitches - 1)
-    narrow = bounds[:, 1] - bounds[:, 0] < 11
-    bounds[narrow] = (0, config.pitches - 1)
-    return bounds
-
-
-def final_chord(melody: Melody, config: GanConfig, total: int) -> BoolArray | None:
-    """(V, total, 1 + P): the states each voice may take; under the melody's last note
-    only the tonic in the bass and the tonic triad above (None: no ending to make)."""
-    if melody.ending is None:
-        return None
-    classes = (np.arange(config.pitches) + config.low_pitch - melody.move) % 12
-    allowed = np.ones((VOICES, total, 1 + config.pitches), dtype=np.bool_)
-    under_last = slice(melody.ending.start, melody.steps)
-    allowed[:, under_last, 0] = False  # every voice sounds in the final chord
-    allowed[:-1, under_last, 1:] = np.isin(classes, list(melody.ending.chord))
-    allowed[-1, under_last, 1:] = classes == melody.ending.tonic
-    return allowed
 
 
 def window_starts(steps: int, config: GanConfig) -> list[int]:
@@ -425,9 +364,14 @@ def accompany_melody(
     meter = np.pad(melody.meter, ((0, 0), (0, pad)))
     voices = np.full((VOICES, total), -1, dtype=np.int64)
     onsets = np.zeros((VOICES, total), dtype=np.bool_)
-    bounds = None if ranges is None else column_ranges(ranges, melody, c)
-    final = final_chord(melody, c, total)
-    bias = phrase_bias(melody, c, total, decoding.phrase_cost)
+    classes = (np.arange(c.pitches) + c.low_pitch - melody.move) % 12  # in the input's key
+    bounds = None if ranges is None else column_ranges(ranges, melody.move - c.low_pitch, c.pitches)
+    final = None
+    if melody.ending is not None:
+        final = final_chord(melody.ending, classes, (VOICES, total), melody.steps)
+    bias = phrase_bias(
+        melody.phrase_ends, classes == melody.tonic, (VOICES, total), decoding.phrase_cost
+    )
     noise = torch.Generator().manual_seed(seed)
     for index, start in enumerate(starts):
         window = slice(start, start + c.window_steps)

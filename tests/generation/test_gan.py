@@ -8,6 +8,7 @@ import torch
 
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
 from generation.gan.baseline import harmonise
+from generation.gan.constraints import phrase_bias
 from generation.gan.model import (
     DEEPCOMPOSER_CONFIG,
     VOICES,
@@ -18,7 +19,6 @@ from generation.gan.model import (
     generator_input,
     key_shift,
     line,
-    phrase_bias,
     prepare_melody,
     runs,
     to_columns,
@@ -199,12 +199,12 @@ def test_a_long_tonic_note_inside_the_melody_is_a_phrase_end_where_the_bass_want
     melody = prepare_melody(Score([Track(notes)], resolution=480), TINY)
     assert melody.tonic == 0
     assert melody.phrase_ends == [(16, 20)]  # the half note C, not the final C
-    bias = phrase_bias(melody, TINY, melody.steps, 0.5)
+    classes = (np.arange(TINY.pitches) + TINY.low_pitch - melody.move) % 12
+    bias = phrase_bias(melody.phrase_ends, classes == melody.tonic, (VOICES, melody.steps), 0.5)
     assert bias is not None
     assert not bias[:2].any()  # only the bass
-    classes = (np.arange(TINY.pitches) + TINY.low_pitch - melody.move) % 12
     assert (bias[2, 16:20, 1:][:, classes == 0] == 0).all()
     assert (bias[2, 16:20, 1:][:, classes != 0] == -0.5).all()
     assert (bias[2, 16:20, 0] == -0.5).all()  # resting is off the tonic too
     assert not bias[2, :16].any()
-    assert phrase_bias(melody, TINY, melody.steps, 0.0) is None
+    assert phrase_bias(melody.phrase_ends, classes == 0, (VOICES, melody.steps), 0.0) is None
