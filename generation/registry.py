@@ -269,7 +269,9 @@ TECHNIQUES: dict[str, Technique] = {
         module="generation.gan.model",
         training_module="generation.gan.training",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
-        code_version="2",  # 2: voice-leading Viterbi decoding (generation/gan/decoding.py)
+        # 2: voice-leading Viterbi decoding (generation/gan/decoding.py); 3: parallels
+        # forbidden, SATB ranges, final cadence, held inner voices costed, chords reduced
+        code_version="3",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
     ),

@@ -22,7 +22,7 @@ import numpy as np
 
 from generation.errors import GenerationInputError
 from generation.gan.styles import STYLES, GanStyle
-from music.harmoniser import HarmoniserError, harmonise_melody, melody_index
+from music.harmoniser import HarmoniserError, harmonise_melody, melody_index, skyline
 from music.key import best_key
 from music.score import Note, Score, Track
 
@@ -32,19 +32,45 @@ __all__ = [
     "harmonise",
     "melody_index",
     "melody_key",
+    "top_line",
 ]
 
 
 def accompanied(score: Score, voices: Sequence[Sequence[Note]], style: GanStyle) -> Score:
-    """The melody track unchanged, then one track per voice with the style's instruments.
+    """The melody track, then one track per voice with the style's instruments.
 
-    Other input tracks are left out: the output is always the melody plus three voices.
+    The melody track keeps its program and name; its notes are its :func:`top_line` (a
+    melody as one line is unchanged). Other input tracks are left out: the output is
+    always the melody plus three voices.
     """
     melody = score.tracks[melody_index(score)]
-    tracks = [replace(melody, notes=list(melody.notes))]
+    tracks = [replace(melody, notes=top_line(melody.notes, score.resolution))]
     for notes, instrument in zip(voices, style.instruments, strict=True):
         tracks.append(Track(sorted(notes), program=instrument.program, name=instrument.name))
     return replace(score, tracks=tracks)
+
+
+def top_line(notes: Sequence[Note], resolution: int) -> list[Note]:
+    """The melody of a track that may hold chords, as one line.
+
+    A note is left out where a higher note starts with it or sounds on through its start
+    by more than a sixteenth (a legato overlap keeps the note after it): the chord notes
+    and the accompaniment under a held melody note go. Each note left ends where the next
+    one starts (:func:`music.harmoniser.skyline`); a single line comes back unchanged.
+    """
+    overlap = resolution // 4
+    ordered = sorted(n for n in notes if n.duration > 0)  # by start, then pitch
+    kept: list[Note] = []
+    sounding: list[Note] = []
+    for index, note in enumerate(ordered):
+        sounding = [m for m in sounding if m.end > note.start]
+        covered = any(m.pitch > note.pitch and m.end - note.start > overlap for m in sounding)
+        after = ordered[index + 1] if index + 1 < len(ordered) else note
+        under = after.start == note.start and after.pitch > note.pitch
+        if not covered and not under:
+            kept.append(note)
+        sounding.append(note)
+    return skyline(kept)
 
 
 def accompaniment_velocity(score: Score) -> int:
@@ -70,7 +96,7 @@ def harmonise(score: Score, style: str = "chorale", seed: int | None = None) -> 
     try:
         melody = score.tracks[melody_index(score)]
         result = harmonise_melody(
-            melody.notes,
+            top_line(melody.notes, score.resolution),
             score.resolution,
             score.time_signature,
             seed=seed,

@@ -1,7 +1,7 @@
 """``python -m generation.gan.baseline_quality``: the rule harmoniser measured on held-out chorales.
 
 For every piece of a split of ``bach-chorales`` (default: test) the soprano (the top of
-its four parts, :func:`generation.gan.quality.four_parts`) is harmonised by
+its four parts, :func:`generation.stats.four_parts`) is harmonised by
 :mod:`music.harmoniser` and by the triad baseline it replaced (:func:`triad_baseline`,
 kept here only to be compared with), and the real four parts stand beside them. Each set
 gets the hand statistics of :func:`hand_statistics` and, with the profile built, the
@@ -27,7 +27,7 @@ import numpy as np
 from evaluation.metrics.texture import polyphony
 from generation.data import load_split
 from generation.gan.baseline import melody_key
-from generation.gan.quality import four_parts
+from generation.stats import four_parts
 from music.harmoniser import harmonise_score
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track

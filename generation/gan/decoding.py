@@ -14,14 +14,30 @@ from the rules of voice leading, given the melody and the other voices:
   change of pitch or rest may cost ``change_cost`` (fewer, longer notes);
 - a move that makes a parallel fifth or octave (unison) with the melody or another
   voice (both moving, the same perfect interval before and after, mod 12) costs
-  ``parallel_cost``;
+  ``parallel_cost``, or is not taken at all with ``forbid_parallels`` (holding or
+  repeating a note never makes one, so a line without them always exists);
 - a second or seventh (mod 12) against the melody or another voice costs
   ``dissonance_cost`` per step and voice on a beat (``offbeat_dissonance`` of it
   between beats, where passing notes clash), the very same pitch ``unison_cost``, and a
   step of rest ``rest_cost`` (resting is the cheap way to avoid every clash);
 - a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines);
 - the onset head is read as ``onset_weight`` times the log-probability of a note
-  starting (or not) at each step, so repeated notes and the generator's rhythm count.
+  starting (or not) at each step, so repeated notes and the generator's rhythm count;
+- ``Window.bias`` is added as it comes (the model costs a bass off the tonic under
+  the melody's long tonic notes, its phrase ends: ``phrase_cost`` per step);
+- an inner voice (every voice but the lowest) that stays on one pitch, held or
+  repeated, for more than ``hold_beats`` beats (``Window.hold_steps``: beats of the
+  input's meter, a half note in 4/2) costs ``hold_cost`` per step beyond: the line is
+  decoded again with those steps of that pitch costed (:func:`long_runs`), at most
+  :data:`HOLD_ROUNDS` times, since the Viterbi state does not count a pitch's repeats.
+
+Hard constraints come with the window (:mod:`generation.gan.model` sets them): each
+voice's range, where the probability of a pitch outside goes to the same pitch class
+inside, an octave or more away (:func:`fold_into_ranges`: the generator's choice of
+note is kept, its octave changed), and the states the final chord allows. A voice is
+decoded under every constraint if some line keeps them all, else without the final
+chord's, else with parallels costed instead of forbidden, else without its range, so
+that a line always comes out (:func:`decode_voice`).
 
 Voices are decoded one after another, each given the melody and the voices already
 decoded, and then once more each given all the others (coordinate ascent). Everything
@@ -30,7 +46,7 @@ is deterministic: the noise was drawn before, by the caller.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -41,6 +57,7 @@ from generation.gan.styles import Decoding
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+HOLD_ROUNDS = 2  # decodings more of an inner voice that stays too long on one pitch
 PERFECT = (0, 7)  # unison/octave and fifth, as intervals mod 12
 SECONDS = (1, 2, 10, 11)  # seconds and sevenths (and ninths), as intervals mod 12
 
@@ -56,6 +73,10 @@ class Window:
     onsets: BoolArray  # (V, T)
     first: int  # the first step to decode (the context before it stays)
     beats: BoolArray  # (T,): True where a beat starts
+    ranges: IntArray | None = None  # (V, 2): each voice's lowest and highest column
+    final: BoolArray | None = None  # (V, T, 1 + P): the states the final chord allows
+    hold_steps: int = 0  # Decoding.hold_beats in steps (0: no limit)
+    bias: FloatArray | None = None  # (V, T, 1 + P): added to the log-probabilities
 
 
 def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
@@ -71,32 +92,30 @@ def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
 
 
 @cache
-def _parallel_table(pitches: int) -> npt.NDArray[np.bool_]:
-    """(12, 12, 1 + P, 1 + P): for another voice moving from pitch class a to b, True
-    where this voice's move from state p to state q keeps the same perfect interval."""
-    classes = np.arange(pitches) % 12
-    table = np.zeros((12, 12, pitches + 1, pitches + 1), dtype=np.bool_)
-    for a in range(12):
-        for b in range(12):
-            before = (classes - a) % 12
-            after = (classes - b) % 12
-            same = (before[:, None] == after[None, :]) & np.isin(after, PERFECT)[None, :]
-            np.fill_diagonal(same, False)  # a voice that holds its note does not move
-            table[a, b, 1:, 1:] = same
+def _parallel_table(a: int, b: int, pitches: int) -> npt.NDArray[np.bool_]:
+    """(1 + P, 1 + P): for another voice moving from column a to b, True where this
+    voice's move from state p to q keeps the same perfect interval, above or below it
+    (the distance between the two, modulo the octave, is 0 or 7 before and after)."""
+    columns = np.arange(pitches)
+    before = np.abs(columns - a) % 12
+    after = np.abs(columns - b) % 12
+    same = (before[:, None] == after[None, :]) & np.isin(after, PERFECT)[None, :]
+    np.fill_diagonal(same, False)  # a voice that holds its note does not move
+    table = np.zeros((pitches + 1, pitches + 1), dtype=np.bool_)
+    table[1:, 1:] = same
     return table
 
 
 def parallel_moves(others: list[IntArray], t: int, pitches: int) -> npt.NDArray[np.bool_] | None:
     """(1 + P, 1 + P): True where moving from state p (at ``t - 1``) to q (at ``t``)
     makes a parallel perfect interval with one of ``others``; None if none moves.
-    Columns are pitches less a constant, so their intervals mod 12 are the pitches'."""
-    table = _parallel_table(pitches)
+    Columns are pitches less a constant, so their intervals are the pitches'."""
     found = None
     for other in others:
         a, b = int(other[t - 1]), int(other[t])
         if a < 0 or b < 0 or a == b:
             continue
-        same = table[a % 12, b % 12]
+        same = _parallel_table(a, b, pitches)
         found = same if found is None else found | same
     return found
 
@@ -132,11 +151,13 @@ def viterbi(
     others: list[IntArray],
     first: int,
     start: tuple[int, int] | None,
-) -> tuple[IntArray, BoolArray]:
-    """The best line over steps ``first..T-1`` as ``(states, onsets)`` (state 0 = rest,
-    k = column k - 1), given the per-step ``emissions`` (T, 1 + P) and the onset head's
-    log-probabilities of a note starting or not, each (T,). ``start`` is the state at
-    ``first - 1`` and how long it has lasted (None: the line starts free at ``first``).
+) -> tuple[IntArray, BoolArray, float]:
+    """The best line over steps ``first..T-1`` as ``(columns, onsets, score)`` (column
+    -1 = rest), given the per-step ``emissions`` (T, 1 + P; state 0 = rest, k = column
+    k - 1) and the onset head's log-probabilities of a note starting or not, each (T,).
+    ``start`` is the state at ``first - 1`` and how long it has lasted (None: the line
+    starts free at ``first``). The score is -inf when no line keeps every constraint
+    (states with -inf emissions, forbidden parallels).
 
     The search state is (state, run length so far, capped at the longer of
     ``min_note_steps`` and ``min_rest_steps``): a note may only end once it has lasted
@@ -174,9 +195,11 @@ def viterbi(
     held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
     for t in range(begin, steps):
         moves = base
-        if t > 0 and decoding.parallel_cost:
+        if t > 0 and (decoding.parallel_cost or decoding.forbid_parallels):
             parallel = parallel_moves(others, t, pitches)
-            if parallel is not None:
+            if parallel is not None and decoding.forbid_parallels:
+                moves = np.where(parallel, -np.inf, base)
+            elif parallel is not None:
                 moves = base - decoding.parallel_cost * parallel
         if cap == 1:
             lengths, leave = zeros, score + moves  # (from, to)
@@ -202,6 +225,7 @@ def viterbi(
             score[keep, -1] = stay[keep, -1]
     line = np.zeros(steps, dtype=np.int64)
     starts = np.zeros(steps, dtype=np.bool_)
+    best = float(score.max())
     state, length = (int(i) for i in np.unravel_index(int(score.argmax()), score.shape))
     for t in range(steps - 1, first - 1, -1):
         line[t] = state
@@ -214,7 +238,7 @@ def viterbi(
             state, length = int(origins[t, state]), int(origin_lengths[t, state])
         elif cap > 1 and not (length == cap - 1 and held[t, state]):
             length -= 1
-    return line[first:] - 1, starts[first:]
+    return line[first:] - 1, starts[first:], best
 
 
 def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArray]:
@@ -234,29 +258,121 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
     onset_p = 1.0 / (1.0 + np.exp(-window.onset_logits))
     onset_yes = decoding.onset_weight * np.log(np.clip(onset_p, 1e-6, 1.0))
     onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
+    ranged = window.log_probs if window.ranges is None else fold_into_ranges(window)
     done: set[int] = set()
     for v in list(range(count)) * (1 + decoding.refine_rounds):
-        emissions = window.log_probs[v].astype(np.float64)
-        emissions[:, 0] -= decoding.rest_cost
+        costs = np.zeros(window.log_probs.shape[1:])
+        if window.bias is not None:
+            costs += window.bias[v]
+        costs[:, 0] -= decoding.rest_cost
         others = [window.melody] + [voices[u] for u in range(count) if u != v and u in done]
         if decoding.dissonance_cost or decoding.unison_cost:
             seconds, unisons = clashes(others, states - 1)
             weight = np.where(window.beats, 1.0, decoding.offbeat_dissonance)[:, None]
-            emissions = emissions - decoding.dissonance_cost * weight * seconds
-            emissions = emissions - decoding.unison_cost * unisons
+            costs -= decoding.dissonance_cost * weight * seconds + decoding.unison_cost * unisons
         start = None
         if first > 0:
             start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
-        line, starts = viterbi(emissions, onset_yes[v], onset_no[v], decoding, others, first, start)
-        if melody_sounds and (line < 0).all():
-            emissions = _sounding_emissions(emissions)
-            line, starts = viterbi(
-                emissions, onset_yes[v], onset_no[v], decoding, others, first, start
+        inner = v < count - 1 and window.hold_steps > 0 and decoding.hold_cost > 0
+        for round_ in range(1 + HOLD_ROUNDS * inner):
+            line, starts = decode_voice(
+                (ranged[v] + costs, window.log_probs[v] + costs),
+                (onset_yes[v], onset_no[v]),
+                decoding,
+                others,
+                window,
+                v,
+                start,
             )
-        voices[v, first:] = line
-        onsets[v, first:] = starts
+            voices[v, first:] = line
+            onsets[v, first:] = starts
+            held = long_runs(voices[v], window.hold_steps)
+            if not inner or not held or round_ == HOLD_ROUNDS:
+                break
+            for column, begin, end in held:
+                costs[max(begin + window.hold_steps, first) : end, column + 1] -= decoding.hold_cost
         done.add(v)
     return voices[:, first:], onsets[:, first:]
+
+
+def fold_into_ranges(window: Window) -> FloatArray:
+    """``window.log_probs`` with each voice's pitches outside its range moved by octaves
+    to the nearest column inside (their probability added there); -inf outside."""
+    assert window.ranges is not None
+    states = window.log_probs.shape[-1]
+    columns = np.arange(states - 1)
+    folded = np.empty_like(window.log_probs)
+    for v, (low, high) in enumerate(window.ranges.tolist()):
+        inside = columns + 12 * np.ceil(np.maximum(low - columns, 0) / 12).astype(np.int64)
+        inside -= 12 * np.ceil(np.maximum(inside - high, 0) / 12).astype(np.int64)
+        probabilities = np.exp(window.log_probs[v])  # (T, 1 + P)
+        moves = np.zeros((states, states))  # (from, to): rest stays, a pitch moves inside
+        moves[0, 0] = 1.0
+        moves[columns + 1, inside + 1] = 1.0
+        with np.errstate(divide="ignore"):
+            folded[v] = np.log(probabilities @ moves)
+    return folded
+
+
+def decode_voice(
+    emissions: tuple[FloatArray, FloatArray],
+    onset: tuple[FloatArray, FloatArray],
+    decoding: Decoding,
+    others: list[IntArray],
+    window: Window,
+    voice: int,
+    start: tuple[int, int] | None,
+) -> tuple[IntArray, BoolArray]:
+    """One voice's ``(columns, onsets)`` from ``window.first`` on, from its emissions
+    (T, 1 + P) in its range and free, and its onset log-probabilities (yes, no), under
+    the strictest constraints some line keeps: the range and the final chord (from the
+    last melody note's start, or up to three steps later), then the range, then the
+    range with parallels costed instead of forbidden, then none. A voice
+    that would rest through a window under a sounding melody is decoded again with rest
+    less likely (:func:`_sounding_emissions`)."""
+    first = window.first
+    ranged, free = emissions
+    costed = replace(decoding, forbid_parallels=False)
+    endings: list[BoolArray | None] = list(_later_endings(window, voice))
+    tries = [(ranged, final, decoding) for final in [*endings, None]]
+    tries.append((ranged, None, costed))
+    melody_sounds = bool((window.melody[first:] >= 0).any())
+    for chosen, allowed, rules in [*tries, (free, None, costed)]:
+        masked = chosen if allowed is None else np.where(allowed, chosen, -np.inf)
+        line, starts, score = viterbi(masked, *onset, rules, others, first, start)
+        if melody_sounds and (line < 0).all():
+            masked = _sounding_emissions(masked)
+            line, starts, score = viterbi(masked, *onset, rules, others, first, start)
+        if np.isfinite(score):
+            break
+    return line, starts
+
+
+def _later_endings(window: Window, voice: int, steps: int = 3) -> list[BoolArray]:
+    """The final chord's states for ``voice``, then the same from up to ``steps`` steps
+    later: a note that began just before the last melody note may have to go on."""
+    if window.final is None:
+        return []
+    final = window.final[voice]
+    restricted = np.flatnonzero(~final.all(axis=1))
+    masks = [final]
+    for late in restricted[:steps]:
+        masks.append(masks[-1].copy())
+        masks[-1][late] = True
+    return masks
+
+
+def long_runs(columns: IntArray, longest: int) -> list[tuple[int, int, int]]:
+    """``(column, start, end)`` of each run of one sounding column (held or repeated)
+    longer than ``longest`` steps."""
+    found = []
+    begin = 0
+    for step in range(1, len(columns) + 1):
+        if step == len(columns) or columns[step] != columns[begin]:
+            if columns[begin] >= 0 and step - begin > longest:
+                found.append((int(columns[begin]), begin, step))
+            begin = step
+    return found
 
 
 def _sounding_emissions(emissions: FloatArray) -> FloatArray:
@@ -266,6 +382,7 @@ def _sounding_emissions(emissions: FloatArray) -> FloatArray:
     rest = np.clip(np.exp(emissions[:, 0]), 1e-9, 1 - 1e-9)
     changed = emissions.copy()
     changed[:, 0] = np.log(rest / (1.0 - rest)) + emissions[:, 1:].max(-1)
+    changed[np.isneginf(emissions[:, 0]), 0] = -np.inf  # a rest a constraint forbids
     return changed
 
 

@@ -20,8 +20,12 @@ previous window's last ``context_steps`` of generated voices as input (the gener
 was trained to continue real context), so the voices run on across the seams. Each
 window's voices are read off the generator's per-step distributions by the style's
 voice-leading Viterbi decoder (:mod:`generation.gan.decoding`: long enough notes and
-rests, few clashes and parallel fifths), with the onset channel keeping repeated notes
-repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
+rests, few clashes, no parallel fifths or octaves), with the onset channel keeping
+repeated notes repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
+This module hands the decoder what depends on the input
+(:mod:`generation.gan.constraints`): each voice's SATB range in grid columns, the final
+chord, and a bias towards a tonic bass under the melody's phrase ends. A melody track with
+chords is read as its top line (:func:`generation.gan.baseline.top_line`).
 
 Training (data windows, the critic and generator steps) is in
 :mod:`generation.gan.training`; the styles the studio lists are in
@@ -31,7 +35,7 @@ Training (data windows, the critic and generator steps) is in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -42,11 +46,27 @@ from torch import nn
 
 from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
-from generation.gan.baseline import accompanied, accompaniment_velocity, melody_index, melody_key
+from generation.gan.baseline import (
+    accompanied,
+    accompaniment_velocity,
+    melody_index,
+    melody_key,
+    top_line,
+)
+from generation.gan.constraints import (
+    Ending,
+    column_ranges,
+    ending,
+    final_chord,
+    phrase_bias,
+    phrase_ends,
+)
 from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
-from generation.gan.styles import STYLES, GanStyle
+from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
+from generation.stats import beat_length, grid_line
+from music.harmoniser import harmoniser_key
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
@@ -279,10 +299,19 @@ class Melody:
     meter: npt.NDArray[np.float32]  # (2, steps)
     steps: int  # up to the end of the melody's last note, rounded up to a beat
     move: int  # semitones added to the input's pitches (key and octave)
+    ending: Ending | None = None
+    # (steps,) column or -1: the melody as generation.stats hears it (each step's top
+    # pitch, a note counted from the step its start falls in), which the decoder keeps
+    # its voices from parallels and clashes with
+    heard: IntArray | None = None
+    beat_steps: int = 2  # steps per beat of the input's meter (4 in 4/2, 3 in 6/8)
+    tonic: int = 0  # the melody's tonic pitch class (music.harmoniser.harmoniser_key)
+    phrase_ends: list[tuple[int, int]] = field(default_factory=list)  # long tonic notes
 
 
 def prepare_melody(score: Score, config: GanConfig) -> Melody:
-    notes = score.tracks[melody_index(score)].notes
+    """The melody track's :func:`top_line` on the model's grid, in C and its register."""
+    notes = top_line(score.tracks[melody_index(score)].notes, score.resolution)
     spb = config.steps_per_beat
     last = max(tick_to_step(n.end, spb, score.resolution) for n in notes)
     steps = -(-last // spb) * spb
@@ -295,7 +324,13 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
         np.where(pitches >= 0, pitches + move, -1), config.low_pitch, config.pitches
     )
     meter = meter_planes(0, steps, steps_per_bar(score, spb), spb)
-    return Melody(columns, onsets, meter, steps, move)
+    heard = grid_line(notes, steps, spb, score.resolution)
+    heard = to_columns(np.where(heard >= 0, heard + move, -1), config.low_pitch, config.pitches)
+    final = ending(notes, spb, score.resolution)
+    beat = max(1, round(beat_length(score) * spb / score.resolution))
+    tonic, _ = harmoniser_key(notes)
+    phrases = phrase_ends(notes, tonic, beat_length(score), spb, score.resolution)
+    return Melody(columns, onsets, meter, steps, move, final, heard, beat, tonic, phrases)
 
 
 def window_starts(steps: int, config: GanConfig) -> list[int]:
@@ -308,20 +343,35 @@ def window_starts(steps: int, config: GanConfig) -> list[int]:
 
 @torch.no_grad()
 def accompany_melody(
-    model: Generator, melody: Melody, seed: int, decoding: Decoding | None = None
+    model: Generator,
+    melody: Melody,
+    seed: int,
+    decoding: Decoding | None = None,
+    ranges: Sequence[Range] | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """The voices as ``(columns, onsets)``, each (V, steps), window by window, read off
-    the generator by ``decoding`` (default: the plain argmax per step)."""
+    the generator by ``decoding`` (default: the plain argmax per step) within the
+    voices' ``ranges`` (alto, tenor, bass; default: anywhere) and ending on the melody's
+    final chord."""
     decoding = decoding or Decoding(viterbi=False)
     c = model.config
     starts = window_starts(melody.steps, c)
     total = starts[-1] + c.window_steps
     pad = total - melody.steps
     mel = np.pad(melody.columns, (0, pad), constant_values=-1)
+    heard = mel if melody.heard is None else np.pad(melody.heard, (0, pad), constant_values=-1)
     mel_onsets = np.pad(melody.onsets, (0, pad))
     meter = np.pad(melody.meter, ((0, 0), (0, pad)))
     voices = np.full((VOICES, total), -1, dtype=np.int64)
     onsets = np.zeros((VOICES, total), dtype=np.bool_)
+    classes = (np.arange(c.pitches) + c.low_pitch - melody.move) % 12  # in the input's key
+    bounds = None if ranges is None else column_ranges(ranges, melody.move - c.low_pitch, c.pitches)
+    final = None
+    if melody.ending is not None:
+        final = final_chord(melody.ending, classes, (VOICES, total), melody.steps)
+    bias = phrase_bias(
+        melody.phrase_ends, classes == melody.tonic, (VOICES, total), decoding.phrase_cost
+    )
     noise = torch.Generator().manual_seed(seed)
     for index, start in enumerate(starts):
         window = slice(start, start + c.window_steps)
@@ -343,11 +393,15 @@ def accompany_melody(
             DecodingWindow(
                 pitch_logits[0].log_softmax(-1).double().numpy(),
                 onset_logits[0].double().numpy(),
-                mel[window],
+                heard[window],
                 voices[:, window].copy(),
                 onsets[:, window].copy(),
                 first,
                 meter[1, window] > 0,
+                bounds,
+                None if final is None else final[:, window],
+                decoding.hold_beats * melody.beat_steps,
+                None if bias is None else bias[:, window],
             ),
             decoding,
         )
@@ -387,13 +441,17 @@ def voice_notes(
     config: GanConfig,
     score: Score,
     velocity: int,
+    voice_range: Range = (0, 127),
 ) -> list[Note]:
+    """One voice's notes in the input's key and register, moved by octaves into
+    ``voice_range`` where the decoder could not keep them there."""
+    low, high = voice_range if voice_range[1] - voice_range[0] >= 11 else (0, 127)
     notes = []
     for column, start, end in runs(columns, onsets, config.min_note_steps):
         if column < 0:
             continue
         pitch = column + config.low_pitch - melody.move
-        pitch += 12 * ((max(0, -pitch) + 11) // 12) - 12 * ((max(0, pitch - 127) + 11) // 12)
+        pitch += 12 * ((max(0, low - pitch) + 11) // 12) - 12 * ((max(0, pitch - high) + 11) // 12)
         begin = step_to_tick(start, config.steps_per_beat, score.resolution)
         finish = step_to_tick(end, config.steps_per_beat, score.resolution)
         notes.append(Note(begin, int(pitch), finish - begin, velocity))
@@ -404,10 +462,12 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     """``score``'s melody with three voices from ``model`` in ``style``'s instruments."""
     config = model.config
     melody = prepare_melody(score, config)
-    columns, onsets = accompany_melody(model, melody, seed, style.decoding)
+    ranges = style.ranges[1:]
+    columns, onsets = accompany_melody(model, melody, seed, style.decoding, ranges)
     velocity = accompaniment_velocity(score)
     voices = [
-        voice_notes(columns[v], onsets[v], melody, config, score, velocity) for v in range(VOICES)
+        voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])
+        for v in range(VOICES)
     ]
     return accompanied(score, voices, style)
 

@@ -39,34 +39,15 @@ from generation.c2st_quality import run as c2st_run
 from generation.c2st_quality import table as c2st_table
 from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR
-from generation.data import load_split
 from generation.gan.baseline import harmonise, melody_key
 from generation.gan.model import accompany, shipped_model, untrained_model
 from generation.gan.styles import STYLES, Decoding
+from generation.stats import parallel_rate, test_pieces, voice_grid
 from music.score import Score
-from music.transforms import crop
 
 OUT = CHECKPOINT_DIR / "gan" / "quality.json"
 CARD = CHECKPOINT_DIR / "gan" / "MODEL_CARD.md"
 SYSTEMS = ("real", "gan", "argmax", "untrained", "baseline")
-
-
-def four_parts(score: Score) -> Score | None:
-    """The piece as top, the two parts under it, and the lowest part (by mean pitch)."""
-    parts = [t for t in score.pitched_tracks() if t.notes]
-    if len(parts) < 4:
-        return None
-    parts.sort(key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
-    return replace(score, tracks=[parts[0], parts[1], parts[2], parts[-1]])
-
-
-def test_pieces(style: str, bars: int, limit: int) -> list[tuple[str, Score]]:
-    pieces = []
-    for piece in load_split(STYLES[style].corpus, "test"):
-        real = four_parts(crop(piece.score, 0, min(bars, piece.score.bar_count)))
-        if real is not None and real.tracks[0].notes:
-            pieces.append((piece.id, real))
-    return pieces[:limit] if limit else pieces
 
 
 def systems(style: str) -> dict[str, Callable[[Score], Score]]:
@@ -89,35 +70,6 @@ def melody_only(score: Score) -> Score:
 def tonal_distances(scores: Sequence[Score]) -> list[float]:
     """Mean tonal distance from track 0 (the melody) to tracks 1, 2 and 3, over pieces."""
     return [float(np.nanmean([tonal_distance(s, 0, k) for s in scores])) for k in range(1, 4)]
-
-
-def voice_grid(score: Score, spb: int = 2) -> np.ndarray:
-    """(tracks, steps): each track's top pitch per eighth note, -1 where it rests."""
-    steps = max(1, -(-score.end_tick * spb // score.resolution))
-    grid = np.full((len(score.tracks), steps), -1)
-    for row, track in enumerate(score.tracks):
-        for note in track.notes:
-            start = note.start * spb // score.resolution
-            end = max(start + 1, note.end * spb // score.resolution)
-            span = grid[row, start:end]
-            np.maximum(span, note.pitch, out=span)
-    return grid
-
-
-def parallel_rate(grid: np.ndarray) -> float:
-    """Consecutive fifths and octaves (unisons) per 100 steps where two voices both move."""
-    parallels = moves = 0
-    for a in range(len(grid)):
-        for b in range(a + 1, len(grid)):
-            x, y = grid[a], grid[b]
-            both = (x[:-1] >= 0) & (x[1:] >= 0) & (y[:-1] >= 0) & (y[1:] >= 0)
-            moving = both & (x[1:] != x[:-1]) & (y[1:] != y[:-1])
-            before = (x[:-1] - y[:-1]) % 12
-            after = (x[1:] - y[1:]) % 12
-            perfect = moving & (before == after) & ((after == 0) | (after == 7))
-            parallels += int(perfect.sum())
-            moves += int(moving.sum())
-    return 100 * parallels / max(moves, 1)
 
 
 def texture(scores: Sequence[Score]) -> dict[str, float]:

@@ -20,6 +20,9 @@ class Instrument:
     program: int
 
 
+Range = tuple[int, int]  # the lowest and the highest MIDI pitch, inclusive
+
+
 @dataclass(frozen=True)
 class Decoding:
     """How a style's voices are read off the generator (:mod:`generation.gan.decoding`)."""
@@ -36,6 +39,10 @@ class Decoding:
     onset_weight: float = 0.0
     refine_rounds: int = 1  # passes over the voices given all the others
     viterbi: bool = True  # False: the independent argmax per step (the old decoding)
+    forbid_parallels: bool = False  # True: no parallel fifths or octaves at all
+    hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
+    hold_cost: float = 0.0  # ... costs this per step beyond (beats of the input's meter)
+    phrase_cost: float = 0.0  # per step of a bass off the tonic under a long tonic note
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class GanStyle:
     description: str
     corpus: str  # the music.corpus it was trained on
     instruments: tuple[Instrument, Instrument, Instrument]  # high to low
+    # Soprano (the melody: only the statistics read it), alto, tenor, bass: the lowest and
+    # highest MIDI pitch each voice may sing; the decoder keeps the three voices inside.
+    ranges: tuple[Range, Range, Range, Range] = ((60, 81), (53, 74), (48, 69), (36, 62))
     decoding: Decoding = Decoding()
 
     @property
@@ -82,6 +92,7 @@ STYLES: dict[str, GanStyle] = {
             ),
             # Tuned on the validation split against the bach-chorales profile (MODEL_CARD.md):
             # Bach's passing notes clash between beats, and his inner voices move by step.
+            # The ranges are the textbook SATB ones (the class default).
             decoding=Decoding(
                 onset_weight=0.5,
                 parallel_cost=3.0,
@@ -89,6 +100,12 @@ STYLES: dict[str, GanStyle] = {
                 offbeat_dissonance=0.25,
                 unison_cost=1.0,
                 leap_cost=2.0,
+                forbid_parallels=True,
+                hold_beats=4,
+                hold_cost=1.0,
+                # Bach puts the tonic in the bass under 75 % of the melody's long tonic
+                # notes (validation split); the decoder alone did under 40 %, this 75 %.
+                phrase_cost=0.4,
             ),
         ),
         GanStyle(
@@ -107,6 +124,9 @@ STYLES: dict[str, GanStyle] = {
             # Palestrina's notes last a beat or more and his voices rest for bars, not
             # beats: a note lasts at least 2 eighths, a rest 4; resting costs, or the
             # voices rest to dodge clashes (MODEL_CARD.md has the tuning).
+            # Around Palestrina's voices (the validation split cut to four parts): the
+            # 1st and 99th percentiles are G3-F5 (alto), E3-C5 (tenor), G2-F4 (bass).
+            ranges=((57, 81), (53, 77), (48, 72), (40, 65)),
             decoding=Decoding(
                 min_note_steps=2,
                 min_rest_steps=4,
@@ -115,6 +135,11 @@ STYLES: dict[str, GanStyle] = {
                 dissonance_cost=3.0,
                 unison_cost=1.0,
                 rest_cost=1.0,
+                forbid_parallels=True,
+                hold_beats=4,
+                hold_cost=1.0,
+                # No phrase cost: these voices already put the tonic under the melody's
+                # long tonic notes more often than Palestrina's (35 % against 26 %).
             ),
         ),
     )

@@ -65,7 +65,7 @@ def test_viterbi_finds_the_best_line_with_long_enough_runs(note, rest, start):
         emissions = np.log(rng.dirichlet(np.ones(3), size=5))
         onset = rng.uniform(0.05, 0.95, size=5)
         yes, no = np.log(onset), np.log(1 - onset)
-        line, starts = viterbi(emissions, yes, no, decoding, [], 0, start)
+        line, starts, _ = viterbi(emissions, yes, no, decoding, [], 0, start)
         best, _ = brute_force(emissions, yes, no, decoding, start)
         got = path_score(line, starts, emissions, yes, no, decoding, start)
         assert got == pytest.approx(best)
@@ -158,3 +158,77 @@ def test_the_leap_cost_prefers_the_step_to_the_leap():
     assert free.tolist() == [10, 19]
     smooth = decode_window(window(np.log(probabilities), melody), Decoding(leap_cost=1.0))[0][0]
     assert smooth.tolist() == [10, 11]
+
+
+def test_a_fifth_or_octave_below_the_other_voice_is_marked_too():
+    other = np.array([12, 14])  # the upper voice steps up a tone
+    moves = parallel_moves([other], 1, 24)
+    assert moves is not None
+    assert moves[1 + 5, 1 + 7]  # a fifth below it, then a fifth below again
+    assert moves[1 + 0, 1 + 2]  # an octave below, twice
+    assert not moves[1 + 7, 1 + 9]  # a fourth below is no fifth
+
+
+def test_forbidden_parallels_are_never_taken_however_likely():
+    # The alto is all but sure of doubling the melody an octave down: a cost gives in,
+    # the rule does not.
+    melody = np.array([24, 26, 28])
+    log_probs = np.full((1, 3, 30), np.log(1e-6))
+    for t, doubled in enumerate([12, 14, 16]):
+        log_probs[0, t, 1 + doubled] = np.log(0.99)
+    costed = decode_window(window(log_probs, melody), Decoding(parallel_cost=3.0))[0][0]
+    assert costed.tolist() == [12, 14, 16]
+    ruled = decode_window(window(log_probs, melody), Decoding(forbid_parallels=True))[0][0]
+    assert ruled.tolist() != [12, 14, 16]
+    for t in (1, 2):
+        moves = parallel_moves([melody], t, 29)
+        assert moves is not None
+        assert not moves[1 + ruled[t - 1], 1 + ruled[t]]
+
+
+def test_a_pitch_outside_the_range_goes_to_its_pitch_class_inside():
+    log_probs = np.full((1, 2, 30), np.log(1e-4))
+    log_probs[0, :, 1 + 3] = np.log(0.9)  # far below the range 10..25
+    ranged = window(log_probs, np.full(2, -1))
+    ranged.ranges = np.array([[10, 25]])
+    line = decode_window(ranged, Decoding())[0][0]
+    assert line.tolist() == [15, 15]  # an octave up, the only 3 + 12k inside
+
+
+def test_the_final_chord_is_kept_where_a_line_can_reach_it():
+    log_probs = np.full((1, 4, 25), np.log(1e-3))
+    log_probs[0, :, 1 + 7] = np.log(0.9)  # the bass would stay on G
+    melody = np.array([19, 17, 16, 12])
+    ending = window(log_probs, melody)
+    ending.final = np.ones((1, 4, 25), bool)
+    ending.final[0, 3] = False
+    ending.final[0, 3, [1 + 0, 1 + 12]] = True  # only a C at the end
+    line = decode_window(ending, Decoding(forbid_parallels=True))[0][0]
+    assert line[-1] % 12 == 0
+    assert line[:3].tolist() == [7, 7, 7]
+
+
+def test_a_final_chord_no_line_can_reach_still_gives_a_line():
+    log_probs = np.full((1, 3, 25), np.log(0.04))
+    start = window(log_probs, np.full(3, -1), first=1)
+    start.voices[0, 0] = 7
+    start.onsets[0, 0] = True
+    start.final = np.ones((1, 3, 25), bool)
+    start.final[0, 1:] = False  # nothing at all is allowed after the context
+    decoding = Decoding(min_note_steps=3)  # and the G must go on for two steps more
+    line = decode_window(start, decoding)[0][0]
+    assert line.tolist() == [7, 7]
+
+
+def test_an_inner_voice_held_too_long_is_moved_off_its_pitch():
+    log_probs = np.full((2, 12, 20), np.log(0.01))
+    log_probs[:, :, 1 + 5] = np.log(0.6)  # both voices would hold one pitch throughout
+    log_probs[:, :, 1 + 7] = np.log(0.3)
+    melody = np.full(12, -1)
+    held = decode_window(window(log_probs, melody), Decoding())[0]
+    assert held.tolist() == [[5] * 12, [5] * 12]
+    limited = window(log_probs, melody)
+    limited.hold_steps = 8
+    moved = decode_window(limited, Decoding(hold_cost=1.0))[0]
+    assert max(len(run) for run in np.split(moved[0], np.flatnonzero(np.diff(moved[0])) + 1)) <= 8
+    assert moved[1].tolist() == [5] * 12  # the bass may hold

@@ -9,6 +9,7 @@ import torch
 
 from generation.checkpoint import read_meta, shipped_path
 from generation.errors import GenerationInputError, GenerationParamError
+from generation.gan.baseline import top_line
 from generation.gan.model import GanConfig, prepare_melody
 from generation.gan.styles import STYLES, styles_json
 from generation.registry import TECHNIQUES, generate
@@ -41,7 +42,7 @@ def assert_accompanied(given: Score, out: Score, style: str) -> None:
     assert back.tempo == pytest.approx(given.tempo, rel=1e-3)
     assert len(out.tracks) == 4
     melody = max(given.pitched_tracks(), key=lambda t: len(t.notes))
-    assert out.tracks[0].notes == melody.notes
+    assert out.tracks[0].notes == top_line(melody.notes, given.resolution)
     assert [t.program for t in out.tracks[1:]] == [i.program for i in STYLES[style].instruments]
     assert all(t.notes for t in out.tracks[1:])
     assert out.bar_count <= max(given.bar_count, 1)

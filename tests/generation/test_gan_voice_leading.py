@@ -1,0 +1,112 @@
+"""The shipped GAN's voice leading on real inputs: no parallel fifths or octaves, every
+voice in its range, chords reduced to the melody, a final tonic over a tonic bass."""
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+import torch
+
+from generation.checkpoint import shipped_path
+from generation.gan.baseline import top_line
+from generation.gan.model import accompany, shipped_model
+from generation.gan.styles import STYLES
+from generation.stats import outside_ranges, parallel_counts, tonic_bass_cadence, voice_grid
+from music.catalogue import list_samples, load_sample
+from music.midi_io import read_midi_file
+from music.score import Note, Score, Track
+from music.transforms import transpose
+
+DEEPCOMPOSER = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "deepcomposer"
+INPUTS = sorted(DEEPCOMPOSER.glob("input_*.mid")) if DEEPCOMPOSER.is_dir() else []
+SAMPLES = [sample.slug for sample in list_samples()]
+
+pytestmark = pytest.mark.skipif(
+    not all(shipped_path("gan", name).exists() for name in STYLES),
+    reason="a GAN style has no shipped checkpoint (python -m generation.train gan --style S)",
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def accompanied(score: Score, style: str, seed: int = 0) -> Score:
+    return accompany(score, shipped_model(style), STYLES[style], seed)
+
+
+def with_chords(score: Score) -> Score:
+    """The melody with a triad under each of its notes, in the same track."""
+    notes = list(score.tracks[0].notes)
+    for note in score.tracks[0].notes:
+        notes += [Note(note.start, note.pitch - i, note.duration, note.velocity) for i in (5, 9)]
+    return Score([Track(sorted(notes), name="Piano")], resolution=score.resolution)
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_sample_melody_gets_parallel_fifths_or_octaves_between_any_two_parts(style, seed):
+    for slug in SAMPLES:
+        out = accompanied(load_sample(slug), style, seed)
+        parallels, moves = parallel_counts(voice_grid(out))
+        assert moves > 0
+        assert parallels == 0, slug
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_every_voice_stays_in_its_range_on_the_samples_and_deepcomposers_inputs(style):
+    inputs = [load_sample(slug) for slug in SAMPLES] + [read_midi_file(p) for p in INPUTS]
+    for score in inputs:
+        assert outside_ranges(accompanied(score, style), STYLES[style].ranges[1:])[0] == 0
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+@pytest.mark.parametrize("semitones", [-19, 14])
+def test_a_very_low_or_high_melody_still_gets_voices_in_range(style, semitones):
+    out = accompanied(transpose(load_sample("twinkle-twinkle"), semitones), style)
+    for track, (low, high) in zip(out.tracks[1:], STYLES[style].ranges[1:], strict=True):
+        assert track.notes
+        assert all(low <= n.pitch <= high for n in track.notes)
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_an_input_with_chords_comes_out_as_its_top_line_and_three_voices(style):
+    given = load_sample("ode-to-joy")
+    out = accompanied(with_chords(given), style)
+    assert len(out.tracks) == 4
+    assert out.tracks[0].notes == given.tracks[0].notes
+    plain = accompanied(given, style)
+    assert out.tracks[1:] == plain.tracks[1:]  # the chords changed nothing
+
+
+@pytest.mark.skipif(not INPUTS, reason=f"DeepComposer's files are not in {DEEPCOMPOSER}")
+def test_deepcomposers_inputs_come_out_with_one_melody_note_at_a_time():
+    for path in INPUTS:
+        given = read_midi_file(path)
+        melody = accompanied(given, "chorale").tracks[0].notes
+        assert len(melody) < len(given.tracks[0].notes), path.stem  # the chords are gone
+        assert all(a.end <= b.start for a, b in pairwise(melody))
+
+
+def test_top_line_keeps_a_legato_melody_and_drops_what_sounds_under_a_held_note():
+    notes = [
+        Note(0, 64, 500),  # overlaps the next melody note by 20 ticks: kept whole up to it
+        Note(480, 62, 960),
+        Note(480, 55, 480),  # a chord note under it
+        Note(960, 50, 480),  # under the held D: accompaniment
+        Note(1440, 60, 480),
+    ]
+    assert top_line(notes, 480) == [Note(0, 64, 480), Note(480, 62, 960), Note(1440, 60, 480)]
+    line = [Note(0, 60, 480), Note(480, 62, 480)]
+    assert top_line(line, 480) == line
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_a_melody_that_ends_on_its_tonic_gets_the_tonic_in_the_bass(style):
+    endings = [tonic_bass_cadence(accompanied(load_sample(slug), style)) for slug in SAMPLES]
+    assert endings.count(None) < len(SAMPLES) // 2  # most sample melodies end on the tonic
+    assert all(ending in (True, None) for ending in endings)
