@@ -188,7 +188,43 @@ def sample(
             _keep_quota(columns, onsets, before, piece, inputs, hidden, quota, rng)
         if progress is not None:
             progress((iteration + 1) / sampling.iterations)
+    if sampling.iterations:
+        _draw_repeats(model, columns, onsets, writable, meter, sampling, rng)
     return columns, onsets
+
+
+@torch.no_grad()
+def _draw_repeats(
+    model: Inpainter,
+    columns: IntArray,
+    onsets: BoolArray,
+    writable: BoolArray,
+    meter: torch.Tensor,
+    sampling: Sampling,
+    rng: np.random.Generator,
+) -> None:
+    """Whether each written cell that repeats the pitch before it starts a new note or
+    holds it, drawn from the onset head with those cells hidden (every other step at a
+    time, so each sees its neighbours): during the Gibbs steps the cells around a written
+    one changed without the network being asked about their onsets."""
+    previous = np.pad(columns[:, :-1], ((0, 0), (1, 0)), constant_values=-1)
+    repeats = writable & (columns >= 0) & (columns == previous)
+    parity = np.arange(columns.shape[1]) % 2
+    for side in (0, 1):
+        hidden = repeats & (parity == side)[None, :]
+        if not hidden.any():
+            continue
+        x = features(
+            torch.from_numpy(columns)[None],
+            torch.from_numpy(onsets)[None],
+            torch.from_numpy(hidden)[None],
+            meter,
+            model.config.classes,
+        )
+        _, onset_logits = model(x)
+        voice, step = np.nonzero(hidden)
+        p = torch.sigmoid(onset_logits[0].double()).numpy()[voice, step]
+        onsets[voice, step] = rng.random(len(voice)) < p
 
 
 def _gibbs_step(
@@ -254,8 +290,11 @@ def parallel_candidates(
 def _refresh_onsets(
     columns: IntArray, onsets: BoolArray, voice: IntArray, step: IntArray, repeat: BoolArray
 ) -> None:
-    """A written cell starts a note where its pitch differs from the step before (or with
-    probability where it repeats it); the cell after starts one where the pitch changed."""
+    """A written cell starts a note where its pitch differs from the step before, and
+    where it repeats it if ``repeat`` (drawn from the network's onset head) says so; the
+    cell after a written one starts one where its pitch now differs from it. (Whether a
+    written voice's repeated pitches are struck again is drawn once more at the end, by
+    :func:`_draw_repeats`.)"""
     previous = np.where(step > 0, columns[voice, np.maximum(step - 1, 0)], -1)
     sounding = columns[voice, step] >= 0
     changed = columns[voice, step] != previous

@@ -274,3 +274,21 @@ def test_parallel_fifths_and_octaves_are_found_on_both_sides_of_a_cell():
     bad = parallel_candidates(columns, np.array([0]), np.array([1]), 24)[0]
     assert set(np.flatnonzero(bad)) == {3, 15}
     assert not bad[19]  # holding the octave's upper note into the step after is no move
+
+
+@pytest.mark.parametrize("strike", [True, False])
+def test_whether_a_repeated_pitch_is_struck_again_comes_from_the_onset_head(strike):
+    net = model()
+    onset_rows = [v * (TINY.classes + 1) + TINY.classes for v in range(VOICES)]
+    with torch.no_grad():
+        net.out.weight[onset_rows] = 0.0
+        net.out.bias[onset_rows] = 50.0 if strike else -50.0
+    out = harmonise(melody(), net, Sampling(iterations=20), 0)
+    for track in out.tracks[1:]:
+        notes = sorted(track.notes)
+        if strike:  # every eighth a new note
+            assert {n.duration for n in notes} == {240}, track.name
+        else:  # a repeated pitch is held, never struck again
+            assert all(
+                not (a.pitch == b.pitch and a.end == b.start) for a, b in itertools.pairwise(notes)
+            ), track.name

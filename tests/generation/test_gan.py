@@ -35,12 +35,7 @@ from music.transforms import concatenate, transpose
 TINY = GanConfig(base_channels=4, depth=2, z_channels=2, critic_channels=4, pretrain_steps=0)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(config=TINY, seed=0):

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from generation.checkpoint import read_meta, shipped_path
 from generation.errors import GenerationInputError, GenerationParamError
@@ -29,12 +28,7 @@ needs_checkpoints = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def assert_accompanied(given: Score, out: Score, style: str) -> None:

@@ -5,7 +5,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-import torch
 
 from generation.checkpoint import shipped_path
 from generation.gan.baseline import top_line
@@ -21,18 +20,13 @@ DEEPCOMPOSER = Path(__file__).resolve().parents[2].parent / "shared" / "testdata
 INPUTS = sorted(DEEPCOMPOSER.glob("input_*.mid")) if DEEPCOMPOSER.is_dir() else []
 SAMPLES = [sample.slug for sample in list_samples()]
 
-pytestmark = pytest.mark.skipif(
-    not all(shipped_path("gan", name).exists() for name in STYLES),
-    reason="a GAN style has no shipped checkpoint (python -m generation.train gan --style S)",
-)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.skipif(
+        not all(shipped_path("gan", name).exists() for name in STYLES),
+        reason="a GAN style has no shipped checkpoint (python -m generation.train gan --style S)",
+    ),
+    pytest.mark.usefixtures("one_thread"),
+]
 
 
 def accompanied(score: Score, style: str, seed: int = 0) -> Score:
