@@ -108,7 +108,7 @@ class UploadEndpoint:
 
         from chartbusters.accounts.services import user_create
         from chartbusters.submissions.models import Submission
-        from tests.chartbusters.competition.conftest import make_challenge
+        from tests.chartbusters.builders import make_challenge
 
         self.challenge = make_challenge(daily_quota=min(files, 32000), total_quota=files)
         self.client = APIClient(raise_request_exception=False)

@@ -155,7 +155,7 @@ def seed(participants: int, burst_people: int) -> Seed:
     """One open challenge; ``participants`` entries scored by the real judge in-process."""
     from chartbusters.accounts.services import api_token_create, user_create
     from chartbusters.submissions.tasks import score_submission
-    from tests.chartbusters.competition.conftest import enter, make_challenge
+    from tests.chartbusters.builders import enter, make_challenge
 
     challenge = make_challenge("load-test", daily_quota=50, total_quota=50)
     for i in range(participants):
@@ -229,7 +229,7 @@ def main() -> int:
         OMP_NUM_THREADS="1",
     )
     setup_django(env)
-    from tests.chartbusters.competition.conftest import piece
+    from tests.chartbusters.builders import piece
 
     people = max(1, args.burst // 4)  # four entries each, within the daily quota
     started = time.perf_counter()
