@@ -43,7 +43,8 @@ import numpy.typing as npt
 
 from generation.data import load_split
 from generation.gan.styles import STYLES
-from music.harmoniser import beat_ticks, harmoniser_key
+from music.harmoniser import harmoniser_key
+from music.lines import beat_length, grid_line
 from music.score import Note, Score
 from music.transforms import crop
 
@@ -85,18 +86,6 @@ def voice_grid(score: Score, spb: int = 2) -> IntArray:
     return np.stack([grid_line(t.notes, steps, spb, score.resolution) for t in score.tracks])
 
 
-def grid_line(notes: Sequence[Note], steps: int, spb: int, resolution: int) -> IntArray:
-    """(steps,): the top pitch of ``notes`` per step (a note from the step its start
-    falls in, for at least a step), -1 where none sounds."""
-    line = np.full(steps, -1)
-    for note in notes:
-        start = note.start * spb // resolution
-        end = max(start + 1, note.end * spb // resolution)
-        span = line[start:end]
-        np.maximum(span, note.pitch, out=span)
-    return line
-
-
 def parallel_counts(grid: IntArray) -> tuple[int, int]:
     """``(parallels, joint moves)`` over every pair of rows of a :func:`voice_grid`."""
     parallels = moves = 0
@@ -116,15 +105,6 @@ def parallel_rate(grid: IntArray) -> float:
     """Consecutive fifths and octaves (unisons) per 100 steps where two voices both move."""
     parallels, moves = parallel_counts(grid)
     return 100 * parallels / max(moves, 1)
-
-
-def beat_length(score: Score) -> int:
-    """Ticks per beat: the time signature's unit (a half note in 4/2), a dotted quarter
-    in compound meters (6/8, 9/8, 12/8)."""
-    numerator, denominator = score.time_signature
-    if denominator == 8 and numerator % 3 == 0 and numerator > 3:
-        return beat_ticks(score.resolution, score.time_signature)
-    return max(1, score.resolution * 4 // max(denominator, 1))
 
 
 def beat_dissonance(score: Score) -> tuple[int, int]:

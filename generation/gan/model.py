@@ -65,8 +65,8 @@ from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
-from generation.stats import beat_length, grid_line
 from music.harmoniser import harmoniser_key
+from music.lines import beat_length, grid_line
 from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note, Score
