@@ -41,6 +41,7 @@ import torch
 from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter, features
 from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
+from generation.gan.baseline import top_line
 from generation.gan.model import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
@@ -400,7 +401,11 @@ def harmonise(
     for voice in range(VOICES):
         if piece.given[voice] and unchanged[voice] and len(originals) > voice:
             # an untouched input voice keeps its own timing (moved by the octave only)
-            source = originals[voice].notes if len(originals) == VOICES else _top_line(score)
+            source = (
+                originals[voice].notes
+                if len(originals) == VOICES
+                else top_line(score.all_notes(), score.resolution)
+            )
             notes = [replace(n, pitch=n.pitch + piece.octave_move) for n in source]
         else:
             notes = voice_notes(
@@ -410,21 +415,6 @@ def harmonise(
             notes = without_overlaps(notes)
             tracks.append(Track(notes, program=CHOIR[voice], name=NAMES[voice]))
     return replace(score, tracks=tracks)
-
-
-def _top_line(score: Score) -> list[Note]:
-    """The input's notes that are the highest sounding at their start (the melody)."""
-    notes = sorted(score.all_notes(), key=lambda n: (n.start, -n.pitch))
-    kept: list[Note] = []
-    for note in notes:
-        if kept and kept[-1].start == note.start:
-            continue  # a lower note of the same chord
-        if kept and kept[-1].end > note.start and kept[-1].pitch > note.pitch:
-            continue  # under a held melody note
-        if kept and kept[-1].end > note.start:
-            kept[-1] = replace(kept[-1], duration=note.start - kept[-1].start)
-        kept.append(note)
-    return kept
 
 
 # ----- the technique ------------------------------------------------------------------
