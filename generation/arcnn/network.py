@@ -294,20 +294,15 @@ def train(config: ArcnnConfig, options: TrainOptions, out: Path) -> dict[str, An
         with torch.no_grad():
             return float(np.mean([loss_of(net, batch).item() for batch in validation]))
 
-    best: dict[str, Any] = {"loss": math.inf, "step": 0, "state": None}
-    steps_done = [0]
+    best: dict[str, Any] = {"loss": math.inf, "state": None}
 
     def evaluate() -> dict[str, float]:
         loss = validation_loss(model)
         if loss < best["loss"]:  # the weights shipped are the best on validation
-            best.update(loss=loss, step=steps_done[0], state=copy.deepcopy(model.state_dict()))
+            best.update(loss=loss, state=copy.deepcopy(model.state_dict()))
         return {"loss": loss}
 
-    def counted_step(index: int) -> dict[str, float]:
-        steps_done[0] = index + 1
-        return step(index)
-
-    log = run_training(counted_step, evaluate, options, [optimizer], description="arcnn")
+    log = run_training(step, evaluate, options, [optimizer], description="arcnn")
     model.load_state_dict(best["state"])
     data = {
         "corpus": config.corpus,
@@ -315,7 +310,7 @@ def train(config: ArcnnConfig, options: TrainOptions, out: Path) -> dict[str, An
         "validation_split": validation_windows.describe(),
         "key": "moved to the key signature of C (relative major), as the GAN's data",
         "setup_seconds": round(time.perf_counter() - started - log.seconds, 1),
-        "best_validation_step": best["step"],
+        "best_validation_step": min(log.validation, key=lambda row: row["loss"])["step"],
     }
     return finish_training(
         model, config, out, log, options, data, validation_loss, "AR-CNN inpainting loss (CE)"
