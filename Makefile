@@ -39,6 +39,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	NODE_PATH=/usr/share/nodejs eslint --no-eslintrc -c .eslintrc.json -f unix --max-warnings 0 --ext .js,.mjs static/js tests/js
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -8,12 +8,12 @@
 // server-rendered states stand, and a reload shows the latest.
 (function () {
   "use strict";
-  var PENDING = { received: true, queued: true, evaluating: true };
-  var LABELS = { received: "Received", queued: "Queued", evaluating: "Evaluating",
+  const PENDING = { received: true, queued: true, evaluating: true };
+  const LABELS = { received: "Received", queued: "Queued", evaluating: "Evaluating",
                  scored: "Scored", rejected: "Rejected", failed: "Failed" };
-  var announcer = document.querySelector("[data-live-announcer]");
-  var delay = 1500;
-  var MAX_DELAY = 15000;
+  const announcer = document.querySelector("[data-live-announcer]");
+  let delay = 1500;
+  const MAX_DELAY = 15000;
 
   function waiting() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-entry]")).filter(function (el) {
@@ -28,9 +28,9 @@
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html");
+        const fresh = new DOMParser().parseFromString(html, "text/html");
         ids.forEach(function (id) {
-          var next = fresh.getElementById(id), now = document.getElementById(id);
+          const next = fresh.getElementById(id), now = document.getElementById(id);
           if (next && now) now.replaceWith(document.importNode(next, true));
         });
       })
@@ -38,27 +38,27 @@
   }
 
   function apply(el, data) {
-    var state = data.state;
+    const state = data.state;
     if (state === el.getAttribute("data-state")) return;
     el.setAttribute("data-state", state);
-    var badge = el.querySelector("[data-state-badge]");
+    const badge = el.querySelector("[data-state-badge]");
     if (badge) {
       badge.textContent = LABELS[state] || state;
       badge.className = "state state-" + state + " changed";
     }
-    var score = el.querySelector("[data-score]");
+    const score = el.querySelector("[data-score]");
     if (score && !PENDING[state]) {
       if (state !== "scored") score.textContent = "–";
       else if (data.score === null) score.innerHTML = '<span class="muted">hidden until results</span>';
       else score.textContent = Number(data.score).toFixed(2);
     }
     say((data.title || "Your entry") + ": " + (LABELS[state] || state));
-    var sections = el.getAttribute("data-refresh");
+    const sections = el.getAttribute("data-refresh");
     if (sections && !PENDING[state]) refreshSections(sections.split(" "));
   }
 
   function poll() {
-    var entries = waiting();
+    const entries = waiting();
     if (!entries.length) return;
     Promise.all(entries.map(function (el) {
       return fetch("/api/submissions/" + el.getAttribute("data-entry") + "/", {

@@ -3,6 +3,7 @@
 
 import { drawGrid, drawNotes, layout, pitchName, prepareCanvas, quartersPerBar, rollEnd } from "./pianoroll.js";
 import { playNotes } from "./synth.js";
+import { addNote, clampPitch, editPayload, moveNote, noteAt, removeNote, snapDown, snapNearest, stepNote } from "./notes.js";
 
 const CELL = 12;      // pixels per grid cell at 1/16
 const ROW = 11;       // pixels per semitone
@@ -129,17 +130,13 @@ export class Editor {
     const rect = this.canvas.getBoundingClientRect();
     const x = event.clientX - rect.left; const y = event.clientY - rect.top;
     const pitch = this.g.pitchAt(y); const tick = this.g.tickAt(x);
-    for (const track of [...this.roll.tracks].reverse()) {
-      const note = track.notes.find(([p, s, d]) => p === pitch && tick >= s && tick < s + d);
-      if (note) return { note, track, pitch, tick };
-    }
-    return { note: null, pitch, tick };
+    return { note: noteAt([...this.roll.tracks].reverse(), pitch, tick), pitch, tick };
   }
 
   pointerDown(event) {
     this.canvas.focus();
     const { note, pitch, tick } = this.hit(event);
-    const snapped = Math.floor(tick / this.grid) * this.grid;
+    const snapped = snapDown(tick, this.grid);
     this.snapshot();
     if (note) {
       this.select(note);
@@ -155,10 +152,10 @@ export class Editor {
   pointerMove(event) {
     if (!this.drag) return;
     const { pitch, tick } = this.hit(event);
-    const start = Math.max(0, Math.round((tick - this.drag.offset) / this.grid) * this.grid);
+    const start = snapNearest(tick - this.drag.offset, this.grid);
     const note = this.drag.note;
     if (note[0] === pitch && note[1] === start) return;
-    note[0] = Math.min(127, Math.max(0, pitch));
+    note[0] = clampPitch(pitch);
     note[1] = start;
     this.drag.moved = true;
     this.cursor = { pitch: note[0], tick: note[1] };
@@ -180,17 +177,11 @@ export class Editor {
   }
 
   noteAtCursor() {
-    for (const track of this.roll.tracks) {
-      const note = track.notes.find(([p, s, d]) => p === this.cursor.pitch && this.cursor.tick >= s && this.cursor.tick < s + d);
-      if (note) return note;
-    }
-    return null;
+    return noteAt(this.roll.tracks, this.cursor.pitch, this.cursor.tick);
   }
 
   add() {
-    const note = [this.cursor.pitch, this.cursor.tick, this.length, 90];
-    this.track.notes.push(note);
-    this.track.notes.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    const note = addNote(this.track, this.cursor.pitch, this.cursor.tick, this.length);
     this.select(note);
     this.announce(`Added ${this.where(note[0], note[1])}.`);
   }
@@ -198,7 +189,7 @@ export class Editor {
   remove() {
     if (!this.selected) return;
     this.snapshot();
-    for (const track of this.roll.tracks) track.notes = track.notes.filter((n) => n !== this.selected);
+    removeNote(this.roll.tracks, this.selected);
     this.announce(`Deleted ${this.where(this.selected[0], this.selected[1])}.`);
     this.selected = null;
     this.draw();
@@ -208,17 +199,12 @@ export class Editor {
     const note = this.selected;
     if (!note) { this.announce("Select a note first (Enter on a note, or N)."); return; }
     this.snapshot();
-    note[0] = Math.min(127, Math.max(0, note[0] + dPitch));
-    note[1] = Math.max(0, note[1] + dTick);
-    this.select(note);
+    this.select(moveNote(note, dPitch, dTick));
   }
 
   step(direction) {
-    const notes = this.roll.tracks.flatMap((t) => t.notes).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-    if (!notes.length) return;
-    const index = notes.indexOf(this.selected);
-    const next = index < 0 ? (direction > 0 ? 0 : notes.length - 1) : (index + direction + notes.length) % notes.length;
-    this.select(notes[next]);
+    const next = stepNote(this.roll.tracks, this.selected, direction);
+    if (next) this.select(next);
   }
 
   key(event) {
@@ -228,7 +214,7 @@ export class Editor {
       this.moveSelected(...moves[event.key]);
     } else if (moves[event.key]) {
       const [dp, dt] = moves[event.key];
-      this.cursor = { pitch: Math.min(127, Math.max(0, this.cursor.pitch + dp)), tick: Math.max(0, this.cursor.tick + dt) };
+      this.cursor = { pitch: clampPitch(this.cursor.pitch + dp), tick: Math.max(0, this.cursor.tick + dt) };
       this.selected = this.noteAtCursor();
       this.draw();
       this.announce(`${this.selected ? "On a note: " : ""}${this.where(this.cursor.pitch, this.cursor.tick)}`);
@@ -258,12 +244,7 @@ export class Editor {
       ticks_per_beat: this.roll.ticks_per_beat,
       time_signature: this.timeSignature,
     };
-    const tracks = this.roll.tracks.filter((t) => t.notes.length);
-    if (tracks.length <= 1) {
-      const track = tracks[0] || this.roll.tracks[0];
-      return { ...base, program: track.program || 0, notes: track.notes };
-    }
-    return { ...base, tracks: tracks.map((t) => ({ program: t.program || 0, name: t.name, notes: t.notes })) };
+    return editPayload(base, this.roll.tracks);
   }
 
   async save() {
