@@ -270,8 +270,9 @@ TECHNIQUES: dict[str, Technique] = {
         training_module="generation.gan.training",
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
         # 2: voice-leading Viterbi decoding (generation/gan/decoding.py); 3: parallels
-        # forbidden, SATB ranges, final cadence, held inner voices costed, chords reduced
-        code_version="3",
+        # forbidden, SATB ranges, final cadence, held inner voices costed, chords reduced;
+        # 4: passing notes and suspensions written after decoding (generation/gan/ornaments.py)
+        code_version="4",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
     ),

@@ -63,6 +63,7 @@ from generation.gan.constraints import (
 )
 from generation.gan.decoding import Decoding, decode_window
 from generation.gan.decoding import Window as DecodingWindow
+from generation.gan.ornaments import ornament
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
 from music.harmoniser import harmoniser_key
@@ -74,6 +75,7 @@ from music.score import Note, Score
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 VOICES = 3  # accompaniment voices, high to low
+ORNAMENT_STREAM = 1  # the ornaments' random numbers: a stream of the seed apart from the noise's
 GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
 
 
@@ -464,6 +466,17 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     melody = prepare_melody(score, config)
     ranges = style.ranges[1:]
     columns, onsets = accompany_melody(model, melody, seed, style.decoding, ranges)
+    columns, onsets = ornament(
+        columns,
+        onsets,
+        melody.columns if melody.heard is None else melody.heard,
+        melody.beat_steps,
+        config.low_pitch,
+        style.decoding.passing,
+        style.decoding.suspension,
+        np.random.default_rng([seed, ORNAMENT_STREAM]),
+        config.min_note_steps,
+    )
     velocity = accompaniment_velocity(score)
     voices = [
         voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])
