@@ -91,6 +91,13 @@ def empty_queues() -> Iterator[None]:
     purge_queues()
 
 
+@pytest.fixture
+def redis_queues(empty_queues: None) -> None:
+    """The broker's queues, empty, where messages' ages can be read (a Redis list)."""
+    if not str(celery_app.conf.broker_url).startswith("redis://"):
+        pytest.skip("puts messages of a known age in the broker's queue: a Redis list")
+
+
 # ----- settings the competition, studio and hardening tests ask for -----------------------
 # Not autouse here: the accounts tests keep the real password hasher, so they cover it.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.db import connection
 
 from chartbusters.celery import app as celery_app
+from chartbusters.core.tasks import complete_probe
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 # The real Celery app with hooks that hold the judge or crash a render (worker_app's docstring).
@@ -68,3 +70,9 @@ def database_unreachable() -> Iterator[None]:
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+
+
+def publish_probe(queue: str, age_seconds: float = 0.0) -> None:
+    """A real message in ``queue``, stamped as if published ``age_seconds`` ago."""
+    stamp = {"published_at": time.time() - age_seconds}
+    complete_probe.apply_async((0,), queue=queue, headers=stamp)

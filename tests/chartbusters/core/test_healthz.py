@@ -3,7 +3,6 @@ and nothing about the machines behind them (anyone may read these pages)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ from chartbusters.celery import app as celery_app
 from chartbusters.core.heartbeat import heartbeat_record
 from chartbusters.core.models import WorkerHeartbeat
 from chartbusters.core.queues import backlog_proxy_since
-from chartbusters.core.tasks import complete_probe
 from tests.chartbusters.builders import enter, make_challenge
-from tests.chartbusters.faults import broker_url, database_unreachable
+from tests.chartbusters.faults import broker_url, database_unreachable, publish_probe
 from tests.worker import celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -38,19 +36,6 @@ def assert_reveals_nothing(content: bytes) -> None:
     text = content.decode()
     for secret in internals():
         assert secret.lower() not in text.lower(), f"{secret!r} leaked: {text}"
-
-
-@pytest.fixture
-def redis_queues(empty_queues: None) -> None:
-    """The broker's queues, empty, where messages' ages can be read (a Redis list)."""
-    if not str(celery_app.conf.broker_url).startswith("redis://"):
-        pytest.skip("puts messages of a known age in the broker's queue: a Redis list")
-
-
-def publish_probe(queue: str, age_seconds: float = 0.0) -> None:
-    """A real message in ``queue``, stamped as if published ``age_seconds`` ago."""
-    stamp = {"published_at": time.time() - age_seconds}
-    complete_probe.apply_async((0,), queue=queue, headers=stamp)
 
 
 def test_healthz_says_ok_per_check_and_nothing_else(client: Client) -> None:
