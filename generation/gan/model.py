@@ -61,7 +61,7 @@ from generation.gan.constraints import (
     phrase_bias,
     phrase_ends,
 )
-from generation.gan.decoding import Decoding, decode_window
+from generation.gan.decoding import Decoding, decode_window, runs
 from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.ornaments import ornament
 from generation.gan.styles import STYLES, GanStyle, Range
@@ -410,30 +410,6 @@ def accompany_melody(
         voices[:, start + first : start + c.window_steps] = decoded[0]
         onsets[:, start + first : start + c.window_steps] = decoded[1]
     return voices[:, : melody.steps], onsets[:, : melody.steps]
-
-
-def runs(columns: IntArray, onsets: BoolArray, min_steps: int) -> list[list[int]]:
-    """``[column, start, end]`` runs of one voice (rests have column -1): a run starts
-    where the column changes or an onset falls; a run shorter than ``min_steps`` joins
-    the run before it (the first run joins the one after), and a run of the same column
-    as the one before without an onset of its own joins it too."""
-    found: list[list[int]] = []
-    for step, column in enumerate(columns.tolist()):
-        if found and found[-1][0] == column and not (column >= 0 and onsets[step]):
-            found[-1][2] = step + 1
-        else:
-            found.append([column, step, step + 1])
-    merged: list[list[int]] = []
-    for run in found:
-        if merged and run[2] - run[1] < min_steps:
-            merged[-1][2] = run[2]
-        elif merged and merged[-1][2] - merged[-1][1] < min_steps:
-            merged[-1] = [run[0], merged[-1][1], run[2]]
-        elif merged and merged[-1][0] == run[0] and not (run[0] >= 0 and onsets[run[1]]):
-            merged[-1][2] = run[2]
-        else:
-            merged.append(run)
-    return merged
 
 
 def voice_notes(

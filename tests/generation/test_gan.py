@@ -9,6 +9,7 @@ import torch
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
 from generation.gan.baseline import harmonise
 from generation.gan.constraints import phrase_bias
+from generation.gan.decoding import runs
 from generation.gan.model import (
     DEEPCOMPOSER_CONFIG,
     VOICES,
@@ -20,7 +21,6 @@ from generation.gan.model import (
     key_shift,
     line,
     prepare_melody,
-    runs,
     to_columns,
     window_starts,
 )
