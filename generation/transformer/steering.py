@@ -24,8 +24,10 @@ input's key moved to C, so the tonic is pitch class 0).
   bar's first note is matched, :data:`COPY_CONTINUE` once a note is), so input bars come
   back as real tunes bring them back, rather than only as often as the model happens to.
 
-When the constraints leave no pitch for a note, they are dropped one at a time (parallels,
-then the cadence's chord, then the order and range) rather than leave a voice silent.
+When the constraints leave no pitch for a note, they are dropped one at a time (the tonic
+in the bass, so that a bass forced into octaves with the melody takes another note of the
+tonic triad; then the triad; then the parallels; last the order and range) rather than
+leave a voice silent.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ from generation.transformer.tokens import MAX_DURATION, VOCAB, Grammar, GridNote
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 PERFECT = (0, 7)  # unison/octave and fifth, modulo the octave
-COPY_START = 0.3  # share of the next token's probability given to the input's bars
-COPY_CONTINUE = 0.8  # ... once the bar so far already repeats a note of an input bar
-REPEAT_PENALTY = 0.0  # subtracted from the logit of repeating the melody's last pitch
+COPY_START = 0.15  # share of the next token's probability given to the input's bars
+COPY_CONTINUE = 0.6  # ... once the bar so far already repeats a note of an input bar
+REPEAT_PENALTY = 0.35  # subtracted from the logit of repeating the melody's last pitch
+LEAP_PENALTY = 0.6  # ... per semitone a voice of a polyphonic continuation leaps past a tone
+CLASH_PENALTY = 2.0  # ... per sounding voice a semitone (or a seventh, a ninth) away
 COMPOUND = {6, 9, 12}  # numerators of compound meters (over 8 or 16): pulses of three
 
 
@@ -236,10 +240,11 @@ class Steering:
         voice = self.voices.next_voice()
         if voice is None:
             return allowed
-        layers = [
+        layers = [  # the last dropped first
             self._in_place(voice),
-            self._cadence_chord(voice),
             ~parallel_pitches(self.voices.moved, self.voices.pitch[voice]),
+            self._cadence_chord(voice, strict=False),
+            self._cadence_chord(voice, strict=True),
         ]
         for kept in range(len(layers), -1, -1):
             mask = allowed.copy()
@@ -270,27 +275,42 @@ class Steering:
         mask[max(low, 0) : min(high, 127) + 1] = True
         return mask
 
-    def _cadence_chord(self, voice: int) -> BoolArray:
-        """(128,) at the cadence: the tonic for the melody and the bass, the tonic triad
-        for the voices between; anything elsewhere."""
+    def _cadence_chord(self, voice: int, *, strict: bool) -> BoolArray:
+        """(128,) at the cadence: the tonic triad, and (``strict``) the tonic itself for
+        the melody and the bass; anything elsewhere."""
         rules = self.rules
         if self.grammar.onset != rules.cadence:
             return np.ones(128, dtype=np.bool_)
-        outer = voice == 0 or voice == rules.voices - 1
+        outer = strict and (voice == 0 or voice == rules.voices - 1)
         classes = rules.triad[:1] if outer else rules.triad
         return np.isin(np.arange(128) % 12, classes)
 
     def adjust(self, logits: FloatArray) -> FloatArray:
-        """``logits`` with the melody's repeated note made less likely: the network repeats
-        a melody note about twice as often as real tunes do (:data:`REPEAT_PENALTY`)."""
+        """``logits`` with soft voice-leading priors on the next note's pitch: a melody note
+        repeated (the network repeats about twice as often as real tunes do), and in a
+        polyphonic continuation a leap beyond a whole tone in any voice and a semitone
+        (or major seventh, minor ninth) against a sounding voice, costed per semitone of
+        leap and per clash (:data:`REPEAT_PENALTY`, :data:`LEAP_PENALTY`,
+        :data:`CLASH_PENALTY`)."""
         voices = self.voices
-        if not REPEAT_PENALTY or self.grammar.last != VOCAB.position or voices.next_voice() != 0:
+        voice = voices.next_voice()
+        if not self.generating or voice is None or self.grammar.last == VOCAB.pitch:
             return logits
-        last = voices.pitch[0]
-        if last is None:
-            return logits
+        cost = np.zeros(128)
+        before = voices.pitch[voice]
+        pitches = np.arange(128)
+        if voice == 0 and self.grammar.last == VOCAB.position and before is not None:
+            cost[before] += REPEAT_PENALTY
+        if self.rules.voices > 1:
+            if before is not None:
+                cost += LEAP_PENALTY * np.maximum(np.abs(pitches - before) - 2, 0)
+            waiting = set(voices.free[voices.filled :])
+            for other in range(self.rules.voices):
+                sounding = voices.pitch[other]
+                if other not in waiting and sounding is not None:
+                    cost += CLASH_PENALTY * np.isin(np.abs(pitches - sounding) % 12, (1, 11))
         adjusted = logits.copy()
-        adjusted[VOCAB.pitch + last] -= REPEAT_PENALTY
+        adjusted[VOCAB.pitch : VOCAB.duration] -= cost
         return adjusted
 
     # ----- memory of the input's bars --------------------------------------------------

@@ -172,19 +172,22 @@ def test_nothing_leaves_the_inputs_register(texture):
     out = continue_with(tiny(), given, {**PARAMS, **WILD, "texture": texture}, 0)
     melody, *lower = new_notes(given, out)
     assert melody
-    # the top line (42-44) with 2 semitones either side, widened to 14; the lower voices
-    # from the input's lowest note less 2, but never below a piano's keys
-    assert all(36 <= n.pitch <= 50 for n in melody)
-    assert all(OUTPUT_PITCH_RANGE[0] <= n.pitch <= 50 for notes in lower for n in notes)
+    # the top line (42-44) with a fourth either side, widened to a twelfth; the lower
+    # voices from the input's lowest note less a fourth, but never below a piano's keys
+    assert all(34 <= n.pitch <= 53 for n in melody)
+    assert all(OUTPUT_PITCH_RANGE[0] <= n.pitch <= 53 for notes in lower for n in notes)
 
 
 def test_a_melody_stays_in_its_own_range():
     given = melody(low=72)  # C5-G5
     plan = plan_extension(given, input_duration=30, extension_duration=10)
     (melody_range,) = plan.rules.ranges
-    assert np.subtract(melody_range, plan.shift).tolist() == [69, 83]  # widened to 14 semitones
+    assert np.subtract(melody_range, plan.shift).tolist() == [
+        66,
+        85,
+    ]  # a fourth beyond, then a twelfth wide
     out = continue_with(tiny(), given, {**PARAMS, **WILD, "extension_duration": 10}, 0)
-    assert all(69 <= n.pitch <= 83 for n in new_notes(given, out)[0])
+    assert all(66 <= n.pitch <= 85 for n in new_notes(given, out)[0])
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -221,7 +224,7 @@ def test_the_input_bars_come_back_more_often_with_the_motif_memory(monkeypatch):
     remembered = reuse()
     monkeypatch.setattr(steering, "COPY_START", 0.0)
     monkeypatch.setattr(steering, "COPY_CONTINUE", 0.0)
-    assert remembered >= 0.15
+    assert remembered >= 0.1
     assert reuse() < remembered / 3
 
 
