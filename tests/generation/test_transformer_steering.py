@@ -14,12 +14,15 @@ from generation.transformer.model import MusicTransformer, TransformerConfig, co
 from generation.transformer.model import generate as shipped_generate
 from generation.transformer.stats import bar_patterns, ends_on_tonic, reused_bars
 from generation.transformer.steering import (
+    REPEAT_PENALTY,
+    Rules,
+    Steering,
     Voices,
     cadence_step,
     parallel_pitches,
     previous_voices,
 )
-from generation.transformer.tokens import GridNote
+from generation.transformer.tokens import VOCAB, Grammar, GridNote
 from music.catalogue import list_samples, load_sample
 from music.score import Note, Score, Track
 
@@ -136,6 +139,54 @@ def test_a_parallel_fifth_or_octave_with_a_voice_that_moved_is_forbidden():
     assert octave[62]
     assert octave[50]
     assert not octave[60]
+
+
+def final_chord(previous, voices=2):
+    """A steering whose first onset is the cadence (C major), after the prompt's chord."""
+    rules = Rules(
+        voices=voices,
+        ranges=((60, 84), *[(36, 72)] * (voices - 1)),
+        previous=previous,
+        min_step=0,
+        end_step=32,
+        cadence=0,
+        triad=(0, 4, 7),
+        bars=(),
+    )
+    steer = Steering(
+        Grammar((4, 4), min_step=0, end_step=32, monophonic=False, voices=voices), rules
+    )
+    steer.start()
+    for token in (VOCAB.BAR, VOCAB.position):
+        steer.advance(token)
+    return steer
+
+
+def allowed_pitches(steer):
+    return set(np.flatnonzero(steer.allowed()[VOCAB.pitch : VOCAB.duration]).tolist())
+
+
+def test_the_final_chord_has_the_tonic_on_top_and_in_the_bass_held_to_the_end():
+    steer = final_chord((71, 55))  # B over G: no parallels in the way
+    assert allowed_pitches(steer) == {60, 72, 84}
+    steer.advance(VOCAB.pitch + 72)
+    assert np.flatnonzero(steer.allowed()).tolist() == [VOCAB.duration + 32 - 1]
+    steer.advance(VOCAB.duration + 31)
+    assert allowed_pitches(steer) == {36, 48, 60}
+
+
+def test_a_bass_that_would_move_in_octaves_into_the_tonic_takes_another_triad_note():
+    steer = final_chord((65, 53))  # F over F: C over C would be consecutive octaves
+    for token in (VOCAB.pitch + 72, VOCAB.duration + 31):
+        steer.advance(token)
+    assert allowed_pitches(steer) == {40, 43, 52, 55, 64, 67}
+
+
+def test_repeating_the_melodys_last_note_costs_a_little():
+    steer = final_chord((71, 55))
+    adjusted = steer.adjust(np.zeros(VOCAB.size))
+    assert adjusted[VOCAB.pitch + 71] == -REPEAT_PENALTY
+    assert adjusted[VOCAB.pitch + 72] == 0  # a step: free
 
 
 # ----- continuations on a tiny random network ---------------------------------------
