@@ -47,6 +47,7 @@ COPY_START = 0.15  # share of the next token's probability given to the input's 
 COPY_CONTINUE = 0.6  # ... once the bar so far already repeats a note of an input bar
 REPEAT_PENALTY = 0.35  # subtracted from the logit of repeating the melody's last pitch
 LEAP_PENALTY = 0.6  # ... per semitone a voice of a polyphonic continuation leaps past a tone
+MELODY_LEAP_PENALTY = 0.0  # ... for a melody alone (0.15 and 0.3 made validation C2ST worse)
 CLASH_PENALTY = 2.0  # ... per sounding voice a semitone (or a seventh, a ninth) away
 COMPOUND = {6, 9, 12}  # numerators of compound meters (over 8 or 16): pulses of three
 
@@ -179,18 +180,30 @@ class Steering:
         self.grammar, self.rules = grammar, rules
         self.voices = Voices(rules.voices, rules.previous, rules.min_step)
         self.generating = False  # whether the prompt is over
-        self.bar: list[int] = []  # tokens since the last Bar (while generating)
+        self.depth = 0  # tokens since the last Bar (while generating)
+        self.matching: list[tuple[int, ...]] = []  # input bars that start like this bar
+        self.started = False  # whether this bar already repeats a whole note of them
         self.pending = -1  # the pitch awaiting its duration
 
     def start(self) -> None:
         """Marks the end of the prompt: from here on, tokens are the continuation's."""
-        self.generating, self.bar = True, []
+        self.generating = True
+        self._new_bar()
+
+    def _new_bar(self) -> None:
+        self.depth, self.matching, self.started = 0, list(self.rules.bars), False
 
     def advance(self, token: int) -> None:
         self.grammar.advance(token)
         if not self.generating:
             return
-        self.bar = [] if token == VOCAB.BAR else [*self.bar, token]
+        if token == VOCAB.BAR:
+            self._new_bar()
+        else:
+            depth = self.depth
+            self.matching = [b for b in self.matching if len(b) > depth and b[depth] == token]
+            self.depth += 1
+            self.started = self.started or token >= VOCAB.duration
         grammar = self.grammar
         if VOCAB.position <= token < VOCAB.pitch:
             self.voices.at(grammar.onset)
@@ -287,29 +300,33 @@ class Steering:
 
     def adjust(self, logits: FloatArray) -> FloatArray:
         """``logits`` with soft voice-leading priors on the next note's pitch: a melody note
-        repeated (the network repeats about twice as often as real tunes do), and in a
-        polyphonic continuation a leap beyond a whole tone in any voice and a semitone
-        (or major seventh, minor ninth) against a sounding voice, costed per semitone of
-        leap and per clash (:data:`REPEAT_PENALTY`, :data:`LEAP_PENALTY`,
+        repeated (the network repeats about twice as often as real tunes do), a leap
+        beyond a whole tone in any voice (costed per semitone), and in a polyphonic
+        continuation a semitone (or major seventh, minor ninth) against a sounding voice
+        (:data:`REPEAT_PENALTY`, :data:`LEAP_PENALTY`, :data:`MELODY_LEAP_PENALTY`,
         :data:`CLASH_PENALTY`)."""
         voices = self.voices
         voice = voices.next_voice()
-        if not self.generating or voice is None or self.grammar.last == VOCAB.pitch:
-            return logits
-        cost = np.zeros(128)
+        last = self.grammar.last
+        if not self.generating or voice is None or last not in (VOCAB.position, VOCAB.duration):
+            return logits  # no pitch can come next
         before = voices.pitch[voice]
+        adjusted = logits.copy()
+        if voice == 0 and last == VOCAB.position and before is not None:
+            adjusted[VOCAB.pitch + before] -= REPEAT_PENALTY
+        leap = LEAP_PENALTY if self.rules.voices > 1 else MELODY_LEAP_PENALTY
+        if not leap and self.rules.voices == 1:
+            return adjusted  # a melody: the repeat is all (and this runs every note)
+        cost = np.zeros(128)
         pitches = np.arange(128)
-        if voice == 0 and self.grammar.last == VOCAB.position and before is not None:
-            cost[before] += REPEAT_PENALTY
+        if before is not None:
+            cost += leap * np.maximum(np.abs(pitches - before) - 2, 0)
         if self.rules.voices > 1:
-            if before is not None:
-                cost += LEAP_PENALTY * np.maximum(np.abs(pitches - before) - 2, 0)
             waiting = set(voices.free[voices.filled :])
             for other in range(self.rules.voices):
                 sounding = voices.pitch[other]
                 if other not in waiting and sounding is not None:
                     cost += CLASH_PENALTY * np.isin(np.abs(pitches - sounding) % 12, (1, 11))
-        adjusted = logits.copy()
         adjusted[VOCAB.pitch : VOCAB.duration] -= cost
         return adjusted
 
@@ -320,14 +337,14 @@ class Steering:
         distribution over the allowed tokens, with the share it should get; None if none."""
         if not self.generating:
             return None
-        prefix, depth = tuple(self.bar), len(self.bar)
+        if not self.matching:
+            return None
         weights = np.zeros(VOCAB.size)
-        for bar in self.rules.bars:
-            if len(bar) >= depth and bar[:depth] == prefix:
-                weights[bar[depth] if len(bar) > depth else VOCAB.BAR] += 1.0
+        depth = self.depth
+        for bar in self.matching:
+            weights[bar[depth] if len(bar) > depth else VOCAB.BAR] += 1.0
         weights *= allowed
         total = weights.sum()
         if total <= 0:
             return None
-        started = any(token >= VOCAB.duration for token in prefix)  # a whole note matched
-        return weights / total, COPY_CONTINUE if started else COPY_START
+        return weights / total, COPY_CONTINUE if self.started else COPY_START
