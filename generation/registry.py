@@ -288,6 +288,10 @@ TECHNIQUES: dict[str, Technique] = {
         module="generation.transformer.model",
         training_module="generation.transformer.training",
         checkpoint="transformer",
+        # 2: steered decoding (generation/transformer/steering.py): voices kept one per
+        # track without parallel fifths or octaves, the input's register, a final tonic
+        # cadence, a memory of the input's bars
+        code_version="2",
     ),
 }
 

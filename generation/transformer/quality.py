@@ -143,11 +143,14 @@ def continuation(score: Score, cut: int, length: int, factory: Factory, seed: in
     return crop(extend(given, params, seed, factory), cut, cut + length)
 
 
-def chosen_pieces(style: str, pieces: int) -> list[tuple[str, Score, int, int]]:
-    """Up to ``pieces`` test pieces long enough to continue: ``(id, score, cut, bars)``."""
+def chosen_pieces(
+    style: str, pieces: int, split_name: str = "test"
+) -> list[tuple[str, Score, int, int]]:
+    """Up to ``pieces`` pieces of a split (the test split unless tuning) long enough to
+    continue: ``(id, score, cut, bars)``."""
     from generation.data import load_split
 
-    split = load_split(CORPUS_OF_STYLE[style], "test")
+    split = load_split(CORPUS_OF_STYLE[style], split_name)
     spread = np.random.default_rng(0).permutation(len(split))  # not just the first tunes
     chosen = []
     for index in spread:
@@ -172,12 +175,13 @@ def continuation_rows(style: str, pieces: int, seeds: int) -> list[Row]:
     ]
 
 
-def c2st_comparisons(style: str, pieces: int, seeds: int) -> list[Comparison]:
-    """The Transformer's and the Markov chain's continuations of test pieces against the
-    real continuations of the same pieces (same bars)."""
-    chosen = chosen_pieces(style, pieces)
+def c2st_comparisons(style: str, pieces: int, seeds: int, split: str = "test") -> list[Comparison]:
+    """The Transformer's and the Markov chain's continuations of test pieces (or, to tune
+    settings, validation pieces) against the real continuations of the same pieces (same
+    bars)."""
+    chosen = chosen_pieces(style, pieces, split)
     real = [(piece_id, crop(s, c, c + n)) for piece_id, s, c, n in chosen]
-    real_label = f"{CORPUS_OF_STYLE[style]} test split, the real continuation (same bars)"
+    real_label = f"{CORPUS_OF_STYLE[style]} {split} split, the real continuation (same bars)"
     comparisons = []
     for label, factory in (
         ("Transformer", sampler_factory(shipped_model())),
@@ -187,7 +191,7 @@ def c2st_comparisons(style: str, pieces: int, seeds: int) -> list[Comparison]:
         sources = [piece_id for piece_id, *_ in chosen]
         comparisons.append(
             Comparison(
-                f"{label}, continuations of {CORPUS_OF_STYLE[style]} test pieces",
+                f"{label}, continuations of {CORPUS_OF_STYLE[style]} {split} pieces",
                 real_label,
                 real,
                 list(zip(sources, made, strict=True)),
@@ -276,15 +280,23 @@ def main(argv: list[str] | None = None) -> int:
         "--c2st", action="store_true", help="run only the classifier two-sample test"
     )
     parser.add_argument("--c2st-dir", type=Path, help="--c2st: keep the MIDI sets here")
+    parser.add_argument(
+        "--split",
+        choices=("validation", "test"),
+        default="test",
+        help="--c2st: the pieces to continue (validation to tune settings, test to report)",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     if args.c2st:
         commit = commit_label()
-        comparisons = [c for s in STYLES for c in c2st_comparisons(s, args.pieces, args.seeds)]
+        comparisons = [
+            c for s in STYLES for c in c2st_comparisons(s, args.pieces, args.seeds, args.split)
+        ]
         reports = c2st_run(comparisons, args.c2st_dir)
         command = (
             f"python -m generation.transformer.quality --c2st --pieces {args.pieces} "
-            f"--seeds {args.seeds}"
+            f"--seeds {args.seeds}" + (f" --split {args.split}" if args.split != "test" else "")
         )
         c2st_write(args.card, c2st_table(reports, command, args.seeds, commit))
         print(f"written into {args.card}")

@@ -339,7 +339,9 @@ class Grammar:
             ends = sorted(end for end, _ in self.sounding if end > now)
             if len(ends) >= self.voices:  # every voice sounds: wait for the first to end
                 low = max(low, ends[0])
-            latest = max(ends[0] if ends else low, low)
+                latest = low
+            else:  # a voice ended (say, on this bar line): it re-enters at once
+                latest = low
         high = min(high, latest + 1)
         if low < high:
             mask[VOCAB.position + low - self.bar_start : VOCAB.position + high - self.bar_start] = (

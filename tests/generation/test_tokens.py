@@ -186,3 +186,12 @@ def test_a_chorale_continuation_keeps_its_voices_sounding():
     assert allowed_names(grammar) == {"Position_12"}  # where the 62 from step 4 ends
     run(grammar, [VOCAB.position + 12, VOCAB.pitch + 60, VOCAB.duration + 3])
     assert allowed_names(grammar) == {"Bar"}  # both voices end at the bar line
+
+
+def test_a_voice_that_ends_on_the_bar_line_re_enters_on_the_downbeat():
+    grammar = Grammar((4, 4), min_step=0, end_step=64, monophonic=False, voices=2)
+    run(grammar, [VOCAB.BAR, VOCAB.position + 0, VOCAB.pitch + 67, VOCAB.duration + 19])
+    run(grammar, [VOCAB.pitch + 60, VOCAB.duration + 15])  # ends on the bar line
+    assert allowed_names(grammar) == {"Bar"}
+    grammar.advance(VOCAB.BAR)
+    assert allowed_names(grammar) == {"Position_0"}  # not later: the lower voice is silent

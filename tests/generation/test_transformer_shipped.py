@@ -29,14 +29,24 @@ def assert_valid_extension(given, out, seconds):
     back = validate_midi(score_to_midi(out))  # within the upload limits: it can be fed back
     assert back.tempo == pytest.approx(given.tempo, rel=1e-3)
     assert out.time_signature == given.time_signature
-    assert [(t.program, t.is_drum, t.name) for t in out.tracks] == [
+    kept, added = out.tracks[: len(given.tracks)], out.tracks[len(given.tracks) :]
+    assert [(t.program, t.is_drum, t.name) for t in kept] == [
         (t.program, t.is_drum, t.name) for t in given.tracks
     ]
+    for track in added:  # voices under a melody with chords: its instrument, a track each
+        assert not track.is_drum
+        assert " voice " in track.name
+        assert track.notes
+        assert min(n.start for n in track.notes) >= given.end_tick
+    for track in out.tracks:  # every track's new notes: one at a time
+        new = sorted(n for n in track.notes if n.start >= given.end_tick)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(new)), track.name
+        assert all(21 <= n.pitch <= 108 for n in new), track.name
     beat = beat_ticks(given)
     start = np.ceil(given.end_tick / beat - 1e-9) * beat
     beats = max(1, np.floor(seconds * given.tempo / 60 * given.time_signature[1] / 4 + 0.5))
     assert out.end_tick == round(start + beats * beat)
-    for before, after in zip(given.tracks, out.tracks, strict=True):
+    for before, after in zip(given.tracks, kept, strict=True):
         assert after.notes[: len(before.notes)] == before.notes  # the input, note for note
     assert out.note_count > given.note_count
     if is_monophonic(grid_notes(given)):  # the sample melodies; DeepComposer's have chords
