@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_studio import generate, log_in, result_composition
+from tests.browser.helpers import generate, log_in, result_composition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

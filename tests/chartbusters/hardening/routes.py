@@ -197,6 +197,7 @@ PATHS: dict[str, Path] = {
     "submissions:audio": lambda w, s: f"/submissions/{w.entry(s)}/audio.ogg",
     "submissions:midi": lambda w, s: f"/submissions/{w.entry(s)}/midi/",
     "submissions:create": lambda w, s: f"/submissions/enter/{w.slug(s)}/",
+    "judging:index": lambda w, s: "/judging/",
     "judging:finalists": lambda w, s: f"/judging/{w.slug(s)}/",
     "studio:studio": lambda w, s: "/studio/",
     "studio:compositions": lambda w, s: "/studio/compositions/",

@@ -189,6 +189,7 @@ RULES: dict[str, Rule] = {
     "submissions:audio": Rule(entry_audio, scenarios=ENTRY_SCENARIOS),
     "submissions:midi": Rule(owner_and_hosts(api=False), scenarios=ENTRY_SCENARIOS),
     "submissions:create": Rule(challenge_page(), scenarios=SCENARIOS),
+    "judging:index": Rule(members()),  # lists only the viewer's own judging
     "judging:finalists": Rule(
         lambda a, s: (
             LOGIN if a == "anonymous" else (200 if (a, s) == ("judge", "judging") else 404)
