@@ -35,7 +35,11 @@ class SubmissionForm(forms.Form):
         required=False,
         label="MIDI file",
         help_text=f"A Standard MIDI File (.mid), at most {MAX_UPLOAD_BYTES // 1024} KB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".mid,.midi,audio/midi"}),
+        # data-max-bytes: static/js/site/file-limit.js refuses a larger file in the page,
+        # so the form and what was typed survive (the server would refuse the whole body).
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".mid,.midi,audio/midi", "data-max-bytes": MAX_UPLOAD_BYTES}
+        ),
     )
     provenance = forms.CharField(
         required=False,
