@@ -60,3 +60,31 @@ def test_the_result_player_never_plays_the_previous_piece(
         " paused: a.paused, hidden: a.hidden})",
     )  # nothing loaded (NETWORK_EMPTY, HAVE_NOTHING): the GAN's audio is gone, not hidden
     assert audio == {"src": None, "ready": 0, "network": 0, "paused": True, "hidden": True}
+
+
+def focused(page: Any) -> str:
+    """What has keyboard focus, as "tag#id" (the page body when focus was lost)."""
+    return str(page.evaluate("() => { const e = document.activeElement;"
+                             " return `${e.tagName.toLowerCase()}#${e.id}`; }"))  # fmt: skip
+
+
+@pytest.mark.worker
+def test_keyboard_focus_follows_the_work(live_server: Any, page: Any, worker: None) -> None:
+    log_in(page, live_server.url, "keyboarder")
+    card = page.locator(".sample-card").first
+    title = card.locator(".sample-title").inner_text()
+    card.get_by_role("button", name=f"Use {title} as input").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'input-current-heading'")
+    assert page.locator("#input-current-heading").inner_text() == f"Input: {title}"
+
+    path: list[str] = []
+    while focused(page) != "button#generate" and len(path) < 15:  # not the whole gallery
+        page.keyboard.press("Tab")
+        path.append(focused(page))
+    assert path[-1] == "button#generate", f"Tab went {path}"
+
+    page.keyboard.press("Enter")
+    assert focused(page) == "p#job-label"  # not the body, while the generator works
+    page.wait_for_function("() => !document.querySelector('#result').hidden", timeout=90_000)
+    page.wait_for_function("() => document.activeElement.id === 'result-heading'")
