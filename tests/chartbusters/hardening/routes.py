@@ -188,6 +188,7 @@ PATHS: dict[str, Path] = {
     "accounts:password_reset_done": lambda w, s: "/accounts/password/reset/sent/",
     "accounts:password_reset_confirm": lambda w, s: "/accounts/password/reset/MQ/not-a-token/",
     "accounts:password_reset_complete": lambda w, s: "/accounts/password/reset/done/",
+    "favicon": lambda w, s: "/favicon.ico",
     "challenges:list": lambda w, s: "/challenges/",
     "challenges:detail": lambda w, s: f"/challenges/{w.slug(s)}/",
     "challenges:leaderboard": lambda w, s: f"/challenges/{w.slug(s)}/leaderboard/",

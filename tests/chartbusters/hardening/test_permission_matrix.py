@@ -174,6 +174,7 @@ RULES: dict[str, Rule] = {
     "accounts:password_reset_done": Rule(everyone()),
     "accounts:password_reset_confirm": Rule(everyone()),
     "accounts:password_reset_complete": Rule(everyone()),
+    "favicon": Rule(everyone(302)),
     "challenges:list": Rule(everyone()),
     "challenges:detail": Rule(draft_for_hosts(), scenarios=SCENARIOS),
     "challenges:leaderboard": Rule(board, scenarios=SCENARIOS),
