@@ -161,6 +161,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chartbusters.core.limits.limits_context",
+                "chartbusters.judging.context.judging_nav",
             ],
         },
     },

@@ -12,6 +12,7 @@ urlpatterns = [
     path("submissions/", include("chartbusters.submissions.urls")),
     path("judging/", include("chartbusters.judging.urls")),
     path("studio/", include("chartbusters.studio.urls")),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz", core_views.healthz, name="healthz"),
     # The admin's own log-in page, throttled like the site's (same path, matched first).
     path("admin/login/", throttle_login(admin.site.login), name="admin-login"),

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class RequestBodyLimitMiddleware:
@@ -32,7 +34,22 @@ class RequestBodyLimitMiddleware:
         message = f"The request is {length // 1024} KB; the limit is {limit // 1024} KB."
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message, "code": "too_large"}, status=413)
-        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        # A page in the site's layout: the form is lost (its body was never read), so say
+        # why and offer the way back. Forms with files check the size in the page first.
+        page = render_to_string(
+            "core/too_large.html",
+            {"message": message, "back": _same_site(request, request.META.get("HTTP_REFERER"))},
+            request=request,
+        )
+        return HttpResponse(page, status=413)
+
+
+def _same_site(request: HttpRequest, url: str | None) -> str:
+    """``url`` if it leads back into this site, else ""."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else ""
 
 
 class ContentSecurityPolicyMiddleware:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, F
+from django.db.models import Avg, F, QuerySet
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.core.errors import ApplicationError
 from chartbusters.judging.handles import finalist_handles
 from chartbusters.judging.models import JudgeScore
@@ -24,6 +24,15 @@ class FinalistForJudge:
     handle: str  # random; shared with no public view
     submission: Submission
     my_score: JudgeScore | None
+
+
+def challenges_judged_by(*, user: User) -> QuerySet[Challenge]:
+    """The challenges ``user`` judges (drafts aside), the latest to close first."""
+    return (
+        Challenge.objects.filter(judges=user, finalists_count__gt=0)
+        .exclude(status=ChallengeStatus.DRAFT)
+        .order_by("-ends_at")
+    )
 
 
 def finalist_submissions(*, challenge: Challenge) -> list[Submission]:

@@ -4,21 +4,40 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
+from chartbusters.accounts.models import User
+from chartbusters.challenges.access import access_challenge
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.judging.access import access_judging
 from chartbusters.judging.forms import RubricForm
-from chartbusters.judging.selectors import finalists_for_judge
+from chartbusters.judging.selectors import challenges_judged_by, finalists_for_judge
 from chartbusters.judging.services import judge_score_set
+
+
+@login_required
+@require_GET
+def judging_index(request: HttpRequest) -> HttpResponse:
+    """The challenges the user judges, each with when its judging opens or a link to it."""
+    assert isinstance(request.user, User)  # @login_required
+    context = {"challenges": challenges_judged_by(user=request.user), "now": timezone.now()}
+    return render(request, "judging/index.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @access_errors_as_http
 def judge_finalists(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge, judge = access_judging(request.user, slug)
+    try:
+        challenge, judge = access_judging(request.user, slug)
+    except ApplicationError as exc:
+        if exc.code != "not_yet":
+            raise
+        # A judge of this challenge, early: a page saying when judging opens.
+        challenge = access_challenge(request.user, slug)
+        return render(request, "judging/not_yet.html", {"challenge": challenge})
     finalists = finalists_for_judge(challenge=challenge, judge=judge)
     if request.method == "POST":
         chosen = next((f for f in finalists if f.handle == request.POST.get("entry")), None)

@@ -219,7 +219,13 @@ class CompositionListApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": UploadInput, "application/json": CREATE_JSON},
-        responses={201: CompositionOutput, 400: ERROR},
+        responses={
+            200: OpenApiResponse(
+                CompositionOutput, description="Your existing input for this sample melody."
+            ),
+            201: CompositionOutput,
+            400: ERROR,
+        },
         summary="Create an input: upload a MIDI file, pick a sample, or send notes",
     )
     def post(self, request: Request) -> Response:
@@ -229,11 +235,13 @@ class CompositionListApi(APIView):
         elif "sample" in request.data:
             data = SampleInput(data=request.data)
             data.is_valid(raise_exception=True)
-            composition = services.composition_create_from_sample(
+            composition, created = services.composition_for_sample(
                 user=user,
                 slug=data.validated_data["sample"],
                 title=data.validated_data.get("title", ""),
             )
+            if not created:
+                return Response(_refetch(user, composition), status=status.HTTP_200_OK)
         elif "notes" in request.data or "tracks" in request.data:
             composition = self._notes(user, request)
         else:

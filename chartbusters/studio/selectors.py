@@ -9,7 +9,7 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.challenges.selectors import challenge_list_open
 from chartbusters.studio.access import submissions_prefetch
 from chartbusters.studio.models import AudioState, Composition, GenerationJob
@@ -55,18 +55,20 @@ def challenges_open_for(technique: str | None = None) -> list[Challenge]:
 
 def composition_choices(
     *, user: User, challenge: Challenge, limit: int = 100
-) -> list[tuple[str, str]]:
-    """(id, label) of the user's newest compositions that this challenge takes."""
+) -> list[tuple[str, str, str]]:
+    """(id, label, refusal) of the user's newest compositions; ``refusal`` says why this
+    challenge does not take one ("" when it does), so the picker can show it disabled
+    rather than leave it out without a word."""
     allowed = set(challenge.allowed_techniques)
+    labels = dict(Technique.choices)
     rows = Composition.objects.filter(owner=user).order_by("-created_at", "-id")
     choices = []
     for composition in rows.only("uuid", "title", "kind", "technique", "created_at")[:limit]:
-        technique = composition.technique if composition.is_generated else "upload"
-        if technique not in allowed:
-            continue
+        technique = composition.technique if composition.is_generated else Technique.UPLOAD
         how = composition.technique or composition.get_kind_display().lower()
         label = f"{composition.title} ({how}, {composition.created_at:%d %b %Y %H:%M})"
-        choices.append((str(composition.uuid), label))
+        refusal = "" if technique in allowed else f"made with {labels.get(technique, technique)}"
+        choices.append((str(composition.uuid), label, refusal))
     return choices
 
 

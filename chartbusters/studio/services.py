@@ -108,6 +108,24 @@ def composition_create_from_sample(*, user: User, slug: str, title: str = "") ->
     )
 
 
+def composition_for_sample(*, user: User, slug: str, title: str = "") -> tuple[Composition, bool]:
+    """The user's input for a sample melody, and whether it was made now: picking the same
+    melody again reuses it (the same notes) rather than filling the list with copies. A new
+    title asks for a new input."""
+    score = scores.sample_score(slug)  # refuses an unknown slug
+    wanted = clean_title(title, score.title or slug)
+    existing = (
+        Composition.objects.filter(
+            owner=user, kind=CompositionKind.SAMPLE, sample=slug, title=wanted
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    return composition_create_from_sample(user=user, slug=slug, title=title), True
+
+
 def composition_create_from_notes(
     *, user: User, notes: scores.NotesInput, parent: Composition | None = None, kind: str = ""
 ) -> Composition:

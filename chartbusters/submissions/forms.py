@@ -14,12 +14,27 @@ from music.validate import Limits
 MAX_UPLOAD_BYTES = Limits().max_bytes
 
 
+class PickerSelect(forms.Select):
+    """A select whose options in ``disabled`` are shown but cannot be chosen."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled: set[str] = set()
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class SubmissionForm(forms.Form):
     """Upload a MIDI file, or pick one of your studio compositions (its technique and
     provenance come with it; the file field and the technique are then ignored)."""
 
     composition = forms.ChoiceField(
         required=False,
+        widget=PickerSelect,
         label="A composition from the studio",
         help_text="Pick one of yours instead of uploading a file: its technique and "
         "provenance (input, parameters, seed, model version) are filled in for you.",
@@ -35,7 +50,11 @@ class SubmissionForm(forms.Form):
         required=False,
         label="MIDI file",
         help_text=f"A Standard MIDI File (.mid), at most {MAX_UPLOAD_BYTES // 1024} KB.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".mid,.midi,audio/midi"}),
+        # data-max-bytes: static/js/site/file-limit.js refuses a larger file in the page,
+        # so the form and what was typed survive (the server would refuse the whole body).
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".mid,.midi,audio/midi", "data-max-bytes": MAX_UPLOAD_BYTES}
+        ),
     )
     provenance = forms.CharField(
         required=False,
@@ -48,18 +67,37 @@ class SubmissionForm(forms.Form):
         self,
         *args: Any,
         challenge: Challenge,
-        compositions: Sequence[tuple[str, str]] = (),
+        compositions: Sequence[tuple[str, str, str]] = (),
         **kwargs: Any,
     ) -> None:
-        """``compositions``: (id, label) of the user's studio compositions it may enter."""
+        """``compositions``: (id, label, refusal) of the user's studio compositions, where
+        ``refusal`` says why this challenge does not take one ("" if it does)."""
         super().__init__(*args, **kwargs)
         allowed = set(challenge.allowed_techniques)
-        self.fields["technique"].choices = [c for c in Technique.choices if c[0] in allowed]  # type: ignore[attr-defined]
+        techniques = [c for c in Technique.choices if c[0] in allowed]
+        if Technique.UPLOAD in allowed:
+            self.fields["technique"].initial = Technique.UPLOAD
+        else:  # nothing assumed: the participant says which generator made the file
+            techniques.insert(0, ("", "Choose how it was made"))
+        self.fields["technique"].choices = techniques  # type: ignore[attr-defined]
+        self.refusals = {value: refusal for value, _, refusal in compositions if refusal}
         if compositions:
-            choices = [("", "None: I upload a file"), *compositions]
+            choices = [("", "None: I upload a file")] + [
+                (value, f"{label} — not taken here: {refusal}" if refusal else label)
+                for value, label, refusal in compositions
+            ]
             self.fields["composition"].choices = choices  # type: ignore[attr-defined]
+            self.fields["composition"].widget.disabled = set(self.refusals)
         else:
             del self.fields["composition"]
+
+    def clean_composition(self) -> str:
+        picked: str = self.cleaned_data.get("composition") or ""
+        if picked in self.refusals:
+            raise forms.ValidationError(
+                f"This challenge does not take pieces {self.refusals[picked]}."
+            )
+        return picked
 
     def clean_file(self) -> bytes | None:
         upload = self.cleaned_data["file"]

@@ -18,6 +18,7 @@ from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.states import SubmissionState
 from tests.browser.conftest import PASSWORD, assert_clean, new_page, screenshot
+from tests.browser.helpers import generate, log_in, result_composition
 from tests.chartbusters.builders import make_challenge
 from tests.chartbusters.conftest import PASSWORD as USER_PASSWORD
 from tests.chartbusters.conftest import make_user
@@ -25,8 +26,6 @@ from tests.chartbusters.helpers import link_in
 from tests.worker import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TECHNIQUES = {"arcnn": "AR-CNN (Bach)", "gan": "GAN accompaniment", "transformer": "Transformer"}
 
 
 def sign_up(page: Any, base: str, username: str) -> None:
@@ -47,24 +46,6 @@ def sign_up(page: Any, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def generate(page: Any, technique: str) -> str:
-    """Run ``technique`` on the current input; returns the result's title."""
-    page.get_by_role("tab", name=TECHNIQUES[technique]).click()
-    previous = page.locator("#result").get_attribute("data-composition") or ""
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_function(
-        "previous => { const r = document.querySelector('#result');"
-        " if (document.querySelector('#job').dataset.state === 'failed') return true;"
-        " return !r.hidden && r.dataset.composition && r.dataset.composition !== previous; }",
-        arg=previous,
-        timeout=90_000,
-    )
-    state = page.locator("#job").get_attribute("data-state")
-    assert state == "done", page.locator("#job-label").inner_text()
-    assert page.locator("#job-label").inner_text().strip().endswith("Done.")
-    return page.locator("[data-res=title]").inner_text()
-
-
 def assert_audio_plays(page: Any) -> None:
     """The result's <audio> loaded a real Ogg file and plays."""
     page.wait_for_function(
@@ -80,10 +61,6 @@ def assert_audio_plays(page: Any) -> None:
     page.eval_on_selector("[data-res=audio]", "a => a.play()")
     page.wait_for_function("() => document.querySelector('[data-res=audio]').currentTime > 0")
     page.eval_on_selector("[data-res=audio]", "a => a.pause()")
-
-
-def result_composition(page: Any) -> Composition:
-    return Composition.objects.get(uuid=page.locator("#result").get_attribute("data-composition"))
 
 
 @pytest.mark.worker
@@ -200,15 +177,6 @@ def test_a_host_creates_a_challenge_in_the_admin(live_server: Any, page: Any) ->
     assert challenge.status == ChallengeStatus.DRAFT
     assert challenge.allowed_techniques == ["gan", "transformer"]
     assert challenge.created_by.username == "hosty"  # type: ignore[union-attr]
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    make_user(username)
-    page.goto(f"{base}/accounts/login/?next=/studio/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", USER_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/studio/")
 
 
 def test_record_edit_and_upload_on_a_phone_sized_screen(live_server: Any, browser: Any) -> None:

@@ -73,16 +73,22 @@ export class ResultView {
     await this.loadAudio(composition);
   }
 
+  // Until this composition's audio is ready the player is emptied and hidden: removing
+  // ``src`` alone keeps the previous piece loaded and playable, so load() resets it.
   async loadAudio(composition) {
     const audio = this.$("audio");
     const note = this.$("audio-note");
+    audio.pause();
     audio.removeAttribute("src");
+    audio.load();
+    audio.hidden = true;
     note.textContent = "Rendering the audio…";
     const ready = await whenAudioReady(this.api, composition);
     if (ready.id !== this.composition.id) return;
     if (ready.audio_url) {
       audio.src = ready.audio_url;
       audio.load();
+      audio.hidden = false;
       note.textContent = "";
     } else {
       note.textContent = "The audio could not be rendered; download the MIDI to listen.";

@@ -50,13 +50,21 @@ function showInputError(message) {
   box.hidden = !message;
 }
 
+// Keyboard focus goes to the new input, so the next Tab presses lead on to the technique
+// and Generate (not back through the whole gallery, or from the page's top).
+function focusInput() {
+  $("#input-current").scrollIntoView({ block: "start" });
+  $("#input-current-heading").focus();
+}
+
 async function createInput(promise, chain, button) {
   showInputError("");
   if (button) button.disabled = true;
   try {
     const composition = await promise;
-    $("#input-section").scrollIntoView({ block: "start" });
-    await setInput(composition, chain);
+    const audio = setInput(composition, chain);  // shows the input at once; audio follows
+    focusInput();
+    await audio;
     return composition;
   } catch (error) {
     showInputError(error.message);
@@ -82,7 +90,9 @@ $("#upload-form").addEventListener("submit", async (event) => {
   try {
     const composition = await api.uploadMidi(file, form.elements.title.value.trim());
     form.reset();
-    await setInput(composition, [composition.title]);
+    const audio = setInput(composition, [composition.title]);
+    focusInput();
+    await audio;
   } catch (failure) {
     error.textContent = failure.message;
   }
@@ -124,9 +134,11 @@ runner.onFinish = async (job) => {
     return;
   }
   result.chain = [...state.chain, panels.title(job.technique)];
-  await result.show(job.result, result.chain, state.input?.id === job.input ? state.input : null);
+  // show() draws the result at once and then waits for its audio: focus goes there now.
+  const audio = result.show(job.result, result.chain, state.input?.id === job.input ? state.input : null);
   announce(`Done: ${job.result.title}. The result is below.`);
   $("#result-heading").focus();
+  await audio;
 };
 
 $("#generate").addEventListener("click", async () => {
@@ -134,11 +146,15 @@ $("#generate").addEventListener("click", async () => {
   const { technique, params } = panels.values();
   const seedText = $("#seed").value.trim();
   panels.showError(null);
-  $("#generate").disabled = true;
   performance.clearMarks();
   performance.mark("studio:generate");
+  const running = runner.run(state.input.id, technique, params, seedText === "" ? undefined : Number(seedText));
+  // The job's status is shown by now: focus moves there before Generate is disabled,
+  // which would otherwise drop it to the page body.
+  $("#job-label").focus();
+  $("#generate").disabled = true;
   try {
-    await runner.run(state.input.id, technique, params, seedText === "" ? undefined : Number(seedText));
+    await running;
   } catch (error) {
     // A bad parameter comes back as {detail, code: "invalid_param", extra: {field}}.
     const body = error.body || {};

@@ -142,6 +142,26 @@ def test_an_oversized_upload_is_refused_before_its_body_is_read(
     assert not Submission.objects.exists()
 
 
+def test_an_oversized_form_is_refused_with_a_page_in_the_site_layout(
+    alice: User, challenge: Challenge
+) -> None:
+    client = Client()
+    client.force_login(alice)
+    body = DeclaredBody(declared=64 * 1024 * 1024)
+    environ: dict[str, Any] = {
+        "wsgi.input": body,
+        "CONTENT_LENGTH": str(body.declared),
+        "CONTENT_TYPE": f"multipart/form-data; boundary={body.boundary}",
+        "HTTP_REFERER": f"http://testserver/submissions/enter/{challenge.slug}/",
+    }
+    response = client.generic("POST", f"/submissions/enter/{challenge.slug}/", b"", **environ)
+    page = response.content.decode()
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert 'class="site-header"' in page
+    assert f'href="http://testserver/submissions/enter/{challenge.slug}/"' in page
+
+
 HOSTILE_NAMES = [
     "../../../../etc/passwd",
     "/etc/passwd",

@@ -174,6 +174,7 @@ RULES: dict[str, Rule] = {
     "accounts:password_reset_done": Rule(everyone()),
     "accounts:password_reset_confirm": Rule(everyone()),
     "accounts:password_reset_complete": Rule(everyone()),
+    "favicon": Rule(everyone(302)),
     "challenges:list": Rule(everyone()),
     "challenges:detail": Rule(draft_for_hosts(), scenarios=SCENARIOS),
     "challenges:leaderboard": Rule(board, scenarios=SCENARIOS),
@@ -189,6 +190,7 @@ RULES: dict[str, Rule] = {
     "submissions:audio": Rule(entry_audio, scenarios=ENTRY_SCENARIOS),
     "submissions:midi": Rule(owner_and_hosts(api=False), scenarios=ENTRY_SCENARIOS),
     "submissions:create": Rule(challenge_page(), scenarios=SCENARIOS),
+    "judging:index": Rule(members()),  # lists only the viewer's own judging
     "judging:finalists": Rule(
         lambda a, s: (
             LOGIN if a == "anonymous" else (200 if (a, s) == ("judge", "judging") else 404)

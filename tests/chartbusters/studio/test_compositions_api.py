@@ -117,6 +117,24 @@ def test_it_creates_an_input_from_a_sample(as_alice: APIClient) -> None:
     assert body["title"]
 
 
+def test_using_a_sample_again_reuses_the_same_input(as_alice: APIClient, as_bob: APIClient) -> None:
+    first = as_alice.post(URL, {"sample": SAMPLE}, format="json")
+    again = as_alice.post(URL, {"sample": SAMPLE}, format="json")
+    assert again.status_code == 200, again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert Composition.objects.filter(owner__username="alice").count() == 1
+    bobs = as_bob.post(URL, {"sample": SAMPLE}, format="json")
+    assert bobs.status_code == 201
+    assert bobs.json()["id"] != first.json()["id"]
+
+
+def test_a_sample_under_a_new_title_is_a_new_input(as_alice: APIClient) -> None:
+    first = as_alice.post(URL, {"sample": SAMPLE}, format="json")
+    renamed = as_alice.post(URL, {"sample": SAMPLE, "title": "My own Ode"}, format="json")
+    assert renamed.status_code == 201
+    assert renamed.json()["id"] != first.json()["id"]
+
+
 def test_it_refuses_an_unknown_sample(as_alice: APIClient) -> None:
     response = as_alice.post(URL, {"sample": "no-such-tune"}, format="json")
     assert response.status_code == 400
