@@ -1,0 +1,123 @@
+"""How an entry was made, and whether the service could prove it.
+
+An entry's *verification* says what stands behind the technique it names:
+
+- ``not_claimed``: no generator is claimed (an upload, a recording, an edit of a sample);
+- ``studio``: made in the studio, so the service holds the whole chain (input, every
+  generator run, every edit) in its own rows: nothing to re-run;
+- ``pending``: a generator is claimed with a provenance sent by the client (the API, or
+  a file made with ``python -m generation``): a worker re-runs the claim;
+- ``verified``: the re-run gave exactly the entry's notes;
+- ``unverified``: it did not, or could not run; ``verification_note`` says why.
+
+``hand_edited`` is true when the chain holds a hand edit (the piano-roll editor) after a
+generator run. Client-sent provenance is checked for shape here; the re-run is the
+studio's (it alone reaches the generators) and its outcome is written by
+``submission_record_verification``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from chartbusters.challenges.models import Technique
+from chartbusters.core.errors import ApplicationError
+
+MAX_PROVENANCE_BYTES = 16 * 1024
+PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
+NO_PROVENANCE = "No provenance was sent with it, so its claim cannot be checked."
+
+
+class Verification(models.TextChoices):
+    NOT_CLAIMED = "not_claimed", "Not claimed"
+    STUDIO = "studio", "Made in the studio"
+    PENDING = "pending", "Verification pending"
+    VERIFIED = "verified", "Verified"
+    UNVERIFIED = "unverified", "Unverified"
+
+
+@dataclass(frozen=True)
+class StudioOrigin:
+    """What the studio knows about a composition being entered, from its own rows.
+
+    ``provenance`` is built on the server (never typed by the client); ``generated``:
+    the chain holds a generator run; ``hand_edited``: a hand edit follows one.
+    """
+
+    provenance: dict[str, Any]
+    generated: bool
+    hand_edited: bool
+
+    @property
+    def verification(self) -> str:
+        return Verification.STUDIO if self.generated else Verification.NOT_CLAIMED
+
+
+def _invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, code="invalid_provenance")
+
+
+def clean_claim(technique: str, provenance: Any) -> dict[str, Any] | None:
+    """A client's provenance for a generator claim, checked for shape; None when there
+    is none. It may not name a studio composition: entries from the studio are entered
+    there, and the studio records how they were made."""
+    if provenance in (None, {}, ""):
+        return None
+    if technique == Technique.UPLOAD:
+        raise _invalid(
+            "An uploaded piece has no provenance; choose the technique it was made with."
+        )
+    if isinstance(provenance, dict) and "composition" in provenance:
+        raise _invalid(
+            "A provenance cannot name a studio composition: enter the composition from the "
+            "studio, which records how it was made."
+        )
+    if not isinstance(provenance, dict) or set(provenance) != set(PROVENANCE_KEYS):
+        raise _invalid(f"Provenance must be an object with exactly: {', '.join(PROVENANCE_KEYS)}.")
+    problems = []
+    if provenance["technique"] != technique:
+        problems.append(f"its technique is {provenance['technique']!r}, the entry's {technique!r}")
+    if not isinstance(provenance["input"], str | dict):
+        problems.append("input must be a text or an object")
+    if not isinstance(provenance["parameters"], dict):
+        problems.append("parameters must be an object")
+    if not isinstance(provenance["seed"], int) or isinstance(provenance["seed"], bool):
+        problems.append("seed must be a whole number")
+    if not isinstance(provenance["model_version"], str) or not provenance["model_version"]:
+        problems.append("model_version must be a non-empty text")
+    if len(json.dumps(provenance)) > MAX_PROVENANCE_BYTES:
+        problems.append(f"it is longer than {MAX_PROVENANCE_BYTES // 1024} KB")
+    if problems:
+        raise _invalid("The provenance is not valid: " + "; ".join(problems) + ".")
+    return dict(provenance)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An entry's verification fields as ``submission_create`` stores them."""
+
+    provenance: dict[str, Any] | None
+    verification: str
+    note: str = ""
+    hand_edited: bool = False
+
+
+def standing_of(technique: str, provenance: Any, studio: StudioOrigin | None) -> Standing:
+    """What an entry claims, decided at submission (the re-run comes after)."""
+    if studio is not None:
+        if provenance not in (None, {}, ""):
+            raise _invalid(
+                "An entry from the studio carries the provenance the studio recorded; "
+                "do not send one."
+            )
+        return Standing(studio.provenance, studio.verification, hand_edited=studio.hand_edited)
+    claim = clean_claim(technique, provenance)
+    if technique == Technique.UPLOAD:
+        return Standing(None, Verification.NOT_CLAIMED)
+    if claim is None:
+        return Standing(None, Verification.UNVERIFIED, NO_PROVENANCE)
+    return Standing(claim, Verification.PENDING)
