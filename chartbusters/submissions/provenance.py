@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
-from chartbusters.challenges.models import Technique
+from chartbusters.challenges.models import ProvenanceRule, Technique
 from chartbusters.core.errors import ApplicationError
 
 MAX_PROVENANCE_BYTES = 16 * 1024
@@ -121,3 +122,70 @@ def standing_of(technique: str, provenance: Any, studio: StudioOrigin | None) ->
     if claim is None:
         return Standing(None, Verification.UNVERIFIED, NO_PROVENANCE)
     return Standing(claim, Verification.PENDING)
+
+
+# ----- the challenge's rule --------------------------------------------------------------
+
+# The verifications each rule ranks (with, for the strictest, no hand edits).
+RANKS: dict[str, set[str]] = {
+    ProvenanceRule.ANY: set(Verification.values),
+    ProvenanceRule.VERIFIED: {Verification.NOT_CLAIMED, Verification.STUDIO, Verification.VERIFIED},
+    ProvenanceRule.VERIFIED_UNEDITED: {Verification.STUDIO, Verification.VERIFIED},
+}
+
+
+def rule_refusal(rule: str, standing: Standing, technique: str) -> str:
+    """Why the challenge's rule refuses an entry at submission ("" if it does not): only
+    what can be decided before any re-run."""
+    if rule == ProvenanceRule.ANY:
+        return ""
+    if standing.verification == Verification.UNVERIFIED:
+        return (
+            f"This challenge ranks an entry made with {technique} only once it is verified, "
+            "and this one has no provenance to check. Enter it from the studio, or send its "
+            "provenance (input, parameters, seed, model version)."
+        )
+    if (
+        rule == ProvenanceRule.VERIFIED_UNEDITED
+        and standing.verification == Verification.NOT_CLAIMED
+    ):
+        return (
+            "This challenge takes only generator output the service can verify: enter a "
+            "composition made with a generator in the studio, or send a generator's provenance."
+        )
+    if rule == ProvenanceRule.VERIFIED_UNEDITED and standing.hand_edited:
+        return (
+            "This challenge takes no hand-edited entries, and this one was edited by hand "
+            "after its generator run."
+        )
+    return ""
+
+
+def rankable() -> Q:
+    """Entries the challenge's rule lets on the board (a join on the challenge)."""
+    allowed = Q(challenge__provenance_rule=ProvenanceRule.ANY)
+    allowed |= Q(
+        challenge__provenance_rule=ProvenanceRule.VERIFIED,
+        verification__in=RANKS[ProvenanceRule.VERIFIED],
+    )
+    allowed |= Q(
+        challenge__provenance_rule=ProvenanceRule.VERIFIED_UNEDITED,
+        verification__in=RANKS[ProvenanceRule.VERIFIED_UNEDITED],
+        hand_edited=False,
+    )
+    return allowed
+
+
+def board_hold(rule: str, verification: str, hand_edited: bool, note: str = "") -> str:
+    """Why the rule keeps an entry off the board, in words ("" if it does not)."""
+    edits_count = rule == ProvenanceRule.VERIFIED_UNEDITED and hand_edited
+    if verification in RANKS.get(rule, set(Verification.values)) and not edits_count:
+        return ""
+    if verification == Verification.PENDING:
+        return "Off the board until its provenance is verified (a worker is re-running it)."
+    if verification == Verification.UNVERIFIED:
+        off = "Off the board: this challenge ranks only verified entries, and this one is not."
+        return f"{off} {note}".strip()
+    if hand_edited:
+        return "Off the board: this challenge ranks no hand-edited entries."
+    return "Off the board: this challenge ranks only verified generator output."

@@ -22,7 +22,12 @@ from chartbusters.evaluator import scoring
 from chartbusters.submissions.audio import publish_audio
 from chartbusters.submissions.models import Participation, Submission
 from chartbusters.submissions.pipeline import publish_scoring
-from chartbusters.submissions.provenance import StudioOrigin, Verification, standing_of
+from chartbusters.submissions.provenance import (
+    StudioOrigin,
+    Verification,
+    rule_refusal,
+    standing_of,
+)
 from chartbusters.submissions.signals import announce_standing_changed
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
@@ -109,6 +114,9 @@ def submission_create(
         )
     _check_entry_fields(challenge, title, description, technique)
     standing = standing_of(technique, provenance, studio)
+    refusal = rule_refusal(challenge.provenance_rule, standing, technique)
+    if refusal:
+        raise ApplicationError(refusal, code="provenance_rule")
     score = scoring.parse_upload(midi_bytes)  # raises with the validator's code and message
     print_bytes = scoring.fingerprint_bytes(score)
     with transaction.atomic():
