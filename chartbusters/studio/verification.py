@@ -19,10 +19,9 @@ from typing import Any
 
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import generators, scores
+from chartbusters.submissions.provenance import SAMPLE_PREFIX
 from music.render import pitch_name
 from music.score import Score
-
-SAMPLE_PREFIX = "sample:"
 
 
 @dataclass(frozen=True)

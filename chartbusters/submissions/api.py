@@ -27,7 +27,8 @@ from chartbusters.submissions.access import (
     access_submission,
     access_submission_as_host,
 )
-from chartbusters.submissions.provenance import Verification
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import Verification, board_hold
 from chartbusters.submissions.selectors import submission_list_for_participant
 from chartbusters.submissions.services import (
     submission_create,
@@ -63,6 +64,18 @@ class SubmissionOutput(serializers.Serializer[Any]):
     hand_edited = serializers.BooleanField(
         help_text="Its chain holds a hand edit after a generator run."
     )
+    board_hold = serializers.SerializerMethodField(
+        help_text="Why the challenge's provenance rule keeps it off the board; empty if not."
+    )
+
+    def get_board_hold(self, submission: Submission) -> str:
+        return board_hold(
+            submission.challenge.provenance_rule,
+            submission.verification,
+            submission.hand_edited,
+            submission.verification_note,
+        )
+
     ranked = serializers.BooleanField(help_text="On the ranking (scored, not a copy).")
     disqualified = serializers.BooleanField(source="is_disqualified")
     disqualification_reason = serializers.CharField()

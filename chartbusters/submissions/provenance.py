@@ -30,6 +30,7 @@ from chartbusters.core.errors import ApplicationError
 
 MAX_PROVENANCE_BYTES = 16 * 1024
 PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
+SAMPLE_PREFIX = "sample:"  # a claim's input naming a sample melody: "sample:<id>"
 NO_PROVENANCE = "No provenance was sent with it, so its claim cannot be checked."
 
 

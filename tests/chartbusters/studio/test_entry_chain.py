@@ -121,3 +121,16 @@ def test_a_provenance_sent_for_a_studio_entry_is_ignored(
     entry = Submission.objects.get()
     assert entry.provenance is not None
     assert (entry.provenance["seed"], entry.verification) == (5, "studio")
+
+
+def test_the_entry_page_shows_a_studio_entry_and_its_chain(
+    client: Any, as_alice: APIClient, alice: User, generated: Composition, challenge: Challenge
+) -> None:
+    entry = Submission.objects.get(uuid=submit(as_alice, hand_edit(alice, generated)).json()["id"])
+    client.force_login(alice)
+    html = client.get(f"/submissions/{entry.uuid}/").content.decode()
+    assert "Made in the studio · hand-edited" in html
+    steps = ["Sample melody", "GAN (accompaniment) (style=chorale, seed 5)",
+             "Hand edit in the piano roll", "This entry"]  # fmt: skip
+    positions = [html.index(f"<strong>{step}</strong>") for step in steps]
+    assert positions == sorted(positions)
