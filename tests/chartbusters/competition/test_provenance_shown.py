@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -107,6 +108,7 @@ def test_board_rows_and_the_csv_carry_the_verification(
     rows = api.get(f"/api/challenges/{challenge.slug}/leaderboard/").json()["results"]
     assert [(r["verification"], r["hand_edited"]) for r in rows] == [("verified", False)]
     api.force_authenticate(host)
-    text = b"".join(api.get(f"/api/challenges/{challenge.slug}/leaderboard.csv").streaming_content)
+    response: Any = api.get(f"/api/challenges/{challenge.slug}/leaderboard.csv")
+    text = b"".join(response.streaming_content)
     table = list(csv.DictReader(io.StringIO(text.decode())))
     assert [(r["verification"], r["hand_edited"]) for r in table] == [("verified", "False")]
