@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
@@ -112,3 +114,27 @@ def test_board_rows_and_the_csv_carry_the_verification(
     text = b"".join(response.streaming_content)
     table = list(csv.DictReader(io.StringIO(text.decode())))
     assert [(r["verification"], r["hand_edited"]) for r in table] == [("verified", "False")]
+
+
+def test_the_board_page_shows_each_rows_badge(client: Client, alice: User, bob: User) -> None:
+    challenge = make_challenge()
+    score_with(enter(alice, challenge, technique="arcnn", provenance=CLAIM), report(70))
+    score_with(enter(bob, challenge, seed=2), report(60))
+    html = client.get(f"/challenges/{challenge.slug}/leaderboard/").content.decode()
+    assert html.index("Verification pending") < html.index("Not claimed")
+
+
+def test_judges_see_the_badge_but_not_the_maker(
+    api: APIClient, client: Client, alice: User, judge: User
+) -> None:
+    challenge = make_challenge(finalists_count=1)
+    challenge.judges.add(judge)
+    score_with(enter(alice, challenge, technique="arcnn", provenance=CLAIM), report(70))
+    Challenge.objects.filter(pk=challenge.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    api.force_authenticate(judge)
+    (finalist,) = api.get(f"/api/challenges/{challenge.slug}/finalists/").json()
+    assert (finalist["verification"], finalist["hand_edited"]) == ("pending", False)
+    client.force_login(judge)
+    page = client.get(f"/judging/{challenge.slug}/").content.decode()
+    assert "Verification pending" in page
+    assert alice.public_name not in page
