@@ -72,6 +72,9 @@ class Submission(models.Model):
     verification_note = models.TextField(
         blank=True, help_text="Why it is unverified: the first difference, or what is missing."
     )
+    verification_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its re-run was queued; empty if that failed."
+    )
     hand_edited = models.BooleanField(
         default=False, help_text="Its chain holds a hand edit after a generator run."
     )

@@ -132,6 +132,7 @@ def submission_create(
             verification=standing.verification,
             verification_note=standing.note,
             hand_edited=standing.hand_edited,
+            verification_queued_at=now if standing.verification == Verification.PENDING else None,
             midi_size=len(midi_bytes),
             fingerprint=print_bytes,
         )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from chartbusters.core.enqueue import task
 from chartbusters.submissions.models import Submission
@@ -24,19 +26,40 @@ logger = logging.getLogger(__name__)
 # Routed to the "generation" queue with the studio's other tasks (settings).
 VERIFY_PROVENANCE = "chartbusters.studio.tasks.verify_provenance"
 MAX_NOTE = 1000
+REAP_BATCH = 1000  # rows per pass; the next pass takes the rest
 
 
 def publish_verification(submission_id: int) -> None:
-    """Queue the re-run once the entry commits. A broker that is down leaves the entry
-    pending (and so off a verified-only board) rather than failing the upload."""
+    """Queue the re-run once the entry commits. A broker that is down must not fail the
+    upload: the entry stays pending with ``verification_queued_at`` cleared, and the
+    reaper's next pass queues it again (``verifications_reap``)."""
 
-    def publish() -> None:
+    def publish_rerun() -> None:  # a named function: robust on_commit logs it
         try:
             task(VERIFY_PROVENANCE).delay(submission_id)
         except Exception:
             logger.exception("Could not queue the provenance check of entry %s", submission_id)
+            Submission.objects.filter(pk=submission_id, verification=Verification.PENDING).update(
+                verification_queued_at=None
+            )
 
-    transaction.on_commit(publish, robust=True)
+    transaction.on_commit(publish_rerun, robust=True)
+
+
+def verifications_reap(*, now: datetime | None = None) -> list[int]:
+    """Queue again the re-runs whose publish failed; their ids. A message still waiting
+    in the queue is not touched, so a long backlog never gets twins."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lost = list(
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(verification=Verification.PENDING, verification_queued_at__isnull=True)
+            .values_list("pk", flat=True)[:REAP_BATCH]
+        )
+        Submission.objects.filter(pk__in=lost).update(verification_queued_at=now)
+        for submission_id in lost:
+            publish_verification(submission_id)
+    return lost
 
 
 @dataclass(frozen=True)

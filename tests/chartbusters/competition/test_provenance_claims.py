@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
-from chartbusters.submissions import services
+from chartbusters.submissions import services, verification
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.provenance import NO_PROVENANCE
+from chartbusters.submissions.tasks import reap_stuck_submissions
 from tests.chartbusters.builders import enter, make_challenge
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +70,32 @@ def test_a_provenance_naming_a_studio_composition_is_refused(
     with pytest.raises(ApplicationError, match="cannot name a studio composition"):
         enter(alice, challenge, technique="transformer", provenance=forged)
     assert not Submission.objects.exists()
+
+
+def test_a_rerun_whose_publish_failed_is_queued_again_by_the_reaper(
+    alice: User,
+    challenge: Challenge,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    redis_queues: None,
+) -> None:
+    published: list[int] = []
+
+    class Down:
+        def delay(self, submission_id: int) -> None:
+            raise ConnectionError("the broker is down")
+
+    class Up:
+        def delay(self, submission_id: int) -> None:
+            published.append(submission_id)
+
+    monkeypatch.setattr(verification, "task", lambda name: Down())
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = enter(alice, challenge, technique="transformer", provenance=CLAIM)
+    entry.refresh_from_db()
+    assert (entry.verification, entry.verification_queued_at) == ("pending", None)
+    monkeypatch.setattr(verification, "task", lambda name: Up())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reap_stuck_submissions.run()["verification_requeued"] == [entry.pk]
+    assert published == [entry.pk]
+    assert reap_stuck_submissions.run()["verification_requeued"] == []  # queued, not lost
