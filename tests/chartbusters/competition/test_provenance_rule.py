@@ -169,3 +169,14 @@ def test_the_challenge_api_shows_the_rule(api: APIClient) -> None:
     rule(ProvenanceRule.VERIFIED_UNEDITED)
     body = api.get("/api/challenges/bach-to-the-future/").json()
     assert body["provenance_rule"] == "verified_unedited"
+
+
+def test_an_entry_held_off_the_board_cannot_be_listened_to_from_it(
+    api: APIClient, alice: User
+) -> None:
+    challenge = rule(ProvenanceRule.VERIFIED)
+    entry = scored(alice, challenge, technique="arcnn", provenance=CLAIM)
+    url = f"/api/challenges/{challenge.slug}/entries/{entry.uuid}/midi/"
+    assert api.get(url).status_code == 404
+    submission_record_verification(submission_id=entry.pk, verified=True)
+    assert api.get(url).status_code == 200
