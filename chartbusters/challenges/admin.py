@@ -24,7 +24,8 @@ class ChallengeAdminForm(forms.ModelForm[Challenge]):
         model = Challenge
         fields = (
             "title", "slug", "theme", "description", "starts_at", "ends_at",
-            "allowed_techniques", "daily_quota", "total_quota", "evaluation_profile",
+            "allowed_techniques", "provenance_rule", "daily_quota", "total_quota",
+            "evaluation_profile",
             "weight_realism", "weight_typicality", "weight_frechet", "leaderboard_visibility",
             "judges", "finalists_count", "judge_weight",
         )  # fmt: skip
@@ -83,7 +84,10 @@ class ChallengeAdmin(HostOnlyAdmin):
                 "“Schedule” action to announce one: it then opens and closes by the clock.",
             },
         ),
-        ("Entries", {"fields": ("allowed_techniques", "daily_quota", "total_quota")}),
+        (
+            "Entries",
+            {"fields": ("allowed_techniques", "provenance_rule", "daily_quota", "total_quota")},
+        ),
         (
             "Scoring",
             {
@@ -108,6 +112,11 @@ class ChallengeAdmin(HostOnlyAdmin):
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+        if change and "provenance_rule" in form.changed_data:
+            # Who may rank changed with the rule: rebuild the board from the entries.
+            from chartbusters.leaderboards.services import leaderboard_rebuild
+
+            leaderboard_rebuild(challenge_id=obj.pk)
 
     @admin.action(description="Schedule (announce; it opens and closes by the clock)")
     def schedule(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:

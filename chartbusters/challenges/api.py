@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge
 from chartbusters.challenges.markdown import render_markdown
-from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.models import Challenge, ProvenanceRule
 from chartbusters.challenges.selectors import challenge_list
 
 
@@ -24,6 +24,11 @@ class ChallengeOutput(serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     allowed_techniques = serializers.ListField(child=serializers.CharField())
+    provenance_rule = serializers.ChoiceField(
+        choices=ProvenanceRule.choices,
+        help_text="any: any entry ranks; verified: an entry claiming a generator ranks once "
+        "verified; verified_unedited: only verified generator output without hand edits.",
+    )
     evaluation_profile = serializers.CharField()
     weights = serializers.SerializerMethodField()
     daily_quota = serializers.IntegerField()

@@ -23,6 +23,14 @@ class Technique(models.TextChoices):
 GENERATOR_TECHNIQUES = (Technique.GAN, Technique.ARCNN, Technique.TRANSFORMER)
 
 
+class ProvenanceRule(models.TextChoices):
+    """What a challenge asks of how entries were made (see ``submissions.provenance``)."""
+
+    ANY = "any", "Any entry"
+    VERIFIED = "verified", "Generator entries must be verified"
+    VERIFIED_UNEDITED = "verified_unedited", "Verified generator output, no hand edits"
+
+
 class ChallengeStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SCHEDULED = "scheduled", "Scheduled"
@@ -80,6 +88,14 @@ class Challenge(models.Model):
     allowed_techniques = models.JSONField(
         default=default_techniques,
         help_text="How entries may be made: with a studio generator, or uploaded.",
+    )
+    provenance_rule = models.CharField(
+        max_length=20,
+        choices=ProvenanceRule.choices,
+        default=ProvenanceRule.ANY,
+        help_text="Any entry ranks; or an entry claiming a generator ranks only once the "
+        "service has verified it (made in the studio, or its claim re-run exactly); or "
+        "only verified generator output without hand edits ranks.",
     )
     evaluation_profile = models.CharField(
         max_length=64,

@@ -40,6 +40,11 @@ class FinalistOutput(serializers.Serializer[Any]):
         source="handle", help_text="This judging's own random name for the finalist."
     )
     technique = serializers.CharField(source="submission.technique")
+    verification = serializers.CharField(
+        source="submission.verification",
+        help_text="not_claimed, studio, pending, verified or unverified.",
+    )
+    hand_edited = serializers.BooleanField(source="submission.hand_edited")
     my_score = RubricOutput(allow_null=True)
 
 

@@ -53,6 +53,11 @@ class LeaderboardRowOutput(serializers.Serializer[Any]):
     frechet = serializers.FloatField(allow_null=True)
     submitted_at = serializers.DateTimeField()
     entries_count = serializers.IntegerField()
+    verification = serializers.CharField(
+        source="submission.verification",
+        help_text="not_claimed, studio, pending, verified or unverified (see the entry).",
+    )
+    hand_edited = serializers.BooleanField(source="submission.hand_edited")
 
 
 class LeaderboardApi(APIView):

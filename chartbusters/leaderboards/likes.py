@@ -21,11 +21,14 @@ from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.models import Like
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import rankable
 from chartbusters.submissions.states import SubmissionState
 
 
 def _listenable(challenge: Challenge) -> QuerySet[Submission]:
+    """Entries on the ranking: what the board may show (its provenance rule included)."""
     return Submission.objects.filter(
+        rankable(),
         challenge=challenge,
         state=SubmissionState.SCORED,
         ranked=True,

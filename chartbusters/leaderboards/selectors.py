@@ -30,6 +30,7 @@ BOARD_FIELDS = (
     "submission__uuid", "submission__challenge_id", "submission__participant_id",
     "submission__title", "submission__technique", "submission__likes_count",
     "submission__audio", "submission__audio_state",
+    "submission__verification", "submission__hand_edited",
 )  # fmt: skip
 
 
@@ -97,6 +98,7 @@ def leaderboard_export_rows(*, challenge: Challenge) -> Iterator[list[object]]:
     yield [
         "rank", "participant", "email", "entry", "title", "technique", "score", "realism",
         "typicality", "frechet", "submitted_at", "evaluator_version", "ranked_entries",
+        "verification", "hand_edited",
     ]  # fmt: skip
     rows = leaderboard_rows(
         challenge=challenge,
@@ -108,6 +110,7 @@ def leaderboard_export_rows(*, challenge: Challenge) -> Iterator[list[object]]:
             row.submission.title, row.submission.technique, row.score, row.realism,
             row.typicality, row.frechet, row.submitted_at.isoformat(),
             row.submission.evaluator_version, row.entries_count,
+            row.submission.verification, row.submission.hand_edited,
         ]  # fmt: skip
 
 

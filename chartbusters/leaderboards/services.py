@@ -11,6 +11,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.leaderboards import ranking
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import rankable
 from chartbusters.submissions.states import SubmissionState
 
 NOTIFY_RESULTS_PUBLISHED = "chartbusters.leaderboards.tasks.notify_results_published"
@@ -24,8 +25,10 @@ def lock_board(challenge_id: int) -> Challenge:
 def ranked_submissions(
     challenge_id: int, participant_id: int | None = None
 ) -> QuerySet[Submission]:
-    """Entries that may rank: scored, not flagged as copies, not disqualified."""
+    """Entries that may rank: scored, not flagged as copies, not disqualified, and made
+    as the challenge's provenance rule asks (a claim still being verified waits)."""
     entries = Submission.objects.filter(
+        rankable(),
         challenge_id=challenge_id,
         state=SubmissionState.SCORED,
         ranked=True,

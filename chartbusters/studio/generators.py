@@ -23,6 +23,7 @@ __all__ = [
     "GenerationError",
     "check_request",
     "generate",
+    "is_technique",
     "preload_models",
     "technique_rows",
     "technique_title",
@@ -33,6 +34,11 @@ __all__ = [
 def technique_rows() -> list[dict[str, Any]]:
     """Every technique as the studio lists it (``Technique.to_json``)."""
     return [technique.to_json() for technique in registry.TECHNIQUES.values()]
+
+
+def is_technique(name: object) -> bool:
+    """Whether the service ships a technique of this name."""
+    return isinstance(name, str) and name in registry.TECHNIQUES
 
 
 def technique_title(name: str) -> str:

@@ -19,11 +19,18 @@ from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.studio import generators, scores
-from chartbusters.studio.models import AudioState, Composition, CompositionKind, GenerationJob
+from chartbusters.studio.models import (
+    INPUT_KINDS,
+    AudioState,
+    Composition,
+    CompositionKind,
+    GenerationJob,
+)
 from chartbusters.studio.queueing import enqueue_job, publish_composition_audio
 from chartbusters.studio.selectors import unfinished_job_count
 from chartbusters.studio.states import JobState
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import StudioOrigin
 from chartbusters.submissions.services import submission_create
 from music.score import Score
 
@@ -277,10 +284,61 @@ def composition_provenance(composition: Composition) -> dict[str, Any] | None:
     }
 
 
+MAX_CHAIN = 100  # links followed back from an entry (parents cannot loop; this is a guard)
+
+
+def _link(composition: Composition) -> dict[str, Any]:
+    """One step of a chain as the entry records it."""
+    link: dict[str, Any] = {"kind": composition.kind, "title": composition.title}
+    if composition.sample:
+        link["sample"] = composition.sample
+    if composition.is_generated:
+        link |= {
+            "technique": composition.technique,
+            "parameters": composition.params or {},
+            "seed": composition.seed,
+            "model_version": composition.model_version,
+        }
+    return link
+
+
+def composition_chain(composition: Composition) -> list[dict[str, Any]]:
+    """How a composition was made, first input to the composition itself, from the
+    studio's own rows. A deleted parent leaves what its child recorded of it."""
+    links: list[dict[str, Any]] = []
+    node: Composition | None = composition
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen and len(links) < MAX_CHAIN:
+        seen.add(node.pk)
+        links.append(_link(node))
+        if node.parent_id is None and node.is_generated and node.input_summary:
+            summary = node.input_summary
+            links.append({k: summary[k] for k in ("kind", "title", "sample") if k in summary})
+        node = node.parent
+    return links[::-1]
+
+
+def composition_origin(composition: Composition) -> StudioOrigin:
+    """What an entry of this composition records: built here, never taken from a client.
+    A hand edit (or an upload) after a generator run marks the entry hand-edited."""
+    chain = composition_chain(composition)
+    kinds = [link["kind"] for link in chain]
+    generated = CompositionKind.GENERATED in kinds
+    first_run = kinds.index(CompositionKind.GENERATED) if generated else len(kinds)
+    hand_edited = any(kind in INPUT_KINDS for kind in kinds[first_run + 1 :])
+    provenance = {"source": "studio", "composition": str(composition.uuid), "chain": chain}
+    return StudioOrigin(
+        provenance=(composition_provenance(composition) or {}) | provenance,
+        generated=generated,
+        hand_edited=hand_edited,
+    )
+
+
 def composition_submit(
     *, user: User, composition: Composition, challenge: Challenge, title: str, description: str
 ) -> Submission:
-    """Enter a composition: the submission keeps its own copy of the MIDI."""
+    """Enter a composition: the submission keeps its own copy of the MIDI, and the chain
+    the studio recorded (see ``composition_origin``)."""
     with composition.midi.open("rb") as handle:
         data = handle.read()
     technique = composition.technique if composition.is_generated else Technique.UPLOAD
@@ -292,7 +350,7 @@ def composition_submit(
             description=description,
             technique=technique,
             midi_bytes=data,
-            provenance=composition_provenance(composition),
+            studio=composition_origin(composition),
         )
         composition.submissions.add(submission)
     return submission

@@ -40,6 +40,12 @@ from chartbusters.studio.queueing import (
     publish_composition_audio,
 )
 from chartbusters.studio.services import composition_store_audio
+from chartbusters.studio.verification import Outcome, check_claim
+from chartbusters.submissions.verification import (
+    VERIFY_PROVENANCE,
+    submission_record_verification,
+    verification_claim,
+)
 from music.catalogue import list_samples, load_sample
 from music.score import Score
 
@@ -156,6 +162,41 @@ def _render_composition(composition_id: int) -> str:
         return "failed"
     _render_and_store(composition_id, score)
     return "rendered"
+
+
+RERUN_TIMED_OUT = "Re-running the claim took longer than the time limit, so it cannot be verified."
+RERUN_FAILED = (
+    "The claim could not be re-run because of an error on our side; a host can re-check it."
+)
+
+
+@shared_task(name=VERIFY_PROVENANCE, acks_late=True)
+def verify_provenance(submission_id: int) -> str:
+    """Re-run an entry's generator claim and record verified or unverified (with the
+    first difference). Idempotent: a decided entry is left alone. Nothing a claim holds
+    escapes as an error: the worker goes on to the next message."""
+    claim = verification_claim(submission_id=submission_id)
+    if claim is None:
+        return "nothing to do"
+    with crash_guard("verify_provenance", submission_id) as guard:
+        if guard.poisoned:
+            outcome = Outcome(False, f"Re-running the claim failed. {guard.reason}")
+        else:
+            outcome = _check(claim.provenance, claim.midi, submission_id)
+    submission_record_verification(
+        submission_id=submission_id, verified=outcome.verified, note=outcome.note
+    )
+    return "verified" if outcome.verified else "unverified"
+
+
+def _check(provenance: dict[str, object], midi: bytes, submission_id: int) -> Outcome:
+    try:
+        return check_claim(provenance, midi)
+    except SoftTimeLimitExceeded:
+        return Outcome(False, RERUN_TIMED_OUT)
+    except Exception:
+        logger.exception("Checking the provenance of entry %s failed", submission_id)
+        return Outcome(False, RERUN_FAILED)
 
 
 SAMPLE_AUDIO_LOCK = "studio:sample-audio-queued"

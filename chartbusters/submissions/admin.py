@@ -36,8 +36,8 @@ class SubmissionAdmin(HostOnlyAdmin):
     """
 
     list_display = ("title", "participant", "challenge", "state", "score", "ranked",
-                    "disqualified_at", "created_at")  # fmt: skip
-    list_filter = ("challenge", "state", "ranked", "technique")
+                    "verification", "disqualified_at", "created_at")  # fmt: skip
+    list_filter = ("challenge", "state", "ranked", "technique", "verification", "hand_edited")
     search_fields = ("title", "participant__username", "uuid")
     list_select_related = ("participant", "challenge")
     exclude = ("fingerprint",)

@@ -27,6 +27,8 @@ from chartbusters.submissions.access import (
     access_submission,
     access_submission_as_host,
 )
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import Verification, board_hold
 from chartbusters.submissions.selectors import submission_list_for_participant
 from chartbusters.submissions.services import (
     submission_create,
@@ -52,6 +54,28 @@ class SubmissionOutput(serializers.Serializer[Any]):
     scored_at = serializers.DateTimeField(allow_null=True)
     failure_reason = serializers.CharField(help_text="Why it was rejected or failed.")
     counts_against_quota = serializers.BooleanField()
+    verification = serializers.ChoiceField(
+        choices=Verification.choices,
+        help_text="not_claimed (no generator claimed), studio (made in the studio), pending "
+        "(its claim is being re-run), verified (re-run exactly), unverified (see "
+        "verification_note).",
+    )
+    verification_note = serializers.CharField(help_text="Why it is unverified.")
+    hand_edited = serializers.BooleanField(
+        help_text="Its chain holds a hand edit after a generator run."
+    )
+    board_hold = serializers.SerializerMethodField(
+        help_text="Why the challenge's provenance rule keeps it off the board; empty if not."
+    )
+
+    def get_board_hold(self, submission: Submission) -> str:
+        return board_hold(
+            submission.challenge.provenance_rule,
+            submission.verification,
+            submission.hand_edited,
+            submission.verification_note,
+        )
+
     ranked = serializers.BooleanField(help_text="On the ranking (scored, not a copy).")
     disqualified = serializers.BooleanField(source="is_disqualified")
     disqualification_reason = serializers.CharField()
@@ -112,8 +136,9 @@ class SubmissionCreateInput(serializers.Serializer[object]):
     provenance = BoundedJSONField(
         binary=True,
         required=False,
-        help_text="For studio compositions: a JSON object with input, technique, "
-        "parameters, seed and model_version.",
+        help_text="For a piece made with a generator outside the studio: a JSON object with "
+        'input ("sample:<id>" or {"midi": "<base64>"}), technique, parameters, seed and '
+        "model_version. A worker re-runs it and marks the entry verified or unverified.",
     )
 
 

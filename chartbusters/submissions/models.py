@@ -9,6 +9,7 @@ from django.db import models
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
 from chartbusters.core.models import AudioState as AudioState  # one for every render
+from chartbusters.submissions.provenance import Verification
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState, check_transition
 
 
@@ -59,7 +60,23 @@ class Submission(models.Model):
     provenance = models.JSONField(
         null=True,
         blank=True,
-        help_text="For studio compositions: input, technique, parameters, seed and model version.",
+        help_text="The generator claim (input, technique, parameters, seed, model version); "
+        "for studio entries built on the server, with the whole chain.",
+    )
+    verification = models.CharField(
+        max_length=16,
+        choices=Verification.choices,
+        default=Verification.NOT_CLAIMED,
+        help_text="What stands behind its technique (see submissions.provenance).",
+    )
+    verification_note = models.TextField(
+        blank=True, help_text="Why it is unverified: the first difference, or what is missing."
+    )
+    verification_queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its re-run was queued; empty if that failed."
+    )
+    hand_edited = models.BooleanField(
+        default=False, help_text="Its chain holds a hand edit after a generator run."
     )
     midi = models.FileField(upload_to=submission_upload_path, max_length=200)
     midi_size = models.PositiveIntegerField(default=0)

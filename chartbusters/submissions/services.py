@@ -5,7 +5,6 @@ The scoring pipeline (claim, report, release, reaper, rescore) is in ``pipeline`
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -16,65 +15,30 @@ from django.utils import timezone
 
 from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
-from chartbusters.challenges.models import Challenge, Technique
+from chartbusters.challenges.models import Challenge
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.audio import publish_audio
 from chartbusters.submissions.models import Participation, Submission
 from chartbusters.submissions.pipeline import publish_scoring
+from chartbusters.submissions.provenance import (
+    StudioOrigin,
+    Verification,
+    rule_refusal,
+    standing_of,
+)
 from chartbusters.submissions.signals import announce_standing_changed
 from chartbusters.submissions.states import SubmissionState
 from chartbusters.submissions.text import TITLE_MESSAGE, has_control_characters
+from chartbusters.submissions.verification import publish_verification
 
 MAX_TITLE = limits.TITLE
 MAX_DESCRIPTION = 2000
-MAX_PROVENANCE_BYTES = 16 * 1024
-PROVENANCE_KEYS = ("input", "technique", "parameters", "seed", "model_version")
-OPTIONAL_PROVENANCE_KEYS = ("composition",)  # the studio composition it was entered from
 
 
 def start_of_utc_day(now: datetime) -> datetime:
     return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
-
-
-def clean_provenance(technique: str, provenance: Any) -> dict[str, Any] | None:
-    """A studio composition's provenance, checked; None when there is none."""
-    if provenance in (None, {}, ""):
-        return None
-    if technique == Technique.UPLOAD:
-        raise ApplicationError(
-            "An uploaded piece has no provenance; choose the technique it was made with.",
-            code="invalid_provenance",
-        )
-    if not isinstance(provenance, dict) or not (
-        set(PROVENANCE_KEYS) <= set(provenance) <= {*PROVENANCE_KEYS, *OPTIONAL_PROVENANCE_KEYS}
-    ):
-        raise ApplicationError(
-            f"Provenance must be an object with exactly: {', '.join(PROVENANCE_KEYS)} "
-            f"(and optionally {', '.join(OPTIONAL_PROVENANCE_KEYS)}).",
-            code="invalid_provenance",
-        )
-    problems = []
-    if provenance["technique"] != technique:
-        problems.append(f"its technique is {provenance['technique']!r}, the entry's {technique!r}")
-    if not isinstance(provenance["input"], str | dict):
-        problems.append("input must be a text or an object")
-    if not isinstance(provenance["parameters"], dict):
-        problems.append("parameters must be an object")
-    if not isinstance(provenance["seed"], int) or isinstance(provenance["seed"], bool):
-        problems.append("seed must be a whole number")
-    if not isinstance(provenance["model_version"], str) or not provenance["model_version"]:
-        problems.append("model_version must be a non-empty text")
-    if not isinstance(provenance.get("composition", ""), str):
-        problems.append("composition must be a text")
-    if len(json.dumps(provenance)) > MAX_PROVENANCE_BYTES:
-        problems.append(f"it is longer than {MAX_PROVENANCE_BYTES // 1024} KB")
-    if problems:
-        raise ApplicationError(
-            "The provenance is not valid: " + "; ".join(problems) + ".", code="invalid_provenance"
-        )
-    return dict(provenance)
 
 
 def _check_entry_fields(challenge: Challenge, title: str, description: str, technique: str) -> None:
@@ -128,11 +92,15 @@ def submission_create(
     technique: str,
     midi_bytes: bytes,
     provenance: Any = None,
+    studio: StudioOrigin | None = None,
     now: datetime | None = None,
 ) -> Submission:
-    """Enter a piece: validate it, check the quotas atomically, store it, queue its scoring.
+    """Enter a piece: validate it, check the quotas atomically, store it, queue its scoring
+    (and, for a generator claim with a provenance, its re-run).
 
     An invalid file is refused with the validator's message before anything is stored.
+    ``studio``: the studio's own record of how the piece was made (entries from the
+    studio); ``provenance`` is then refused, as it is the client's word.
     """
     now = now or timezone.now()
     title, description = title.strip(), description.strip()
@@ -145,7 +113,10 @@ def submission_create(
             "You judge this challenge, so you cannot enter it.", code="conflict", status=403
         )
     _check_entry_fields(challenge, title, description, technique)
-    clean = clean_provenance(technique, provenance)
+    standing = standing_of(technique, provenance, studio)
+    refusal = rule_refusal(challenge.provenance_rule, standing, technique)
+    if refusal:
+        raise ApplicationError(refusal, code="provenance_rule")
     score = scoring.parse_upload(midi_bytes)  # raises with the validator's code and message
     print_bytes = scoring.fingerprint_bytes(score)
     with transaction.atomic():
@@ -157,7 +128,11 @@ def submission_create(
             title=title,
             description=description,
             technique=technique,
-            provenance=clean,
+            provenance=standing.provenance,
+            verification=standing.verification,
+            verification_note=standing.note,
+            hand_edited=standing.hand_edited,
+            verification_queued_at=now if standing.verification == Verification.PENDING else None,
             midi_size=len(midi_bytes),
             fingerprint=print_bytes,
         )
@@ -172,6 +147,8 @@ def submission_create(
         # unpublished, and the reaper's next pass publishes it (see pipeline).
         publish_scoring(submission.pk)
         publish_audio(submission.pk)
+        if submission.verification == Verification.PENDING:
+            publish_verification(submission.pk)
     return submission
 
 

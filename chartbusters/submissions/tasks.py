@@ -30,6 +30,7 @@ from chartbusters.submissions.pipeline import (
     submission_release,
     submissions_reap,
 )
+from chartbusters.submissions.verification import verifications_reap
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def reap_stuck_submissions() -> dict[str, list[int]]:
     queue again scoring and audio messages that are known lost (see ``pipeline``)."""
     result = submissions_reap().as_dict()
     result["audio_requeued"], result["audio_failed"] = submissions_audio_reap()
+    result["verification_requeued"] = verifications_reap()
     return result
 
 

@@ -22,6 +22,8 @@ from chartbusters.studio.services import composition_submit
 from chartbusters.submissions.access import access_submission
 from chartbusters.submissions.forms import SubmissionForm
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import board_hold
+from chartbusters.submissions.provenance_display import badge, chain_rows
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 from chartbusters.submissions.services import submission_create
 
@@ -104,6 +106,14 @@ def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
         # Hosts see which entry a copy matches; owners that it matches an earlier one.
         "flags": entry.flags if access.is_host else owner_flags(entry.flags),
         "explanation": entry.explanation if access.is_host else owner_text(entry.explanation),
+        "badge": badge(entry.verification, entry.hand_edited, entry.verification_note),
+        "chain": chain_rows(entry.provenance),
+        "board_hold": board_hold(
+            entry.challenge.provenance_rule,
+            entry.verification,
+            entry.hand_edited,
+            entry.verification_note,
+        ),
     }
     return render(request, "submissions/detail.html", context)
 

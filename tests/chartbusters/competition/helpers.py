@@ -36,6 +36,7 @@ def form_data(**overrides: object) -> dict[str, object]:
         "ends_at_0": (now + timedelta(days=30)).strftime("%Y-%m-%d"),
         "ends_at_1": "10:00:00",
         "allowed_techniques": ["arcnn", "upload"],
+        "provenance_rule": "any",
         "daily_quota": "5",
         "total_quota": "50",
         "evaluation_profile": "bach-chorales",

@@ -169,7 +169,8 @@ def test_the_beat_task_runs_the_reaper(alice: User, challenge: Challenge) -> Non
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     nothing: dict[str, list[int]] = {
-        "requeued": [], "failed": [], "republished": [], "audio_requeued": [], "audio_failed": []
+        "requeued": [], "failed": [], "republished": [], "audio_requeued": [], "audio_failed": [],
+        "verification_requeued": [],
     }  # fmt: skip
     assert reap_stuck_submissions.run() == nothing | {"requeued": [entry.pk]}
     assert reap_stuck_submissions.run() == nothing

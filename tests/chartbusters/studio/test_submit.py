@@ -53,7 +53,10 @@ def test_a_generated_composition_is_entered_with_its_provenance(
     body = response.json()
     assert body["technique"] == "gan"
     assert body["state"] == "queued"
+    chain = body["provenance"].pop("chain")
+    assert [link["kind"] for link in chain] == ["sample", "generated"]
     assert body["provenance"] == {
+        "source": "studio",
         "input": {
             "composition": str(sample_input.uuid), "kind": "sample",
             "title": sample_input.title, "sample": "new-world",
@@ -72,13 +75,15 @@ def test_a_generated_composition_is_entered_with_its_provenance(
     ]
 
 
-def test_an_input_composition_is_entered_as_an_upload_without_provenance(
+def test_an_input_composition_is_entered_as_an_upload_with_its_chain(
     as_alice: APIClient, sample_input: Composition, challenge: Challenge
 ) -> None:
     response = submit(as_alice, sample_input)
     assert response.status_code == 201, response.json()
     assert response.json()["technique"] == "upload"
-    assert response.json()["provenance"] is None
+    assert response.json()["provenance"]["chain"] == [
+        {"kind": "sample", "title": sample_input.title, "sample": "new-world"}
+    ]
 
 
 def test_an_entry_keeps_its_midi_when_the_composition_is_deleted(
