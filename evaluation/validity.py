@@ -127,16 +127,25 @@ class ValidityResult:
         if not self.coverage:
             return ""
         c = self.coverage
+
+        def share(name: str) -> str:
+            value = float(c.get(name, 2.0))
+            return "never (this rule is off)" if value > 1.0 else f"{value:.0%} or more"
+
         return (
             "It is also flagged by coverage of its canonical form (all tracks merged, "
             "pitch classes as degrees of the key, `evaluation/coverage.py`) when "
-            f"{c['run_threshold']:.0%} or more of its sounding time lies in runs of "
+            f"{share('run_threshold')} of its sounding time lies in runs of "
             f"{c['run_tokens']} or more slices found in order in any sources (centos), when "
-            f"{c['source_threshold']:.0%} or more of its distinctive figures come from one "
-            "source in any order (shuffled bars), or when "
-            f"{c['coarse_threshold']:.0%} or more lies in register-free runs of "
-            f"{c['coarse_run_tokens']} or more slices (octave moves); all chosen on the "
-            "validation split. "
+            f"{share('source_threshold')} of its distinctive figures come from one "
+            "source in any order (shuffled bars), when "
+            f"{share('coarse_threshold')} lies in register-free runs of "
+            f"{c['coarse_run_tokens']} or more slices (octave moves), when "
+            f"{share('source_run_threshold')} lies in runs of voiced chords found in one "
+            "source (shuffled bars), or when "
+            f"{share('few_threshold')} lies in longer runs of voiced chords from "
+            f"{c.get('few_sources', 4)} sources (centos); shares of chord runs are scaled "
+            "down for short pieces; all chosen on the validation split. "
         )
 
     def to_markdown(self) -> str:
