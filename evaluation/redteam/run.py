@@ -39,7 +39,7 @@ from evaluation.redteam import attacks
 from evaluation.redteam.other_music import read_other_music
 from evaluation.report import Report
 from evaluation.validity import auroc
-from music.score import Score
+from music.score import Note, Score
 
 COPIES: dict[str, attacks.Attack] = {
     "extra doubling tracks": attacks.doubling_tracks,
@@ -259,15 +259,18 @@ def run_redteam(
 
 
 def _unchanged(pieces: Sequence[Score], made: Sequence[Score]) -> str:
-    """Why an attack does not apply, when it left every piece's notes as they were."""
-    same = all(
-        sorted(a.all_notes()) == sorted(b.all_notes()) for a, b in zip(pieces, made, strict=True)
-    )
+    """Why an attack does not apply, when it left every piece as it was (each track's
+    notes and instrument)."""
+    same = all(_layout(a) == _layout(b) for a, b in zip(pieces, made, strict=True))
     if not same:
         return ""
     if all(len(p.pitched_tracks()) <= 1 for p in pieces):
         return "one-voice pieces, left unchanged"
     return "left every piece unchanged"
+
+
+def _layout(score: Score) -> list[tuple[int, list[Note]]]:
+    return [(t.program, sorted(t.notes)) for t in score.tracks if t.notes]
 
 
 def _row(name: str, kind: str, reports: list[Report], delta: float | None = None) -> Row:

@@ -145,6 +145,7 @@ def test_a_copy_kind_that_leaves_every_piece_unchanged_is_reported_but_no_target
     moved = attacks.octave_moves(tune, rng())  # no voice below the top one: nothing moves
     assert _unchanged([tune], [moved]) == "one-voice pieces, left unchanged"
     assert _unchanged([chorale()], [attacks.octave_moves(chorale(), rng())]) == ""
+    assert _unchanged([chorale()], [attacks.merged(chorale(), rng())]) == ""  # same notes
     result = RedTeamResult("p", "4+p.0", 1)
     result.rows = [
         Row("held-out real", "real", (80.0,), 0.0),
