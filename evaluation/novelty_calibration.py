@@ -246,8 +246,9 @@ def calibrate_coverage(
         chosen = sorted(rng.choice(len(validation), size=COVERAGE_PIECES, replace=False))
         validation = [validation[int(i)] for i in chosen]
     coverage = index.coverage
-    # Chord runs are measured only where their rules can flag: measure them all here.
-    coverage.source_run_threshold = coverage.few_threshold = 0.0
+    # Chord runs do not depend on the run lengths tried below: they are measured only
+    # where their rules can flag, so they are switched off until the last pass.
+    coverage.source_run_threshold = coverage.few_threshold = RULE_OFF
     real_prints = [(source, fingerprint(score)) for source, score in validation]
     real_prints += [
         (source, fingerprint(transforms.crop(score, 0, EXCERPT_BARS)))
@@ -278,6 +279,7 @@ def calibrate_coverage(
             coarse_tokens, coarse_threshold = best, threshold
     coverage.run_tokens, coverage.run_threshold = run_tokens, run_threshold
     coverage.coarse_run_tokens, coverage.coarse_threshold = coarse_tokens, coarse_threshold
+    coverage.source_run_threshold = coverage.few_threshold = 0.0  # measure them now
     real_cover = [_covered(index, p, source) for source, p in real_prints]
     shuffled = [_covered(index, p, "") for p in shuffles]
     centos_cover = [_covered(index, p, "") for p in centos]
