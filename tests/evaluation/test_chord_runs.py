@@ -1,7 +1,7 @@
-"""Chord runs: a piece whose bars hold two or three chords (a chorale's) keeps its voiced
-chords when its bars are shuffled or cut into a cento, which the degree figures, broken
-at every bar line, do not see; new music shares few voiced chords in a row with any one
-source."""
+"""Chord runs: a piece keeps its voiced chords when its bars are shuffled or cut into a
+cento (the degree figures, broken at every bar line, keep few when a bar holds two or
+three chords, as a chorale's does); new music shares few voiced chords in a row with any
+one source."""
 
 from __future__ import annotations
 
@@ -17,24 +17,24 @@ from evaluation.redteam import attacks
 from music.score import Note, Score, Track
 
 RES = 480
-BARS = 24
+BARS = 16
 # Close-position triads on the degrees of C major (root, third, fifth in semitones).
 TRIADS = [(0, 4, 7), (2, 5, 9), (4, 7, 11), (5, 9, 12), (7, 11, 14), (9, 12, 16)]
 
 
 def hymn(seed: int) -> Score:
-    """Four voices of two-beat chords, two to a bar: a random diatonic triad each, voiced
+    """Four voices of one-beat chords, four to a bar: a random diatonic triad each, voiced
     at random over a random bass."""
     rng = np.random.default_rng(seed)
     voices: list[list[Note]] = [[], [], [], []]
-    for i in range(BARS * 2):
+    for i in range(BARS * 4):
         root, third, fifth = TRIADS[int(rng.integers(len(TRIADS)))]
         bass = 48 + root - 12 * int(rng.integers(2))
         upper = sorted(
             60 + p + 12 * int(rng.integers(2)) - 12 * int(p >= 12) for p in (root, third, fifth)
         )
         for voice, pitch in zip(voices, [*upper[::-1], bass], strict=True):
-            voice.append(Note(i * 2 * RES, pitch, 2 * RES, 80))
+            voice.append(Note(i * RES, pitch, RES, 80))
     names = ("S", "A", "T", "B")
     tracks = [Track(notes, program=52, name=n) for n, notes in zip(names, voices, strict=True)]
     return Score(tracks=tracks, resolution=RES, tempo=90.0)
@@ -110,7 +110,7 @@ def test_a_short_piece_must_share_more_of_itself() -> None:
     piece = hymn(1)
     index = CoverageIndex()
     index.add(0, slices(piece))
-    chords = len(voicing_tokens(slices(piece))[0])  # 48 slots, repeated chords one
+    chords = len(voicing_tokens(slices(piece))[0])  # 64 beats, repeated chords one
     # The whole piece copied: all of its time, scaled by n / (n + 8).
     assert index.measure(slices(piece)).source_runs == pytest.approx(chords / (chords + 8))
 
