@@ -210,6 +210,7 @@ COVERAGE_REAL_QUANTILE = 0.95
 # to calibrate on must not flag every piece that shares a few formulas).
 MIN_THRESHOLDS = {"run": 0.3, "source": 0.3, "coarse": 0.5, "source_runs": 0.3, "few": 0.5}
 RULE_OFF = 1.0001  # a share no piece reaches: the rule never flags
+CHORD_COPY_DRAWS = 3  # shuffles and centos drawn per validation piece for chord runs
 
 
 def _centos(
@@ -281,6 +282,11 @@ def calibrate_coverage(
     coverage.coarse_run_tokens, coverage.coarse_threshold = coarse_tokens, coarse_threshold
     coverage.source_run_threshold = coverage.few_threshold = 0.0  # measure them now
     real_cover = [_covered(index, p, source) for source, p in real_prints]
+    # The chord-run rules are set on more copies: one draw per validation piece leaves
+    # their weakest copies, which set the thresholds, to chance.
+    for _ in range(CHORD_COPY_DRAWS - 1):
+        centos += [fingerprint(s) for s in _centos(validation, rng, 2)]
+        shuffles += [fingerprint(attacks.bar_shuffle(score, rng)) for _, score in validation]
     shuffled = [_covered(index, p, "") for p in shuffles]
     centos_cover = [_covered(index, p, "") for p in centos]
     source_runs_option = _option(
