@@ -165,3 +165,13 @@ def test_coverage_rebuilt_from_the_scores_finds_what_a_fresh_index_finds(
     assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
     with pytest.raises(ValueError, match="no score"):
         stale.rebuild_coverage({})
+
+
+def test_the_validity_report_names_the_coverage_rules_and_those_that_are_off() -> None:
+    from evaluation.validity import ValidityResult
+
+    settings = CoverageIndex(source_threshold=1.0001, source_run_threshold=0.66).settings()
+    result = ValidityResult("p", "4.1+p.0", 1, 80.0, 50.0, [], {}, 0.0, [], 1.0, coverage=settings)
+    text = result._coverage_text()
+    assert "66% or more lies in runs of voiced chords found in one source" in text
+    assert "Off for this profile (figures from one source)" in text
