@@ -186,7 +186,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--recalibrate-coverage",
         action="store_true",
-        help="choose the copy check's coverage thresholds again on the saved novelty index",
+        help="rebuild the copy check's coverage (canonical forms of every piece) in the "
+        "saved novelty index and choose its thresholds again on the validation split",
     )
     build.add_argument("--output", default=str(PROFILES_DIR), help="default: %(default)s")
     build.set_defaults(run=_build_profile)

@@ -101,9 +101,10 @@ def build_and_save(
     ``tune_critic`` says whether to train the whole-tune critic (default: the profile
     spec's choice); ``tune_critic_only`` (re)trains just that member on top of the
     profile already in ``output`` and keeps everything else. ``recalibrate_coverage``
-    chooses the copy check's coverage thresholds again on the validation split, on the
-    saved novelty index (the same thresholds a full build would choose; minutes, where
-    rebuilding folk's index takes an hour).
+    rebuilds the coverage part of the saved novelty index (every indexed piece's
+    canonical form) and chooses the copy check's coverage thresholds again on the
+    validation split (what a full build would choose; minutes, where rebuilding folk's
+    whole index takes an hour).
     """
     spec = PROFILE_SPECS[name]
     started = time.monotonic()
@@ -131,7 +132,9 @@ def build_and_save(
             started,
         )
     if recalibrate_coverage:
-        return _recalibrate_coverage(name, output / name, spec.corpus, validation, seed)
+        return _recalibrate_coverage(
+            name, output / name, spec.corpus, validation, everything, samples, seed
+        )
     if keep_critic:
         return _rebuild_keeping_critic(
             name, output / name, train, validation, everything, samples, seed, started
@@ -164,9 +167,21 @@ def build_and_save(
 
 
 def _recalibrate_coverage(
-    name: str, directory: Path, corpus: str, validation: list[CorpusPiece], seed: int
+    name: str,
+    directory: Path,
+    corpus: str,
+    validation: list[CorpusPiece],
+    everything: list[CorpusPiece],
+    samples: list[tuple[str, Score]],
+    seed: int,
 ) -> Profile:
+    """The coverage part of the saved novelty index rebuilt from every indexed piece's
+    canonical form, and its thresholds chosen again; the voice index is kept."""
     profile = Profile.load(directory)
+    pieces = {f"{corpus}:{p.id}": p.score for p in everything}
+    pieces.update({f"sample:{slug}": score for slug, score in samples})
+    print(f"{name}: canonical forms of {len(profile.novelty)} indexed pieces")
+    profile.novelty.rebuild_coverage(pieces)
     held_out = [(f"{corpus}:{p.id}", p.score) for p in validation]
     print(f"{name}: coverage thresholds on {len(held_out)} validation pieces")
     measured = calibrate_coverage(profile.novelty, held_out, seed=seed)

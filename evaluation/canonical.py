@@ -17,6 +17,12 @@ sees through all of these by throwing away everything they change:
    its length compares with the previous slice's (shorter, about the same, longer):
    rhythm without tempo, so a time-stretched copy keeps its tokens.
 
+Each slice also keeps its *voicing*: the intervals of its sounding notes above its
+lowest (:func:`voicing_tokens`). That is exact where the degrees are coarse: changed by
+octave moves and a mode swap, which the degrees see through, but kept by what moves
+whole chords about (shuffled bars, centos of other pieces' bars), and specific enough
+that two or three chords in a row tell one source from another.
+
 A piece's *tokens* relative to a tonic are these slices, each a small integer
 (:func:`tokens`). The reference side is tokenised relative to its own estimated tonic;
 a query tries every tonic (:data:`TONICS`), so transposition needs no key estimate on
@@ -26,7 +32,7 @@ the query side at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -44,18 +50,23 @@ LENGTH_RATIO = 1.4  # beyond this ratio a slice is shorter or longer than the pr
 TOKEN_BITS = DEGREE_BITS + 2  # a token: its degrees and its length class
 OUTER_TOKEN_BITS = DEGREE_BITS + 6 + 2  # ...and the degrees of its outer notes
 TONICS = tuple(range(12))
+VOICING_SPAN = 48  # intervals above the bass kept apart in a voicing (four octaves)
 
 
 @dataclass(frozen=True)
 class Slices:
     """A piece's sounding pitch-class sets, in time order: ``sets[i]`` (12-bit masks) sound
     for ``lengths[i]`` ticks, with ``low[i]`` and ``high[i]`` the pitch classes of the
-    lowest and highest sounding notes (slices where nothing sounds are left out)."""
+    lowest and highest sounding notes (slices where nothing sounds are left out).
+    ``voicing[i]`` has bit ``k`` set when a note sounds ``k`` semitones above the lowest
+    (wider intervals count as ``VOICING_SPAN - 1``); empty when read from an older
+    fingerprint format."""
 
     sets: npt.NDArray[np.uint16]
     lengths: npt.NDArray[np.int64]
     low: npt.NDArray[np.uint8]
     high: npt.NDArray[np.uint8]
+    voicing: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     def __len__(self) -> int:
         return len(self.sets)
@@ -77,18 +88,27 @@ class Slices:
             np.zeros(0, dtype=np.int64),
             np.zeros(0, dtype=np.uint8),
             np.zeros(0, dtype=np.uint8),
+            np.zeros(0, dtype=np.uint64),
         )
+
+    @property
+    def has_voicing(self) -> bool:
+        return len(self.voicing) == len(self.sets)
 
 
 def join_slices(pieces: Sequence[Slices]) -> Slices:
     """Several pieces' slices one after another (one document of several pieces)."""
     if not pieces:
         return Slices.empty()
+    voiced = all(p.has_voicing for p in pieces)
     return Slices(
         np.concatenate([p.sets for p in pieces]).astype(np.uint16),
         np.concatenate([p.lengths for p in pieces]).astype(np.int64),
         np.concatenate([p.low for p in pieces]).astype(np.uint8),
         np.concatenate([p.high for p in pieces]).astype(np.uint8),
+        np.concatenate([p.voicing for p in pieces]).astype(np.uint64)
+        if voiced
+        else np.zeros(0, dtype=np.uint64),
     )
 
 
@@ -127,6 +147,9 @@ def slices(score: Score) -> Slices:
     highest = np.full(count, -1, dtype=np.int64)
     np.minimum.at(lowest, where, pitches[owner])
     np.maximum.at(highest, where, pitches[owner])
+    above = np.minimum(pitches[owner] - lowest[where], VOICING_SPAN - 1)
+    voicing = np.zeros(count, dtype=np.int64)
+    np.bitwise_or.at(voicing, where, np.int64(1) << above)
     lengths = np.diff(edges)
     sounding = masks != 0
     return Slices(
@@ -134,6 +157,7 @@ def slices(score: Score) -> Slices:
         lengths[sounding].astype(np.int64),
         (lowest[sounding] % 12).astype(np.uint8),
         (highest[sounding] % 12).astype(np.uint8),
+        voicing[sounding].astype(np.uint64),
     )
 
 
@@ -171,9 +195,43 @@ def tokens(
     new = np.r_[True, degrees[1:] != degrees[:-1]]
     starts = np.nonzero(new)[0]
     merged = degrees[starts]
-    lengths = np.add.reduceat(piece.lengths, starts)
-    ratio = lengths[1:] / np.maximum(lengths[:-1], 1)
-    classes = np.ones(len(merged), dtype=np.int64)
-    classes[1:] = np.where(ratio > LENGTH_RATIO, 2, np.where(ratio < 1 / LENGTH_RATIO, 0, 1))
+    classes = _length_classes(np.add.reduceat(piece.lengths, starts))
     shift_bits = DEGREE_BITS + 6 if outer else DEGREE_BITS
     return merged + (classes << shift_bits), np.r_[starts, len(degrees)]
+
+
+def _length_classes(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each length against the previous one: 0 shorter, 1 about the same, 2 longer."""
+    ratio = lengths[1:] / np.maximum(lengths[:-1], 1)
+    classes = np.ones(len(lengths), dtype=np.int64)
+    classes[1:] = np.where(ratio > LENGTH_RATIO, 2, np.where(ratio < 1 / LENGTH_RATIO, 0, 1))
+    return classes
+
+
+def voicing_tokens(
+    piece: Slices,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The piece's chords as they are voiced, independent of the tonic: ``(base, bass,
+    first)``. Consecutive slices with the same bass pitch class and voicing are one
+    chord; ``base[i]`` holds chord ``i``'s voicing and length class, ``bass[i]`` its
+    bass pitch class, so that its token relative to a tonic ``t`` is
+    ``base[i] | (bass[i] - t) % 12`` (:func:`voicing_tokens_at`). ``first`` as in
+    :func:`tokens`. Empty where the slices carry no voicing (an older fingerprint)."""
+    if not len(piece) or not piece.has_voicing:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(1, dtype=np.int64)
+    voicing = piece.voicing.astype(np.int64)
+    bass = piece.low.astype(np.int64)
+    chord = (voicing << 4) | bass
+    new = np.r_[True, chord[1:] != chord[:-1]]
+    starts = np.nonzero(new)[0]
+    classes = _length_classes(np.add.reduceat(piece.lengths, starts))
+    base = (voicing[starts] << 4) | (classes << (4 + VOICING_SPAN))
+    return base, bass[starts], np.r_[starts, len(chord)]
+
+
+def voicing_tokens_at(
+    base: npt.NDArray[np.int64], bass: npt.NDArray[np.int64], tonic: int
+) -> npt.NDArray[np.int64]:
+    """The voicing tokens of :func:`voicing_tokens` relative to ``tonic``."""
+    return base | ((bass - tonic) % 12)

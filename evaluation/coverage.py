@@ -19,7 +19,27 @@ nothing. Three measures, each a share of the query:
   octave moves (an inner voice taken above the melody or below the bass) cannot change.
   These tokens are coarse, and a real piece shares long formulaic runs with a corpus of
   its own style, so its threshold is high: it catches whole pieces re-voiced, not
-  centos.
+  centos;
+- **one-source chord runs**: the share of sounding time inside runs of consecutive
+  *voiced chords* (bass degree and the intervals above the bass,
+  :func:`evaluation.canonical.voicing_tokens`) holding at least ``SOURCE_RUN_NOTES``
+  notes (two chords of three voices; six notes of a tune) found in *one* source, in any
+  order. Bars in another order keep their chords and the chords' order inside each bar,
+  and exact voicings are specific where degree figures are not: two chorales share
+  formulas, rarely the same voiced chords in a row. (The figures of source coverage
+  span the bar lines that a shuffle breaks; a chorale's bar holds two or three of them.)
+- **few-source chord runs**: the same with runs of at least ``FEW_RUN_NOTES`` notes,
+  over the ``FEW_SOURCES`` sources that cover most together (chosen greedily): a cento
+  of two-bar chunks is too short for the long runs of run coverage, but its chunks come
+  from a handful of pieces, where a real piece's chance matches are spread over many.
+  A chord of three or more notes outside every run but voiced alike somewhere in the
+  source counts ``SINGLE_CHORD_WEIGHT`` of its time to the one-source share: the bars of
+  a chorale often hold one or two chords, and a shuffle leaves such a bar no run.
+
+Chord-run shares are scaled by ``n / (n + EVIDENCE_CHORDS)`` for a piece of ``n``
+chords: a short piece shares a larger part of itself with some source by chance (the
+first bars of real chorales reach shares that whole chorales never do), so it must
+share more to be flagged.
 
 The piece copies when any share reaches its threshold; thresholds are chosen on a
 validation split when the profile is built (:mod:`evaluation.novelty_calibration`).
@@ -33,7 +53,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from evaluation.canonical import OUTER_TOKEN_BITS, TOKEN_BITS, TONICS, Slices, tokens
+from evaluation.canonical import (
+    OUTER_TOKEN_BITS,
+    TOKEN_BITS,
+    TONICS,
+    VOICING_SPAN,
+    Slices,
+    tokens,
+    voicing_tokens,
+    voicing_tokens_at,
+)
 
 GRAM = 4  # tokens per seed of a run
 SHORT_GRAM = 3  # tokens per figure of source coverage
@@ -47,6 +76,24 @@ RARE_SHARE = 0.02  # a figure in more than this share of the indexed pieces is c
 RARE_MIN = 3  # ...but a figure in this many pieces never is (small indexes)
 UNFOUND_WEIGHT = 0.1  # an unfound figure counts this much against every source (validation)
 MIN_FIGURES = 8  # fewer distinctive figures than this say nothing about any source
+VOICING_GRAM = 2  # chords per seed of a chord run
+# Shortest chord runs counted, in notes (a chord's notes are its distinct intervals above
+# the bass): in notes rather than chords, so that two notes of a tune in a row, which
+# any two tunes share, are not counted as two chords.
+SOURCE_RUN_NOTES = 6  # one-source chord runs
+FEW_RUN_NOTES = 18  # few-source chord runs (five chords of four voices; chosen on validation)
+FEW_SOURCES = 4  # ...over this many sources
+EVIDENCE_CHORDS = 8  # chord-run shares of a piece of n chords are scaled by n / (n + this)
+# A chord outside any run but voiced alike somewhere in the source counts this much (a
+# bar of one chord has no run of its own once the bars are shuffled); only chords of at
+# least SINGLE_CHORD_NOTES notes, as single notes of a tune prove nothing.
+SINGLE_CHORD_WEIGHT = 0.5
+SINGLE_CHORD_NOTES = 3
+CHORD_MASK = (1 << (4 + VOICING_SPAN)) - 1  # a voicing token without its length class
+SOURCE_RUN_THRESHOLD = 0.6  # chosen on validation
+FEW_THRESHOLD = 0.7  # chosen on validation
+# Odd 64-bit multipliers that mix two chord tokens into one seed (wrapping products).
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 Grams = npt.NDArray[np.uint64]
 
@@ -73,6 +120,20 @@ class Coverage:
     in_runs: npt.NDArray[np.bool_] | None = None  # which of the piece's slices are in runs
     coarse: float = 0.0  # register-free run coverage
     coarse_sources: tuple[int, ...] = ()
+    source_runs: float = 0.0  # one-source chord-run coverage (scaled by the evidence)
+    source_runs_source: int | None = None
+    few: float = 0.0  # few-source chord-run coverage (scaled by the evidence)
+    few_sources: tuple[int, ...] = ()
+
+
+def chord_seeds(values: npt.NDArray[np.int64]) -> Grams:
+    """Each pair of consecutive chord tokens as one 64-bit integer (a hash: tokens are
+    54 bits wide; a collision between two pairs is vanishingly rare)."""
+    if len(values) < VOICING_GRAM:
+        return np.zeros(0, dtype=np.uint64)
+    as_unsigned = values.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        return (as_unsigned[:-1] * _MIX[0]) ^ (as_unsigned[1:] * _MIX[1])
 
 
 @dataclass
@@ -144,9 +205,13 @@ class CoverageIndex:
     source_threshold: float = SOURCE_THRESHOLD
     coarse_run_tokens: int = COARSE_RUN_TOKENS
     coarse_threshold: float = COARSE_THRESHOLD
+    source_run_threshold: float = SOURCE_RUN_THRESHOLD
+    few_threshold: float = FEW_THRESHOLD
     seeds: _Postings = field(default_factory=_Postings)
     figures: _Postings = field(default_factory=_Postings)
     coarse_seeds: _Postings = field(default_factory=_Postings)
+    chords: _Postings = field(default_factory=_Postings)
+    single_chords: _Postings = field(default_factory=_Postings)
     documents: int = 0
 
     def adopt_settings(self, other: CoverageIndex) -> None:
@@ -156,6 +221,8 @@ class CoverageIndex:
         self.source_threshold = other.source_threshold
         self.coarse_run_tokens = other.coarse_run_tokens
         self.coarse_threshold = other.coarse_threshold
+        self.source_run_threshold = other.source_run_threshold
+        self.few_threshold = other.few_threshold
 
     def add(self, doc: int, piece: Slices) -> None:
         self.documents = max(self.documents, doc + 1)
@@ -165,6 +232,11 @@ class CoverageIndex:
         self.seeds.add(doc, pack(outer, GRAM, OUTER_TOKEN_BITS))
         self.figures.add(doc, pack(outer, SHORT_GRAM, OUTER_TOKEN_BITS))
         self.coarse_seeds.add(doc, pack(coarse, GRAM, TOKEN_BITS))
+        base, bass, first = voicing_tokens(piece)
+        self.chords.add(doc, chord_seeds(voicing_tokens_at(base, bass, tonic)))
+        full = np.bitwise_count(piece.voicing[first[:-1]]) >= SINGLE_CHORD_NOTES
+        singles = voicing_tokens_at(base[full] & CHORD_MASK, bass[full], tonic)
+        self.single_chords.add(doc, np.unique(singles).astype(np.uint64))
 
     def measure(self, piece: Slices, exclude: frozenset[int] = frozenset()) -> Coverage:
         """The piece's coverage by every indexed piece but ``exclude``, trying every
@@ -188,6 +260,7 @@ class CoverageIndex:
             if share > best_share:
                 best, best_share = doc, share
         lengths = piece.lengths
+        chords = self._chord_runs(piece, exclude)
         return Coverage(
             runs.share(lengths),
             best_share,
@@ -196,7 +269,103 @@ class CoverageIndex:
             runs.in_runs,
             coarse.share(lengths),
             coarse.ranked(),
+            *chords,
         )
+
+    def _chord_runs(
+        self, piece: Slices, exclude: frozenset[int]
+    ) -> tuple[float, int | None, float, tuple[int, ...]]:
+        """(one-source share, its source, few-source share, those sources) of chord runs
+        (see the module's docstring), each scaled by the evidence; zeros and no source
+        when neither rule can flag (switched off) or nothing matched."""
+        nothing: tuple[float, int | None, float, tuple[int, ...]] = (0.0, None, 0.0, ())
+        if min(self.source_run_threshold, self.few_threshold) > 1.0:
+            return nothing
+        base, bass, first = voicing_tokens(piece)
+        count = len(base)
+        if count < VOICING_GRAM:
+            return nothing
+        notes = np.bitwise_count(piece.voicing[first[:-1]]).astype(np.int64)
+        run_docs, low, high = self._chord_run_spans(base, bass, exclude)
+        single_docs, single_at = self._single_chords(base, bass, notes, exclude)
+        sources = np.unique(np.r_[run_docs, single_docs])
+        if not len(sources):
+            return nothing
+        row = np.searchsorted(sources, run_docs)
+        cumulative = np.r_[0, np.cumsum(notes)]
+        held = cumulative[high] - cumulative[low]  # notes in each run
+        in_runs = _covered_chords(row, low, high, held >= SOURCE_RUN_NOTES, len(sources), count)
+        found = np.zeros((len(sources), count), dtype=bool)
+        found[np.searchsorted(sources, single_docs), single_at] = True
+        weight = np.where(in_runs, 1.0, np.where(found, SINGLE_CHORD_WEIGHT, 0.0))
+        time = np.add.reduceat(piece.lengths, first[:-1]).astype(np.float64)  # per chord
+        total = float(time.sum())
+        evidence = count / (count + EVIDENCE_CHORDS)
+        per_source = weight @ time
+        best = int(np.argmax(per_source))
+        long = _covered_chords(row, low, high, held >= FEW_RUN_NOTES, len(sources), count)
+        union = np.zeros(count, dtype=bool)
+        chosen: list[int] = []
+        for _ in range(min(FEW_SOURCES, len(sources))):
+            gains = (long & ~union).astype(np.float64) @ time
+            pick = int(np.argmax(gains))
+            if gains[pick] <= 0:
+                break
+            chosen.append(pick)
+            union |= long[pick]
+        return (
+            float(per_source[best]) / total * evidence,
+            int(sources[best]),
+            float(time[union].sum()) / total * evidence,
+            tuple(int(sources[c]) for c in chosen),
+        )
+
+    def _chord_run_spans(
+        self, base: npt.NDArray[np.int64], bass: npt.NDArray[np.int64], exclude: frozenset[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(source, first chord, end chord) of every run of the piece's chords found in
+        order in a source (in any key: every tonic is tried)."""
+        width = len(base) - VOICING_GRAM + 1  # seeds per tonic
+        query = np.concatenate([chord_seeds(voicing_tokens_at(base, bass, t)) for t in TONICS])
+        at, docs, positions = self.chords.hits(query)
+        if exclude and len(at):
+            keep = ~np.isin(docs, list(exclude))
+            at, docs, positions = at[keep], docs[keep], positions[keep]
+        if not len(at):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        tonic, seed = at // width, at % width
+        diagonal = positions - seed
+        order = np.lexsort((seed, diagonal, tonic, docs))
+        tonic, seed, docs, diagonal = tonic[order], seed[order], docs[order], diagonal[order]
+        breaks = np.r_[
+            True,
+            (docs[1:] != docs[:-1])
+            | (tonic[1:] != tonic[:-1])
+            | (diagonal[1:] != diagonal[:-1])
+            | (np.diff(seed) != 1),
+        ]
+        starts = np.nonzero(breaks)[0]
+        ends = np.r_[starts[1:], len(seed)] - 1
+        return docs[starts], seed[starts], seed[ends] + VOICING_GRAM
+
+    def _single_chords(
+        self,
+        base: npt.NDArray[np.int64],
+        bass: npt.NDArray[np.int64],
+        notes: npt.NDArray[np.int64],
+        exclude: frozenset[int],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(source, chord) of every chord of at least ``SINGLE_CHORD_NOTES`` notes found
+        voiced alike anywhere in a source (rhythm aside; in any key)."""
+        chords = base & CHORD_MASK
+        query = np.concatenate([voicing_tokens_at(chords, bass, t) for t in TONICS])
+        at, docs, _ = self.single_chords.hits(query.astype(np.uint64))
+        chord = at % len(base)
+        keep = notes[chord] >= SINGLE_CHORD_NOTES
+        if exclude:
+            keep &= ~np.isin(docs, list(exclude))
+        return docs[keep], chord[keep]
 
     def _runs(
         self,
@@ -267,7 +436,13 @@ class CoverageIndex:
         }
 
     def _all_postings(self) -> tuple[tuple[str, _Postings], ...]:
-        return (("seeds", self.seeds), ("figures", self.figures), ("coarse", self.coarse_seeds))
+        return (
+            ("seeds", self.seeds),
+            ("figures", self.figures),
+            ("coarse", self.coarse_seeds),
+            ("chords", self.chords),
+            ("single_chords", self.single_chords),
+        )
 
     def settings(self) -> dict[str, float | int]:
         return {
@@ -276,9 +451,17 @@ class CoverageIndex:
             "source_threshold": self.source_threshold,
             "coarse_run_tokens": self.coarse_run_tokens,
             "coarse_threshold": self.coarse_threshold,
+            "source_run_threshold": self.source_run_threshold,
+            "few_threshold": self.few_threshold,
             "documents": self.documents,
             "gram": GRAM,
             "short_gram": SHORT_GRAM,
+            "source_run_notes": SOURCE_RUN_NOTES,
+            "few_run_notes": FEW_RUN_NOTES,
+            "few_sources": FEW_SOURCES,
+            "evidence_chords": EVIDENCE_CHORDS,
+            "single_chord_weight": SINGLE_CHORD_WEIGHT,
+            "single_chord_notes": SINGLE_CHORD_NOTES,
         }
 
     @classmethod
@@ -293,10 +476,30 @@ class CoverageIndex:
             source_threshold=float(settings["source_threshold"]),
             coarse_run_tokens=int(settings["coarse_run_tokens"]),
             coarse_threshold=float(settings["coarse_threshold"]),
+            source_run_threshold=float(settings.get("source_run_threshold", SOURCE_RUN_THRESHOLD)),
+            few_threshold=float(settings.get("few_threshold", FEW_THRESHOLD)),
             documents=int(settings["documents"]),
         )
         for name, postings in index._all_postings():
+            if f"coverage_{name}_grams" not in arrays:
+                continue  # an index from before chord runs: they find nothing in it
             postings.grams = arrays[f"coverage_{name}_grams"].astype(np.uint64)
             postings.docs = arrays[f"coverage_{name}_docs"].astype(np.uint32)
             postings.positions = arrays[f"coverage_{name}_positions"].astype(np.uint32)
         return index
+
+
+def _covered_chords(
+    row: npt.NDArray[np.int64],
+    low: npt.NDArray[np.int64],
+    high: npt.NDArray[np.int64],
+    keep: npt.NDArray[np.bool_],
+    sources: int,
+    count: int,
+) -> npt.NDArray[np.bool_]:
+    """(sources, count): which of the piece's chords lie in the runs ``keep`` chooses,
+    per source (runs given by source row and chord span ``[low, high)``)."""
+    steps = np.zeros((sources, count + 1), dtype=np.int32)
+    np.add.at(steps, (row[keep], low[keep]), 1)
+    np.add.at(steps, (row[keep], high[keep]), -1)
+    return np.cumsum(steps[:, :count], axis=1) > 0

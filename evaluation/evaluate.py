@@ -53,7 +53,9 @@ from music.score import Score
 # also needs the whole-tune critic where a profile has one (its file is in the digest).
 # 4: copies also found by coverage of the canonical form (evaluation.coverage): merged,
 # hocketed, doubled, octave-moved and mode-swapped copies, centos and shuffled bars.
-CODE_VERSION = "4"
+# 4.1: coverage also by voiced-chord runs in one source (shuffled bars) and in a few
+# sources (centos); the degree-figure rule only where chord runs miss validation shuffles.
+CODE_VERSION = "4.1"
 MIN_BARS = 2
 
 
@@ -142,6 +144,12 @@ def _copy_message(match: Match) -> str:
             f"This entry copies {match.source}{more}: {match.copied_fraction:.0%} of its "
             "sounding time is in passages found note for note in them (in any key, mode, "
             "octave, tempo or instrumentation). Copies stay off the ranking."
+        )
+    if match.rule == "chords":
+        return (
+            f"This entry rearranges {match.source}: {match.copied_fraction:.0%} of its "
+            "sounding time is in chords found in the same order in it (in any order of "
+            "bars, key or instrumentation). Copies stay off the ranking."
         )
     if match.rule == "source":
         return (

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,8 +56,8 @@ from evaluation.coverage import Coverage, CoverageIndex
 from music.score import Score
 
 # Of fingerprints and indexes: 1 coded rhythm ratios into the grams; 3 added the
-# canonical slices that coverage (evaluation.coverage) works on.
-FORMAT = 3
+# canonical slices that coverage (evaluation.coverage) works on; 4 their voicings.
+FORMAT = 4
 NGRAM = 6  # intervals per gram: a gram spans NGRAM + 1 notes
 MIN_VOICE_NOTES = NGRAM + 1
 
@@ -111,6 +111,7 @@ class Fingerprint:
             arrays["lengths"] = self.canonical.lengths
             arrays["low"] = self.canonical.low
             arrays["high"] = self.canonical.high
+            arrays["voicing"] = self.canonical.voicing
         np.savez_compressed(buffer, format=np.array(FORMAT), **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
 
@@ -143,6 +144,7 @@ class Fingerprint:
                     arrays["lengths"].astype(np.int64),
                     arrays["low"].astype(np.uint8),
                     arrays["high"].astype(np.uint8),
+                    arrays["voicing"].astype(np.uint64),
                 )
             return cls(voices, lines if len(lines) == count else (), canonical)
 
@@ -202,8 +204,8 @@ class Match:
     # Each voice's notes found in one run in a voice of the source (local_match; 0
     # where the voice was not checked, as its whole-line alignment already matched).
     local: tuple[int, ...] = ()
-    # Where coverage decided (evaluation.coverage): which rule ("runs" or "source"),
-    # and every source of the runs, most time first.
+    # Where coverage decided (evaluation.coverage): which rule ("runs", "source" or
+    # "chords"), and every source of the runs, most time first.
     rule: str = "voices"
     sources: tuple[str, ...] = ()
 
@@ -258,6 +260,19 @@ class NoveltyIndex:
             self._lines[position] = print_.lines
         if print_.canonical is not None:
             self.coverage.add(position, print_.canonical)
+
+    def rebuild_coverage(self, scores: Mapping[str, Score]) -> None:
+        """Coverage indexed afresh from the canonical forms of ``scores`` (every indexed
+        source's score), its settings kept: for a change to the canonical form that
+        leaves the voices' grams and pitches alone."""
+        missing = [source for source in self.sources if source not in scores]
+        if missing:
+            raise ValueError(f"no score for {len(missing)} indexed sources, e.g. {missing[0]}")
+        fresh = CoverageIndex()
+        fresh.adopt_settings(self.coverage)
+        for position, source in enumerate(self.sources):
+            fresh.add(position, slices(scores[source]))
+        self.coverage = fresh
 
     def add_many(self, items: Iterable[tuple[str, Fingerprint]]) -> None:
         for source, print_ in items:
@@ -332,6 +347,13 @@ class NoveltyIndex:
         if coverage.coarse >= self.coverage.coarse_threshold and coverage.coarse_sources:
             sources = tuple(self.sources[d] for d in coverage.coarse_sources)
             return Match(sources[0], coverage.coarse, (), rule="runs", sources=sources)
+        limit = self.coverage.source_run_threshold
+        if coverage.source_runs >= limit and coverage.source_runs_source is not None:
+            source = self.sources[coverage.source_runs_source]
+            return Match(source, coverage.source_runs, (), rule="chords", sources=(source,))
+        if coverage.few >= self.coverage.few_threshold and coverage.few_sources:
+            sources = tuple(self.sources[d] for d in coverage.few_sources)
+            return Match(sources[0], coverage.few, (), rule="runs", sources=sources)
         return None
 
     def copy_candidates(
@@ -447,9 +469,10 @@ class NoveltyIndex:
     def load(cls, path: Path) -> NoveltyIndex:
         with np.load(path) as arrays:
             meta = json.loads(str(arrays["meta"]))
-            # Format 2 is format 3 without coverage: it loads, and coverage finds nothing
-            # in it until the profile is rebuilt.
-            if meta.get("format") not in (2, FORMAT) or meta["ngram"] != NGRAM:
+            # Format 2 is format 3 without coverage, and format 3 is format 4 without
+            # voicings: they load, and what they lack finds nothing until the profile's
+            # coverage is rebuilt (build-profile NAME --recalibrate-coverage).
+            if meta.get("format") not in (2, 3, FORMAT) or meta["ngram"] != NGRAM:
                 raise ValueError(
                     f"{path} is a format-{meta.get('format', 1)} index; rebuild the profile"
                 )

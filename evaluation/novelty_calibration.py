@@ -208,8 +208,9 @@ EXCERPT_BARS = 8  # real pieces are also measured on their first bars (short ent
 COVERAGE_REAL_QUANTILE = 0.95
 # No threshold below these, whatever validation says (a corpus too small or too uniform
 # to calibrate on must not flag every piece that shares a few formulas).
-MIN_THRESHOLDS = {"run": 0.3, "source": 0.3, "coarse": 0.5}
+MIN_THRESHOLDS = {"run": 0.3, "source": 0.3, "coarse": 0.5, "source_runs": 0.3, "few": 0.5}
 RULE_OFF = 1.0001  # a share no piece reaches: the rule never flags
+CHORD_COPY_DRAWS = 3  # shuffles and centos drawn per validation piece for chord runs
 
 
 def _centos(
@@ -236,7 +237,9 @@ def calibrate_coverage(
     the piece with its lower voices moved by octaves. For each run length the margin is
     the weakest copies' coverage (the ``1 - COPY_RECALL`` quantile) minus the most
     copy-like real piece's; the length with the widest margin wins and each threshold is
-    midway. Returns what was measured."""
+    midway. One-source chord runs must catch shuffled bars and few-source chord runs the
+    centos, their thresholds chosen the same way; source coverage then only the shuffles
+    that chord runs miss. Returns what was measured."""
     if len(validation) < 4:
         return {}
     rng = np.random.default_rng(seed)
@@ -244,6 +247,9 @@ def calibrate_coverage(
         chosen = sorted(rng.choice(len(validation), size=COVERAGE_PIECES, replace=False))
         validation = [validation[int(i)] for i in chosen]
     coverage = index.coverage
+    # Chord runs do not depend on the run lengths tried below: they are measured only
+    # where their rules can flag, so they are switched off until the last pass.
+    coverage.source_run_threshold = coverage.few_threshold = RULE_OFF
     real_prints = [(source, fingerprint(score)) for source, score in validation]
     real_prints += [
         (source, fingerprint(transforms.crop(score, 0, EXCERPT_BARS)))
@@ -274,20 +280,51 @@ def calibrate_coverage(
             coarse_tokens, coarse_threshold = best, threshold
     coverage.run_tokens, coverage.run_threshold = run_tokens, run_threshold
     coverage.coarse_run_tokens, coverage.coarse_threshold = coarse_tokens, coarse_threshold
+    coverage.source_run_threshold = coverage.few_threshold = 0.0  # measure them now
     real_cover = [_covered(index, p, source) for source, p in real_prints]
-    shuffled = [_covered(index, p, "").source for p in shuffles]
-    source_option = _option([c.source for c in real_cover], shuffled, MIN_THRESHOLDS["source"])
+    # The chord-run rules are set on more copies: one draw per validation piece leaves
+    # their weakest copies, which set the thresholds, to chance.
+    for _ in range(CHORD_COPY_DRAWS - 1):
+        centos += [fingerprint(s) for s in _centos(validation, rng, 2)]
+        shuffles += [fingerprint(attacks.bar_shuffle(score, rng)) for _, score in validation]
+    shuffled = [_covered(index, p, "") for p in shuffles]
+    centos_cover = [_covered(index, p, "") for p in centos]
+    source_runs_option = _option(
+        [c.source_runs for c in real_cover],
+        [c.source_runs for c in shuffled],
+        MIN_THRESHOLDS["source_runs"],
+    )
+    # Figures (degrees of the outer voices) and chord runs both look for shuffled bars;
+    # figures need only the tune and bass, so a new harmonisation of a tune in the index
+    # shares most of them. They only have to catch the shuffles that chord runs miss,
+    # and are off where there are none.
+    missed = [c.source for c in shuffled if c.source_runs < source_runs_option["threshold"]]
+    real_source = [c.source for c in real_cover]
+    source_option = (
+        _option(real_source, missed, MIN_THRESHOLDS["source"]) if missed else _rule_off()
+    )
+    few_option = _option(
+        [c.few for c in real_cover], [c.few for c in centos_cover], MIN_THRESHOLDS["few"]
+    )
     coverage.source_threshold = source_option["threshold"]
+    coverage.source_run_threshold = source_runs_option["threshold"]
+    coverage.few_threshold = few_option["threshold"]
     flagged_real = [
         c.run >= coverage.run_threshold
         or c.source >= coverage.source_threshold
         or c.coarse >= coverage.coarse_threshold
+        or c.source_runs >= coverage.source_run_threshold
+        or c.few >= coverage.few_threshold
         for c in real_cover
     ]
     measured.update(
         {
             "source_threshold": coverage.source_threshold,
             "source": source_option,
+            "source_run_threshold": coverage.source_run_threshold,
+            "source_runs": source_runs_option,
+            "few_threshold": coverage.few_threshold,
+            "few": few_option,
             "validation_pieces": len(validation),
             "validation_real_measured": len(real_prints),
             "validation_flagged_real": round(float(np.mean(flagged_real)), 4),
@@ -321,6 +358,11 @@ def _option(real: Sequence[float], copied: Sequence[float], floor: float) -> dic
         "real_flagged": round(flagged, 4),
         "merit": round(recall - 10 * flagged, 4),
     }
+
+
+def _rule_off() -> dict[str, float]:
+    """A rule with nothing left to catch on validation."""
+    return {"threshold": RULE_OFF, "copies_caught": 0.0, "real_flagged": 0.0, "merit": 0.0}
 
 
 def _midway(weakest_copy: float, most_copy_like_real: float) -> float:

@@ -127,17 +127,54 @@ class ValidityResult:
         if not self.coverage:
             return ""
         c = self.coverage
-        return (
+        rules = [
+            (
+                "run_threshold",
+                f"of its sounding time lies in runs of {c['run_tokens']} or more "
+                "slices found in order in any sources (centos)",
+            ),
+            (
+                "source_threshold",
+                "of its distinctive figures come from one source in any order (shuffled bars)",
+            ),
+            (
+                "coarse_threshold",
+                f"lies in register-free runs of {c['coarse_run_tokens']} or "
+                "more slices (octave moves)",
+            ),
+            (
+                "source_run_threshold",
+                "lies in runs of voiced chords found in one source, "
+                "bars in any order (shuffled bars)",
+            ),
+            (
+                "few_threshold",
+                "lies in longer runs of voiced chords from "
+                f"{c.get('few_sources', 4)} sources (centos)",
+            ),
+        ]
+        on = [f"{float(c[k]):.0%} or more {what}" for k, what in rules if float(c.get(k, 2)) <= 1]
+        names = {
+            "run_threshold": "runs from any sources",
+            "source_threshold": "figures from one source",
+            "coarse_threshold": "register-free runs",
+            "source_run_threshold": "chord runs from one source",
+            "few_threshold": "chord runs from a few sources",
+        }
+        off = [names[k] for k, _ in rules if float(c.get(k, 2)) > 1]
+        text = (
             "It is also flagged by coverage of its canonical form (all tracks merged, "
             "pitch classes as degrees of the key, `evaluation/coverage.py`) when "
-            f"{c['run_threshold']:.0%} or more of its sounding time lies in runs of "
-            f"{c['run_tokens']} or more slices found in order in any sources (centos), when "
-            f"{c['source_threshold']:.0%} or more of its distinctive figures come from one "
-            "source in any order (shuffled bars), or when "
-            f"{c['coarse_threshold']:.0%} or more lies in register-free runs of "
-            f"{c['coarse_run_tokens']} or more slices (octave moves); all chosen on the "
-            "validation split. "
+            + "; or when ".join(on)
+            + " (shares of chord runs scaled down for short pieces); all chosen on the "
+            "validation split."
         )
+        if off:
+            text += (
+                f" Off for this profile ({', '.join(off)}): on validation, more real pieces "
+                "flagged than copies caught that the other rules miss."
+            )
+        return text + " "
 
     def to_markdown(self) -> str:
         lines = [

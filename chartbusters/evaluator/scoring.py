@@ -162,7 +162,7 @@ class EarlierEntries:
             share = sum(matches[0].voice_scores) if matches else 0.0
             coverage = index.covered(print_)
             if coverage is not None:  # rearranged copies share few voice grams
-                share += coverage.run + coverage.source
+                share += coverage.run + coverage.source + coverage.source_runs + coverage.few
             if share > 0 and (best is None or share > best[0]):
                 best = (share, entry.entry_id)
         return best[1] if best else None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from evaluation.redteam import attacks
 from evaluation.redteam.other_music import read_other_music
 from evaluation.report import Report
 from evaluation.validity import auroc
-from music.score import Score
+from music.score import Note, Score
 
 COPIES: dict[str, attacks.Attack] = {
     "extra doubling tracks": attacks.doubling_tracks,
@@ -76,6 +76,10 @@ class Row:
     scores: tuple[float, ...]
     flagged: float
     delta: float | None = None  # performance: median paired change from the original
+    # Why the row does not apply to these pieces (it is reported, never a target): an
+    # attack that leaves every piece as it was, such as moving the lower voices of
+    # one-voice tunes.
+    not_applicable: str = ""
 
     @property
     def median(self) -> float:
@@ -106,11 +110,19 @@ class RedTeamResult:
             float(np.mean([row.flagged for row in others for _ in row.scores])) if others else 1
         )
         medians = [real[0].median] + [row.median for row in self.kind("damage")] if real else []
-        performance = [r for r in self.kind("performance") if "no target" not in r.family]
+        performance = [
+            r
+            for r in self.kind("performance")
+            if "no target" not in r.family and not r.not_applicable
+        ]
         checks = [
             (
                 f"every disguised copy kind flagged >= {TARGET_COPY_FLAGGED:.0%}",
-                all(row.flagged >= TARGET_COPY_FLAGGED for row in self.kind("copy")),
+                all(
+                    row.flagged >= TARGET_COPY_FLAGGED
+                    for row in self.kind("copy")
+                    if not row.not_applicable
+                ),
             ),
             (
                 f"held-out real falsely flagged <= {TARGET_REAL_FALSE_FLAGS:.0%}",
@@ -168,6 +180,8 @@ class RedTeamResult:
         ]
         for row in self.rows:
             delta = "" if row.delta is None else f"{row.delta:+.1f}"
+            if row.not_applicable:
+                delta = f"{delta} n/a: {row.not_applicable}".strip()
             lines.append(
                 f"| {row.family} | {row.kind} | {len(row.scores)} | {row.flagged:.0%} | "
                 f"{row.median:.1f} | {row.quantile(0.25):.1f}-{row.quantile(0.75):.1f} | "
@@ -202,7 +216,9 @@ def run_redteam(
     result.rows.append(_row("held-out real", "real", real_reports))
     for name, attack in COPIES.items():
         progress(name)
-        result.rows.append(_row(name, "copy", judge([attack(p, rng) for p in pieces], None)))
+        made = [attack(p, rng) for p in pieces]
+        row = _row(name, "copy", judge(made, None))
+        result.rows.append(replace(row, not_applicable=_unchanged(pieces, made)))
     for bars in CENTO_BARS:
         progress(f"cento of {bars}-bar chunks")
         made = [attacks.cento(p, rng, _others(pieces, i, rng), bars) for i, p in enumerate(pieces)]
@@ -217,9 +233,11 @@ def run_redteam(
     result.rows.append(row)
     for name, attack in PERFORMANCE.items():
         progress(name)
-        reports = judge([attack(p, rng) for p in pieces], own)
+        made = [attack(p, rng) for p in pieces]
+        reports = judge(made, own)
         delta = float(np.median([r.score - s for r, s in zip(reports, real_scores, strict=True)]))
-        result.rows.append(_row(name, "performance", reports, delta))
+        row = _row(name, "performance", reports, delta)
+        result.rows.append(replace(row, not_applicable=_unchanged(pieces, made)))
     for share in DAMAGE:
         progress(f"{share:.0%} wrong notes")
         reports = judge([attacks.wrong_notes(share)(p, rng) for p in pieces], own)
@@ -238,6 +256,21 @@ def run_redteam(
         result.rows.append(_row(label, "other", judge(scores, None)))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _unchanged(pieces: Sequence[Score], made: Sequence[Score]) -> str:
+    """Why an attack does not apply, when it left every piece as it was (each track's
+    notes and instrument)."""
+    same = all(_layout(a) == _layout(b) for a, b in zip(pieces, made, strict=True))
+    if not same:
+        return ""
+    if all(len(p.pitched_tracks()) <= 1 for p in pieces):
+        return "one-voice pieces, left unchanged"
+    return "left every piece unchanged"
+
+
+def _layout(score: Score) -> list[tuple[int, list[Note]]]:
+    return [(t.program, sorted(t.notes)) for t in score.tracks if t.notes]
 
 
 def _row(name: str, kind: str, reports: list[Report], delta: float | None = None) -> Row:

@@ -138,6 +138,24 @@ def test_the_report_passes_and_fails_each_target_on_its_figures() -> None:
     assert "not measured" in markdown
 
 
+def test_a_copy_kind_that_leaves_every_piece_unchanged_is_reported_but_no_target() -> None:
+    from evaluation.redteam.run import _unchanged
+
+    tune = Score([Track([Note(i * 480, 60 + i % 5, 480, 80) for i in range(16)])], resolution=480)
+    moved = attacks.octave_moves(tune, rng())  # no voice below the top one: nothing moves
+    assert _unchanged([tune], [moved]) == "one-voice pieces, left unchanged"
+    assert _unchanged([chorale()], [attacks.octave_moves(chorale(), rng())]) == ""
+    assert _unchanged([chorale()], [attacks.merged(chorale(), rng())]) == ""  # same notes
+    result = RedTeamResult("p", "4+p.0", 1)
+    result.rows = [
+        Row("held-out real", "real", (80.0,), 0.0),
+        Row("lower voices moved by octaves", "copy", (80.0,), 0.0, not_applicable="one voice"),
+        Row("bars shuffled", "copy", (70.0,), 1.0),
+    ]
+    assert dict(result.checks())["every disguised copy kind flagged >= 99%"] == "pass"
+    assert "| 0% | 80.0 | 80.0-80.0 | n/a: one voice |" in result.to_markdown()
+
+
 HARMONISATION_TARGET = (
     "strong rule harmonisations: AUROC >= 0.95 against held-out real, median >= 20 points below"
 )
