@@ -9,7 +9,7 @@ data for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from music import transforms
@@ -51,15 +51,22 @@ def other_music_sources(root: Path | None = None) -> set[str]:
     return {str(path.relative_to(root)) for _, _, path in other_music_files(root)}
 
 
-def read_other_music(log: Callable[[str], None] = print) -> list[tuple[str, Score]]:
+def read_other_music(
+    log: Callable[[str], None] = print, exclude: Collection[str] = frozenset()
+) -> list[tuple[str, Score]]:
     """The first ``OTHER_MUSIC_BARS`` bars of other composers' music in music21's corpus
-    (files that fail to read are skipped, and said)."""
+    (files that fail to read are skipped, and said). Files whose corpus-relative path is
+    in ``exclude`` (the profile's own corpus: Palestrina is "other music" only to the
+    profiles not built on him) are left out, and said."""
     from music.corpus.readers import read_humdrum, read_musicxml
     from music.corpus.sources import corpus_root
 
     root = corpus_root()
     pieces: list[tuple[str, Score]] = []
     for label, folder, path in other_music_files(root):
+        if str(path.relative_to(root)) in exclude:
+            log(f"left out {path.relative_to(root)}: it is in the profile's own corpus")
+            continue
         reader = read_humdrum if path.suffix == ".krn" else read_musicxml
         try:
             read = reader(path, folder, str(path.relative_to(root)))

@@ -314,7 +314,8 @@ def write_redteam_report(
     profile = Profile.load(directory / name)
     test = [(p.id, p.score) for p in load_split(profile.corpus, "test")][:max_pieces]
     log(f"{name}: reading other composers' music")
-    other = read_other_music(log)
+    own = {piece.source for piece in load_split(profile.corpus, None)}
+    other = read_other_music(log, exclude=own)
     result = run_redteam(profile, test, other, seed=seed, progress=lambda s: log(f"  {s}"))
     path = directory / name / "REDTEAM.md"
     path.write_text(result.to_markdown())

@@ -181,3 +181,19 @@ def test_a_strong_harmonisation_keeps_the_soprano_under_four_new_voices() -> Non
     assert made.tracks[0].notes == piece.tracks[0].notes
     assert notes(made) != notes(piece)
     assert parallel_motions([t.notes for t in made.tracks])[0] == 0
+
+
+def test_other_music_leaves_out_the_profiles_own_corpus() -> None:
+    # Palestrina is other music to the chorale and folk judges, not to the renaissance one:
+    # the files named in ``exclude`` are never read. Everything but Bach's prelude is
+    # excluded here, so only the prelude is read.
+    from evaluation.redteam.other_music import other_music_files, read_other_music
+    from music.corpus.sources import corpus_root
+
+    root = corpus_root()
+    files = [str(path.relative_to(root)) for _, _, path in other_music_files(root)]
+    assert any(f.startswith("palestrina/") for f in files)
+    said: list[str] = []
+    kept = read_other_music(said.append, exclude=[f for f in files if "bwv846" not in f])
+    assert [label for label, _ in kept] == ["Bach, Prelude in C (BWV 846)"]
+    assert sum("own corpus" in line for line in said) == len(files) - 1
