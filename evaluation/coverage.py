@@ -63,6 +63,7 @@ from evaluation.canonical import (
     voicing_tokens,
     voicing_tokens_at,
 )
+from evaluation.grams import VOICING_GRAM, Grams, chord_seeds, pack
 
 GRAM = 4  # tokens per seed of a run
 SHORT_GRAM = 3  # tokens per figure of source coverage
@@ -76,7 +77,6 @@ RARE_SHARE = 0.02  # a figure in more than this share of the indexed pieces is c
 RARE_MIN = 3  # ...but a figure in this many pieces never is (small indexes)
 UNFOUND_WEIGHT = 0.1  # an unfound figure counts this much against every source (validation)
 MIN_FIGURES = 8  # fewer distinctive figures than this say nothing about any source
-VOICING_GRAM = 2  # chords per seed of a chord run
 # Shortest chord runs counted, in notes (a chord's notes are its distinct intervals above
 # the bass): in notes rather than chords, so that two notes of a tune in a row, which
 # any two tunes share, are not counted as two chords.
@@ -92,23 +92,6 @@ SINGLE_CHORD_NOTES = 3
 CHORD_MASK = (1 << (4 + VOICING_SPAN)) - 1  # a voicing token without its length class
 SOURCE_RUN_THRESHOLD = 0.6  # chosen on validation
 FEW_THRESHOLD = 0.7  # chosen on validation
-# Odd 64-bit multipliers that mix two chord tokens into one seed (wrapping products).
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-
-Grams = npt.NDArray[np.uint64]
-
-
-def pack(values: npt.NDArray[np.int64], size: int, bits: int) -> Grams:
-    """Each run of ``size`` consecutive ``bits``-bit tokens as one integer (empty when
-    too short)."""
-    count = len(values) - size + 1
-    if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    grams = np.zeros(count, dtype=np.uint64)
-    as_unsigned = values.astype(np.uint64)
-    for j in range(size):
-        grams |= as_unsigned[j : j + count] << np.uint64(bits * j)
-    return grams
 
 
 @dataclass(frozen=True)
@@ -124,16 +107,6 @@ class Coverage:
     source_runs_source: int | None = None
     few: float = 0.0  # few-source chord-run coverage (scaled by the evidence)
     few_sources: tuple[int, ...] = ()
-
-
-def chord_seeds(values: npt.NDArray[np.int64]) -> Grams:
-    """Each pair of consecutive chord tokens as one 64-bit integer (a hash: tokens are
-    54 bits wide; a collision between two pairs is vanishingly rare)."""
-    if len(values) < VOICING_GRAM:
-        return np.zeros(0, dtype=np.uint64)
-    as_unsigned = values.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        return (as_unsigned[:-1] * _MIX[0]) ^ (as_unsigned[1:] * _MIX[1])
 
 
 @dataclass
