@@ -138,7 +138,8 @@ class _Postings:
     def hits(
         self, query: Grams
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """(query position, document, position) of every occurrence of every query gram."""
+        """(query position, document, position) of every occurrence of every query gram,
+        sorted by query position, then document, then position."""
         self.merge()
         low = np.searchsorted(self.grams, query, side="left")
         high = np.searchsorted(self.grams, query, side="right")
@@ -152,6 +153,22 @@ class _Postings:
         )
         at = np.repeat(np.arange(len(query)), counts)
         return at, self.docs[where].astype(np.int64), self.positions[where].astype(np.int64)
+
+
+def _sorted_hits(
+    at: npt.NDArray[np.int64], docs: npt.NDArray[np.int64], diagonal: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The hits ordered by source, diagonal, then query position: one sort of a packed
+    key (a three-key lexsort costs about three times as much), else the lexsort."""
+    low = int(diagonal.min())
+    diagonals, positions = int(diagonal.max()) - low + 1, int(at.max()) + 1
+    if (int(docs.max()) + 1) * diagonals * positions >= 2**62:
+        order = np.lexsort((at, diagonal, docs))
+        return at[order], docs[order], diagonal[order]
+    key = np.sort((docs * diagonals + (diagonal - low)) * positions + at)
+    rest, at = np.divmod(key, positions)
+    docs, shifted = np.divmod(rest, diagonals)
+    return at, docs, shifted + low
 
 
 @dataclass
@@ -355,18 +372,17 @@ class CoverageIndex:
         at, docs, diagonal = at[keep], docs[keep], positions[keep] - at[keep]
         if not len(at):
             return
-        order = np.lexsort((at, diagonal, docs))
-        at, docs, diagonal = at[order], docs[order], diagonal[order]
+        at, docs, diagonal = _sorted_hits(at, docs, diagonal)
         breaks = np.r_[
             True,
             (docs[1:] != docs[:-1]) | (diagonal[1:] != diagonal[:-1]) | (np.diff(at) > GAP + 1),
         ]
         starts = np.nonzero(breaks)[0]
         ends = np.r_[starts[1:], len(at)] - 1
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            low, high = int(at[s]), int(at[e]) + GRAM  # tokens [low, high)
-            if high - low < shortest:
-                continue
+        lows, highs = at[starts], at[ends] + GRAM  # each run's tokens [low, high)
+        long_enough = highs - lows >= shortest
+        starts, lows, highs = starts[long_enough], lows[long_enough], highs[long_enough]
+        for s, low, high in zip(starts.tolist(), lows.tolist(), highs.tolist(), strict=True):
             span = slice(int(first[low]), int(first[high]))
             fresh = ~found.in_runs[span]
             found.in_runs[span] = True
@@ -384,7 +400,10 @@ class CoverageIndex:
             at, docs = at[keep], docs[keep]
         if not len(at):
             return
-        pairs = np.unique(np.stack([at, docs]), axis=1)  # (query position, source), once
+        # (query position, source), once: hits come sorted by query position and then by
+        # source (postings are sorted by gram, source, position), so twins are neighbours.
+        once = np.r_[True, (at[1:] != at[:-1]) | (docs[1:] != docs[:-1])]
+        pairs = (at[once], docs[once])
         frequency = np.bincount(pairs[0], minlength=len(grams))
         cap = max(RARE_MIN, RARE_SHARE * self.documents)
         found = (frequency > 0) & (frequency <= cap)
