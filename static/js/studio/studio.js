@@ -107,6 +107,7 @@ new Recorder($("#recorder"), {
 
 const editor = new Editor($("#editor"), {
   announce,
+  instruments: data("studio-instruments") || [],
   onSave: (payload) => createInput(api.createFromNotes(payload), [...state.chain, "edited"]),
 });
 $("#edit-toggle").addEventListener("click", (event) => {
@@ -123,6 +124,7 @@ const result = new ResultView($("#result"), {
   api,
   announce,
   challenges: data("studio-challenges") || [],
+  instruments: data("studio-instruments") || [],
   onUseAsInput: (composition) => {
     setInput(composition, [...result.chain]);
     $("#techniques-section").scrollIntoView({ block: "start" });
