@@ -6,6 +6,8 @@ carries, so the name picked is the sound heard."""
 
 from __future__ import annotations
 
+from typing import Any
+
 GM_PROGRAMS: tuple[str, ...] = (
     # Piano
     "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
@@ -69,7 +71,7 @@ def program_name(program: int) -> str:
     return GM_PROGRAMS[program]
 
 
-def instruments_json() -> list[dict[str, object]]:
+def instruments_json() -> list[dict[str, Any]]:
     """The pickers' options: 16 families of 8 programs each, in General MIDI's order."""
     return [
         {"family": family, "programs": [[p, GM_PROGRAMS[p]] for p in range(8 * i, 8 * i + 8)]}

@@ -4,6 +4,8 @@ board."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 OGG = b"OggS" + bytes(60)  # the view serves the stored bytes as they are
 
 
-def board(api: APIClient, challenge: Challenge) -> list[dict[str, object]]:
+def board(api: APIClient, challenge: Challenge) -> list[dict[str, Any]]:
     response = api.get(f"/api/challenges/{challenge.slug}/leaderboard/")
     assert response.status_code == 200
     return list(response.json()["results"])
@@ -43,7 +45,7 @@ def test_a_row_links_to_its_audio_once_rendered_and_always_to_its_midi(
     audio = api.get(first["audio_url"])
     assert audio.status_code == 200
     assert audio["Content-Type"] == "audio/ogg"
-    assert b"".join(audio.streaming_content).startswith(b"OggS")
+    assert b"".join(audio.streaming_content).startswith(b"OggS")  # type: ignore[attr-defined]
     midi = api.get(second["midi_url"])
     assert midi.status_code == 200
     assert midi.content.startswith(b"MThd")
