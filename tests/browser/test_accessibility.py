@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chartbusters.accounts.models import Role
 from chartbusters.challenges.models import Challenge
+from tests.browser import helpers
 from tests.browser.conftest import assert_clean, new_page
 from tests.chartbusters.builders import make_challenge, scored_entry
 from tests.chartbusters.conftest import PASSWORD, make_user
@@ -137,6 +138,28 @@ def test_the_studio_passes_axe_and_fits_in_each_state(live_server: Any, browser:
         check("the editor open")
         assert_clean(page)
         page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.worker
+def test_the_studio_result_passes_axe_and_fits(
+    live_server: Any, page: Any, worker: None, open_challenge: Challenge
+) -> None:
+    """A generated result (its roll, instruments, player and actions) and the submit
+    dialog, at both widths."""
+    helpers.log_in(page, live_server.url, "axe-generator")
+    page.locator(".sample-card [data-action=use]").first.click()
+    page.locator("#input-current").wait_for()
+    helpers.generate(page, "gan")
+    problems: list[str] = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        problems += [f"result at {width} px: {p}" for p in axe_problems(page)]
+        if overflow := sideways(page, width):
+            problems.append(f"result at {width} px scrolls sideways, {overflow}")
+    page.get_by_role("button", name="Submit to challenge").click()
+    page.get_by_role("dialog").wait_for()
+    problems += [f"submit dialog: {p}" for p in axe_problems(page)]
     assert not problems, "\n".join(problems)
 
 

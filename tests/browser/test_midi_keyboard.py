@@ -35,6 +35,12 @@ FAKE_MIDI = """
       Object.defineProperty(event, "data", { value: new Uint8Array(bytes) });
       inputs.get(id).dispatchEvent(event);
     },
+    unplug(id) {
+      const port = inputs.get(id);
+      port.state = "disconnected";
+      inputs.delete(id);
+      access.onstatechange?.({ port });
+    },
   };
 })();
 """
@@ -95,3 +101,9 @@ def test_a_midi_keyboard_records_velocity_and_the_sustain_pedal(
     assert c.end <= e.start  # no pedal: C ended when its key came up
     assert e.end > g.start  # the pedal held E on after its key came up, into G
     assert abs(e.end - g.end) <= 2  # both ended when the pedal lifted
+
+    # Unplugged, the keyboard leaves the picker, and the one still there is played from.
+    page.get_by_role("tab", name="Play it in").click()
+    page.evaluate("window.fakeMidi.unplug('keys-b')")
+    assert picker.locator("option").all_inner_texts() == ["Fake Keys A"]
+    assert "Fake Keys A" in page.locator("[data-midi=status]").inner_text()
