@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
-from chartbusters.studio.models import GenerationJob
+from chartbusters.studio.models import Composition, GenerationJob
 from tests.browser.helpers import TECHNIQUES, log_in, result_composition
 from tests.chartbusters.conftest import purge_queues
 from tests.worker import celery_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.worker
 def test_a_reload_during_a_generation_keeps_the_input_and_the_job(
     live_server: Any, page: Any
 ) -> None:
@@ -57,3 +58,16 @@ def test_a_reload_during_a_generation_keeps_the_input_and_the_job(
     assert result_composition(page) == job.result
     assert GenerationJob.objects.count() == 1  # followed, not started again
     assert page.get_by_role("button", name="Generate").is_enabled()
+
+
+def test_a_reload_after_the_input_was_deleted_starts_afresh(live_server: Any, page: Any) -> None:
+    log_in(page, live_server.url, "tidier")
+    page.locator(".sample-card [data-action=use]").first.click()
+    page.locator("#input-current").wait_for()
+    Composition.objects.all().delete()  # deleted elsewhere (another tab, the list page)
+
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#input-current").is_hidden()
+    assert page.locator("#input-error").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('chartbusters:studio')") == "{}"

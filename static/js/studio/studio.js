@@ -179,8 +179,9 @@ async function resumeJob(id) {
   let job;
   try {
     job = await api.job(id);
-  } catch {
-    saveSession({ job: null });  // gone, or another account's: nothing to resume
+  } catch (error) {
+    if (error.status === 404) saveSession({ job: null });  // gone, or another account's
+    else runner.fail(error.message);
     return;
   }
   if (job.input !== state.input?.id) return;
@@ -207,7 +208,7 @@ async function restore() {
     else saveSession({ job: null });
     await audio;
   } catch (error) {
-    if (start) showInputError(error.message);
+    if (start || error.status !== 404) showInputError(error.message);
     else saveSession({ input: null, chain: null, job: null });  // deleted, or another account's
   }
 }
