@@ -11,6 +11,7 @@ import pytest
 from chartbusters.studio.models import AudioState, Composition
 from music.instruments import program_name
 from music.midi_io import score_from_midi
+from tests.browser.conftest import screenshot
 from tests.browser.helpers import generate, log_in, result_composition
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -52,6 +53,7 @@ def test_each_track_gets_an_instrument_in_the_result_and_the_editor(
                            timeout=60_000)  # fmt: skip
     result.refresh_from_db()
     assert result.audio_state == AudioState.READY
+    screenshot(page.locator("#result"), "studio-instruments")
 
     # Chained on as input, the editor shows the violin and saves its own choice.
     page.get_by_role("button", name="Use as input").click()

@@ -11,6 +11,7 @@ import pytest
 
 from chartbusters.studio import scores
 from chartbusters.studio.models import Composition
+from tests.browser.conftest import screenshot
 from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,6 +80,7 @@ def test_a_midi_keyboard_records_velocity_and_the_sustain_pedal(
     assert options == ["Fake Keys A", "Fake Keys B"]
     picker.select_option(label="Fake Keys B")
     assert "Fake Keys B" in page.locator("[data-midi=status]").inner_text()
+    screenshot(page.locator("#pane-record"), "studio-midi-keyboard")
 
     page.select_option("#rec-count-in", "0")
     page.select_option("#rec-quantise", "0")
