@@ -4,6 +4,7 @@ import csv
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -20,7 +21,7 @@ from chartbusters.core.openapi import paginated
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
-from chartbusters.leaderboards.models import RescoreRun
+from chartbusters.leaderboards.models import LeaderboardEntry, RescoreRun
 from chartbusters.leaderboards.rescore import leaderboard_rescore_start
 from chartbusters.leaderboards.selectors import (
     SORTS,
@@ -58,6 +59,19 @@ class LeaderboardRowOutput(serializers.Serializer[Any]):
         help_text="not_claimed, studio, pending, verified or unverified (see the entry).",
     )
     hand_edited = serializers.BooleanField(source="submission.hand_edited")
+    audio_url = serializers.SerializerMethodField(
+        help_text="The entry's listening copy (Ogg Vorbis); null until it is rendered."
+    )
+    midi_url = serializers.SerializerMethodField(help_text="The entry's MIDI file.")
+
+    def get_audio_url(self, row: LeaderboardEntry) -> str | None:
+        if not row.submission.has_audio:
+            return None
+        return reverse("submissions:audio", args=[row.submission.uuid])
+
+    def get_midi_url(self, row: LeaderboardEntry) -> str:
+        # The view passes the challenge's slug: every row is on its board (no query per row).
+        return reverse("api-listen", args=[self.context["slug"], row.submission.uuid])
 
 
 class LeaderboardApi(APIView):
@@ -77,7 +91,8 @@ class LeaderboardApi(APIView):
         rows = leaderboard_rows(challenge=challenge, sort=request.query_params.get("sort", "rank"))
         paginator = LeaderboardPagination()
         page = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(LeaderboardRowOutput(page, many=True).data)
+        rows_out = LeaderboardRowOutput(page, many=True, context={"slug": challenge.slug})
+        return paginator.get_paginated_response(rows_out.data)
 
 
 class _Echo:

@@ -40,6 +40,7 @@ from chartbusters.studio.models import Composition
 from chartbusters.studio.selectors import composition_list_for_owner
 from chartbusters.studio.serializers import (
     CompositionOutput,
+    InstrumentsInput,
     JobInput,
     JobOutput,
     NotesInput,
@@ -303,6 +304,24 @@ class CompositionDetailApi(APIView):
     def delete(self, request: Request, composition_id: str) -> Response:
         services.composition_delete(composition=access_composition(request.user, composition_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CompositionInstrumentsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InstrumentsInput,
+        responses={200: CompositionOutput, 400: ERROR, 404: ERROR},
+        summary="Choose each track's instrument (a General MIDI program); audio renders again",
+    )
+    def put(self, request: Request, composition_id: str) -> Response:
+        composition = access_composition(request.user, composition_id)
+        data = InstrumentsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = services.composition_set_instruments(
+            composition=composition, programs=data.validated_data["programs"]
+        )
+        return Response(_refetch(_user(request), changed))
 
 
 def midi_response(composition: Composition) -> HttpResponse:

@@ -26,6 +26,11 @@ urlpatterns = [
         name="api-studio-composition-audio",
     ),
     path(
+        "compositions/<str:composition_id>/instruments/",
+        api.CompositionInstrumentsApi.as_view(),
+        name="api-studio-composition-instruments",
+    ),
+    path(
         "compositions/<str:composition_id>/submit/",
         api.CompositionSubmitApi.as_view(),
         name="api-studio-composition-submit",

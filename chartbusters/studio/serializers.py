@@ -169,6 +169,16 @@ class RenameInput(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=limits.TITLE)
 
 
+class InstrumentsInput(serializers.Serializer[Any]):
+    programs = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=127),
+        min_length=1,
+        max_length=MAX_TRACKS,
+        help_text="One General MIDI program (0-127) per track, in the roll's track order; "
+        "a drum track keeps its own.",
+    )
+
+
 class JobInput(serializers.Serializer[Any]):
     input = serializers.UUIDField(help_text="The input composition's id.")
     technique = serializers.CharField(max_length=32)

@@ -5,6 +5,8 @@ The generation pipeline itself (claim, progress, result, reaper) is in ``pipelin
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -33,6 +35,8 @@ from chartbusters.submissions.models import Submission
 from chartbusters.submissions.provenance import StudioOrigin
 from chartbusters.submissions.services import submission_create
 from music.score import Score
+
+logger = logging.getLogger(__name__)
 
 MAX_TITLE = limits.TITLE
 
@@ -356,12 +360,19 @@ def composition_submit(
     return submission
 
 
-def composition_store_audio(*, composition_id: int, audio: bytes | None) -> bool:
-    """Attach rendered audio (or mark it failed); False when the row is gone."""
+def composition_store_audio(
+    *, composition_id: int, audio: bytes | None, midi_name: str | None = None
+) -> bool:
+    """Attach rendered audio (or mark it failed); False when the row is gone. A render of
+    ``midi_name`` that is no longer the composition's MIDI (its instruments changed while
+    it rendered) is dropped: the render queued with the change attaches the right one."""
     with transaction.atomic():
         composition = Composition.objects.select_for_update().filter(pk=composition_id).first()
         if composition is None:
             return False
+        if midi_name is not None and composition.midi.name != midi_name:
+            logger.info("Composition %s changed while it rendered: render dropped", composition_id)
+            return True
         if audio is None:
             composition.audio_state = AudioState.FAILED
             composition.save(update_fields=["audio_state", "updated_at"])
@@ -378,3 +389,48 @@ def composition_store_audio(*, composition_id: int, audio: bytes | None) -> bool
             storage = composition.audio.storage
             transaction.on_commit(lambda: storage.delete(old))
     return True
+
+
+def composition_set_instruments(*, composition: Composition, programs: list[int]) -> Composition:
+    """Give each track the General MIDI program in ``programs`` (the tracks' order): the
+    MIDI is written again with them and the audio rendered again. The notes do not change,
+    so a generator's piece stays the generator's (the judge and the provenance check read
+    notes, never instruments). A drum track plays the drum kit, whatever its program."""
+    with composition.midi.open("rb") as handle:
+        score = scores.score_from_stored_midi(handle.read())
+    if len(programs) != len(score.tracks):
+        raise ApplicationError(
+            f"Send one program per track: this composition has {len(score.tracks)}.",
+            code="invalid_programs",
+        )
+    for number, (track, program) in enumerate(zip(score.tracks, programs, strict=True), 1):
+        if track.is_drum and program != track.program:
+            raise ApplicationError(
+                f"Track {number} is the drum kit: it has no instrument to change.",
+                code="invalid_programs",
+            )
+    if [track.program for track in score.tracks] == programs:
+        return composition
+    score.tracks = [
+        replace(track, program=program)
+        for track, program in zip(score.tracks, programs, strict=True)
+    ]
+    with transaction.atomic():
+        locked = Composition.objects.select_for_update().get(pk=composition.pk)
+        old_midi = str(locked.midi.name)
+        # A new file name: a render of the old file still running is told apart and dropped.
+        locked.midi.save("composition.mid", ContentFile(scores.midi_bytes(score)), save=False)
+        locked.roll = scores.roll_json(score)
+        locked.audio_state = AudioState.PENDING
+        locked.audio_queued_at = timezone.now()
+        locked.audio_attempts = 1
+        try:
+            locked.save(update_fields=["midi", "roll", "audio_state", "audio_queued_at",
+                                       "audio_attempts", "updated_at"])  # fmt: skip
+        except BaseException:
+            locked.midi.delete(save=False)
+            raise
+        storage = locked.midi.storage
+        transaction.on_commit(lambda: storage.delete(old_midi))
+        publish_composition_audio(locked.pk)
+    return locked

@@ -123,9 +123,10 @@ def _reporter(claim: Claim, message: str) -> Callable[[float], None]:
     return report
 
 
-def _render_and_store(composition_id: int, score: Score) -> None:
+def _render_and_store(composition_id: int, score: Score, midi_name: str | None = None) -> None:
     """Audio is a preview: if it cannot be rendered, the composition says so, the job
-    does not fail."""
+    does not fail. ``midi_name``: the file the score was read from (see
+    ``composition_store_audio``)."""
     try:
         audio: bytes | None = scores.render_ogg(score)
     except SoftTimeLimitExceeded:
@@ -133,7 +134,7 @@ def _render_and_store(composition_id: int, score: Score) -> None:
     except Exception:
         logger.exception("Rendering audio for composition %s failed", composition_id)
         audio = None
-    composition_store_audio(composition_id=composition_id, audio=audio)
+    composition_store_audio(composition_id=composition_id, audio=audio, midi_name=midi_name)
 
 
 @shared_task(name=RENDER_COMPOSITION_AUDIO, acks_late=True)
@@ -160,7 +161,7 @@ def _render_composition(composition_id: int) -> str:
         logger.exception("Reading composition %s failed", composition_id)
         composition_store_audio(composition_id=composition_id, audio=None)
         return "failed"
-    _render_and_store(composition_id, score)
+    _render_and_store(composition_id, score, composition.midi.name)
     return "rendered"
 
 

@@ -33,6 +33,7 @@ from chartbusters.studio.selectors import (
 )
 from chartbusters.studio.services import composition_provenance
 from chartbusters.studio.tasks import queue_missing_sample_audio
+from music.instruments import instruments_json
 from music.render import render_svg
 
 
@@ -64,6 +65,7 @@ def studio(request: HttpRequest) -> HttpResponse:
             for c in challenges_open_for()
         ],
         "start": _start(request),
+        "instruments": instruments_json(),
     }
     return render(request, "studio/studio.html", context)
 

@@ -104,5 +104,10 @@ def test_on_a_phone_a_row_is_rank_name_score_and_play(
     )
     play.click()
     assert play.get_attribute("aria-pressed") == "false"
+    # The API's row links the very audio the page's button plays.
+    rows = page.evaluate(
+        "slug => fetch(`/api/challenges/${slug}/leaderboard/`).then(r => r.json())", board.slug
+    )["results"]
+    assert rows[0]["audio_url"] == play.get_attribute("data-play")
     assert_clean(page)
     page.context.close()

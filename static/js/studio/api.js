@@ -66,6 +66,9 @@ export class StudioApi {
   createFromSample(slug) { return this.post("compositions/", { sample: slug }); }
   createFromNotes(payload) { return this.post("compositions/", payload); }
 
+  // One General MIDI program per track, in the roll's order; the audio is rendered again.
+  setInstruments(id, programs) { return this.request("PUT", `compositions/${id}/instruments/`, { programs }); }
+
   uploadMidi(file, title) {
     const form = new FormData();
     form.append("midi", file);

@@ -3,6 +3,7 @@
 
 import { drawGrid, drawNotes, layout, pitchName, prepareCanvas, quartersPerBar, rollEnd } from "./pianoroll.js";
 import { playNotes } from "./synth.js";
+import { instrumentFields } from "./instruments.js";
 import { addNote, clampPitch, editPayload, moveNote, noteAt, removeNote, snapDown, snapNearest, stepNote } from "./notes.js";
 
 const CELL = 12;      // pixels per grid cell at 1/16
@@ -10,8 +11,9 @@ const ROW = 11;       // pixels per semitone
 const MAX_BARS = 32;
 
 export class Editor {
-  constructor(root, { onSave, announce }) {
+  constructor(root, { onSave, announce, instruments }) {
     this.root = root;
+    this.instruments = instruments;
     this.onSave = onSave;
     this.announce = announce;
     this.$ = (name) => root.querySelector(`[data-ed="${name}"]`);
@@ -39,6 +41,9 @@ export class Editor {
     if (!this.roll.tracks.length) this.roll.tracks.push({ name: "Melody", program: 0, notes: [] });
     this.$("track").replaceChildren(...this.roll.tracks.map((t, i) => new Option(t.name || `Track ${i + 1}`, String(i))));
     this.$("track-field").hidden = this.roll.tracks.length < 2;
+    // Each track's instrument goes with the edited version when it is saved.
+    this.$("instruments").replaceChildren(...instrumentFields(this.instruments, this.roll.tracks, "ed-instrument",
+      (index, program) => { this.roll.tracks[index].program = program; }));
     this.$("title").value = `${composition.title} (edited)`;
     const first = this.roll.tracks.flatMap((t) => t.notes)[0];
     this.cursor = { pitch: first ? first[0] : 60, tick: 0 };

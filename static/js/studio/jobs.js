@@ -46,7 +46,14 @@ export class JobRunner {
     const mine = this.generation;
     this.show({ state: "queued", progress: 0, message: "Sending…" });
     const job = await this.api.startJob(input, technique, params, seed);
+    if (this.onStart) this.onStart(job);
     return this.follow(job, mine);
+  }
+
+  // Follows a job started earlier (before a reload of the page) to its end.
+  resume(job) {
+    this.generation = (this.generation || 0) + 1;
+    return this.follow(job, this.generation);
   }
 
   async follow(job, mine) {
@@ -71,6 +78,7 @@ export class JobRunner {
     this.$("retry").hidden = true;
     try {
       const job = await this.api.retryJob(this.lastJob.id);
+      if (this.onStart) this.onStart(job);
       await this.follow(job, mine);
     } catch (error) {
       this.fail(error.message);

@@ -1,7 +1,9 @@
-// The virtual keyboard recorder: an on-screen piano (mouse, touch, computer keys), live
-// sound, metronome, count-in, tempo, quantise and trim, up to 32 bars, saved as notes JSON.
+// The virtual keyboard recorder: an on-screen piano (mouse, touch, computer keys) or a USB
+// MIDI keyboard (velocity and sustain pedal kept), live sound, metronome, count-in, tempo,
+// quantise and trim, up to 32 bars, saved as notes JSON.
 
 import { audioContext, click, noteOff, noteOn, playNotes } from "./synth.js";
+import { MidiInput } from "./midi-input.js";
 import { drawRoll, pitchName, isBlackKey } from "./pianoroll.js";
 
 export const TICKS_PER_BEAT = 480;
@@ -41,12 +43,20 @@ export class Recorder {
     this.announce = announce;
     this.lowest = 60;
     this.raw = [];          // [pitch, startSeconds, durationSeconds, velocity]
-    this.held = new Map();  // pitch -> {voice, start}
+    this.held = new Map();  // pitch -> {voice, start, velocity}: keys down
+    this.sustained = new Map();  // the same for keys let go while the pedal is down
+    this.pedal = false;
     this.recording = false;
     this.$ = (name) => root.querySelector(`[data-rec="${name}"]`);
     this.buildKeys();
     this.bind();
     this.refresh();
+    this.midi = new MidiInput(this.$("midi"), {
+      announce,
+      noteOn: (pitch, velocity) => this.press(pitch, velocity),
+      noteOff: (pitch) => this.release(pitch),
+      sustain: (down) => this.sustain(down),
+    });
   }
 
   get tempo() { return Math.min(240, Math.max(40, Number(this.$("tempo").value) || 100)); }
@@ -138,22 +148,42 @@ export class Recorder {
 
   now() { return audioContext().currentTime - this.origin; }
 
-  press(pitch) {
+  press(pitch, velocity = VELOCITY) {
     if (this.held.has(pitch)) return;
-    const voice = noteOn(pitch, VELOCITY);
-    this.held.set(pitch, { voice, start: this.recording ? this.now() : null });
+    this.finish(pitch, this.sustained);  // a sustained note struck again starts anew
+    const voice = noteOn(pitch, velocity);
+    this.held.set(pitch, { voice, start: this.recording ? this.now() : null, velocity });
     this.keyElement(pitch)?.classList.add("down");
   }
 
+  // The key comes up; with the sustain pedal down the note sounds on until the pedal lifts.
   release(pitch) {
     const held = this.held.get(pitch);
     if (!held) return;
     this.held.delete(pitch);
-    noteOff(held.voice);
     this.keyElement(pitch)?.classList.remove("down");
-    if (held.start != null && this.recording) {
-      const start = Math.max(0, held.start);
-      this.raw.push([pitch, start, Math.max(0.05, this.now() - start), VELOCITY]);
+    if (this.pedal) this.sustained.set(pitch, held);
+    else this.end(pitch, held);
+  }
+
+  sustain(down) {
+    this.pedal = down;
+    if (!down) for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained);
+  }
+
+  finish(pitch, from) {
+    const note = from.get(pitch);
+    if (!note) return;
+    from.delete(pitch);
+    this.end(pitch, note);
+  }
+
+  // The note stops sounding and, if it was played while recording, is recorded.
+  end(pitch, { voice, start, velocity }) {
+    noteOff(voice);
+    if (start != null && this.recording) {
+      const from = Math.max(0, start);
+      this.raw.push([pitch, from, Math.max(0.05, this.now() - from), velocity]);
       this.refresh();
     }
   }
@@ -200,6 +230,7 @@ export class Recorder {
 
   stop(message = "Recording stopped.") {
     for (const pitch of [...this.held.keys()]) this.release(pitch);
+    for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained);
     clearInterval(this.timer);
     this.recording = false;
     this.counting = false;

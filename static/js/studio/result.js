@@ -1,6 +1,7 @@
 // The result of a generation: multi-track roll with legend, audio player, MIDI download,
 // "use as input" (chaining) and "submit to challenge" (a small dialog).
 
+import { instrumentFields } from "./instruments.js";
 import { RollView, notesEnd } from "./pianoroll.js";
 
 function pause(ms) {
@@ -23,9 +24,10 @@ export async function whenAudioReady(api, composition, timeoutMs = 60000) {
 }
 
 export class ResultView {
-  constructor(root, { api, challenges, onUseAsInput, announce }) {
+  constructor(root, { api, challenges, instruments, onUseAsInput, announce }) {
     this.root = root;
     this.api = api;
+    this.instruments = instruments;
     this.challenges = challenges;
     this.onUseAsInput = onUseAsInput;
     this.announce = announce;
@@ -64,13 +66,47 @@ export class ResultView {
       const scale = composition.roll.ticks_per_beat / input.roll.ticks_per_beat;
       marker = { tick: notesEnd(input.roll) * scale, label: "extension →" };
     }
+    this.marker = marker;
     this.roll.show(composition.roll, { tempo: composition.tempo, marker });
     performance.mark("studio:result-shown");  // bench/bench_studio.py reads these marks
+    this.showInstruments(composition);
     const download = this.$("download");
     download.href = composition.midi_url;
     download.setAttribute("download", `${composition.title}.mid`);
     this.$("submitted").replaceChildren();
     await this.loadAudio(composition);
+  }
+
+  showInstruments(composition) {
+    const fields = instrumentFields(this.instruments, composition.roll.tracks, "res-instrument",
+      (index, program) => this.setInstrument(index, program));
+    this.$("instruments").replaceChildren(...fields);
+    this.$("instruments-box").hidden = !fields.length;
+    this.$("instruments-note").textContent = "";
+  }
+
+  // The change is saved with the composition, and its audio rendered again.
+  async setInstrument(index, program) {
+    const composition = this.composition;
+    const programs = composition.roll.tracks.map((track, i) => (i === index ? program : track.program));
+    const pickers = [...this.$("instruments").querySelectorAll("select")];
+    const note = this.$("instruments-note");
+    for (const picker of pickers) picker.disabled = true;
+    note.textContent = "Saving the instruments…";
+    try {
+      const changed = await this.api.setInstruments(composition.id, programs);
+      if (this.composition.id !== composition.id) return;
+      this.composition = changed;
+      this.roll.show(changed.roll, { tempo: changed.tempo, marker: this.marker });
+      note.textContent = "Saved; the audio is rendered again with the new instruments.";
+      this.announce(note.textContent);
+      await this.loadAudio(changed);
+    } catch (error) {
+      note.textContent = error.message;
+      pickers.forEach((picker) => { picker.value = String(composition.roll.tracks[Number(picker.dataset.track)].program); });
+    } finally {
+      for (const picker of pickers) picker.disabled = false;
+    }
   }
 
   // Until this composition's audio is ready the player is emptied and hidden: removing

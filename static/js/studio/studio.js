@@ -7,6 +7,7 @@ import { JobRunner } from "./jobs.js";
 import { RollView } from "./pianoroll.js";
 import { Recorder } from "./recorder.js";
 import { ResultView, whenAudioReady } from "./result.js";
+import { loadSession, saveSession } from "./session.js";
 import { initTabs } from "./tabs.js";
 import { TechniquePanels } from "./techniques.js";
 
@@ -28,6 +29,7 @@ inputView.follow($("#input-audio"));
 async function setInput(composition, chain) {
   state.input = composition;
   state.chain = chain;
+  saveSession({ input: composition.id, chain });
   $("#input-empty").hidden = true;
   $("#input-current").hidden = false;
   $("#input-title").textContent = composition.title;
@@ -105,6 +107,7 @@ new Recorder($("#recorder"), {
 
 const editor = new Editor($("#editor"), {
   announce,
+  instruments: data("studio-instruments") || [],
   onSave: (payload) => createInput(api.createFromNotes(payload), [...state.chain, "edited"]),
 });
 $("#edit-toggle").addEventListener("click", (event) => {
@@ -121,6 +124,7 @@ const result = new ResultView($("#result"), {
   api,
   announce,
   challenges: data("studio-challenges") || [],
+  instruments: data("studio-instruments") || [],
   onUseAsInput: (composition) => {
     setInput(composition, [...result.chain]);
     $("#techniques-section").scrollIntoView({ block: "start" });
@@ -140,6 +144,8 @@ runner.onFinish = async (job) => {
   $("#result-heading").focus();
   await audio;
 };
+
+runner.onStart = (job) => saveSession({ job: job.id });
 
 $("#generate").addEventListener("click", async () => {
   if (!state.input) return;
@@ -166,6 +172,44 @@ $("#generate").addEventListener("click", async () => {
   }
 });
 
-// ----- a composition opened with ?from=<id> -------------------------------------------------
-const start = data("studio-start");
-if (start) api.composition(start).then((c) => setInput(c, [c.title]), (e) => showInputError(e.message));
+// ----- where the page starts ---------------------------------------------------------------
+// A composition opened with ?from=<id> becomes the input. Otherwise a reload brings back
+// this tab's input and its last job: a job still running is followed again to its result.
+async function resumeJob(id) {
+  let job;
+  try {
+    job = await api.job(id);
+  } catch (error) {
+    if (error.status === 404) saveSession({ job: null });  // gone, or another account's
+    else runner.fail(error.message);
+    return;
+  }
+  if (job.input !== state.input?.id) return;
+  panels.setValues(job.technique, job.params);
+  $("#generate").disabled = true;
+  try {
+    await runner.resume(job);
+  } catch (error) {
+    runner.fail(error.message);
+  } finally {
+    $("#generate").disabled = false;
+  }
+}
+
+async function restore() {
+  const start = data("studio-start");
+  const saved = loadSession();
+  const id = start || saved.input;
+  if (!id) return;
+  try {
+    const composition = await api.composition(id);
+    const audio = setInput(composition, start ? [composition.title] : saved.chain || [composition.title]);
+    if (!start && saved.job) resumeJob(saved.job);
+    else saveSession({ job: null });
+    await audio;
+  } catch (error) {
+    if (start || error.status !== 404) showInputError(error.message);
+    else saveSession({ input: null, chain: null, job: null });  // deleted, or another account's
+  }
+}
+restore();

@@ -202,6 +202,15 @@ export class TechniquePanels {
     for (const panel of this.root.querySelectorAll("[role=tabpanel]")) panel.hidden = panel.id !== `panel-${name}`;
   }
 
+  // Shows a technique's panel with these parameter values (a job restored after a reload).
+  setValues(name, params) {
+    const fields = this.fields.get(name);
+    if (!fields) return;
+    this.choose(name);
+    for (const [param, value] of Object.entries(params || {})) fields.get(param)?.control.setValue(value);
+    linkSamplingThreshold(fields);
+  }
+
   title(name = this.current) {
     return this.techniques.find((t) => t.name === name)?.title || name;
   }

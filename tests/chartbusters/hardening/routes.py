@@ -247,6 +247,9 @@ PATHS: dict[str, Path] = {
     "api-studio-composition-midi": lambda w, s: f"/api/studio/compositions/{_c(w)}/midi",
     "api-studio-composition-audio": lambda w, s: f"/api/studio/compositions/{_c(w)}/audio",
     "api-studio-composition-submit": lambda w, s: f"/api/studio/compositions/{_c(w)}/submit/",
+    "api-studio-composition-instruments": (
+        lambda w, s: f"/api/studio/compositions/{_c(w)}/instruments/"
+    ),
     "api-studio-jobs": lambda w, s: "/api/studio/jobs/",
     "api-studio-job": lambda w, s: f"/api/studio/jobs/{_j(w)}/",
     "api-studio-job-retry": lambda w, s: f"/api/studio/jobs/{_j(w)}/retry/",

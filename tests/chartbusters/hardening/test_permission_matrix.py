@@ -247,6 +247,9 @@ RULES: dict[str, Rule] = {
     "api-studio-composition-midi": Rule(only({"alice"}, api=True)),
     "api-studio-composition-audio": Rule(only({"alice"}, OK, api=True)),
     "api-studio-composition-submit": Rule(only({"alice"}, OK, api=True), method="post"),
+    "api-studio-composition-instruments": Rule(
+        only({"alice"}, OK, api=True), method="put", data={"programs": [40]}
+    ),
     "api-studio-jobs": Rule(members(OK, api=True), method="post"),
     "api-studio-job": Rule(only({"alice"}, api=True)),
     "api-studio-job-retry": Rule(only({"alice"}, OK, api=True), method="post"),
