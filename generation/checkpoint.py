@@ -7,9 +7,11 @@ weights strictly. Weights load with ``torch.load(weights_only=True)``: no pickle
 
 Shipped checkpoints live in ``generation/checkpoints/<technique>[-<style>].pt`` with
 ``.json`` beside them, and ``generation/checkpoints/<technique>/MODEL_CARD.md`` (plus its
-pictures) describes each model. Saving in fp16 halves the file; the training code only
-does so where it costs nothing (:func:`half_costs_nothing`), and loading always returns
-float32 weights.
+pictures) describes each model. Saving over a shipped checkpoint moves the old one into
+the archive (:mod:`generation.archive`), so the model version it made stays runnable.
+
+Saving in fp16 halves the file; the training code only does so where it costs nothing
+(:func:`half_costs_nothing`), and loading always returns float32 weights.
 """
 
 from __future__ import annotations
@@ -26,16 +28,14 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+from generation import archive
+from generation.archive import CHECKPOINT_DIR as CHECKPOINT_DIR  # where they were defined
+from generation.archive import shipped_path as shipped_path
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ConfigT = TypeVar("ConfigT")
 ModelT = TypeVar("ModelT", bound=nn.Module)
-
-
-def shipped_path(technique: str, style: str = "") -> Path:
-    """``generation/checkpoints/<technique>[-<style>].pt``."""
-    return CHECKPOINT_DIR / (f"{technique}-{style}.pt" if style else f"{technique}.pt")
 
 
 def meta_path(path: Path) -> Path:
@@ -80,6 +80,8 @@ def save_checkpoint(
 
     ``half`` stores floating-point tensors as fp16 (buffers such as BatchNorm's counters
     keep their type). ``meta`` is anything JSON can hold: split, steps, losses, timing.
+    Over a shipped checkpoint, the old weights and meta move into the archive once the new
+    weights are written, and only then does the new file take the shipped name.
     """
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         raise TypeError("config must be a dataclass instance")
@@ -89,7 +91,12 @@ def save_checkpoint(
         name: (tensor.half() if half and tensor.is_floating_point() else tensor).detach().cpu()
         for name, tensor in model.state_dict().items()
     }
-    torch.save(state, path)
+    written = path.with_name(path.name + ".partial")
+    torch.save(state, written)
+    archived = archive.archive_shipped(path)
+    written.replace(path)
+    if archived is not None:
+        archive.drop_if_shipped_again(archived, path)
     full = {
         "config_class": type(config).__name__,
         "config": dataclasses.asdict(config),

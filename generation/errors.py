@@ -29,3 +29,7 @@ class GenerationInputError(GenerationError):
 
 class UnknownTechniqueError(GenerationError):
     """A technique name that is not in the registry."""
+
+
+class ModelVersionError(GenerationError):
+    """A model version this service cannot run: its weights are gone, or other code made it."""

@@ -14,14 +14,18 @@ and, for ``python -m generation.train``, a ``TRAINING`` entry.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any, Protocol
 
-from generation.errors import GenerationInputError, GenerationParamError, UnknownTechniqueError
+from generation import versions
+from generation.errors import (
+    GenerationInputError,
+    GenerationParamError,
+    ModelVersionError,
+    UnknownTechniqueError,
+)
 from generation.gan.styles import DEFAULT_STYLE, STYLES
 from generation.params import Param, ParamSpec, ParamValue
 from music.score import Score
@@ -43,7 +47,8 @@ class Technique:
     ``module`` holds ``generate``; ``checkpoint`` names the shipped weights
     (``generation/checkpoints/<checkpoint>.pt``) whose digest is part of ``version``, so a
     new checkpoint is a new version without anyone remembering to bump a number.
-    ``code_version`` is bumped when the sampling code changes what comes out.
+    ``code_version`` is bumped when the sampling code changes what comes out. Weights that
+    training replaced stay runnable from the archive (:mod:`generation.versions`).
     """
 
     name: str
@@ -67,12 +72,20 @@ class Technique:
         return function
 
     @property
+    def checkpoints(self) -> tuple[str, ...]:
+        return (self.checkpoint, *self.more_checkpoints)
+
+    @property
     def version(self) -> str:
-        digest = _checkpoint_digest(self.checkpoint)
-        if self.more_checkpoints:  # any style's new weights make a new version
-            digests = [digest, *map(_checkpoint_digest, self.more_checkpoints)]
-            digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()[:10]
-        return f"{self.name}-{self.code_version}+{digest}"
+        """``<name>-<code_version>+<digest>``: any style's new weights make a new version."""
+        return versions.shipped_version(self.name, self.code_version, self.checkpoints)
+
+    def version_status(self, version: str) -> versions.VersionStatus:
+        """Whether this service can still run ``version``: shipped, archived or gone."""
+        return versions.version_status(self.name, self.code_version, self.checkpoints, version)
+
+    def runnable_versions(self) -> dict[str, versions.VersionStatus]:
+        return versions.runnable_versions(self.name, self.code_version, self.checkpoints)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,17 +95,6 @@ class Technique:
             "version": self.version,
             "params": self.params.to_json(),
         } | ({"styles": [style.to_json() for style in self.styles]} if self.styles else {})
-
-
-@cache
-def _checkpoint_digest(name: str) -> str:
-    """The first 10 hex digits of the shipped checkpoint's sha256 (``untrained`` if none)."""
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent / "checkpoints" / f"{name}.pt"
-    if not name or not path.exists():
-        return "untrained"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 ARCNN_PARAMS = ParamSpec(
@@ -306,6 +308,19 @@ def get_technique(name: str) -> Technique:
         ) from None
 
 
+def version_status(version: str) -> versions.VersionStatus:
+    """Whether any technique here can run ``version`` (one another service made, too)."""
+    name = versions.technique_of(version)
+    if name not in TECHNIQUES:
+        known = ", ".join(sorted(TECHNIQUES))
+        return versions.VersionStatus(
+            version,
+            versions.GONE,
+            f"the model version {version} names no generator we ship (we ship {known})",
+        )
+    return TECHNIQUES[name].version_status(version)
+
+
 def check_input(score: Score) -> None:
     """The rules every generator shares: pitched notes, and at most ``MAX_BARS`` bars."""
     if not any(track.notes for track in score.pitched_tracks()):
@@ -331,21 +346,28 @@ def generate(
     params: Mapping[str, Any] | None,
     seed: int,
     progress: Callable[[float], None] | None = None,
+    version: str | None = None,
 ) -> Score:
     """Run ``technique`` on ``score``: the one entry point for the studio and the CLI.
 
     Raises :class:`~generation.errors.GenerationError` subclasses with a message for the
-    participant (unknown technique, bad parameter, unusable input). The same technique,
-    checkpoint, score, parameters and seed always give the same result. ``progress``, if
-    given, hears the finished share (0-1) as a technique that reports it goes on.
+    participant (unknown technique, bad parameter, unusable input, a model version that
+    cannot run here). The same technique, checkpoint, score, parameters and seed always
+    give the same result. ``progress``, if given, hears the finished share (0-1) as a
+    technique that reports it goes on. ``version`` runs an archived model version (None:
+    the shipped one).
     """
     entry = get_technique(technique)
     values = entry.params.validate(params)
     seed = check_seed(seed)
     check_input(score)
-    run = entry.generate_function()
+    options: dict[str, Any] = {}
+    if version is not None and version != entry.version:
+        status = entry.version_status(version)
+        if status.state == versions.GONE:
+            raise ModelVersionError(status.reason[:1].upper() + status.reason[1:] + ".")
+        options["weights"] = status.weights
     if progress is not None and entry.reports_progress:
-        result = run(score.copy(), values, seed, progress=progress)
-    else:
-        result = run(score.copy(), values, seed)
+        options["progress"] = progress
+    result = entry.generate_function()(score.copy(), values, seed, **options)
     return replace(result, tempo=score.tempo)

@@ -32,7 +32,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -427,6 +428,16 @@ def shipped_model() -> Inpainter:
     return model
 
 
+ARCHIVED_MODELS = 2  # archived checkpoints a worker keeps loaded (1.3 MB each)
+
+
+@lru_cache(maxsize=ARCHIVED_MODELS)
+def archived_model(path: Path) -> Inpainter:
+    """An archived checkpoint (an older model version), loaded once per process."""
+    model, _, _ = load_checkpoint(path, ArcnnConfig, Inpainter)
+    return model
+
+
 def sampling_from(params: Mapping[str, ParamValue]) -> Sampling:
     return Sampling(
         iterations=int(params["sampling_iterations"]),
@@ -441,9 +452,13 @@ def generate(
     params: Mapping[str, ParamValue],
     seed: int,
     progress: Progress | None = None,
+    weights: Mapping[str, Path] | None = None,
 ) -> Score:
-    """The registry's entry point: ``score`` harmonised by the shipped model."""
-    return harmonise(score, shipped_model(), sampling_from(params), seed, progress)
+    """The registry's entry point: ``score`` harmonised by the shipped model, or by the
+    archived checkpoint ``weights["arcnn"]`` (an older model version)."""
+    archived = (weights or {}).get("arcnn")
+    model = shipped_model() if archived is None else archived_model(archived)
+    return harmonise(score, model, sampling_from(params), seed, progress)
 
 
 def describe(model: Inpainter) -> str:

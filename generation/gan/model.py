@@ -36,7 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -468,6 +469,12 @@ def shipped_model(style: str) -> Generator:
     return model
 
 
+@lru_cache(maxsize=4)  # archived checkpoints a worker keeps loaded (0.2 MB each)
+def archived_model(path: Path) -> Generator:
+    """An archived checkpoint (an older model version)."""
+    return load_checkpoint(path, GanConfig, Generator)[0]
+
+
 def untrained_model(style: str, seed: int = 0) -> Generator:
     """The shipped architecture with fresh random weights: the model card's floor."""
     config = replace(shipped_model(style).config)
@@ -475,10 +482,18 @@ def untrained_model(style: str, seed: int = 0) -> Generator:
     return Generator(config).eval()
 
 
-def generate(score: Score, params: Mapping[str, ParamValue], seed: int) -> Score:
-    """The registry's entry point: ``score``'s melody accompanied in ``params["style"]``."""
-    style = str(params["style"])
-    return accompany(score, shipped_model(style), STYLES[style], seed)
+def generate(
+    score: Score,
+    params: Mapping[str, ParamValue],
+    seed: int,
+    weights: Mapping[str, Path] | None = None,
+) -> Score:
+    """The registry's entry point: ``score``'s melody accompanied in ``params["style"]``
+    by the shipped model, or by an archived one in ``weights`` (an older model version)."""
+    style = STYLES[str(params["style"])]
+    archived = (weights or {}).get(style.checkpoint)
+    model = shipped_model(style.name) if archived is None else archived_model(archived)
+    return accompany(score, model, style, seed)
 
 
 def describe(model: Generator) -> str:

@@ -32,7 +32,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -340,6 +341,16 @@ def shipped_model() -> MusicTransformer:
     return model
 
 
+ARCHIVED_MODELS = 2  # archived checkpoints a worker keeps loaded (4 MB each)
+
+
+@lru_cache(maxsize=ARCHIVED_MODELS)
+def archived_model(path: Path) -> MusicTransformer:
+    """An archived checkpoint (an older model version), loaded once per process."""
+    model, _, _ = load_checkpoint(path, TransformerConfig, build)
+    return model
+
+
 def sampler_factory(model: MusicTransformer) -> Callable[[str], TokenModel]:
     """Every style is the same network: the style token in the prompt tells them apart."""
     return lambda _style: CachedSampler(model)
@@ -352,9 +363,17 @@ def continue_with(
     return extend(score, params, seed, sampler_factory(model))
 
 
-def generate(score: Score, params: Mapping[str, ParamValue], seed: int) -> Score:
-    """The registry's entry point: ``score`` extended by the shipped model."""
-    return extend(score, params, seed, sampler_factory(shipped_model()))
+def generate(
+    score: Score,
+    params: Mapping[str, ParamValue],
+    seed: int,
+    weights: Mapping[str, Path] | None = None,
+) -> Score:
+    """The registry's entry point: ``score`` extended by the shipped model, or by the
+    archived checkpoint ``weights["transformer"]`` (an older model version)."""
+    archived = (weights or {}).get("transformer")
+    model = shipped_model() if archived is None else archived_model(archived)
+    return extend(score, params, seed, sampler_factory(model))
 
 
 def describe(model: MusicTransformer) -> str:
