@@ -12,15 +12,23 @@ from typing import Any
 
 from chartbusters.core.errors import ApplicationError
 from generation import registry
+from generation.archive import ArchivedCheckpoint, archived_checkpoints
 from generation.errors import GenerationError, GenerationParamError
+from generation.versions import ARCHIVED, GONE, SHIPPED, VersionStatus
 from music.score import Score
 
 logger = logging.getLogger(__name__)
 
 MAX_BARS = registry.MAX_BARS
 __all__ = [
+    "ARCHIVED",
+    "GONE",
     "MAX_BARS",
+    "SHIPPED",
+    "ArchivedCheckpoint",
     "GenerationError",
+    "VersionStatus",
+    "archived_checkpoints",
     "check_request",
     "generate",
     "is_technique",
@@ -28,6 +36,7 @@ __all__ = [
     "technique_rows",
     "technique_title",
     "technique_version",
+    "version_status",
 ]
 
 
@@ -50,16 +59,26 @@ def technique_version(name: str) -> str:
     return registry.TECHNIQUES[name].version
 
 
+def version_status(version: str, technique: str | None = None) -> VersionStatus:
+    """Whether the service can still run a model version: ``state`` is shipped, archived
+    or gone (``reason`` says why, in plain words). ``technique``: the one it must be of."""
+    if technique is not None:
+        return registry.TECHNIQUES[technique].version_status(version)
+    return registry.version_status(version)
+
+
 def generate(
     technique: str,
     score: Score,
     params: dict[str, Any],
     seed: int,
     progress: Callable[[float], None] | None = None,
+    version: str | None = None,
 ) -> Score:
     """Run the technique (imports torch). GenerationError: the input or request itself.
-    ``progress`` hears the finished share (0-1) from techniques that report it."""
-    return registry.generate(technique, score, params, seed, progress)
+    ``progress`` hears the finished share (0-1) from techniques that report it;
+    ``version`` runs an archived model version instead of the shipped one."""
+    return registry.generate(technique, score, params, seed, progress, version)
 
 
 def check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any], int]:

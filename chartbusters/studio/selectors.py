@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from chartbusters.accounts.models import User
@@ -14,6 +17,8 @@ from chartbusters.challenges.selectors import challenge_list_open
 from chartbusters.studio.access import submissions_prefetch
 from chartbusters.studio.models import AudioState, Composition, GenerationJob
 from chartbusters.studio.states import UNFINISHED_STATES, JobState
+from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import Verification
 
 MAX_CHAIN = 20
 
@@ -84,3 +89,53 @@ def generation_waiting_since() -> datetime | None:
     )["since"]
     times = [since for since in (job_lease and job_lease - lease, render) if since]
     return min(times, default=None)
+
+
+# Entries whose standing rests on their model version: made by our own runs (studio), or
+# checked (verified) or waiting to be checked (pending) by a re-run. An unverified claim
+# depends on nothing: any client can name a version that never existed.
+DEPENDING = (Verification.STUDIO, Verification.VERIFIED, Verification.PENDING)
+
+
+def provenance_versions(provenance: Any) -> set[str]:
+    """The model versions a recorded provenance names: its claim and its chain's runs."""
+    if not isinstance(provenance, dict):
+        return set()
+    chain = provenance.get("chain")
+    links = [provenance, *(chain if isinstance(chain, list) else [])]
+    versions = (link.get("model_version") for link in links if isinstance(link, dict))
+    return {v for v in versions if isinstance(v, str) and v}
+
+
+@dataclass
+class VersionUse:
+    """How many entries depend on a model version, name it otherwise, and compositions."""
+
+    depending: int = 0
+    other_entries: int = 0
+    compositions: int = 0
+
+
+def model_version_uses() -> dict[str, VersionUse]:
+    """Every model version an entry's provenance or a studio composition names."""
+    uses: dict[str, VersionUse] = {}
+    rows = Submission.objects.exclude(provenance=None).values_list("provenance", "verification")
+    counts: Counter[tuple[str, bool]] = Counter()
+    for provenance, verification in rows.iterator(chunk_size=500):
+        for version in provenance_versions(provenance):
+            counts[version, verification in DEPENDING] += 1
+    for (version, depends), count in counts.items():
+        use = uses.setdefault(version, VersionUse())
+        if depends:
+            use.depending += count
+        else:
+            use.other_entries += count
+    compositions = (
+        Composition.objects.exclude(model_version="")
+        .order_by()
+        .values_list("model_version")
+        .annotate(count=Count("pk"))
+    )
+    for version, count in compositions:
+        uses.setdefault(version, VersionUse()).compositions += count
+    return uses

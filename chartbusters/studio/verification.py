@@ -4,7 +4,10 @@
 The generators are deterministic: the same input, parameters, seed and model version
 give the same MIDI in any process. So a claim is checked by running it again here and
 comparing the result, note for note, with the entry. Both sides are read back through
-the same MIDI reader, so only the music can differ, never its encoding.
+the same MIDI reader, so only the music can differ, never its encoding. A claim may name
+an older model version: weights that training replaced are archived, and the claim is
+re-run with them; a version whose weights are gone, or that other sampling code made,
+cannot be verified, and the note says which.
 
 Every outcome is a sentence a participant can act on; nothing a client can send makes
 this raise (a claim that cannot run is unverified, with the reason).
@@ -66,11 +69,9 @@ def rerun(provenance: dict[str, Any]) -> Score:
     if not generators.is_technique(technique):
         raise ClaimError(f"the technique {technique!r} is not one we ship")
     assert isinstance(technique, str)
-    if version != generators.technique_version(technique):
-        raise ClaimError(
-            f"the model version {version} is no longer shipped (we run "
-            f"{generators.technique_version(technique)}), so this cannot be verified"
-        )
+    status = generators.version_status(str(version), technique)
+    if status.state == generators.GONE:
+        raise ClaimError(f"{status.reason}, so this cannot be verified")
     try:
         params, seed = generators.check_request(
             technique, provenance.get("parameters"), provenance.get("seed")
@@ -79,7 +80,7 @@ def rerun(provenance: dict[str, Any]) -> Score:
         raise ClaimError(f"the parameters are not valid: {exc.message}") from None
     score = claim_input(provenance.get("input"))
     try:
-        result = generators.generate(technique, score, params, seed)
+        result = generators.generate(technique, score, params, seed, version=status.version)
     except generators.GenerationError as exc:
         raise ClaimError(f"the generator refused the claimed input: {exc.message}") from None
     return scores.score_from_stored_midi(scores.midi_bytes(result))

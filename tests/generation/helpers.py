@@ -26,6 +26,7 @@ def forget_loaded_models() -> None:
 
 def temporary_checkpoints(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
     """Make ``folder`` the checkpoint folder, holding copies of the shipped GAN styles."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name in GAN_CHECKPOINTS:
         for suffix in (".pt", ".json"):
             shutil.copy2(archive.checkpoint_path(name).with_suffix(suffix), folder)
