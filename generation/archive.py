@@ -50,19 +50,26 @@ def is_shipped_path(path: Path) -> bool:
 
 
 @cache
-def _digest_of(path: Path, size: int, mtime_ns: int) -> str:
-    # Keyed on size and mtime too, so that weights rewritten in place are hashed again.
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LENGTH]
-
-
 def short_digest(path: Path) -> str:
-    """The first 10 hex digits of the file's sha256 (hashed once per process)."""
-    stat = Path(path).stat()
-    return _digest_of(Path(path), stat.st_size, stat.st_mtime_ns)
+    """The first 10 hex digits of the file's sha256, hashed once per process: a worker
+    keeps the version of the weights it loaded even if training replaces them on disk
+    (it runs the new ones, and says so, once restarted)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:DIGEST_LENGTH]
+
+
+def forget_digests() -> None:
+    """Hash the files again (after this process wrote new weights)."""
+    short_digest.cache_clear()
+    _shipped_digest.cache_clear()
 
 
 def shipped_digest(name: str) -> str:
     """The shipped checkpoint's short digest, ``untrained`` if there is none."""
+    return _shipped_digest(CHECKPOINT_DIR, name)
+
+
+@cache
+def _shipped_digest(folder: Path, name: str) -> str:
     path = checkpoint_path(name)
     return short_digest(path) if name and path.exists() else "untrained"
 

@@ -95,6 +95,7 @@ def save_checkpoint(
     torch.save(state, written)
     archived = archive.archive_shipped(path)
     written.replace(path)
+    archive.forget_digests()
     if archived is not None:
         archive.drop_if_shipped_again(archived, path)
     full = {
