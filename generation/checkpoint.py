@@ -20,6 +20,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import pickle
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,6 +32,7 @@ from torch import nn
 from generation import archive
 from generation.archive import CHECKPOINT_DIR as CHECKPOINT_DIR  # where they were defined
 from generation.archive import shipped_path as shipped_path
+from generation.errors import ModelVersionError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,6 +149,21 @@ def load_checkpoint(
     model.load_state_dict(state, strict=True)
     model.eval()
     return model, config, meta
+
+
+def load_archived(
+    path: Path, config_class: type[ConfigT], build: Callable[[ConfigT], ModelT]
+) -> ModelT:
+    """An archived checkpoint's model; :class:`ModelVersionError` (a message for the
+    participant) when it no longer loads: deleted meanwhile, or its config or weights no
+    longer fit today's model class."""
+    try:
+        return load_checkpoint(path, config_class, build)[0]
+    except (OSError, ValueError, RuntimeError, KeyError, pickle.UnpicklingError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelVersionError(
+            f"The archived weights {path.parent.name} no longer load here ({reason})."
+        ) from exc
 
 
 def round_to_half(model: nn.Module) -> None:

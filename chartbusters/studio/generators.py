@@ -13,7 +13,7 @@ from typing import Any
 from chartbusters.core.errors import ApplicationError
 from generation import registry
 from generation.archive import ArchivedCheckpoint, archived_checkpoints
-from generation.errors import GenerationError, GenerationParamError
+from generation.errors import GenerationError, GenerationParamError, ModelVersionError
 from generation.versions import ARCHIVED, GONE, SHIPPED, VersionStatus
 from music.score import Score
 
@@ -27,6 +27,7 @@ __all__ = [
     "SHIPPED",
     "ArchivedCheckpoint",
     "GenerationError",
+    "ModelVersionError",
     "VersionStatus",
     "archived_checkpoints",
     "check_request",

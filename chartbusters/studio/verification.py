@@ -81,6 +81,9 @@ def rerun(provenance: dict[str, Any]) -> Score:
     score = claim_input(provenance.get("input"))
     try:
         result = generators.generate(technique, score, params, seed, version=status.version)
+    except generators.ModelVersionError as exc:
+        text = exc.message.rstrip(".")
+        raise ClaimError(f"{text[:1].lower()}{text[1:]}, so this cannot be verified") from None
     except generators.GenerationError as exc:
         raise ClaimError(f"the generator refused the claimed input: {exc.message}") from None
     return scores.score_from_stored_midi(scores.midi_bytes(result))

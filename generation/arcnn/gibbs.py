@@ -40,7 +40,7 @@ import numpy.typing as npt
 import torch
 
 from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter, features
-from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
+from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
 from generation.gan.baseline import top_line
 from generation.gan.model import key_shift, line, meter_planes
@@ -434,8 +434,7 @@ ARCHIVED_MODELS = 2  # archived checkpoints a worker keeps loaded (1.3 MB each)
 @lru_cache(maxsize=ARCHIVED_MODELS)
 def archived_model(path: Path) -> Inpainter:
     """An archived checkpoint (an older model version), loaded once per process."""
-    model, _, _ = load_checkpoint(path, ArcnnConfig, Inpainter)
-    return model
+    return load_archived(path, ArcnnConfig, Inpainter)
 
 
 def sampling_from(params: Mapping[str, ParamValue]) -> Sampling:

@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
+from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
 from generation.gan.baseline import (
     accompanied,
@@ -472,7 +472,7 @@ def shipped_model(style: str) -> Generator:
 @lru_cache(maxsize=4)  # archived checkpoints a worker keeps loaded (0.2 MB each)
 def archived_model(path: Path) -> Generator:
     """An archived checkpoint (an older model version)."""
-    return load_checkpoint(path, GanConfig, Generator)[0]
+    return load_archived(path, GanConfig, Generator)
 
 
 def untrained_model(style: str, seed: int = 0) -> Generator:

@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from generation.checkpoint import load_checkpoint, parameter_count, shipped_path
+from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.params import ParamValue
 from generation.transformer.extension import FloatArray, TokenModel, extend
 from generation.transformer.tokens import (
@@ -347,8 +347,7 @@ ARCHIVED_MODELS = 2  # archived checkpoints a worker keeps loaded (4 MB each)
 @lru_cache(maxsize=ARCHIVED_MODELS)
 def archived_model(path: Path) -> MusicTransformer:
     """An archived checkpoint (an older model version), loaded once per process."""
-    model, _, _ = load_checkpoint(path, TransformerConfig, build)
-    return model
+    return load_archived(path, TransformerConfig, build)
 
 
 def sampler_factory(model: MusicTransformer) -> Callable[[str], TokenModel]:

@@ -4,6 +4,7 @@ run. The GAN (quickest) is "retrained" by saving noisy weights through training'
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,3 +147,18 @@ def test_the_cli_runs_an_archived_version(checkpoints: Path, tmp_path: Path) -> 
     assert main([*argv, "--model-version", old_version]) == 0
     assert out.read_bytes() == old_midi
     assert main([*argv, "--model-version", "gan-4+0123456789"]) == 2
+
+
+def test_archived_weights_that_no_longer_load_say_so(checkpoints: Path) -> None:
+    old_version = TECHNIQUES["gan"].version
+    retrain_gan("chorale")
+    (kept,) = (checkpoints / "archive").glob("gan-chorale+*")
+    meta = read_meta(kept / "gan-chorale.pt")
+    meta["config"]["dropped_since"] = 1  # a config field the model class no longer has
+    (kept / "gan-chorale.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelVersionError) as caught:
+        made(old_version)
+    assert caught.value.message.startswith(
+        f"The archived weights {kept.name} no longer load here (checkpoint config does not "
+        "match GanConfig: unknown ['dropped_since']"
+    )

@@ -120,6 +120,20 @@ def test_a_version_made_by_other_generator_code_says_so(
     )
 
 
+def test_archived_weights_that_no_longer_load_say_so(
+    alice: User, challenge: Challenge, yesterdays: tuple[dict[str, Any], bytes], checkpoints: Path
+) -> None:
+    provenance, midi = yesterdays
+    (kept,) = (checkpoints / "archive").glob("gan-chorale+*")
+    (kept / "gan-chorale.pt").write_bytes(b"not weights")
+    entry = checked(alice, challenge, midi, provenance)
+    assert entry.verification == "unverified"
+    assert entry.verification_note.startswith(
+        f"The archived weights {kept.name} no longer load here ("
+    ), entry.verification_note
+    assert entry.verification_note.endswith("), so this cannot be verified.")
+
+
 # ----- manage.py model_versions ------------------------------------------------------------
 
 
