@@ -18,7 +18,12 @@ from generation.gan import model as gan
 from generation.registry import TECHNIQUES, generate, version_status
 from music.catalogue import load_sample
 from music.midi_io import score_to_midi
-from tests.generation.helpers import forget_loaded_models, retrain_gan, temporary_checkpoints
+from tests.generation.helpers import (
+    forget_loaded_models,
+    retrain,
+    retrain_gan,
+    temporary_checkpoints,
+)
 
 PARAMS = {"style": "chorale"}
 
@@ -162,3 +167,26 @@ def test_archived_weights_that_no_longer_load_say_so(checkpoints: Path) -> None:
         f"The archived weights {kept.name} no longer load here (checkpoint config does not "
         "match GanConfig: unknown ['dropped_since']"
     )
+
+
+QUICK = {
+    "arcnn": {"sampling_iterations": 4, "max_notes_to_add": 192},
+    "transformer": {"extension_duration": 4},
+}
+
+
+@pytest.mark.parametrize("technique", sorted(QUICK))
+def test_the_other_generators_run_archived_weights_too(
+    technique: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    temporary_checkpoints(monkeypatch, tmp_path, (technique,))
+    try:
+        score = load_sample("ode-to-joy")
+        old_version = TECHNIQUES[technique].version
+        old = score_to_midi(generate(technique, score, QUICK[technique], 3))
+        retrain(technique)
+        assert score_to_midi(generate(technique, score, QUICK[technique], 3)) != old
+        again = generate(technique, score, QUICK[technique], 3, version=old_version)
+        assert score_to_midi(again) == old
+    finally:
+        forget_loaded_models()
