@@ -201,6 +201,7 @@ def test_model_versions_fails_when_an_entry_depends_on_a_version_that_is_gone(
     with pytest.raises(CommandError) as caught:  # manage.py exits 1 with this message
         model_versions()
     assert str(caught.value) == (
-        f"Entries depend on 1 model version this service can no longer run: {GONE}. "
-        "Restore their checkpoints into the archive."
+        f"Entries depend on 1 model version this service can no longer run: {GONE}. Put a "
+        "deleted checkpoint back in generation/checkpoints/archive/<name>+<digest>/; a "
+        "version of other generator code cannot run here."
     )

@@ -72,5 +72,7 @@ class Command(BaseCommand):
         if lost:
             raise CommandError(
                 f"Entries depend on {_count(len(lost), 'model version')} this service can no "
-                f"longer run: {', '.join(lost)}. Restore their checkpoints into the archive."
+                f"longer run: {', '.join(lost)}. Put a deleted checkpoint back in "
+                "generation/checkpoints/archive/<name>+<digest>/; a version of other generator "
+                "code cannot run here."
             )
