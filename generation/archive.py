@@ -109,11 +109,19 @@ class ArchivedCheckpoint:
     digest: str
     path: Path  # the .pt
     size: int  # bytes of the folder (weights, meta)
-    git_revision: str  # the commit it was trained from, as its meta records it
 
     @property
     def folder(self) -> str:
         return self.path.parent.name
+
+    @property
+    def git_revision(self) -> str:
+        """The commit it was trained from, as its meta records it."""
+        try:
+            meta = json.loads(self.path.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "unknown"
+        return str(meta.get("git_revision", "unknown"))
 
 
 def archived_checkpoints() -> list[ArchivedCheckpoint]:
@@ -131,17 +139,9 @@ def archived_checkpoints() -> list[ArchivedCheckpoint]:
                 digest=digest,
                 path=weights,
                 size=sum(f.stat().st_size for f in folder.iterdir() if f.is_file()),
-                git_revision=_revision(weights.with_suffix(".json")),
             )
         )
     return found
-
-
-def _revision(meta: Path) -> str:
-    try:
-        return str(json.loads(meta.read_text(encoding="utf-8")).get("git_revision", "unknown"))
-    except (OSError, ValueError):
-        return "unknown"
 
 
 def known_weights(name: str) -> dict[str, Path | None]:
