@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge, scores_visible
+from chartbusters.challenges.access import access_challenge, board_hidden_reason
 from chartbusters.challenges.markdown import render_markdown
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.challenges.selectors import (
@@ -58,8 +58,9 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "countdown": countdown(challenge, now),
         "description_html": render_markdown(challenge.description),
         "accepts_entries": challenge.accepts_entries_at(now),
-        "scores_visible": scores_visible(request.user, challenge),
+        "hidden": board_hidden_reason(request.user, challenge),
     }
+    context["scores_visible"] = context["hidden"] is None
     if context["scores_visible"]:
         rows = leaderboard_rows(challenge=challenge)
         top = list(leaderboard_slice(rows, 0, BOARD_PREVIEW))
