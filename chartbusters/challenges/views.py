@@ -61,14 +61,16 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "hidden": board_hidden_reason(request.user, challenge),
     }
     context["scores_visible"] = context["hidden"] is None
-    if context["scores_visible"]:
+    if challenge.results_published:
+        # One ranking per state: once published, the final results replace the board.
+        context["results"] = final_results(challenge=challenge)[:100]
+    elif context["scores_visible"]:
         rows = leaderboard_rows(challenge=challenge)
         top = list(leaderboard_slice(rows, 0, BOARD_PREVIEW))
         context["top"] = top
         context["board_size"] = rows.count() if len(top) == BOARD_PREVIEW else len(top)
+    if context["scores_visible"]:
         context["peoples_choice"] = peoples_choice(challenge=challenge)[:10]
-    if challenge.results_published:
-        context["results"] = final_results(challenge=challenge)[:100]
     if isinstance(request.user, User):
         context["my_entries"] = submission_list_for_participant(
             user=request.user, challenge=challenge

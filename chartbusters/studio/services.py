@@ -335,10 +335,16 @@ def composition_origin(composition: Composition) -> StudioOrigin:
 
 
 def composition_submit(
-    *, user: User, composition: Composition, challenge: Challenge, title: str, description: str
+    *,
+    user: User,
+    composition: Composition,
+    challenge: Challenge,
+    title: str,
+    description: str,
+    now: datetime | None = None,
 ) -> Submission:
     """Enter a composition: the submission keeps its own copy of the MIDI, and the chain
-    the studio recorded (see ``composition_origin``)."""
+    the studio recorded (see ``composition_origin``). ``now``: as ``submission_create``."""
     with composition.midi.open("rb") as handle:
         data = handle.read()
     technique = composition.technique if composition.is_generated else Technique.UPLOAD
@@ -351,6 +357,7 @@ def composition_submit(
             technique=technique,
             midi_bytes=data,
             studio=composition_origin(composition),
+            now=now,
         )
         composition.submissions.add(submission)
     return submission
