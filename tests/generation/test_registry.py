@@ -38,7 +38,7 @@ def test_it_rejects_unknown_techniques_and_bad_seeds():
 
 def test_parameters_are_checked_before_the_input():
     with pytest.raises(
-        GenerationParamError, match=r"creative_risk must be between 0\.5 and 6, not 9\."
+        GenerationParamError, match=r"Creative risk must be between 0\.5 and 6, not 9\."
     ):
         generate("arcnn", melody(40), {"creative_risk": 9}, 0)
 

@@ -49,7 +49,11 @@ export class Recorder {
     this.refresh();
   }
 
-  get tempo() { return Math.min(240, Math.max(40, Number(this.$("tempo").value) || 100)); }
+  // The range is the server's (the input's min and max, from the page): never written here.
+  get tempo() {
+    const input = this.$("tempo");
+    return Math.min(Number(input.max), Math.max(Number(input.min), Number(input.value) || 100));
+  }
   get beatsPerBar() { return Number(this.$("meter").value); }
   get ticksPerBar() { return this.beatsPerBar * TICKS_PER_BEAT; }
   get grid() { return Number(this.$("quantise").value) ? TICKS_PER_BEAT * 4 / Number(this.$("quantise").value) : 0; }
