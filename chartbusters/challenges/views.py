@@ -76,7 +76,7 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user, challenge=challenge
         )[:10]
         context["quota"] = quota_left(user=request.user, challenge=challenge, now=now)
-        context["is_judge"] = (
+        context["can_judge_now"] = (  # not "is_judge": that is the nav's (context processor)
             challenge.has_judging
             and now >= challenge.ends_at
             and not challenge.results_published
