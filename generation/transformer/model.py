@@ -352,9 +352,14 @@ def continue_with(
     return extend(score, params, seed, sampler_factory(model))
 
 
-def generate(score: Score, params: Mapping[str, ParamValue], seed: int) -> Score:
+def generate(
+    score: Score,
+    params: Mapping[str, ParamValue],
+    seed: int,
+    progress: Callable[[float], None] | None = None,
+) -> Score:
     """The registry's entry point: ``score`` extended by the shipped model."""
-    return extend(score, params, seed, sampler_factory(shipped_model()))
+    return extend(score, params, seed, sampler_factory(shipped_model()), progress)
 
 
 def describe(model: MusicTransformer) -> str:
