@@ -120,6 +120,7 @@ const runner = new JobRunner($("#job"), api);
 const result = new ResultView($("#result"), {
   api,
   announce,
+  techniques: data("studio-techniques") || [],
   challenges: data("studio-challenges") || [],
   onUseAsInput: (composition) => {
     setInput(composition, [...result.chain]);
