@@ -15,14 +15,14 @@ from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, liked_by
 from chartbusters.leaderboards.selectors import SORTS, BoardPaginator, leaderboard_rows
+from chartbusters.studio import labels
 
 BOARD_PAGE_SIZE = 50
 SORT_LABELS = {
     "rank": "Rank",
     "score": "Score",
-    "realism": "Realism",
-    "typicality": "Typicality",
-    "frechet": "Fréchet",
+    # The components' names from the one table of labels.
+    **{name: str(labels.component(name)["label"]) for name in ("realism", "typicality", "frechet")},
     "submitted": "Submitted",
 }
 

@@ -17,10 +17,36 @@ from typing import Any
 
 from chartbusters.evaluator import labels as judge_words
 from chartbusters.studio import generators
+from chartbusters.studio.states import JobState
+from chartbusters.submissions.provenance import Verification
 from chartbusters.submissions.provenance_display import Words
+from chartbusters.submissions.states import SubmissionState
 from music import catalogue
 
 Entry = dict[str, Any]
+
+# The help of the states and badges the API returns (their labels are the choices').
+VERIFICATION_HELP = {
+    Verification.NOT_CLAIMED: "Uploaded without saying how it was made.",
+    Verification.STUDIO: "Made in this studio: the studio recorded every step itself.",
+    Verification.PENDING: "Its claim of how it was made is being re-run to check it.",
+    Verification.VERIFIED: "Its claim was re-run and gave the same notes.",
+    Verification.UNVERIFIED: "Its claim was re-run and gave different notes, or none.",
+}
+ENTRY_STATE_HELP = {
+    SubmissionState.RECEIVED: "Stored; about to be queued for the judge.",
+    SubmissionState.QUEUED: "Waiting for the judge.",
+    SubmissionState.EVALUATING: "Being scored by the judge.",
+    SubmissionState.SCORED: "Scored: its report is ready.",
+    SubmissionState.REJECTED: "Refused: the file cannot be scored (the reason says why).",
+    SubmissionState.FAILED: "Could not be scored because of a fault on our side; it cost no quota.",
+}
+JOB_STATE_HELP = {
+    JobState.QUEUED: "Waiting for a free generator.",
+    JobState.RUNNING: "A generator is working on it; progress shows how far it has got.",
+    JobState.DONE: "Finished: the result is saved as a composition.",
+    JobState.FAILED: "Stopped; the message says why and whether a retry can help.",
+}
 
 
 def _row(label: str, help: str, **extra: Any) -> Entry:
@@ -55,6 +81,9 @@ def label_table() -> dict[str, Any]:
         },
         "parameters": _parameters(),
         "samples": {s.slug: _row(s.title, s.source) for s in catalogue.list_samples()},
+        "verification": {v.value: _row(str(v.label), VERIFICATION_HELP[v]) for v in Verification},
+        "entry_states": {s.value: _row(str(s.label), ENTRY_STATE_HELP[s]) for s in SubmissionState},
+        "job_states": {s.value: _row(str(s.label), JOB_STATE_HELP[s]) for s in JobState},
     }
 
 
