@@ -1,11 +1,10 @@
 // The virtual keyboard recorder: an on-screen piano (mouse, touch, computer keys), live
-// sound, metronome, count-in, tempo, quantise and trim, up to 32 bars, saved as notes JSON.
+// sound, metronome, count-in, tempo, quantise and trim, up to the bar limit, saved as notes JSON.
 
 import { audioContext, click, noteOff, noteOn, playNotes } from "./synth.js";
 import { drawRoll, pitchName, isBlackKey } from "./pianoroll.js";
 
 export const TICKS_PER_BEAT = 480;
-export const MAX_BARS = 32;
 // Computer keys by physical position (event.code), so the map works on any layout.
 export const KEY_MAP = [
   ["KeyA", 0], ["KeyW", 1], ["KeyS", 2], ["KeyE", 3], ["KeyD", 4], ["KeyF", 5], ["KeyT", 6],
@@ -37,6 +36,7 @@ export function trim(notes, fromBar, toBar, ticksPerBar) {
 export class Recorder {
   constructor(root, { onSave, announce }) {
     this.root = root;
+    this.maxBars = Number(root.dataset.maxBars);  // the generators' limit, from the page
     this.onSave = onSave;
     this.announce = announce;
     this.lowest = 60;
@@ -198,8 +198,8 @@ export class Recorder {
     const bar = Math.floor(elapsed / (beat * this.beatsPerBar)) + 1;
     this.$("position").textContent = elapsed < 0
       ? `Count-in: ${Math.ceil(-elapsed / beat)}`
-      : `Bar ${bar} of ${MAX_BARS}`;
-    if (bar > MAX_BARS) this.stop(`Stopped at the ${MAX_BARS}-bar limit.`);
+      : `Bar ${bar} of ${this.maxBars}`;
+    if (bar > this.maxBars) this.stop(`Stopped at the ${this.maxBars}-bar limit.`);
   }
 
   stop(message = "Recording stopped.") {
@@ -220,7 +220,7 @@ export class Recorder {
   recordedBars() {
     const ticks = this.ticksOf(this.raw);
     const end = ticks.reduce((most, [, s, d]) => Math.max(most, s + d), 1);
-    return Math.min(MAX_BARS, Math.max(1, Math.ceil(end / this.ticksPerBar)));
+    return Math.min(this.maxBars, Math.max(1, Math.ceil(end / this.ticksPerBar)));
   }
 
   ticksOf(raw) {
@@ -232,7 +232,7 @@ export class Recorder {
   // What will be saved: quantised, then trimmed to the chosen bars.
   notes() {
     const from = Math.max(1, Number(this.$("trim-from").value) || 1);
-    const to = Math.min(MAX_BARS, Math.max(from, Number(this.$("trim-to").value) || MAX_BARS));
+    const to = Math.min(this.maxBars, Math.max(from, Number(this.$("trim-to").value) || this.maxBars));
     return trim(quantise(this.ticksOf(this.raw), this.grid), from, to, this.ticksPerBar)
       .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   }

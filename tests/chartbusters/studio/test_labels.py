@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
 from chartbusters.evaluator import scoring
+from chartbusters.studio import generators
 from chartbusters.submissions.models import Submission
 from music.midi_limits import Limits
 from tests.chartbusters.builders import enter, make_challenge, report, score_with
@@ -95,3 +96,15 @@ def test_the_recorder_takes_its_tempo_range_from_the_server(client: Client, alic
     script = (REPO / "static/js/studio/recorder.js").read_text(encoding="utf-8")
     getter = script[script.index("get tempo()") :].split("\n  }", 1)[0]
     assert re.findall(r"\d+", getter) == ["100"], getter  # the default only, no range
+
+
+def test_the_recorder_and_editor_take_the_bar_limit_from_the_server(
+    client: Client, alice: User
+) -> None:
+    client.force_login(alice)
+    page = client.get("/studio/").content.decode()
+    limit = f'data-max-bars="{generators.MAX_BARS}"'
+    assert page.count(limit) == 2  # the recorder and the editor
+    for name in ("recorder.js", "editor.js"):
+        script = (REPO / "static/js/studio" / name).read_text(encoding="utf-8")
+        assert "MAX_BARS" not in script, name
