@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from chartbusters.evaluator import labels as judge_words
+from chartbusters.judging.models import RUBRIC, RUBRIC_LABELS, JudgeScore
 from chartbusters.studio import generators
 from chartbusters.studio.states import JobState
 from chartbusters.submissions.provenance import Verification
@@ -53,6 +54,12 @@ def _row(label: str, help: str, **extra: Any) -> Entry:
     return {"label": label, "help": help, **extra}
 
 
+def _rubric_help(name: str) -> str:
+    """A judge's criterion explained: its field's help ("1: derivative … 5: surprising")."""
+    field = JudgeScore._meta.get_field(name)
+    return str(getattr(field, "help_text", ""))
+
+
 def _parameters() -> dict[str, dict[str, Entry]]:
     table: dict[str, dict[str, Entry]] = {}
     for technique in generators.technique_rows():
@@ -84,6 +91,7 @@ def label_table() -> dict[str, Any]:
         "verification": {v.value: _row(str(v.label), VERIFICATION_HELP[v]) for v in Verification},
         "entry_states": {s.value: _row(str(s.label), ENTRY_STATE_HELP[s]) for s in SubmissionState},
         "job_states": {s.value: _row(str(s.label), JOB_STATE_HELP[s]) for s in JobState},
+        "rubric": {name: _row(RUBRIC_LABELS[name], _rubric_help(name)) for name in RUBRIC},
     }
 
 

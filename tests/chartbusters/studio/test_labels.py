@@ -34,7 +34,7 @@ CLAIM = {
 def test_the_api_gives_a_label_and_help_for_every_name(api: APIClient) -> None:
     table = api.get("/api/labels/").json()
     groups = ("components", "statistics", "flags", "profiles", "techniques", "samples",
-              "verification", "entry_states", "job_states")  # fmt: skip
+              "verification", "entry_states", "job_states", "rubric")  # fmt: skip
     for group in groups:
         assert table[group], group
         for name, row in table[group].items():
