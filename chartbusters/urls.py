@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from chartbusters.accounts.views import throttle_login
 from chartbusters.core import views as core_views
+from chartbusters.studio import api as studio_api
 
 urlpatterns = [
     path("", include("chartbusters.core.urls")),
@@ -25,4 +26,5 @@ urlpatterns = [
     path("api/", include("chartbusters.leaderboards.api_urls")),
     path("api/", include("chartbusters.judging.api_urls")),
     path("api/studio/", include("chartbusters.studio.api_urls")),
+    path("api/labels/", studio_api.LabelsApi.as_view(), name="api-labels"),
 ]

@@ -32,6 +32,7 @@ import numpy as np
 from evaluation.coverage import Coverage
 from evaluation.descriptors import describe
 from evaluation.frechet import distance_component, piece_distance
+from evaluation.labels import source_text, statistic
 from evaluation.novelty import Fingerprint, Match, NoveltyIndex, fingerprint
 from evaluation.profile import Profile
 from evaluation.report import (
@@ -137,28 +138,29 @@ def _runs_together(
 
 
 def _copy_message(match: Match) -> str:
+    source, share = source_text(match.source), f"{match.copied_fraction:.0%}"
     if match.rule == "runs":
         others = len(match.sources) - 1
         more = f" and {others} other source{'s' if others > 1 else ''}" if others else ""
         return (
-            f"This entry copies {match.source}{more}: {match.copied_fraction:.0%} of its "
+            f"This entry copies {source}{more}: {share} of its "
             "sounding time is in passages found note for note in them (in any key, mode, "
             "octave, tempo or instrumentation). Copies stay off the ranking."
         )
     if match.rule == "chords":
         return (
-            f"This entry rearranges {match.source}: {match.copied_fraction:.0%} of its "
+            f"This entry rearranges {source}: {share} of its "
             "sounding time is in chords found in the same order in it (in any order of "
             "bars, key or instrumentation). Copies stay off the ranking."
         )
     if match.rule == "source":
         return (
-            f"This entry rearranges {match.source}: {match.copied_fraction:.0%} of its "
+            f"This entry rearranges {source}: {share} of its "
             "distinctive figures come from it (in any order, key or instrumentation). "
             "Copies stay off the ranking."
         )
     return (
-        f"This entry copies {match.source}: {match.copied_fraction:.0%} of its voices match "
+        f"This entry copies {source}: {share} of its voices match "
         "it (transposition, tempo and instrument changes are seen through). Copies stay off "
         "the ranking."
     )
@@ -179,7 +181,7 @@ def _explain(
             "challenge's style."
         )
     if outliers:
-        worst = ", ".join(list(outliers)[:5])
+        worst = ", ".join(statistic(name).label.lower() for name in list(outliers)[:5])
         lines.append(f"Least typical features for this reference: {worst}.")
     lines += [flag.message for flag in flags]
     return "\n".join(lines)

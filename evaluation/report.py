@@ -6,13 +6,11 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evaluation.labels import COMPONENTS as LABELS
+
 COMPONENTS = ("realism", "typicality", "frechet")
-COMPONENT_LABELS = {
-    "realism": "Realism (critic ensemble)",
-    "typicality": "Typicality (musical metrics vs the reference)",
-    "frechet": "Closeness to the reference (Fréchet distance)",
-    "musicality": "Musicality (sounds like real music of any style)",
-}
+# The explanation's names for the components: the one table's (``evaluation.labels``).
+COMPONENT_LABELS = {name: label.label for name, label in LABELS.items()}
 # The most a piece can score by musicality alone, with no fit to the challenge's style:
 # real music of another style then ranks well above junk, and anything that fits the
 # style well still ranks above it. Chosen on validation data (evaluation/musicality/

@@ -5,8 +5,8 @@ Each technique declares its user-facing parameters once, as a :class:`ParamSpec`
 studio's JSON with :meth:`ParamSpec.validate`, ``python -m generation`` turns it into
 options (``creative_risk`` becomes ``--creative-risk``) with :meth:`ParamSpec.add_arguments`,
 and the studio renders its form from :meth:`ParamSpec.to_json`. A value outside its range
-raises :class:`~generation.errors.GenerationParamError` naming the parameter and the range:
-``creative_risk must be between 0.5 and 6, not 9.``
+raises :class:`~generation.errors.GenerationParamError` naming the parameter by its label
+and the range: ``Creative risk must be between 0.5 and 6, not 9.``
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ class Param:
         return float(self.minimum or 0), float(self.maximum or 0)
 
     def _refuse(self, value: Any, what: str = "") -> GenerationParamError:
+        """Named by its label, as people read it ("Creative risk"); ``param`` keeps the
+        machine name for forms and clients."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return GenerationParamError(
+                self.name, f"{self.title} is empty: give {what}{self.allowed()}."
+            )
         shown = repr(value) if isinstance(value, str) else value
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
             shown = f"a {len(str(abs(value)))}-digit number"  # not echoed in full
@@ -91,7 +97,7 @@ class Param:
         elif isinstance(value, float):
             shown = int(value)
         return GenerationParamError(
-            self.name, f"{self.name} must be {what}{self.allowed()}, not {shown}."
+            self.name, f"{self.title} must be {what}{self.allowed()}, not {shown}."
         )
 
     def check(self, value: Any) -> ParamValue:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from generation import versions
+from generation.cost import CostModel, arcnn_units, gan_units, transformer_units
 from generation.errors import (
     GenerationInputError,
     GenerationParamError,
@@ -38,6 +39,10 @@ class GenerateFunction(Protocol):
     def __call__(
         self, score: Score, params: Mapping[str, ParamValue], seed: int, **options: Any
     ) -> Score: ...
+
+
+# A technique whose time hardly depends on its parameters (the GAN: 0.15 s on 32 bars).
+QUICK = CostModel("", gan_units, 0.01, 0.3)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Technique:
     styles: tuple[Any, ...] = ()
     # Whether ``generate`` takes ``progress``: a callable given the finished share (0-1).
     reports_progress: bool = False
+    # How long a request takes (``generation.cost``): requests that cannot finish in
+    # time are refused before they run.
+    cost: CostModel = QUICK
 
     def generate_function(self) -> GenerateFunction:
         function: GenerateFunction = importlib.import_module(self.module).generate
@@ -258,6 +266,8 @@ TECHNIQUES: dict[str, Technique] = {
         code_version="2",  # 2: four voices by Gibbs sampling (AR-CNN v2, Coconet's idea)
         training_module="generation.arcnn.network",
         reports_progress=True,
+        # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s
+        cost=CostModel("sampling_iterations", arcnn_units, 0.012, 1.0),
     ),
     "gan": Technique(
         name="gan",
@@ -277,6 +287,7 @@ TECHNIQUES: dict[str, Technique] = {
         code_version="4",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
+        cost=QUICK,
     ),
     "transformer": Technique(
         name="transformer",
@@ -294,6 +305,9 @@ TECHNIQUES: dict[str, Technique] = {
         # track without parallel fifths or octaves, the input's register, a final tonic
         # cadence, a memory of the input's bars
         code_version="2",
+        reports_progress=True,
+        # 30 s of music after 32 bars: 2.7 s
+        cost=CostModel("extension_duration", transformer_units, 0.08, 0.5),
     ),
 }
 

@@ -30,9 +30,34 @@ def require_host(user: Viewer) -> User:
     return user
 
 
+def is_blind_judge(user: Viewer, challenge: Challenge) -> bool:
+    """Whether ``user`` judges this challenge's finalists and must not yet see who made
+    them: until the results are published, a judge sees no board, no title and no name
+    of an entry, on any page or endpoint (a title such as "Bob's second spin" would
+    name its maker; a live board would tie a finalist's music to it)."""
+    if not (isinstance(user, User) and challenge.has_judging) or challenge.results_published:
+        return False
+    return challenge.judges.filter(pk=user.pk).exists()
+
+
+def board_hidden_reason(user: Viewer, challenge: Challenge) -> str | None:
+    """Why the user may not see scores and ranks in this challenge (None: they may).
+
+    A hidden board, and every score on it, is seen by hosts only until the results are
+    published; a judge of the challenge sees no board at all until then."""
+    if is_host(user) or challenge.results_published:
+        return None
+    if is_blind_judge(user, challenge):
+        return (
+            "You judge this challenge: its leaderboard, and every entry's title and maker, "
+            "stay hidden from you until the results are published, so that you judge the "
+            "finalists without knowing who made them."
+        )
+    if challenge.has_hidden_board:
+        return "The leaderboard of this challenge is hidden until the results are published."
+    return None
+
+
 def scores_visible(user: Viewer, challenge: Challenge) -> bool:
-    """Whether the user may see scores and ranks in this challenge: a hidden board, and
-    every score on it, is seen by hosts only until the results are published."""
-    if is_host(user):
-        return True
-    return not challenge.has_hidden_board or challenge.results_published
+    """Whether the user may see scores and ranks in this challenge."""
+    return board_hidden_reason(user, challenge) is None

@@ -6,6 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from chartbusters.challenges.access import is_host, require_host
 from chartbusters.challenges.models import Challenge, Technique
@@ -66,11 +69,13 @@ class HostOnlyAdmin(admin.ModelAdmin[Any]):
 @admin.register(Challenge)
 class ChallengeAdmin(HostOnlyAdmin):
     form = ChallengeAdminForm
-    list_display = ("title", "status", "starts_at", "ends_at", "leaderboard_visibility")
+    list_display = ("title", "status", "starts_at", "ends_at", "leaderboard_visibility",
+                    "leaderboard_csv")  # fmt: skip
     list_filter = ("status", "leaderboard_visibility", "evaluation_profile")
     search_fields = ("title", "slug", "theme")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("status", "results_published_at", "created_by", "created_at", "updated_at")
+    readonly_fields = ("status", "results_published_at", "created_by", "created_at", "updated_at",
+                       "leaderboard_csv")  # fmt: skip
     filter_horizontal = ("judges",)
     date_hierarchy = "starts_at"
     actions = ("schedule", "back_to_draft", "rescore", "publish_results")
@@ -100,13 +105,20 @@ class ChallengeAdmin(HostOnlyAdmin):
                 "scale for real music of another style) where that is higher.",
             },
         ),
-        ("Leaderboard", {"fields": ("leaderboard_visibility",)}),
+        ("Leaderboard", {"fields": ("leaderboard_visibility", "leaderboard_csv")}),
         ("Judging", {"fields": ("judges", "finalists_count", "judge_weight")}),
         (
             "Record",
             {"fields": ("created_by", "created_at", "updated_at"), "classes": ("collapse",)},
         ),
     )
+
+    @admin.display(description="Leaderboard CSV")
+    def leaderboard_csv(self, challenge: Challenge) -> SafeString | str:
+        if challenge.pk is None:
+            return "–"
+        url = reverse("api-leaderboard-csv", args=[challenge.slug])
+        return format_html('<a href="{}" download>Download the leaderboard (CSV)</a>', url)
 
     def save_model(self, request: HttpRequest, obj: Challenge, form: Any, change: bool) -> None:
         if not change:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge, scores_visible
+from chartbusters.challenges.access import access_challenge, board_hidden_reason
 from chartbusters.challenges.markdown import render_markdown
 from chartbusters.challenges.models import Challenge, ChallengeStatus
 from chartbusters.challenges.selectors import (
@@ -58,22 +58,25 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "countdown": countdown(challenge, now),
         "description_html": render_markdown(challenge.description),
         "accepts_entries": challenge.accepts_entries_at(now),
-        "scores_visible": scores_visible(request.user, challenge),
+        "hidden": board_hidden_reason(request.user, challenge),
     }
-    if context["scores_visible"]:
+    context["scores_visible"] = context["hidden"] is None
+    if challenge.results_published:
+        # One ranking per state: once published, the final results replace the board.
+        context["results"] = final_results(challenge=challenge)[:100]
+    elif context["scores_visible"]:
         rows = leaderboard_rows(challenge=challenge)
         top = list(leaderboard_slice(rows, 0, BOARD_PREVIEW))
         context["top"] = top
         context["board_size"] = rows.count() if len(top) == BOARD_PREVIEW else len(top)
+    if context["scores_visible"]:
         context["peoples_choice"] = peoples_choice(challenge=challenge)[:10]
-    if challenge.results_published:
-        context["results"] = final_results(challenge=challenge)[:100]
     if isinstance(request.user, User):
         context["my_entries"] = submission_list_for_participant(
             user=request.user, challenge=challenge
         )[:10]
         context["quota"] = quota_left(user=request.user, challenge=challenge, now=now)
-        context["is_judge"] = (
+        context["can_judge_now"] = (  # not "is_judge": that is the nav's (context processor)
             challenge.has_judging
             and now >= challenge.ends_at
             and not challenge.results_published

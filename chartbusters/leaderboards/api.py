@@ -120,7 +120,9 @@ class RescoreOutput(serializers.Serializer[Any]):
     state = serializers.CharField()
     rescored = serializers.IntegerField()
     changes = serializers.ListField(
-        child=serializers.DictField(), help_text="participant, rank before, rank after"
+        child=serializers.DictField(),
+        help_text="Who moved: participant, rank before and after (null: not ranked), "
+        "score_before, score_after, and why (a sentence).",
     )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

@@ -101,6 +101,10 @@ class RescoreRun(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     ranks_before = models.JSONField(default=dict, help_text="participant id -> rank")
+    scores_before = models.JSONField(
+        default=dict,
+        help_text="participant id -> their board score and its evaluator version, before",
+    )
     cursor = models.BigIntegerField(default=0, help_text="The last submission id rescored.")
     rescored = models.PositiveIntegerField(default=0)
     changes = models.JSONField(default=list)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,32 +101,58 @@ def leaderboard_rescore_start(*, challenge: Challenge, by: User) -> RescoreRun:
             raise ApplicationError("A rescore of this challenge is already running.", status=409)
         if challenge.results_published:
             raise ApplicationError("The results are published; the ranking is final.", status=409)
-        before = dict(
-            LeaderboardEntry.objects.filter(challenge=challenge).values_list(
-                "participant_id", "rank"
-            )
-        )
+        board = _standing(challenge.pk)
         run = RescoreRun.objects.create(
             challenge=challenge,
             requested_by=by,
-            ranks_before={str(k): v for k, v in before.items()},
-        )
+            ranks_before={p: row["rank"] for p, row in board.items()},
+            scores_before={p: {"score": row["score"], "version": row["version"]}
+                           for p, row in board.items()},
+        )  # fmt: skip
         task(RESCORE_CHALLENGE).delay_on_commit(run.pk)
     return run
 
 
+def _standing(challenge_id: int) -> dict[str, dict[str, Any]]:
+    """Each ranked participant (by id, as text): rank, score and evaluator version."""
+    rows = LeaderboardEntry.objects.filter(challenge_id=challenge_id).values_list(
+        "participant_id", "rank", "score", "submission__evaluator_version"
+    )
+    return {
+        str(participant): {"rank": rank, "score": score, "version": version}
+        for participant, rank, score, version in rows
+    }
+
+
+def _why(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """Why a participant moved, in words: their own score, or everyone else's."""
+    if after is None:
+        return (
+            "Off the board now: none of their entries is ranked when judged again "
+            "(flagged as a copy, or refused)."
+        )
+    if before is None or before.get("score") is None:
+        return f"On the board now: judged again, their best entry scores {after['score']:.2f}."
+    old, new = before["score"], after["score"]
+    if new is None:
+        return "Their best entry has no score now."
+    if round(old, 2) == round(new, 2):
+        return f"Their score stayed {new:.2f}; other participants' scores changed around them."
+    versions = ""
+    if before.get("version") and before["version"] != after.get("version"):
+        versions = f" (evaluator {before['version']} then {after.get('version')})"
+    return f"Their score went from {old:.2f} to {new:.2f}{versions}."
+
+
 def rescore_finish(*, run: RescoreRun) -> RescoreRun:
-    """Record who moved: participant, rank before and after (None: not ranked)."""
+    """Record who moved: participant, rank before and after (None: not ranked), their
+    score before and after, and why in words."""
     with transaction.atomic():
         locked = RescoreRun.objects.select_for_update().get(pk=run.pk)
         if locked.state == RescoreRun.State.DONE:
             return locked
-        after = {
-            str(participant): rank
-            for participant, rank in LeaderboardEntry.objects.filter(
-                challenge_id=locked.challenge_id
-            ).values_list("participant_id", "rank")
-        }
+        standing = _standing(locked.challenge_id)
+        after = {participant: row["rank"] for participant, row in standing.items()}
         names = dict(
             User.objects.filter(
                 pk__in=[int(p) for p in {*after, *locked.ranks_before}]
@@ -135,11 +162,16 @@ def rescore_finish(*, run: RescoreRun) -> RescoreRun:
         for participant in sorted({*after, *locked.ranks_before}, key=int):
             before_rank, after_rank = locked.ranks_before.get(participant), after.get(participant)
             if before_rank != after_rank:
+                old = locked.scores_before.get(participant)
+                new = standing.get(participant)
                 changes.append(
                     {
                         "participant": names.get(int(participant), participant),
                         "before": before_rank,
                         "after": after_rank,
+                        "score_before": old.get("score") if old else None,
+                        "score_after": new["score"] if new else None,
+                        "why": _why(old, new),
                     }
                 )
         changes.sort(key=lambda c: (c["after"] is None, c["after"] or 0))

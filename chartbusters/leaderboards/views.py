@@ -10,19 +10,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from chartbusters.accounts.models import User
-from chartbusters.challenges.access import access_challenge, scores_visible
+from chartbusters.challenges.access import access_challenge, board_hidden_reason
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, liked_by
 from chartbusters.leaderboards.selectors import SORTS, BoardPaginator, leaderboard_rows
+from chartbusters.studio import labels
 
 BOARD_PAGE_SIZE = 50
 SORT_LABELS = {
     "rank": "Rank",
     "score": "Score",
-    "realism": "Realism",
-    "typicality": "Typicality",
-    "frechet": "Fréchet",
+    # The components' names from the one table of labels.
+    **{name: str(labels.component(name)["label"]) for name in ("realism", "typicality", "frechet")},
     "submitted": "Submitted",
 }
 
@@ -49,8 +49,9 @@ def sort_columns(sort: str) -> dict[str, dict[str, Any]]:
 def leaderboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The whole board: sortable by any component, each entry's breakdown and audio."""
     challenge = access_challenge(request.user, slug)
-    context: dict[str, Any] = {"challenge": challenge, "scores_visible": False}
-    if not scores_visible(request.user, challenge):
+    hidden = board_hidden_reason(request.user, challenge)
+    context: dict[str, Any] = {"challenge": challenge, "scores_visible": False, "hidden": hidden}
+    if hidden is not None:
         return render(request, "leaderboards/board.html", context, status=403)
     sort = request.GET.get("sort", "rank")
     if sort.lstrip("-") not in SORTS:

@@ -36,6 +36,7 @@ from chartbusters.core.ranges import ranged_file_response
 from chartbusters.studio import scores, services
 from chartbusters.studio.access import access_composition, access_job
 from chartbusters.studio.generators import technique_rows
+from chartbusters.studio.labels import label_table
 from chartbusters.studio.models import Composition
 from chartbusters.studio.selectors import composition_list_for_owner
 from chartbusters.studio.serializers import (
@@ -161,6 +162,18 @@ class TechniqueListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(technique_rows())
+
+
+class LabelsApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="What every name means: a label and a sentence of help for each score "
+        "component, statistic, flag, judge profile, technique, parameter and sample melody",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(label_table())
 
 
 # ----- compositions ---------------------------------------------------------------------

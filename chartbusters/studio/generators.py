@@ -13,6 +13,7 @@ from typing import Any
 from chartbusters.core.errors import ApplicationError
 from generation import registry
 from generation.archive import ArchivedCheckpoint, archived_checkpoints
+from generation.cost import CostModel
 from generation.errors import GenerationError, GenerationParamError, ModelVersionError
 from generation.versions import ARCHIVED, GONE, SHIPPED, VersionStatus
 from music.score import Score
@@ -31,8 +32,11 @@ __all__ = [
     "VersionStatus",
     "archived_checkpoints",
     "check_request",
+    "cost_model",
     "generate",
     "is_technique",
+    "largest_fitting",
+    "parameter_title",
     "preload_models",
     "technique_rows",
     "technique_title",
@@ -107,6 +111,23 @@ def check_request(technique: str, params: Any, seed: Any) -> tuple[dict[str, Any
     except GenerationError as exc:
         raise ApplicationError(exc.message, code="invalid_param") from None
     return values, seed
+
+
+def cost_model(technique: str) -> CostModel:
+    """How long the technique's requests take (``generation.cost``)."""
+    return registry.TECHNIQUES[technique].cost
+
+
+def largest_fitting(
+    technique: str, values: dict[str, Any], bars: int, budget: float, per_unit: float
+) -> float | None:
+    """The largest value of the technique's costly parameter that fits ``budget``."""
+    entry = registry.TECHNIQUES[technique]
+    return entry.cost.largest_fitting(entry.params, values, bars, budget, per_unit)
+
+
+def parameter_title(technique: str, name: str) -> str:
+    return next(p.title for p in registry.TECHNIQUES[technique].params.params if p.name == name)
 
 
 def preload_models() -> list[str]:

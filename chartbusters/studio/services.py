@@ -20,7 +20,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
-from chartbusters.studio import generators, scores
+from chartbusters.studio import costs, generators, scores
 from chartbusters.studio.models import (
     INPUT_KINDS,
     AudioState,
@@ -219,6 +219,7 @@ def job_start(
     """Validate the request, then queue it on commit (``generation`` queue)."""
     values, seed = generators.check_request(technique, params, seed)
     _check_input(input)
+    costs.check_can_finish(technique, values, input.bars)  # before it waits in a queue
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         _check_capacity(user)
@@ -254,6 +255,9 @@ def job_retry(*, job: GenerationJob) -> GenerationJob:
                 status=409,
             )
         _check_capacity(locked.owner)
+        # A job that ran out of time is retried only if it can finish at today's speed.
+        assert locked.input is not None  # input_id checked above
+        costs.check_can_finish(locked.technique, locked.params or {}, locked.input.bars)
         fields = locked.move_to(JobState.QUEUED)
         locked.attempts += 1
         locked.progress = 0
@@ -339,10 +343,16 @@ def composition_origin(composition: Composition) -> StudioOrigin:
 
 
 def composition_submit(
-    *, user: User, composition: Composition, challenge: Challenge, title: str, description: str
+    *,
+    user: User,
+    composition: Composition,
+    challenge: Challenge,
+    title: str,
+    description: str,
+    now: datetime | None = None,
 ) -> Submission:
     """Enter a composition: the submission keeps its own copy of the MIDI, and the chain
-    the studio recorded (see ``composition_origin``)."""
+    the studio recorded (see ``composition_origin``). ``now``: as ``submission_create``."""
     with composition.midi.open("rb") as handle:
         data = handle.read()
     technique = composition.technique if composition.is_generated else Technique.UPLOAD
@@ -355,6 +365,7 @@ def composition_submit(
             technique=technique,
             midi_bytes=data,
             studio=composition_origin(composition),
+            now=now,
         )
         composition.submissions.add(submission)
     return submission

@@ -21,7 +21,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from chartbusters.core.crashes import crash_guard
-from chartbusters.studio import generators, scores, warmup  # noqa: F401  (warmup: the worker signal)
+from chartbusters.core.errors import ApplicationError
+from chartbusters.studio import costs, generators, scores, warmup  # noqa: F401  (warmup: the worker signal)
 from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.pipeline import (
     Claim,
@@ -93,12 +94,20 @@ def _generate(claim: Claim) -> str:
         return "failed"
     with job.input.midi.open("rb") as handle:
         score = scores.score_from_stored_midi(handle.read())
+    bars = score.measured_bar_count
+    try:  # the machine may have got busier since the job was queued: refuse, not time out
+        costs.check_can_finish(job.technique, job.params, bars)
+    except ApplicationError as exc:
+        job_fail(claim=claim, message=exc.message, retryable=True)
+        return "failed"
     title = generators.technique_title(job.technique)
     message = f"Generating with {title}."
     job_progress(claim=claim, progress=GENERATING_FROM, message=message)
+    began = time.monotonic()
     result = generators.generate(
         job.technique, score, job.params, job.seed, progress=_reporter(claim, message)
     )
+    costs.record_run(job.technique, job.params, bars, time.monotonic() - began)
     job_progress(claim=claim, progress=GENERATING_TO, message="Saving the result.")
     composition = job_store_result(claim=claim, result=result)
     if composition is None:

@@ -20,7 +20,7 @@ from chartbusters.challenges.models import Technique
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
-from chartbusters.studio import scores, services
+from chartbusters.studio import generators, scores, services
 from chartbusters.studio.access import access_composition
 from chartbusters.studio.api import sample_rows
 from chartbusters.studio.forms import RenameForm, SubmitForm
@@ -66,6 +66,7 @@ def studio(request: HttpRequest) -> HttpResponse:
         ],
         "start": _start(request),
         "instruments": instruments_json(),
+        "max_bars": generators.MAX_BARS,  # the recorder's and the editor's limit too
     }
     return render(request, "studio/studio.html", context)
 

@@ -7,12 +7,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from chartbusters.challenges.access import require_host
 from chartbusters.challenges.admin import HostOnlyAdmin
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
+from chartbusters.studio import labels
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance_display import chain_rows
 from chartbusters.submissions.services import submission_disqualify, submission_restore
 
 
@@ -40,7 +44,9 @@ class SubmissionAdmin(HostOnlyAdmin):
     list_filter = ("challenge", "state", "ranked", "technique", "verification", "hand_edited")
     search_fields = ("title", "participant__username", "uuid")
     list_select_related = ("participant", "challenge")
-    exclude = ("fingerprint",)
+    # The report's JSON is shown in words (below), never as raw data.
+    exclude = ("fingerprint", "provenance", "components", "weights", "flags", "details")
+    readonly_fields = ("how_it_was_made", "score_breakdown", "report_flags", "least_typical")
     action_form = DisqualifyForm
     actions = ("disqualify", "restore")
 
@@ -52,6 +58,50 @@ class SubmissionAdmin(HostOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="How it was made")
+    def how_it_was_made(self, entry: Submission) -> SafeString | str:
+        rows = chain_rows(entry.provenance, labels.CHAIN_WORDS)
+        if not rows:
+            return "No provenance (an uploaded file)."
+        items = format_html_join("", "<li>{} <span>{}</span></li>",
+                                 ((row.step, row.detail) for row in rows))  # fmt: skip
+        return format_html("<ol>{}</ol>", items)
+
+    @admin.display(description="Score breakdown")
+    def score_breakdown(self, entry: Submission) -> SafeString | str:
+        if not entry.components:
+            return "Not scored."
+        weights = entry.weights or {}
+        rows = format_html_join(
+            "",
+            "<li>{}: {} (weight {})</li>",
+            (
+                (labels.component(name)["label"], f"{value:.3f}", weights.get(name, "–"))
+                for name, value in entry.components.items()
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
+
+    @admin.display(description="Flags")
+    def report_flags(self, entry: Submission) -> SafeString | str:
+        flags = [flag for flag in entry.flags or [] if isinstance(flag, dict)]
+        if not flags:
+            return "None."
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{}: {}</li>",
+            ((labels.flag(str(f.get("code", "")))["label"], f.get("message", "")) for f in flags),
+        ))  # fmt: skip
+
+    @admin.display(description="Statistics least like the reference")
+    def least_typical(self, entry: Submission) -> SafeString | str:
+        outliers = (entry.details or {}).get("typicality_outliers") or {}
+        if not outliers:
+            return "–"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{}: {}</li>",
+            ((labels.statistic(name)["label"], value) for name, value in outliers.items()),
+        ))  # fmt: skip
 
     @admin.action(description="Disqualify (kept, off the board; give the reason above)")
     def disqualify(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:

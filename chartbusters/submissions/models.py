@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from chartbusters.challenges.models import Challenge, Technique
 from chartbusters.core import limits
@@ -140,7 +141,9 @@ class Submission(models.Model):
     )
     disqualification_reason = models.TextField(blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it was entered: the service's ``now``, which quotas and the challenge's window
+    # were checked against (not the moment the row happened to be written).
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

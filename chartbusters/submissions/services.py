@@ -135,6 +135,7 @@ def submission_create(
             verification_queued_at=now if standing.verification == Verification.PENDING else None,
             midi_size=len(midi_bytes),
             fingerprint=print_bytes,
+            created_at=now,
         )
         submission.midi.save("entry.mid", ContentFile(midi_bytes), save=False)
         try:

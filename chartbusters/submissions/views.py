@@ -16,6 +16,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator.privacy import owner_flags, owner_text
+from chartbusters.studio import labels
 from chartbusters.studio.access import access_composition
 from chartbusters.studio.selectors import composition_choices
 from chartbusters.studio.services import composition_submit
@@ -107,7 +108,7 @@ def submission_detail(request: HttpRequest, submission_id: str) -> HttpResponse:
         "flags": entry.flags if access.is_host else owner_flags(entry.flags),
         "explanation": entry.explanation if access.is_host else owner_text(entry.explanation),
         "badge": badge(entry.verification, entry.hand_edited, entry.verification_note),
-        "chain": chain_rows(entry.provenance),
+        "chain": chain_rows(entry.provenance, labels.CHAIN_WORDS),
         "board_hold": board_hold(
             entry.challenge.provenance_rule,
             entry.verification,

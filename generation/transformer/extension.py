@@ -301,9 +301,14 @@ def input_bars(
 
 
 def sample_continuation(
-    plan: Plan, model: TokenModel, sampling: Sampling, rng: np.random.Generator
+    plan: Plan,
+    model: TokenModel,
+    sampling: Sampling,
+    rng: np.random.Generator,
+    progress: Callable[[float], None] | None = None,
 ) -> list[int]:
-    """The tokens after the prompt, until the steered grammar allows nothing more."""
+    """The tokens after the prompt, until the steered grammar allows nothing more.
+    ``progress`` hears how far into the extension the music has got (0-1)."""
     grammar = Grammar(
         plan.score.time_signature,
         min_step=plan.min_step,
@@ -329,6 +334,9 @@ def sample_continuation(
         token = draw(weights, rng)
         steering.advance(token)
         generated.append(token)
+        if progress is not None:
+            reached = max(grammar.bar_start, grammar.onset) - plan.min_step
+            progress(min(max(reached / max(plan.end_step - plan.min_step, 1), 0.0), 1.0))
         allowed = steering.allowed()
         if not allowed.any():
             break
@@ -341,6 +349,7 @@ def extend(
     params: Mapping[str, ParamValue],
     seed: int,
     model_for_style: Callable[[str], TokenModel],
+    progress: Callable[[float], None] | None = None,
 ) -> Score:
     """``score`` followed by a continuation sampled from ``model_for_style(plan.style)``."""
     plan = plan_extension(
@@ -351,7 +360,7 @@ def extend(
     )
     sampling = Sampling.from_params(params)
     tokens = sample_continuation(
-        plan, model_for_style(plan.style), sampling, np.random.default_rng(seed)
+        plan, model_for_style(plan.style), sampling, np.random.default_rng(seed), progress
     )
     return stitch(plan, tokens)
 

@@ -366,13 +366,14 @@ def generate(
     score: Score,
     params: Mapping[str, ParamValue],
     seed: int,
+    progress: Callable[[float], None] | None = None,
     weights: Mapping[str, Path] | None = None,
 ) -> Score:
     """The registry's entry point: ``score`` extended by the shipped model, or by the
     archived checkpoint ``weights["transformer"]`` (an older model version)."""
     archived = (weights or {}).get("transformer")
     model = shipped_model() if archived is None else archived_model(archived)
-    return extend(score, params, seed, sampler_factory(model))
+    return extend(score, params, seed, sampler_factory(model), progress)
 
 
 def describe(model: MusicTransformer) -> str:

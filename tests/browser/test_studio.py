@@ -224,7 +224,7 @@ def test_record_edit_and_upload_on_a_phone_sized_screen(live_server: Any, browse
     risk.locator("input[type=number]").fill("9")
     page.get_by_role("button", name="Generate").click()
     risk.locator(".param-error").wait_for()
-    assert "creative_risk must be between 0.5 and 6, not 9." in risk.inner_text()
+    assert "Creative risk must be between 0.5 and 6, not 9." in risk.inner_text()
     assert page.locator("#job").get_attribute("data-state") == "failed"
     assert not GenerationJob.objects.exists()
 

@@ -34,7 +34,7 @@ def melody_file(tmp_path, bars=8):
 def test_a_parameter_out_of_range_exits_2_with_its_range(tmp_path):
     result = run("arcnn", melody_file(tmp_path), "-o", tmp_path / "out.mid", "--creative-risk", "9")
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: creative_risk must be between 0.5 and 6, not 9."
+    assert result.stderr.strip() == "error: Creative risk must be between 0.5 and 6, not 9."
     assert not (tmp_path / "out.mid").exists()
 
 

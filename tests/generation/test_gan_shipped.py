@@ -56,7 +56,7 @@ def test_an_unknown_style_is_refused_with_the_styles_named():
     with pytest.raises(GenerationParamError) as caught:
         generate("gan", load_sample("twinkle-twinkle"), {"style": "jazz"}, 0)
     assert caught.value.param == "style"
-    assert caught.value.message == "style must be one of 'chorale' or 'renaissance', not 'jazz'."
+    assert caught.value.message == "Style must be one of 'chorale' or 'renaissance', not 'jazz'."
 
 
 def test_inputs_over_32_bars_are_refused():

@@ -26,19 +26,19 @@ def refusal(values):
 def test_it_names_the_parameter_and_its_range():
     error = refusal({"creative_risk": 9})
     assert error.param == "creative_risk"
-    assert error.message == "creative_risk must be between 0.5 and 6, not 9."
+    assert error.message == "Creative risk must be between 0.5 and 6, not 9."
 
 
 def test_it_refuses_a_fraction_for_a_whole_number():
     error = refusal({"sampling_iterations": 2.5})
     assert (
-        error.message == "sampling_iterations must be a whole number between 0 and 1000, not 2.5."
+        error.message == "Sampling iterations must be a whole number between 0 and 1000, not 2.5."
     )
 
 
 def test_it_refuses_text_and_booleans_for_numbers():
     assert refusal({"creative_risk": "lots"}).message == (
-        "creative_risk must be a number between 0.5 and 6, not 'lots'."
+        "Creative risk must be a number between 0.5 and 6, not 'lots'."
     )
     assert refusal({"sampling_iterations": True}).param == "sampling_iterations"
     assert refusal({"creative_risk": float("nan")}).param == "creative_risk"
@@ -54,7 +54,7 @@ def test_it_refuses_a_number_too_large_for_a_float_without_echoing_it(name):
 
 def test_it_lists_the_choices():
     assert refusal({"sampling_technique": "greedy"}).message == (
-        "sampling_technique must be one of 'top-k' or 'nucleus', not 'greedy'."
+        "Sampling technique must be one of 'top-k' or 'nucleus', not 'greedy'."
     )
 
 
@@ -79,7 +79,7 @@ def test_cli_options_are_named_after_the_parameters():
     args = parser.parse_args(["--creative-risk", "3", "--sampling-technique", "nucleus"])
     assert SPEC.from_args(args)["creative_risk"] == 3.0
     with pytest.raises(
-        GenerationParamError, match=r"creative_risk must be between 0\.5 and 6, not 9"
+        GenerationParamError, match=r"Creative risk must be between 0\.5 and 6, not 9"
     ):
         SPEC.from_args(parser.parse_args(["--creative-risk", "9"]))
 
@@ -115,3 +115,11 @@ def test_arcnn_parameters_keep_deepcomposers_meaning_and_our_defaults():
         (0, 1000),
         (0.5, 6),
     ]
+
+
+def test_an_empty_value_is_named_by_its_label_not_as_none():
+    """Issue 20, item 10: a cleared field read "creative_risk ... not None"."""
+    error = refusal({"creative_risk": None})
+    assert error.param == "creative_risk"
+    assert error.message == "Creative risk is empty: give a number between 0.5 and 6."
+    assert "None" not in refusal({"sampling_technique": None}).message

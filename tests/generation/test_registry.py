@@ -38,7 +38,7 @@ def test_it_rejects_unknown_techniques_and_bad_seeds():
 
 def test_parameters_are_checked_before_the_input():
     with pytest.raises(
-        GenerationParamError, match=r"creative_risk must be between 0\.5 and 6, not 9\."
+        GenerationParamError, match=r"Creative risk must be between 0\.5 and 6, not 9\."
     ):
         generate("arcnn", melody(40), {"creative_risk": 9}, 0)
 
@@ -62,3 +62,14 @@ def test_an_input_cannot_hide_its_length_in_an_absurd_meter():
         "The input is 64 bars of 4/4 long (its 255/1 bars are longer than any usual "
         "meter's); the limit is 32 bars. Use a shorter excerpt."
     )
+
+
+def test_the_transformer_reports_how_far_the_extension_has_got():
+    """Issue 20, item 2: its progress moves from the start of the extension to its end."""
+    from music.catalogue import load_sample
+
+    seen: list[float] = []
+    generate("transformer", load_sample("ode-to-joy"), {}, 3, seen.append)
+    assert len(seen) > 10
+    assert seen == sorted(seen)
+    assert seen[-1] > 0.8

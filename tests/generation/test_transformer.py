@@ -293,10 +293,10 @@ def test_the_markov_baseline_extends_through_the_same_plan():
             {"sampling_technique": "nucleus", "sampling_threshold": 0},
             r"greater than 0 and at most 1, not 0\.",
         ),
-        ({"extension_duration": 31}, r"extension_duration must be between 1 and 30, not 31\."),
-        ({"creative_risk": 0.1}, r"creative_risk must be between 0\.5 and 6, not 0\.1\."),
+        ({"extension_duration": 31}, r"Extension duration must be between 1 and 30, not 31\."),
+        ({"creative_risk": 0.1}, r"Creative risk must be between 0\.5 and 6, not 0\.1\."),
         ({"sampling_technique": "beam"}, r"must be one of 'top-k' or 'nucleus', not 'beam'\."),
-        ({"texture": "dense"}, r"texture must be one of 'auto', 'monophonic' or 'polyphonic'"),
+        ({"texture": "dense"}, r"Texture must be one of 'auto', 'monophonic' or 'polyphonic'"),
     ],
 )
 def test_parameters_are_validated_with_messages_that_name_them(values, message):

@@ -92,3 +92,14 @@ test("API errors become one plain sentence, naming the fields", () => {
   );
   assert.equal(errorMessage(null, 502), "The server answered 502.");
 });
+
+test("a result's parameters read in the server's words, not its machine names", async () => {
+  const { describeParams } = await import("../../static/js/studio/result.js");
+  const arcnn = { name: "arcnn", params: [
+    { name: "creative_risk", label: "Creative risk" },
+    { name: "max_input_notes_to_remove", label: "Maximum input notes to remove", unit: "%" },
+  ] };
+  assert.equal(describeParams({ creative_risk: 1.5, max_input_notes_to_remove: 40 }, arcnn),
+    "Creative risk 1.5, Maximum input notes to remove 40%");
+  assert.equal(describeParams(null, arcnn), "");
+});

@@ -8,12 +8,12 @@ import { addNote, clampPitch, editPayload, moveNote, noteAt, removeNote, snapDow
 
 const CELL = 12;      // pixels per grid cell at 1/16
 const ROW = 11;       // pixels per semitone
-const MAX_BARS = 32;
 
 export class Editor {
   constructor(root, { onSave, announce, instruments }) {
     this.root = root;
     this.instruments = instruments;
+    this.maxBars = Number(root.dataset.maxBars);  // the generators' limit, from the page
     this.onSave = onSave;
     this.announce = announce;
     this.$ = (name) => root.querySelector(`[data-ed="${name}"]`);
@@ -86,7 +86,7 @@ export class Editor {
   geometry() {
     const ticksPerBar = this.roll.ticks_per_beat * this.beatsPerBar;
     const used = Math.max(rollEnd(this.roll), this.cursor.tick + this.grid);
-    const bars = Math.min(MAX_BARS, Math.ceil(used / ticksPerBar) + 1);
+    const bars = Math.min(this.maxBars, Math.ceil(used / ticksPerBar) + 1);
     const end = bars * ticksPerBar;
     const [low, high] = this.range();
     this.canvas.style.width = `${(end / (this.roll.ticks_per_beat / 4)) * CELL}px`;

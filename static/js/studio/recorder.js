@@ -1,13 +1,12 @@
 // The virtual keyboard recorder: an on-screen piano (mouse, touch, computer keys) or a USB
 // MIDI keyboard (velocity and sustain pedal kept), live sound, metronome, count-in, tempo,
-// quantise and trim, up to 32 bars, saved as notes JSON.
+// quantise and trim, up to the bar limit, saved as notes JSON.
 
 import { audioContext, click, noteOff, noteOn, playNotes } from "./synth.js";
 import { MidiInput } from "./midi-input.js";
 import { drawRoll, pitchName, isBlackKey } from "./pianoroll.js";
 
 export const TICKS_PER_BEAT = 480;
-export const MAX_BARS = 32;
 // Computer keys by physical position (event.code), so the map works on any layout.
 export const KEY_MAP = [
   ["KeyA", 0], ["KeyW", 1], ["KeyS", 2], ["KeyE", 3], ["KeyD", 4], ["KeyF", 5], ["KeyT", 6],
@@ -39,6 +38,7 @@ export function trim(notes, fromBar, toBar, ticksPerBar) {
 export class Recorder {
   constructor(root, { onSave, announce }) {
     this.root = root;
+    this.maxBars = Number(root.dataset.maxBars);  // the generators' limit, from the page
     this.onSave = onSave;
     this.announce = announce;
     this.lowest = 60;
@@ -59,7 +59,11 @@ export class Recorder {
     });
   }
 
-  get tempo() { return Math.min(240, Math.max(40, Number(this.$("tempo").value) || 100)); }
+  // The range is the server's (the input's min and max, from the page): never written here.
+  get tempo() {
+    const input = this.$("tempo");
+    return Math.min(Number(input.max), Math.max(Number(input.min), Number(input.value) || 100));
+  }
   get beatsPerBar() { return Number(this.$("meter").value); }
   get ticksPerBar() { return this.beatsPerBar * TICKS_PER_BEAT; }
   get grid() { return Number(this.$("quantise").value) ? TICKS_PER_BEAT * 4 / Number(this.$("quantise").value) : 0; }
@@ -224,8 +228,8 @@ export class Recorder {
     const bar = Math.floor(elapsed / (beat * this.beatsPerBar)) + 1;
     this.$("position").textContent = elapsed < 0
       ? `Count-in: ${Math.ceil(-elapsed / beat)}`
-      : `Bar ${bar} of ${MAX_BARS}`;
-    if (bar > MAX_BARS) this.stop(`Stopped at the ${MAX_BARS}-bar limit.`);
+      : `Bar ${bar} of ${this.maxBars}`;
+    if (bar > this.maxBars) this.stop(`Stopped at the ${this.maxBars}-bar limit.`);
   }
 
   stop(message = "Recording stopped.") {
@@ -247,7 +251,7 @@ export class Recorder {
   recordedBars() {
     const ticks = this.ticksOf(this.raw);
     const end = ticks.reduce((most, [, s, d]) => Math.max(most, s + d), 1);
-    return Math.min(MAX_BARS, Math.max(1, Math.ceil(end / this.ticksPerBar)));
+    return Math.min(this.maxBars, Math.max(1, Math.ceil(end / this.ticksPerBar)));
   }
 
   ticksOf(raw) {
@@ -259,7 +263,7 @@ export class Recorder {
   // What will be saved: quantised, then trimmed to the chosen bars.
   notes() {
     const from = Math.max(1, Number(this.$("trim-from").value) || 1);
-    const to = Math.min(MAX_BARS, Math.max(from, Number(this.$("trim-to").value) || MAX_BARS));
+    const to = Math.min(this.maxBars, Math.max(from, Number(this.$("trim-to").value) || this.maxBars));
     return trim(quantise(this.ticksOf(this.raw), this.grid), from, to, this.ticksPerBar)
       .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   }

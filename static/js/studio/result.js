@@ -8,9 +8,16 @@ function pause(ms) {
   return new Promise((resolve) => { setTimeout(resolve, ms); });
 }
 
-export function describeParams(params) {
+// Parameters in the server's words: each one's label and unit from the technique's row
+// (GET /api/studio/techniques/, handed to the page), never its machine name.
+export function describeParams(params, technique) {
   if (!params) return "";
-  return Object.entries(params).map(([name, value]) => `${name.replaceAll("_", " ")} ${value}`).join(", ");
+  const rows = new Map(((technique && technique.params) || []).map((row) => [row.name, row]));
+  return Object.entries(params).map(([name, value]) => {
+    const row = rows.get(name);
+    const unit = row && row.unit ? (row.unit === "%" ? "%" : ` ${row.unit}`) : "";
+    return `${row ? row.label : name} ${value}${unit}`;
+  }).join(", ");
 }
 
 // Wait for the composition's audio to be rendered (it may lag the MIDI a little).
@@ -24,10 +31,11 @@ export async function whenAudioReady(api, composition, timeoutMs = 60000) {
 }
 
 export class ResultView {
-  constructor(root, { api, challenges, instruments, onUseAsInput, announce }) {
+  constructor(root, { api, challenges, instruments, techniques = [], onUseAsInput, announce }) {
     this.root = root;
     this.api = api;
     this.instruments = instruments;
+    this.techniques = new Map(techniques.map((technique) => [technique.name, technique]));
     this.challenges = challenges;
     this.onUseAsInput = onUseAsInput;
     this.announce = announce;
@@ -53,9 +61,10 @@ export class ResultView {
     this.root.hidden = false;
     this.$("title").textContent = composition.title;
     this.$("chain").textContent = chain.join(" → ");
+    const technique = this.techniques.get(composition.technique);
     const facts = [
-      composition.technique && `Technique: ${composition.technique}`,
-      composition.params && `Parameters: ${describeParams(composition.params)}`,
+      composition.technique && `Technique: ${technique ? technique.title : composition.technique}`,
+      composition.params && `Parameters: ${describeParams(composition.params, technique)}`,
       composition.seed != null && `Seed: ${composition.seed}`,
       composition.model_version && `Model: ${composition.model_version}`,
       `${composition.bars} bars · ${Math.round(composition.duration_seconds)} s · ${Math.round(composition.tempo)} BPM`,

@@ -123,6 +123,7 @@ const runner = new JobRunner($("#job"), api);
 const result = new ResultView($("#result"), {
   api,
   announce,
+  techniques: data("studio-techniques") || [],
   challenges: data("studio-challenges") || [],
   instruments: data("studio-instruments") || [],
   onUseAsInput: (composition) => {

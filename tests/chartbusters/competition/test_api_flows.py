@@ -250,9 +250,12 @@ def test_a_host_starts_a_rescore_and_reads_its_rank_changes(
     body = api.get(f"/api/rescores/{started.json()['id']}/").json()
     assert body["state"] == "done"
     assert body["changes"] == [
-        {"participant": "alice", "before": 2, "after": 1},
-        {"participant": "bob", "before": 1, "after": 2},
-    ]
+        {"participant": "alice", "before": 2, "after": 1, "score_before": 50.0,
+         "score_after": 90.0, "why": "Their score went from 50.00 to 90.00."},
+        {"participant": "bob", "before": 1, "after": 2, "score_before": 70.0,
+         "score_after": 70.0,
+         "why": "Their score stayed 70.00; other participants' scores changed around them."},
+    ]  # fmt: skip
 
 
 def test_the_schema_documents_the_competition_api(api: APIClient) -> None:

@@ -40,7 +40,7 @@ def _no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_claim_reads_as_a_chain() -> None:
     assert chain_rows(CLAIM) == [
         ChainRow("Sample melody", "twinkle-twinkle"),
-        ChainRow("AR-CNN (Bach-style note edits) (iterations=50, creative_risk=1.5, seed 7)",
+        ChainRow("AR-CNN (Bach-style note edits) (Iterations 50, Creative risk 1.5, seed 7)",
                  "model arcnn-1"),
         ChainRow("This entry"),
     ]  # fmt: skip
@@ -54,7 +54,7 @@ def test_a_studio_chain_reads_as_rows() -> None:
         {"kind": "edit", "title": "GAN (edited)"},
     ]}  # fmt: skip
     assert [row.step for row in chain_rows(provenance)] == [
-        "Sample melody", "GAN (accompaniment) (style=chorale, seed 5)",
+        "Sample melody", "GAN (accompaniment) (Style chorale, seed 5)",
         "Hand edit in the piano roll", "This entry",
     ]  # fmt: skip
 

@@ -81,10 +81,9 @@ def test_the_rank_change_report_shows_a_copy_the_new_judge_catches(
         run = leaderboard_rescore_start(challenge=challenge, by=host)
     assert rescore_challenge.run(run.pk) == "done"
     run.refresh_from_db()
-    assert run.changes == [
-        {"participant": alice.username, "before": 2, "after": 1},
-        {"participant": bob.username, "before": 1, "after": None},
-    ]
+    moves = [(c["participant"], c["before"], c["after"]) for c in run.changes]
+    assert moves == [(alice.username, 2, 1), (bob.username, 1, None)]
+    assert run.changes[1]["why"].startswith("Off the board now")
     copy.refresh_from_db()
     assert not copy.ranked
     assert copy.evaluator_version.startswith(f"{CODE_VERSION}+")  # the judge of today

@@ -242,6 +242,7 @@ PATHS: dict[str, Path] = {
     "api-studio-sample-midi": lambda w, s: "/api/studio/samples/new-world/midi",
     "api-studio-sample-audio": lambda w, s: "/api/studio/samples/new-world/audio",
     "api-studio-techniques": lambda w, s: "/api/studio/techniques/",
+    "api-labels": lambda w, s: "/api/labels/",
     "api-studio-compositions": lambda w, s: "/api/studio/compositions/",
     "api-studio-composition": lambda w, s: f"/api/studio/compositions/{_c(w)}/",
     "api-studio-composition-midi": lambda w, s: f"/api/studio/compositions/{_c(w)}/midi",

@@ -16,6 +16,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from chartbusters.studio.models import Composition
+from generation.registry import TECHNIQUES
 from tests.chartbusters.hardening.routes import PATHS, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -143,5 +144,6 @@ def test_a_400_digit_generation_parameter_is_refused_with_a_message(
     assert response.status_code == 400, response.content[:300]
     answer = response.json()
     assert answer["extra"]["field"] == param
-    assert param in answer["detail"]
+    spec = next(p for p in TECHNIQUES[technique].params.params if p.name == param)
+    assert spec.title in answer["detail"]  # named by its label
     assert len(answer["detail"]) < 200  # the number is not echoed back in full

@@ -242,6 +242,7 @@ RULES: dict[str, Rule] = {
     "api-studio-sample-midi": Rule(everyone()),
     "api-studio-sample-audio": Rule(everyone(AUDIO)),
     "api-studio-techniques": Rule(everyone()),
+    "api-labels": Rule(everyone()),
     "api-studio-compositions": Rule(members(api=True)),
     "api-studio-composition": Rule(only({"alice"}, api=True)),
     "api-studio-composition-midi": Rule(only({"alice"}, api=True)),

@@ -130,7 +130,7 @@ def test_the_entry_page_shows_a_studio_entry_and_its_chain(
     client.force_login(alice)
     html = client.get(f"/submissions/{entry.uuid}/").content.decode()
     assert "Made in the studio · hand-edited" in html
-    steps = ["Sample melody", "GAN (accompaniment) (style=chorale, seed 5)",
+    steps = ["Sample melody", "GAN (accompaniment) (Style chorale, seed 5)",
              "Hand edit in the piano roll", "This entry"]  # fmt: skip
     positions = [html.index(f"<strong>{step}</strong>") for step in steps]
     assert positions == sorted(positions)

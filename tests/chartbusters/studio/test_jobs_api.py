@@ -58,12 +58,12 @@ def test_a_given_seed_and_params_are_kept(as_alice: APIClient, sample_input: Com
         (
             {"technique": "arcnn", "params": {"creative_risk": 9}},
             "creative_risk",
-            "creative_risk must be between 0.5 and 6, not 9.",
+            "Creative risk must be between 0.5 and 6, not 9.",
         ),
         (
             {"technique": "gan", "params": {"style": "jazz"}},
             "style",
-            "style must be one of 'chorale' or 'renaissance', not 'jazz'.",
+            "Style must be one of 'chorale' or 'renaissance', not 'jazz'.",
         ),
         (
             {"technique": "transformer", "params": {"temprature": 1}},

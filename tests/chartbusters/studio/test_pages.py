@@ -83,7 +83,7 @@ def test_the_detail_shows_provenance_chain_roll_and_player(
     assert "<audio controls" in page
     assert "Model version" in page
     assert second.result.model_version in page
-    assert "sampling_technique = top-k" in page
+    assert "Sampling technique: top-k" in page  # its label, not its machine name
     chain = page.split("Made from")[1]
     assert chain.index(str(first.result.uuid)) < chain.index(str(sample_input.uuid))
 
