@@ -8,7 +8,7 @@ TORCH_INDEX_ARG := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 # Local development runs with DEBUG on unless the caller says otherwise.
 export DEBUG ?= True
 
-.PHONY: demo install migrate test test-fast lint format typecheck check-migrations ci clean
+.PHONY: demo install migrate corpora test test-fast lint format typecheck check-migrations ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,16 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py rundemo
 
+# The corpus caches the tests read (built once, minutes on a new machine; a test that built
+# one itself would run past its time limit on a busy machine).
+corpora: install
+	$(BIN)/python -c "from music.corpus import CORPORA, load_corpus; [load_corpus(n) for n in sorted(CORPORA)]"
+
 # The whole suite. DATA_DIR keeps the test database and broker folder apart from the demo's.
-test: install
+test: install corpora
 	DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest
 
-test-fast: install
+test-fast: install corpora
 	DATA_DIR=$(CURDIR)/var/test $(BIN)/python -m pytest -m "not worker and not slow"
 
 lint: install
