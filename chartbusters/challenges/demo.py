@@ -41,6 +41,15 @@ of sample melodies or of other people's entries stay off the ranking. The top th
 the judges, who rate Originality, Balance and Emotional from 1 to 5.
 """
 
+CHRISTMAS = """A chorale for the Christmas season, in Bach's manner.
+
+## How entries are judged
+Against a judge the host built from their own reference music: Bach's chorales for
+Christmas (the Christmas Oratorio and the cantatas from Christmas to Epiphany). A set
+this small makes a rougher judge than the whole chorale corpus: see the note beside
+"Judged against".
+"""
+
 SPIN = """Spin a sample melody into something new with any generator.
 
 This challenge is over: see the final results below.
@@ -122,6 +131,7 @@ def load_demo_challenges(*, host: User, judge: User, participants: list[User]) -
         if can_score:
             _enter(participants[1], bach, "Chorale for a rainy Tuesday", 11, now)
     report.say(f"Open challenge: {bach.title} (/challenges/{bach.slug}/).")
+    _christmas(host, participants[0], now, report)
     if not can_score:
         report.say(
             "No evaluation profile is built, so no entry could be scored: the finished "
@@ -159,3 +169,35 @@ def load_demo_challenges(*, host: User, judge: User, participants: list[User]) -
         f"Finished challenge with published results: {spin.title} (/challenges/{spin.slug}/)."
     )
     return report
+
+
+def _christmas(host: User, participant: User, now: datetime, report: DemoReport) -> None:
+    """The challenge judged by the demo's host-built judge, once it is built (it takes
+    minutes: ``manage.py build_demo_judge``, see ``references.demo``)."""
+    from chartbusters.references.demo import demo_judge
+
+    built = demo_judge()
+    if built is None:
+        report.say(
+            "No host-built judge yet, so the Christmas challenge is left out: run "
+            "manage.py build_demo_judge (about 5 minutes on two cores), then load_demo again."
+        )
+        return
+    christmas, created = _challenge(
+        "christmas-chorales",
+        title="Christmas Chorales",
+        theme="A chorale for the Christmas season",
+        description=CHRISTMAS,
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=21),
+        status=ChallengeStatus.OPEN,
+        evaluation_profile=built.profile_name,
+        use_judge_below_targets=not built.passes_validity,
+        created_by=host,
+    )
+    if created:
+        _enter(participant, christmas, "Midwinter chorale", 31, now)
+    report.say(
+        f"Open challenge judged by a host-built judge ({built.profile_name}): "
+        f"{christmas.title} (/challenges/{christmas.slug}/)."
+    )

@@ -37,8 +37,9 @@ class BuildCancelled(Exception):
     """A host asked to cancel the build: raised inside it at the next stage."""
 
 
-def judge_build_start(*, reference_set: ReferenceSet, by: User) -> JudgeBuild:
-    """Host action: queue the next version of the set's judge."""
+def judge_build_start(*, reference_set: ReferenceSet, by: User, enqueue: bool = True) -> JudgeBuild:
+    """Host action: queue the next version of the set's judge (``enqueue=False``: the
+    caller runs it in its own process, as ``build_demo_judge`` does)."""
     with transaction.atomic():
         locked = ReferenceSet.objects.select_for_update().get(pk=reference_set.pk)
         if locked.builds.filter(state__in=(BuildState.QUEUED, BuildState.RUNNING)).exists():
@@ -54,7 +55,8 @@ def judge_build_start(*, reference_set: ReferenceSet, by: User) -> JudgeBuild:
             pieces=locked.pieces.count(),
             stage="waiting for a training worker",
         )
-        task(BUILD_TASK).delay_on_commit(build.pk)
+        if enqueue:
+            task(BUILD_TASK).delay_on_commit(build.pk)
     return build
 
 
