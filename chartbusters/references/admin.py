@@ -184,7 +184,9 @@ class ReferenceSetAdmin(HostOnly, admin.ModelAdmin[ReferenceSet]):
                 self.message_user(request, f"“{reference_set}”: {exc.message}", messages.ERROR)
             else:
                 self.message_user(
-                    request, f"{build.profile_name} queued (see Judge builds).", messages.SUCCESS
+                    request,
+                    f"Judge {build.profile_name} queued (see Judge builds).",
+                    messages.SUCCESS,
                 )
 
 

@@ -129,3 +129,15 @@ def test_the_service_mirrors_the_library_screening_rules() -> None:
         host_profile.MIN_NOTES,
         host_profile.MIN_PIECES,
     )
+
+
+def test_a_host_starts_a_build_from_the_set_list_in_the_admin(client: Client, host: User) -> None:
+    carols = a_set(host)
+    client.force_login(host)
+    response = client.post(
+        "/admin/references/referenceset/",
+        {"action": "build_judge", "_selected_action": [carols.pk]},
+        follow=True,
+    )
+    assert "Judge carols-v1 queued" in response.content.decode()
+    assert JudgeBuild.objects.get().requested_by == host

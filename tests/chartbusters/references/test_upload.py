@@ -4,7 +4,12 @@ marked."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -22,6 +27,7 @@ from tests.chartbusters.references.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+REPO = Path(__file__).resolve().parents[3]
 
 
 def named(data: bytes, name: str) -> BytesIO:
@@ -126,3 +132,27 @@ def test_a_host_uploads_a_zip_in_the_admin_and_sees_what_was_refused(
     assert "3 piece(s) added, 1 refused" in response.content.decode()
     page = client.get(f"/admin/references/referenceset/{carols.pk}/change/").content.decode()
     assert "drums.mid" in page
+
+
+def test_adding_pieces_in_the_web_process_loads_no_model_code(tmp_path: Path) -> None:
+    """Checks, corpus picks and near-duplicates are parsing and comparing: no torch."""
+    script = textwrap.dedent(
+        """
+        import sys, django
+        django.setup()
+        import chartbusters.references.admin
+        from chartbusters.evaluator import building
+        checked = building.check_reference_piece(open(sys.argv[1], "rb").read())
+        picked = building.corpus_pick("bach-chorales", "bwv248", 3)
+        building.near_duplicates([("a", checked.score), *[(i, s) for i, _, s in picked]])
+        assert "torch" not in sys.modules, "the web side imported torch"
+        """
+    )
+    midi = tmp_path / "piece.mid"
+    midi.write_bytes(piece(1))
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="chartbusters.settings", DEBUG="True")
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(midi)],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
