@@ -17,7 +17,12 @@ from tests.chartbusters.builders import piece
 from tests.chartbusters.references.helpers import make_set
 from tests.worker import celery_worker, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]
 
 
 def test_a_worker_builds_validates_and_stores_a_judge_that_then_scores(host: User) -> None:

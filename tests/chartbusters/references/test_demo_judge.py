@@ -13,7 +13,7 @@ from chartbusters.challenges.models import Challenge
 from chartbusters.references.models import BuildState, JudgeBuild
 from chartbusters.submissions.models import Submission
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def command(*args: str) -> str:
