@@ -209,6 +209,9 @@ class JudgeBuildAdmin(HostOnly, admin.ModelAdmin[JudgeBuild]):
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # a build is started from its set ("Build judge")
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a version challenges may name stays on record (it is immutable)
+
     @admin.display(description="progress")
     def progress_bar(self, obj: JudgeBuild) -> str:
         share = round(obj.progress * 100)

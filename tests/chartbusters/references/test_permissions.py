@@ -61,3 +61,13 @@ def test_hosts_reach_every_set_and_build(client: Client, host: User, world: dict
 
 def test_no_route_outside_the_admin_serves_reference_sets() -> None:
     assert not [name for name in url_names() if "reference" in name or "judgebuild" in name]
+
+
+def test_not_even_a_host_deletes_a_judge_version(
+    client: Client, host: User, world: dict[str, int]
+) -> None:
+    client.force_login(host)
+    response = client.post(
+        f"/admin/references/judgebuild/{world['build']}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
