@@ -74,7 +74,7 @@ def test_healthz_workers_is_ok_with_empty_queues_and_no_workers(
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert sorted(body["queues"]) == ["celery", "evaluation", "generation"]
+    assert sorted(body["queues"]) == ["celery", "evaluation", "generation", "training"]
     for queue in body["queues"].values():
         assert queue == {"ok": True, "consumed": False, "oldest_message_age_seconds": None}
 
