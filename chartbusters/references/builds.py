@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -144,6 +145,10 @@ def judge_build_run(*, build: JudgeBuild, quick: bool | None = None) -> JudgeBui
         return _end(build.pk, reporter, BuildState.CANCELLED, "Cancelled by a host.")
     except building.JudgeBuildRefused as exc:
         return _end(build.pk, reporter, BuildState.FAILED, str(exc))
+    except SoftTimeLimitExceeded:
+        limit = settings.JUDGE_BUILD_TIME_LIMIT // 60
+        reason = f"The build ran past its time limit ({limit} minutes): try a smaller set."
+        return _end(build.pk, reporter, BuildState.FAILED, reason)
     except Exception as exc:  # ours, not the host's: say so, keep the details in the log
         logger.exception("Judge build %s failed", build.pk)
         reason = f"The build stopped on an internal error ({type(exc).__name__}: {exc})."
