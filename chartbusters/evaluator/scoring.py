@@ -77,7 +77,9 @@ def profile_directory(name: str) -> Path:
 
 
 def is_host_built(name: str) -> bool:
-    return profile_directory(name) == host_profiles_dir() and name not in KNOWN_PROFILES
+    if not name or name in KNOWN_PROFILES:
+        return False
+    return profile_directory(name) == host_profiles_dir()
 
 
 def available_profiles() -> list[str]:
