@@ -9,8 +9,9 @@ profile's (its committed VALIDITY.md: the same targets, measured on its own spli
 ``python bench/bench_host_judge.py scoring FOLDER [--copies 10] [--entries 30]`` scores
 the same entries against one host-built profile, then round-robin against ``--copies``
 copies of it loaded side by side (each its own name, as ten host versions would be),
-and prints the throughput of both and the memory (RSS) each setting holds. The baseline
-is the one-profile run, in the same process and run.
+and prints the throughput of both (entries per CPU second of the process: wall time on a
+shared machine is too noisy) and the memory (RSS) each setting holds. The baseline is the
+one-profile run, in the same process and run.
 """
 
 from __future__ import annotations
@@ -91,9 +92,12 @@ def _shipped_figures() -> dict[str, str]:
 
 
 def scoring(args: argparse.Namespace) -> None:
+    import torch
+
     from evaluation.evaluate import evaluate_many
     from evaluation.profile import load_profile
 
+    torch.set_num_threads(1)  # one core, as bench_evaluation: threads spinning blur CPU time
     source = Path(args.folder)
     root = Path(tempfile.mkdtemp(prefix="host-judges-"))
     names = []
@@ -115,21 +119,23 @@ def scoring(args: argparse.Namespace) -> None:
     loaded = [load_profile(name, root) for name in names]
     for profile in loaded:
         evaluate_many(entries[:1], profile)
-    # Rounds alternate, so both settings see the same load on a shared machine.
+    # Rounds alternate, so both settings see the same load on a shared machine, and the
+    # figure is entries per CPU second of this process (wall time on a busy machine
+    # swings by tens of per cent between rounds).
     singles, manies = [], []
     for _ in range(ROUNDS):
-        started = time.monotonic()
+        started = time.process_time()
         for entry in entries:
             evaluate_many([entry], one)
-        singles.append(len(entries) / (time.monotonic() - started))
-        started = time.monotonic()
+        singles.append(len(entries) / (time.process_time() - started))
+        started = time.process_time()
         for i, entry in enumerate(entries):
             evaluate_many([entry], loaded[i % len(loaded)])
-        manies.append(len(entries) / (time.monotonic() - started))
+        manies.append(len(entries) / (time.process_time() - started))
     single, many = float(np.median(singles)), float(np.median(manies))
     print(f"median of {ROUNDS} alternating rounds of {len(entries)} entries each")
-    print(f"one profile loaded:   {single:.2f} entries/s, peak RSS {single_rss:.0f} MB")
-    print(f"{args.copies} profiles loaded: {many:.2f} entries/s, peak RSS {rss_mb():.0f} MB")
+    print(f"one profile loaded:   {single:.2f} entries/CPU s, peak RSS {single_rss:.0f} MB")
+    print(f"{args.copies} profiles loaded: {many:.2f} entries/CPU s, peak RSS {rss_mb():.0f} MB")
     print(f"throughput with {args.copies}: {many / single - 1:+.1%} of one profile's")
     shutil.rmtree(root)
 

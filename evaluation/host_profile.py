@@ -317,7 +317,9 @@ def _build_into(
     validity = run_validity(profile, judge, by_split["test"], seed=seed, corpus=corpus)
     (work / "VALIDITY.md").write_text(validity.to_markdown())
     progress("red team", stage_start("red team"))
-    others = read_other_music(log) if other_music else []
+    others = (
+        read_other_music(log, exclude=own_collection_files(screened.pieces)) if other_music else []
+    )
     redteam = run_redteam(
         profile,
         by_split["test"],
@@ -327,6 +329,21 @@ def _build_into(
     )
     (work / "REDTEAM.md").write_text(redteam.to_markdown())
     return _figures(validity, redteam)
+
+
+def own_collection_files(pieces: Sequence[tuple[str, Score]]) -> set[str]:
+    """The red team's "other composers" files from a collection the set itself draws on
+    (a set of corpus picks names its pieces ``palestrina/...``): not other music to it."""
+    from evaluation.redteam.other_music import other_music_files
+    from music.corpus.sources import corpus_root
+
+    collections = {piece_id.split("/")[0] for piece_id, _ in pieces if "/" in piece_id}
+    root = corpus_root()
+    return {
+        str(path.relative_to(root))
+        for _, folder, path in other_music_files(root)
+        if folder in collections
+    }
 
 
 def _figures(validity: Any, redteam: Any) -> dict[str, Any]:

@@ -100,3 +100,14 @@ def test_the_twin_of_a_held_out_piece_is_left_out_of_the_build() -> None:
 def test_stages_add_up_to_the_whole_build() -> None:
     assert stage_start("checking the pieces") == 0.0
     assert 0 < stage_start("critic ensemble") < stage_start("red team") < 1.0
+
+
+def test_other_composers_leave_out_the_collections_the_set_draws_on() -> None:
+    from evaluation.host_profile import own_collection_files
+
+    palestrina = own_collection_files(
+        [("palestrina/Agnus_01#1", random_piece(1)), ("mine.mid", drone())]
+    )
+    assert palestrina
+    assert all(path.startswith("palestrina/") for path in palestrina)
+    assert own_collection_files([("mine.mid", drone())]) == set()
