@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -42,13 +43,13 @@ def build(args: argparse.Namespace) -> None:
     chosen = np.random.default_rng(0).choice(len(pieces), size=args.pieces, replace=False)
     picked = [(pieces[i].id, pieces[i].score) for i in sorted(chosen)]
     stages: dict[str, float] = {}
-    current = ["start", time.monotonic()]
+    current: dict[str, Any] = {"stage": "start", "since": time.monotonic()}
 
     def progress(stage: str, done: float) -> None:
-        if stage != current[0]:
+        if stage != current["stage"]:
             now = time.monotonic()
-            stages[str(current[0])] = now - float(current[1])
-            current[:] = [stage, now]
+            stages[current["stage"]] = now - current["since"]
+            current.update(stage=stage, since=now)
 
     output = Path(tempfile.mkdtemp(prefix="host-judge-"))
     started = time.monotonic()
@@ -61,7 +62,7 @@ def build(args: argparse.Namespace) -> None:
         progress=progress,
         log=lambda line: None,
     )
-    stages[str(current[0])] = time.monotonic() - float(current[1])
+    stages[current["stage"]] = time.monotonic() - current["since"]
     total = time.monotonic() - started
     print(f"built {result.name} from {args.pieces} pieces in {total:.0f} s ({output})")
     for stage, seconds in stages.items():
