@@ -63,19 +63,20 @@ MIN_NOTES = 8
 RESULT_FILE = "HOST_BUILD.json"
 PARTIAL_COPY_ROW = "every partial copy kind"
 
-# Share of a build's time each stage takes, measured on a 44-piece chorale set on two
-# busy cores (310 s; see README, "Host-built judges"): what the progress bar and the
-# estimate stand on. The whole-tune critic's share is a guess (that set has none).
+# Share of a build's time each stage takes, measured on chorale sets on two busy cores
+# (README, "Host-built judges": the critics took 63 % of 44 pieces' build and 80 % of 200
+# pieces'): what the progress bar and the estimate stand on. The whole-tune critic's
+# share is a guess (those sets have none).
 STAGES: tuple[tuple[str, float], ...] = (
     ("checking the pieces", 0.01),
     ("descriptors", 0.01),
-    ("critic ensemble", 0.57),
-    ("embeddings", 0.01),
+    ("critic ensemble", 0.72),
+    ("embeddings", 0.005),
     ("novelty index", 0.01),
     ("whole-tune critic", 0.03),
-    ("baseline judge", 0.11),
-    ("validity report", 0.06),
-    ("red team", 0.19),
+    ("baseline judge", 0.08),
+    ("validity report", 0.04),
+    ("red team", 0.095),
 )
 # build_profile's own log lines, by how each begins with the profile's name cut off.
 _LOG_STAGES = {
