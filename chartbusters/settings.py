@@ -356,6 +356,7 @@ CELERY_TASK_ROUTES = {
     "chartbusters.submissions.tasks.reap_stuck_submissions": {"queue": "celery"},
     "chartbusters.submissions.tasks.notify_submission_result": {"queue": "celery"},
     "chartbusters.studio.tasks.reap_stuck_jobs": {"queue": "celery"},
+    "chartbusters.references.tasks.reap_stuck_builds": {"queue": "celery"},
     "chartbusters.studio.tasks.*": {"queue": "generation"},
     "chartbusters.submissions.tasks.*": {"queue": "evaluation"},
     # Judge builds train networks for minutes to hours: their own workers, never the
@@ -385,6 +386,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reap-stuck-submissions": {
         "task": "chartbusters.submissions.tasks.reap_stuck_submissions",
         "schedule": float(SUBMISSION_REAPER_INTERVAL_SECONDS),
+    },
+    "reap-stuck-judge-builds": {
+        "task": "chartbusters.references.tasks.reap_stuck_builds",
+        "schedule": 60.0,
     },
     "refresh-challenge-statuses": {
         "task": "chartbusters.challenges.tasks.refresh_challenge_statuses",

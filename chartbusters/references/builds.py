@@ -3,19 +3,25 @@
 The same shape as scoring and generation: a row per job with guarded states (queued ->
 running -> built | failed | cancelled; terminal states stay terminal), claimed in one
 transaction, the task taking the row's id and queued on commit. Progress (stage, share
-done, heartbeat, log) is written as the build reaches each stage; the build stops at the
-next stage when a host has asked to cancel it. A version's folder appears only when the
-build has finished (``evaluation.host_profile``), so nothing half-built can judge.
+done, log) is written as the build reaches each stage, and a heartbeat every
+``HEARTBEAT_SECONDS`` while it runs; the build stops at the next stage when a host has
+asked to cancel it. A running build whose heartbeat stops (its worker was killed or
+restarted) is failed by the reaper (beat, queue "celery"), with the reason. A version's
+folder appears only when the build has finished (``evaluation.host_profile``), so nothing
+half-built can judge.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -28,9 +34,11 @@ from chartbusters.references.services import reference_set_scores
 
 logger = logging.getLogger(__name__)
 BUILD_TASK = "chartbusters.references.tasks.build_judge"
-# A running build whose worker has not reported for this long has stopped (killed,
-# restarted): cancelling it ends it at once instead of waiting for the next stage.
-STALE_AFTER = timedelta(minutes=15)
+HEARTBEAT_SECONDS = 30
+# A running build whose worker has not beaten for this long has stopped (killed,
+# restarted): the reaper fails it, and cancelling it ends it at once.
+STALE_AFTER = timedelta(minutes=5)
+REAP_TASK = "chartbusters.references.tasks.reap_stuck_builds"
 MAX_LOG_CHARS = 20_000
 
 
@@ -131,16 +139,17 @@ def judge_build_run(*, build: JudgeBuild, quick: bool | None = None) -> JudgeBui
     reporter = _Reporter(build.pk)
     quick = settings.JUDGE_BUILD_QUICK if quick is None else quick
     try:
-        pieces = reference_set_scores(build.reference_set)
-        reporter.log(f"{len(pieces)} pieces read")
-        figures = building.build_judge(
-            name=build.profile_name,
-            description=_description(build.reference_set),
-            pieces=pieces,
-            quick=quick,
-            progress=reporter.progress,
-            log=reporter.log,
-        )
+        with heartbeat(build.pk):
+            pieces = reference_set_scores(build.reference_set)
+            reporter.log(f"{len(pieces)} pieces read")
+            figures = building.build_judge(
+                name=build.profile_name,
+                description=_description(build.reference_set),
+                pieces=pieces,
+                quick=quick,
+                progress=reporter.progress,
+                log=reporter.log,
+            )
     except BuildCancelled:
         return _end(build.pk, reporter, BuildState.CANCELLED, "Cancelled by a host.")
     except building.JudgeBuildRefused as exc:
@@ -154,6 +163,53 @@ def judge_build_run(*, build: JudgeBuild, quick: bool | None = None) -> JudgeBui
         reason = f"The build stopped on an internal error ({type(exc).__name__}: {exc})."
         return _end(build.pk, reporter, BuildState.FAILED, reason)
     return _end(build.pk, reporter, BuildState.BUILT, "", figures)
+
+
+@contextmanager
+def heartbeat(build_id: int, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """Beat for the build from a thread while the block runs (a critic stage takes many
+    minutes without reaching a stage boundary)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                JudgeBuild.objects.filter(pk=build_id, state=BuildState.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()  # the thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"judge-build-{build_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def judge_builds_reap(*, now: datetime | None = None) -> int:
+    """Fail running builds whose worker stopped beating; how many."""
+    now = now or timezone.now()
+    reaped = 0
+    stale = JudgeBuild.objects.filter(
+        state=BuildState.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).values_list("pk", flat=True)
+    for build_id in stale:
+        with transaction.atomic():
+            build = JudgeBuild.objects.select_for_update().get(pk=build_id)
+            if build.state != BuildState.RUNNING or build.heartbeat_at is None:
+                continue
+            if build.heartbeat_at >= now - STALE_AFTER:
+                continue
+            reason = (
+                f"The training worker stopped answering during “{build.stage}” (killed or "
+                "restarted); nothing was kept. Build the judge again."
+            )
+            _finish(build, BuildState.FAILED, error=reason)
+            reaped += 1
+    return reaped
 
 
 def _description(reference_set: ReferenceSet) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from chartbusters.references.builds import BUILD_TASK, judge_build_claim, judge_build_run
+from chartbusters.references.builds import (
+    BUILD_TASK,
+    REAP_TASK,
+    judge_build_claim,
+    judge_build_run,
+    judge_builds_reap,
+)
 
 # One build holds its worker for minutes to hours: its own limits, far above the
 # default ones a scoring task runs under.
@@ -21,3 +27,10 @@ def build_judge(build_id: int) -> str:
     if build is None:
         return "nothing to do"
     return judge_build_run(build=build).state
+
+
+@shared_task(name=REAP_TASK)
+def reap_stuck_builds() -> int:
+    """Fail builds whose worker died (beat; queue "celery", so a stuck training pool
+    cannot stop its own reaper)."""
+    return judge_builds_reap()
