@@ -58,6 +58,14 @@ try:
     API_THROTTLE_USER = env_str("API_THROTTLE_USER", "600/min")
     API_THROTTLE_SUBMIT = env_str("API_THROTTLE_SUBMIT", "30/hour")
     EVALUATION_PROFILES_DIR = env_str("EVALUATION_PROFILES_DIR", "")
+    # Host-built judges (issue 21): one folder per version, written once by the training
+    # worker and read by every scoring worker (shared storage in a multi-host deployment).
+    HOST_PROFILES_DIR = Path(env_str("HOST_PROFILES_DIR", str(DATA_DIR / "profiles")))
+    # A judge build (training queue) may run this long before Celery stops it.
+    JUDGE_BUILD_TIME_LIMIT = env_int("JUDGE_BUILD_TIME_LIMIT", 4 * 3600, minimum=120)
+    # Tiny networks instead of the real ones: for tests and pipeline checks only (a
+    # quick judge judges poorly, and its validity report says so).
+    JUDGE_BUILD_QUICK = env_bool("JUDGE_BUILD_QUICK", False)
     SUBMISSION_MAX_ATTEMPTS = env_int("SUBMISSION_MAX_ATTEMPTS", 3, minimum=1)
     SUBMISSION_QUEUE_LEASE_SECONDS = env_int("SUBMISSION_QUEUE_LEASE_SECONDS", 900, minimum=1)
     SUBMISSION_REAPER_INTERVAL_SECONDS = env_int(
@@ -123,6 +131,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chartbusters.accounts",
     "chartbusters.core",
+    "chartbusters.references",
     "chartbusters.challenges",
     "chartbusters.submissions",
     "chartbusters.leaderboards",
@@ -215,6 +224,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Any request body past this is refused from its Content-Length, unread (413): four
 # times the largest MIDI upload (512 KB) with its form fields.
 MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024
+# Paths that take larger bodies: hosts upload reference sets as zips of many MIDI files
+# (issue 21; only hosts reach it, and Django reads no body before the admin's login check).
+LARGE_UPLOAD_PATHS = {"/admin/references/referenceset/": 64 * 1024 * 1024}
 
 # ----- security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = _secure_cookies
@@ -324,7 +336,8 @@ THROTTLE_CLIENT_FROM_FORWARDED_FOR = _use_proxy_headers
 
 # ----- Celery -------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport, so a real worker process runs with no
-# server. Queues: "generation" for models, "evaluation" for scoring, "celery" for the rest.
+# server. Queues: "generation" for models, "evaluation" for scoring, "training" for judge
+# builds, "celery" for the rest.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
@@ -343,8 +356,12 @@ CELERY_TASK_ROUTES = {
     "chartbusters.submissions.tasks.reap_stuck_submissions": {"queue": "celery"},
     "chartbusters.submissions.tasks.notify_submission_result": {"queue": "celery"},
     "chartbusters.studio.tasks.reap_stuck_jobs": {"queue": "celery"},
+    "chartbusters.references.tasks.reap_stuck_builds": {"queue": "celery"},
     "chartbusters.studio.tasks.*": {"queue": "generation"},
     "chartbusters.submissions.tasks.*": {"queue": "evaluation"},
+    # Judge builds train networks for minutes to hours: their own workers, never the
+    # scoring or generation pools (issue 21).
+    "chartbusters.references.tasks.*": {"queue": "training"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -369,6 +386,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reap-stuck-submissions": {
         "task": "chartbusters.submissions.tasks.reap_stuck_submissions",
         "schedule": float(SUBMISSION_REAPER_INTERVAL_SECONDS),
+    },
+    "reap-stuck-judge-builds": {
+        "task": "chartbusters.references.tasks.reap_stuck_builds",
+        "schedule": 60.0,
     },
     "refresh-challenge-statuses": {
         "task": "chartbusters.challenges.tasks.refresh_challenge_statuses",

@@ -28,7 +28,7 @@ class ChallengeAdminForm(forms.ModelForm[Challenge]):
         fields = (
             "title", "slug", "theme", "description", "starts_at", "ends_at",
             "allowed_techniques", "provenance_rule", "daily_quota", "total_quota",
-            "evaluation_profile",
+            "evaluation_profile", "use_judge_below_targets",
             "weight_realism", "weight_typicality", "weight_frechet", "leaderboard_visibility",
             "judges", "finalists_count", "judge_weight",
         )  # fmt: skip
@@ -98,6 +98,7 @@ class ChallengeAdmin(HostOnlyAdmin):
             {
                 "fields": (
                     "evaluation_profile",
+                    "use_judge_below_targets",
                     ("weight_realism", "weight_typicality", "weight_frechet"),
                 ),
                 "description": "The automatic score is the weighted geometric mean of the "
@@ -129,6 +130,17 @@ class ChallengeAdmin(HostOnlyAdmin):
             from chartbusters.leaderboards.services import leaderboard_rebuild
 
             leaderboard_rebuild(challenge_id=obj.pk)
+        if change and "evaluation_profile" in form.changed_data and self._has_scored(obj):
+            # Another judge (or another version of one): every entry is judged again, and
+            # the run records who moved (Rescore runs).
+            self.rescore(request, Challenge.objects.filter(pk=obj.pk))
+
+    @staticmethod
+    def _has_scored(challenge: Challenge) -> bool:
+        from chartbusters.submissions.models import Submission
+        from chartbusters.submissions.states import SubmissionState
+
+        return Submission.objects.filter(challenge=challenge, state=SubmissionState.SCORED).exists()
 
     @admin.action(description="Schedule (announce; it opens and closes by the clock)")
     def schedule(self, request: HttpRequest, queryset: QuerySet[Challenge]) -> None:

@@ -52,6 +52,15 @@ of sample melodies or of other people's entries stay off the ranking. The top th
 the judges, who rate Originality, Balance and Emotional from 1 to 5.
 """
 
+CHRISTMAS = """A chorale for the Christmas season, in Bach's manner.
+
+## How entries are judged
+Against a judge the host built from their own reference music: Bach's chorales for
+Christmas (the Christmas Oratorio and the cantatas from Christmas to Epiphany). A set
+this small makes a rougher judge than the whole chorale corpus: see the note beside
+"Judged against".
+"""
+
 SPIN = """Spin a sample melody into something new with any generator.
 
 This challenge is over: see the final results below.
@@ -164,6 +173,7 @@ def load_demo_challenges(*, host: User, judge: User, participants: list[User]) -
             for who, title, piece, days in BACH_ENTRIES:
                 _enter(participants[who], bach, title, piece, now - timedelta(days=days))
     report.say(f"Open challenge: {bach.title} (/challenges/{bach.slug}/).")
+    _christmas(host, participants[0], now, report)
     if missing:
         names = " and ".join(missing)
         report.say(
@@ -201,3 +211,36 @@ def load_demo_challenges(*, host: User, judge: User, participants: list[User]) -
         f"Finished challenge with published results: {spin.title} (/challenges/{spin.slug}/)."
     )
     return report
+
+
+def _christmas(host: User, participant: User, now: datetime, report: DemoReport) -> None:
+    """The challenge judged by the demo's host-built judge, once it is built (it takes
+    minutes: ``manage.py build_demo_judge``, see ``references.demo``)."""
+    from chartbusters.references.demo import demo_judge
+
+    built = demo_judge()
+    if built is None:
+        report.say(
+            "No host-built judge yet, so the Christmas challenge is left out: run "
+            "manage.py build_demo_judge (about 5 minutes on two cores), then load_demo again."
+        )
+        return
+    christmas, created = _challenge(
+        "christmas-chorales",
+        title="Christmas Chorales",
+        theme="A chorale for the Christmas season",
+        description=CHRISTMAS,
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=21),
+        status=ChallengeStatus.OPEN,
+        evaluation_profile=built.profile_name,
+        use_judge_below_targets=not built.passes_validity,
+        created_by=host,
+    )
+    if created:
+        piece = Piece("deck-the-halls", "arcnn", 31)
+        _enter(participant, christmas, "Midwinter chorale", piece, now)
+    report.say(
+        f"Open challenge judged by a host-built judge ({built.profile_name}): "
+        f"{christmas.title} (/challenges/{christmas.slug}/)."
+    )

@@ -11,6 +11,7 @@ from django.db import models
 from chartbusters.core import limits
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import scoring
+from chartbusters.references.selectors import judge_gate_problem
 
 
 class Technique(models.TextChoices):
@@ -101,7 +102,15 @@ class Challenge(models.Model):
         max_length=64,
         choices=scoring.profile_choices,
         default=scoring.default_profile,
-        help_text="The reference music entries are scored against.",
+        help_text="The reference music entries are scored against: a shipped profile, "
+        "or a version of a host-built judge (Judge builds). Changing it rescores every "
+        "entry and records who moved.",
+    )
+    use_judge_below_targets = models.BooleanField(
+        "Use a judge below the validity targets anyway",
+        default=False,
+        help_text="A host-built judge that missed the validity targets on its own held-out "
+        "pieces may judge only with this ticked; the challenge page then says so.",
     )
     weight_realism = _weight_field("0.50", "realism (the critic ensemble)")
     weight_typicality = _weight_field("0.30", "typicality (musical metrics)")
@@ -176,6 +185,9 @@ class Challenge(models.Model):
             self.weights()
         except ApplicationError as exc:
             errors["weight_realism"] = exc.message
+        gate = judge_gate_problem(self.evaluation_profile, use_anyway=self.use_judge_below_targets)
+        if gate:
+            errors["evaluation_profile"] = gate
         if errors:
             raise ValidationError(errors)
 

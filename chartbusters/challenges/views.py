@@ -19,6 +19,7 @@ from chartbusters.challenges.selectors import (
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.leaderboards.likes import peoples_choice
 from chartbusters.leaderboards.selectors import final_results, leaderboard_rows, leaderboard_slice
+from chartbusters.references.selectors import judge_below_targets
 from chartbusters.submissions.selectors import quota_left, submission_list_for_participant
 
 BOARD_PREVIEW = 10  # rows of the board on the challenge page; the rest on its own page
@@ -59,6 +60,9 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "description_html": render_markdown(challenge.description),
         "accepts_entries": challenge.accepts_entries_at(now),
         "hidden": board_hidden_reason(request.user, challenge),
+        # Shipped profiles cost no query here (the folder says they are not host-built).
+        "judge_below_targets": challenge.use_judge_below_targets
+        and judge_below_targets(challenge.evaluation_profile),
     }
     context["scores_visible"] = context["hidden"] is None
     if challenge.results_published:

@@ -28,7 +28,11 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.MAX_REQUEST_BODY_BYTES
+        limit = next(
+            (size for path, size in settings.LARGE_UPLOAD_PATHS.items()
+             if request.path.startswith(path)),
+            settings.MAX_REQUEST_BODY_BYTES,
+        )  # fmt: skip
         if length <= limit:
             return self.get_response(request)
         message = f"The request is {length // 1024} KB; the limit is {limit // 1024} KB."

@@ -7,7 +7,9 @@ Everything else in the service goes through these functions, so the libraries ca
   parsing and hashing, no model;
 - ``score_entry`` runs the judge and is only ever called from the Celery task;
 - profiles are loaded from ``settings.EVALUATION_PROFILES_DIR`` when it is set (tests and
-  deployments with their own profiles), else from the library's shipped folder.
+  deployments with their own profiles), else from the library's shipped folder; a name
+  found in neither is a host-built judge version, loaded from ``settings.HOST_PROFILES_DIR``
+  (media storage under ``DATA_DIR``, shared by every worker; see ``evaluator.building``).
 """
 
 from __future__ import annotations
@@ -61,9 +63,31 @@ def profiles_dir() -> Path:
     return Path(configured) if configured else LIBRARY_PROFILES_DIR
 
 
+def host_profiles_dir() -> Path:
+    """Where host-built judge versions live (one folder each, written once)."""
+    return Path(settings.HOST_PROFILES_DIR)
+
+
+def profile_directory(name: str) -> Path:
+    """The folder holding profile ``name``: shipped (or configured) first, else host-built."""
+    shipped = profiles_dir()
+    if (shipped / name / "profile.json").exists() or name in KNOWN_PROFILES:
+        return shipped
+    return host_profiles_dir()
+
+
+def is_host_built(name: str) -> bool:
+    if not name or name in KNOWN_PROFILES:
+        return False
+    return profile_directory(name) == host_profiles_dir()
+
+
 def available_profiles() -> list[str]:
-    """Profiles that are built and can score entries now (the library's own test)."""
-    return sorted(path.parent.name for path in profiles_dir().glob("*/profile.json"))
+    """Profiles that are built and can score entries now (the library's own test):
+    shipped ones and host-built versions (a build in progress has no profile.json)."""
+    found = {path.parent.name for path in profiles_dir().glob("*/profile.json")}
+    found |= {path.parent.name for path in host_profiles_dir().glob("*/profile.json")}
+    return sorted(found)
 
 
 # ----- weights -------------------------------------------------------------------------
@@ -259,6 +283,6 @@ def _load_profile(name: str) -> Any:
     except ImportError as exc:
         raise ScoringUnavailable(f"The evaluation library cannot be loaded: {exc}") from exc
     try:
-        return load_profile(name, profiles_dir())
+        return load_profile(name, profile_directory(name))
     except ProfileError as exc:
         raise ScoringUnavailable(str(exc)) from exc

@@ -17,7 +17,7 @@ from django.core.management import get_commands
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "training-worker", "beat"]
 
 
 def settings_variables() -> set[str]:
@@ -33,8 +33,10 @@ def command_of(service: str) -> list[str]:
 
 
 def test_the_stack_has_every_service_with_a_healthcheck() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "migrate", "proxy", "web", "worker", "beat"}
-    for name in ["postgres", "redis", "proxy", "web", "worker", "beat"]:
+    assert set(SERVICES) == {
+        "postgres", "redis", "migrate", "proxy", "web", "worker", "training-worker", "beat"
+    }  # fmt: skip
+    for name in ["postgres", "redis", "proxy", "web", "worker", "training-worker", "beat"]:
         assert SERVICES[name]["healthcheck"]["test"], name
 
 
@@ -60,15 +62,24 @@ def test_web_runs_gunicorn_on_the_wsgi_application() -> None:
     assert hasattr(importlib.import_module(module), attribute)
 
 
-def test_the_worker_consumes_every_queue_the_routes_use() -> None:
-    from chartbusters.celery import app
-
-    command = command_of("worker")
+def queues_of(service: str) -> set[str]:
+    command = command_of(service)
     assert command[:4] == ["celery", "-A", "chartbusters", "worker"]
     queues_arg = next(arg for arg in command if arg.startswith("--queues="))
-    queues = set(queues_arg.split("=", 1)[1].split(","))
+    return set(queues_arg.split("=", 1)[1].split(","))
+
+
+def test_the_workers_consume_every_queue_the_routes_use() -> None:
+    from chartbusters.celery import app
+
+    queues = queues_of("worker") | queues_of("training-worker")
     routed = {route["queue"] for route in app.conf.task_routes.values()}
     assert routed | {app.conf.task_default_queue} <= queues
+
+
+def test_judge_builds_have_a_worker_of_their_own() -> None:
+    assert queues_of("training-worker") == {"training"}
+    assert "training" not in queues_of("worker")
 
 
 def test_beat_runs_the_celery_app_and_migrations_use_a_real_command() -> None:
@@ -79,7 +90,7 @@ def test_beat_runs_the_celery_app_and_migrations_use_a_real_command() -> None:
 
 
 def test_web_worker_and_beat_start_after_migrations() -> None:
-    for name in ["web", "worker", "beat"]:
+    for name in ["web", "worker", "training-worker", "beat"]:
         depends = SERVICES[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["postgres"]["condition"] == "service_healthy"

@@ -179,11 +179,12 @@ APP_LAYERS = {
     "core": 0,
     "accounts": 0,
     "evaluator": 1,  # the one adapter to the judge (the evaluation library)
-    "challenges": 2,
-    "submissions": 3,
-    "leaderboards": 4,
-    "judging": 5,
-    "studio": 6,
+    "references": 2,  # host reference sets and the judges built from them
+    "challenges": 3,
+    "submissions": 4,
+    "leaderboards": 5,
+    "judging": 6,
+    "studio": 7,
 }
 # Pages, the API, the admin, management commands and the demo sit above every app: they
 # may show and start anything (a challenge's page shows its board).

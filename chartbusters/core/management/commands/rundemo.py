@@ -1,4 +1,8 @@
-"""Run the whole service on one machine: a Celery worker (with beat) and the web server."""
+"""Run the whole service on one machine: Celery workers (one with beat) and the web server.
+
+Judge builds get a worker of their own (queue "training", one at a time): a build holds
+its process for minutes, and must never take the slot an entry or a generation job needs.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 QUEUES = "celery,generation,evaluation"
+TRAINING_QUEUE = "training"
 
 
 def worker_command(concurrency: int) -> list[str]:
@@ -31,6 +36,14 @@ def worker_command(concurrency: int) -> list[str]:
     ]
 
 
+def training_worker_command() -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "chartbusters", "worker",
+        f"--queues={TRAINING_QUEUE}", "--concurrency=1", "--loglevel=INFO",
+        "--hostname=training@%h",
+    ]  # fmt: skip
+
+
 class Command(BaseCommand):
     help = "Start a Celery worker (all queues, with beat) and the web server together."
 
@@ -40,16 +53,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = subprocess.Popen(worker_command(options["concurrency"]), env=os.environ.copy())
+        trainer = subprocess.Popen(training_worker_command(), env=os.environ.copy())
         # SIGTERM (e.g. from a process manager) must also stop the worker, not orphan it.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(
-            f"Worker started (pid {worker.pid}); web at http://{options['addrport']}/"
+            f"Workers started (pid {worker.pid}; judge builds: pid {trainer.pid}); web at "
+            f"http://{options['addrport']}/"
         )
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for process in (worker, trainer):
+                process.send_signal(signal.SIGTERM)
+            for process in (worker, trainer):
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
