@@ -88,6 +88,14 @@ try:
     AUDIO_MAX_ATTEMPTS = env_int("AUDIO_MAX_ATTEMPTS", 3, minimum=1)
     WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
     HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 600, minimum=1)
+    # Board pages, the board API, the challenge page and the people's choice are kept in
+    # the cache this long, keyed by the board's version (0: never stored; ETags and 304s
+    # still work). Last-Modified names a change only once it is this many seconds old
+    # (chartbusters.core.pagecache explains why).
+    PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600, minimum=0)
+    PAGE_CACHE_LAST_MODIFIED_SETTLE_SECONDS = env_int(
+        "PAGE_CACHE_LAST_MODIFIED_SETTLE_SECONDS", 10, minimum=2
+    )
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 

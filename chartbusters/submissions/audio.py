@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
+from chartbusters.challenges.services import challenge_board_changed
 from chartbusters.core.enqueue import task
 from chartbusters.core.renders import reap_lost_renders, render_ogg
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
@@ -50,11 +51,14 @@ def submission_render_audio(*, submission_id: int) -> str:
         return submission_audio_give_up(submission_id=submission_id)
     storage = submission.audio.storage
     name = storage.save(submission_audio_path(submission, "audio.ogg"), ContentFile(ogg))
-    stored = (
-        Submission.objects.filter(pk=submission_id)
-        .filter(~Q(audio_state=AudioState.READY))
-        .update(audio=name, audio_state=AudioState.READY)
-    )
+    with transaction.atomic():
+        stored = (
+            Submission.objects.filter(pk=submission_id)
+            .filter(~Q(audio_state=AudioState.READY))
+            .update(audio=name, audio_state=AudioState.READY)
+        )
+        if stored:  # the board shows a player for entries that have a listening copy
+            challenge_board_changed(challenge_ids=[submission.challenge_id])
     if not stored:  # another delivery finished first
         storage.delete(name)
         return "done"
