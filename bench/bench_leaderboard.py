@@ -134,6 +134,9 @@ def setup_django(url: str) -> None:
     os.environ["API_THROTTLE_ANON"] = "1000000/min"
     os.environ["API_THROTTLE_USER"] = "1000000/min"
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
+    # The database path is what is measured: nothing is served from the page cache (a
+    # cached page is measured apart, by ``measure_cached``).
+    os.environ["PAGE_CACHE_SECONDS"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chartbusters.settings")
     import django
 
@@ -305,6 +308,29 @@ def measure_api(challenge: Any, case: Case, repeat: int) -> tuple[float, float, 
     return p50, p95, percentiles(cpu)[0], count, body["results"][0]["rank"]
 
 
+def measure_cached(challenge: Any, repeat: int) -> tuple[float, float, int]:
+    """The first page again with the page cache on (``CACHE_URL``, or the in-process
+    cache): p50, p95 and queries of a cached read."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    url = f"/api/challenges/{challenge.slug}/leaderboard/"
+    with override_settings(PAGE_CACHE_SECONDS=3600):
+        client.get(url)
+
+        def get() -> None:
+            response = client.get(url)
+            assert response["X-Page-Cache"] == "hit", response.status_code
+
+        with CaptureQueriesContext(connection) as queries:
+            get()
+        count = len(queries)
+        p50, p95 = percentiles(timed(get, repeat)[0])
+    return p50, p95, count
+
+
 def measure_naive(challenge: Any, case: Case, repeat: int) -> tuple[float, float, int]:
     from django.db import connection
 
@@ -366,6 +392,11 @@ def main() -> None:
                 f"  {n50:>8.1f}ms{n95:>8.1f}ms  {n50 / p50:>7.0f}x  "
                 f"{'yes' if top == naive_top else f'NO ({top} vs {naive_top})'}"
             )
+        c50, c95, cached_queries = measure_cached(challenge, args.requests)
+        print(
+            f"{'first page, cached':<22}{1:>6}  {c50:>7.1f}ms{c95:>7.1f}ms{'':>9}"
+            f"{cached_queries:>9}  (served from the page cache until the board changes)"
+        )
         print(
             f"\nTarget p95 < {TARGET_P95_MS:.0f} ms: {'met' if worst < TARGET_P95_MS else 'MISSED'}"
             f" (worst p95 {worst:.1f} ms). Queries per page: "
