@@ -10,7 +10,7 @@ A listening copy is never lost for good: ``audio_queued_at`` records when its re
 queued (empty when the publish failed, the broker being down), and the reaper's pass
 ``submissions_audio_reap`` queues it again: at once when the publish failed, and after
 the render lease when the render never landed (its message lost, or its task hit a
-dropped database connection) and the default queue holds no message it could still be
+dropped database connection) and the audio queue holds no message it could still be
 waiting behind. Each such re-queue is an attempt; after ``AUDIO_MAX_ATTEMPTS`` the
 entry's audio is marked failed, so a piece that cannot be rendered never loops.
 """
@@ -80,7 +80,7 @@ def _render(submission: Submission) -> bytes:
     return render_ogg(score)
 
 
-AUDIO_QUEUE = "celery"  # not with the scoring: "evaluation" workers never render audio
+AUDIO_QUEUE = "audio"  # its own workers: a score never waits behind a rendering (settings)
 
 
 def publish_audio(submission_id: int) -> None:
