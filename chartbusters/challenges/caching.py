@@ -5,6 +5,7 @@ changes only through what bumps that version, so a key names everything the page
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -30,13 +31,16 @@ def board_page_key(
     timeless: bool = True,
     shared: bool = False,
 ) -> PageKey:
-    return page_key(
+    seen_as = visibility_class(request, challenge)
+    key = page_key(
         request,
         page=page,
         row=challenge,
-        variant=[visibility_class(request, challenge), *variant],
+        variant=[seen_as, *variant],
         viewer=viewer,
         changed=[challenge.board_changed_at, challenge.updated_at],
         timeless=timeless,
         shared=shared,
     )
+    # What a host sees may be hidden from others: no shared cache may keep it.
+    return replace(key, private=True) if seen_as == "host" else key

@@ -45,5 +45,5 @@ def _with_validators(response: Response, key: PageKey) -> Response:
     response["ETag"] = key.etag
     if key.last_modified is not None:
         response["Last-Modified"] = http_date(key.last_modified.timestamp())
-    response["Cache-Control"] = "no-cache"
+    response["Cache-Control"] = "private, no-cache" if key.private else "no-cache"
     return response

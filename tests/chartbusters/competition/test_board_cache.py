@@ -261,3 +261,17 @@ def test_a_page_showing_a_message_is_neither_served_from_nor_kept_in_the_cache(
     assert "X-Page-Cache" not in shown
     after = client.get(board.url("board page"))
     assert b"You cannot like your own entry." not in after.content
+
+
+def test_a_hidden_board_seen_by_a_host_is_never_left_in_a_shared_cache(
+    host: User, hidden_challenge: Challenge
+) -> None:
+    scored_entry(make_user("erin"), hidden_challenge, 80.0, seed=4)
+    client = Client()
+    client.force_login(host)
+    for read in READS:
+        response = client.get(READS[read].format(slug=hidden_challenge.slug))
+        assert response.status_code == 200, read
+        assert response["Cache-Control"] == "private, no-cache", read
+    anonymous = Client().get(READS["board API"].format(slug=hidden_challenge.slug))
+    assert anonymous.status_code == 403
