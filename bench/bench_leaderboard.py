@@ -87,6 +87,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per case")
     parser.add_argument("--naive-requests", type=int, default=20, help="timed naive queries")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database kept by --keep (no load)"
+    )
     return parser.parse_args()
 
 
@@ -102,16 +105,18 @@ def bench_database_url() -> str:
 
 
 @contextmanager
-def fresh_database(url: str, keep: bool) -> Any:
-    """Create the database (dropping an older one of the same name); drop it afterwards."""
+def fresh_database(url: str, keep: bool, reuse: bool = False) -> Any:
+    """Create the database (dropping an older one of the same name; ``reuse``: take it
+    as it is); drop it afterwards unless ``keep``."""
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield
     finally:
@@ -192,6 +197,17 @@ def load(participants: int, entries: int) -> tuple[Any, dict[str, float]]:
     analyze()
     steps["board"] = time.perf_counter() - started - sum(steps.values())
     return challenge, steps
+
+
+def reused() -> tuple[Any, tuple[int, int]]:
+    """The challenge a kept database holds, and its (participants, entries)."""
+    from chartbusters.challenges.models import Challenge
+    from chartbusters.leaderboards.models import LeaderboardEntry
+    from chartbusters.submissions.models import Submission
+
+    challenge = Challenge.objects.get(slug="bench-to-the-future")
+    participants = LeaderboardEntry.objects.filter(challenge=challenge).count()
+    return challenge, (participants, Submission.objects.filter(challenge=challenge).count())
 
 
 def analyze() -> None:
@@ -353,15 +369,23 @@ def measure_naive(challenge: Any, case: Case, repeat: int) -> tuple[float, float
 def main() -> None:
     args = parse_args()
     url = bench_database_url()
-    with fresh_database(url, args.keep):
+    with fresh_database(url, args.keep, args.reuse):
         setup_django(url)
-        challenge, steps = load(args.participants, args.entries)
-        print(
-            f"Loaded {args.entries:,} scored entries from {args.participants:,} participants "
-            f"into PostgreSQL ({urlsplit(url).path.lstrip('/')}) in {sum(steps.values()):.1f} s: "
-            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items())
-            + f". Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs."
-        )
+        if args.reuse:
+            challenge, loaded = reused()
+            args.participants, args.entries = loaded
+            print(f"Reusing {args.entries:,} scored entries from {args.participants:,} "
+                  f"participants in {urlsplit(url).path.lstrip('/')}. Load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")  # fmt: skip
+        else:
+            challenge, steps = load(args.participants, args.entries)
+            print(
+                f"Loaded {args.entries:,} scored entries from {args.participants:,} participants "
+                f"into PostgreSQL ({urlsplit(url).path.lstrip('/')}) in "
+                f"{sum(steps.values()):.1f} s: "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items())
+                + f". Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs."
+            )
         pages = max(1, args.participants // PAGE_SIZE)
         cases = [
             Case("first page", "rank", 1),
