@@ -2,7 +2,7 @@
 
 Run ``python bench/bench_scoring_scale.py`` with PostgreSQL, Redis and RabbitMQ
 listening. For each broker (``--brokers``, default Redis db 13 and RabbitMQ's guest
-account) it creates its own database (``DATABASE_URL``'s server, a name with "bench"),
+account) it creates its own database (``<DATABASE_URL's name>_bench_scale_<broker>``),
 and for 1 and then 2 worker processes:
 
 1. stores ``--entries`` entries through the API (Django's test client, in process) while
@@ -51,8 +51,9 @@ def parse_args() -> argparse.Namespace:
 
 def database_url(broker: str) -> str:
     base = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/chartbusters")
-    kind = urlsplit(broker).scheme
-    return urlunsplit(urlsplit(base)._replace(path=f"/chartbusters_bench_scale_{kind}"))
+    kind, parts = urlsplit(broker).scheme, urlsplit(base)
+    name = parts.path.lstrip("/") or "chartbusters"
+    return urlunsplit(parts._replace(path=f"/{name}_bench_scale_{kind}"))
 
 
 def start_worker(log: Path, name: str) -> subprocess.Popen[bytes]:
