@@ -93,6 +93,8 @@ try:
     # still work). Last-Modified names a change only once it is this many seconds old
     # (chartbusters.core.pagecache explains why).
     PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 3600, minimum=0)
+    # A signed-in reader's own pages (one per reader and variant) are kept at most this long.
+    PAGE_CACHE_PRIVATE_SECONDS = env_int("PAGE_CACHE_PRIVATE_SECONDS", 300, minimum=0)
     PAGE_CACHE_LAST_MODIFIED_SETTLE_SECONDS = env_int(
         "PAGE_CACHE_LAST_MODIFIED_SETTLE_SECONDS", 10, minimum=2
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,8 +156,8 @@ def cached_page(
         return _with_validators(not_modified, key)
     stored = default_cache.get(key.cache_key) if settings.PAGE_CACHE_SECONDS else None
     if stored is not None:
-        content_type, body = stored
-        response = HttpResponse(body, content_type=content_type)
+        content_type, packed = stored
+        response = HttpResponse(zlib.decompress(packed), content_type=content_type)
         if key.private:
             get_token(request)  # the page's forms use the token: keep renewing the cookie
         response[CACHE_HEADER] = "hit"
@@ -164,10 +165,17 @@ def cached_page(
     had_csrf_secret = "CSRF_COOKIE" in request.META
     response = render()
     if _storable(request, response, key, had_csrf_secret) and settings.PAGE_CACHE_SECONDS:
-        body = (response["Content-Type"], response.content)
-        default_cache.set(key.cache_key, body, settings.PAGE_CACHE_SECONDS)
+        # Compressed (a 150 KB board page keeps about a tenth of that), and a signed-in
+        # reader's own page only briefly: there is one per reader and variant.
+        packed = (response["Content-Type"], zlib.compress(response.content, 1))
+        default_cache.set(key.cache_key, packed, _lifetime(key))
     response[CACHE_HEADER] = "miss"
     return _with_validators(response, key)
+
+
+def _lifetime(key: PageKey) -> int:
+    seconds: int = settings.PAGE_CACHE_SECONDS
+    return min(seconds, settings.PAGE_CACHE_PRIVATE_SECONDS) if key.private else seconds
 
 
 def _has_pending_messages(request: HttpRequest) -> bool:

@@ -275,3 +275,16 @@ def test_a_hidden_board_seen_by_a_host_is_never_left_in_a_shared_cache(
         assert response["Cache-Control"] == "private, no-cache", read
     anonymous = Client().get(READS["board API"].format(slug=hidden_challenge.slug))
     assert anonymous.status_code == 403
+
+
+def test_signed_in_pages_are_kept_for_their_own_shorter_lifetime(
+    board: Board, bob: User, settings: Any
+) -> None:
+    settings.PAGE_CACHE_PRIVATE_SECONDS = 0  # kept not at all: every read renders
+    member = Client()
+    member.force_login(bob)
+    for _ in range(3):
+        assert member.get(board.url("board page"))["X-Page-Cache"] == "miss"
+    anonymous = Client()
+    anonymous.get(board.url("board page"))
+    assert anonymous.get(board.url("board page"))["X-Page-Cache"] == "hit"
