@@ -33,7 +33,7 @@ def database_url_for_test_db() -> str:
 
 @contextmanager
 def celery_worker(
-    queues: str = "celery,generation,evaluation",
+    queues: str = "celery,generation,evaluation,audio",
     concurrency: int = 1,
     *,
     app: str = "chartbusters",

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from chartbusters.accounts.models import ApiToken, User
 from chartbusters.accounts.services import DISPLAY_NAME_TAKEN, name_in_use, user_set_role
+from chartbusters.accounts.signals import public_name_changed
 
 
 class UserChangeForm(DjangoUserChangeForm):
@@ -39,6 +40,8 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         # The role decides admin access; keep is_staff in step with it.
         user_set_role(user=obj, role=obj.role)
+        if change and {"display_name", "username"} & set(form.changed_data):
+            public_name_changed.send(sender=None, user_id=obj.pk)  # boards show the name
 
 
 @admin.register(ApiToken)

@@ -21,6 +21,7 @@ from chartbusters.accounts.emails import (
 )
 from chartbusters.accounts.models import ApiToken, Role, User
 from chartbusters.accounts.names import name_skeleton
+from chartbusters.accounts.signals import public_name_changed
 from chartbusters.core.errors import ApplicationError
 
 MAX_ACTIVE_TOKENS = 20
@@ -67,10 +68,14 @@ def user_update_profile(*, user: User, display_name: str, email: str, bio: str) 
     display_name = display_name.strip()
     if display_name and name_in_use(display_name, user=user):
         raise ApplicationError(DISPLAY_NAME_TAKEN, code="name_in_use")
+    renamed = user.display_name != display_name
     user.display_name = display_name
     user.bio = bio
     user.full_clean(exclude=["password", "email"])
-    user.save(update_fields=["display_name", "bio"])
+    with transaction.atomic():
+        user.save(update_fields=["display_name", "bio"])
+        if renamed:
+            public_name_changed.send(sender=None, user_id=user.pk)
     email = User.objects.normalize_email(email.strip())
     if email.casefold() == user.email.casefold():
         return False

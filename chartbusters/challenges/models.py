@@ -162,6 +162,11 @@ class Challenge(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped in the transaction of anything that changes what the board shows (an entry
+    # scored, withdrawn or disqualified, a like, a rendered listening copy, a renamed
+    # participant): cached board pages are keyed by it (``core.pagecache``).
+    board_version = models.PositiveBigIntegerField(default=0, editable=False)
+    board_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -1,10 +1,13 @@
-"""Writes to challenges: status changes by the clock and by host actions."""
+"""Writes to challenges: status changes by the clock and by host actions, and the
+version of each board (bumped by whatever changes what the board shows)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from chartbusters.challenges.models import Challenge, ChallengeStatus
@@ -72,3 +75,12 @@ def challenge_unschedule(*, challenge: Challenge) -> Challenge:
         locked.status = ChallengeStatus.DRAFT
         locked.save(update_fields=["status", "updated_at"])
     return locked
+
+
+def challenge_board_changed(*, challenge_ids: Iterable[int]) -> None:
+    """What these challenges' boards show has changed: bump their versions, so no cached
+    page of the old board is served again (``core.pagecache``). Call it inside the
+    transaction that made the change, so the version moves with the change or not at all."""
+    Challenge.objects.filter(pk__in=list(challenge_ids)).update(
+        board_version=F("board_version") + 1, board_changed_at=timezone.now()
+    )

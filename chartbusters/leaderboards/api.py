@@ -16,8 +16,12 @@ from rest_framework.views import APIView
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, require_host
+from chartbusters.challenges.caching import board_page_key
+from chartbusters.challenges.models import Challenge
+from chartbusters.core.apicache import cached_api_response
 from chartbusters.core.errors import ApplicationError
 from chartbusters.core.openapi import paginated
+from chartbusters.core.pagecache import PageKey
 from chartbusters.judging.results import leaderboard_publish_results
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, peoples_choice
@@ -88,11 +92,23 @@ class LeaderboardApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         challenge = access_leaderboard(request.user, slug)
-        rows = leaderboard_rows(challenge=challenge, sort=request.query_params.get("sort", "rank"))
-        paginator = LeaderboardPagination()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
-        rows_out = LeaderboardRowOutput(page, many=True, context={"slug": challenge.slug})
-        return paginator.get_paginated_response(rows_out.data)
+
+        def rows_page() -> Any:
+            sort = request.query_params.get("sort", "rank")
+            rows = leaderboard_rows(challenge=challenge, sort=sort)
+            paginator = LeaderboardPagination()
+            page = paginator.paginate_queryset(rows, request, view=self) or []
+            rows_out = LeaderboardRowOutput(page, many=True, context={"slug": challenge.slug})
+            return paginator.get_paginated_response(rows_out.data).data
+
+        return cached_api_response(request, api_key(request, challenge, "board-api"), rows_page)
+
+
+def api_key(request: Request, challenge: Challenge, name: str) -> PageKey:
+    """Board data is the same for everyone who may see it: the key holds the URL asked
+    for (its links are absolute) and the viewer's class, not the viewer."""
+    variant = [request.build_absolute_uri()[:2000]]
+    return board_page_key(request._request, challenge, name, variant, shared=True)
 
 
 class _Echo:
@@ -215,11 +231,17 @@ class PeoplesChoiceApi(APIView):
     @extend_schema(responses=paginated(PeoplesChoiceRowOutput), summary="The people's choice")
     def get(self, request: Request, slug: str) -> Response:
         challenge = access_leaderboard(request.user, slug)
-        paginator = BoardPagination()
-        page: Any = paginator.paginate_queryset(
-            peoples_choice(challenge=challenge), request, view=self
-        )
-        return paginator.get_paginated_response(PeoplesChoiceRowOutput(page, many=True).data)
+
+        def liked_page() -> Any:
+            paginator = BoardPagination()
+            page: Any = paginator.paginate_queryset(
+                peoples_choice(challenge=challenge), request, view=self
+            )
+            liked_out = PeoplesChoiceRowOutput(page, many=True).data
+            return paginator.get_paginated_response(liked_out).data
+
+        key = api_key(request, challenge, "peoples-choice-api")
+        return cached_api_response(request, key, liked_page)
 
 
 class ListenApi(APIView):

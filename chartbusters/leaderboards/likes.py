@@ -17,6 +17,7 @@ from chartbusters.accounts.access import require_verified_email
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import Viewer
 from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.services import challenge_board_changed
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.access import access_leaderboard
 from chartbusters.leaderboards.models import Like
@@ -59,6 +60,7 @@ def like_add(*, user: User, submission: Submission) -> Submission:
         with transaction.atomic():
             Like.objects.create(submission=submission, user=user)
             Submission.objects.filter(pk=submission.pk).update(likes_count=F("likes_count") + 1)
+            challenge_board_changed(challenge_ids=[submission.challenge_id])
     except IntegrityError:
         pass  # already liked
     submission.refresh_from_db(fields=["likes_count"])
@@ -70,6 +72,7 @@ def like_remove(*, user: User, submission: Submission) -> Submission:
         deleted, _ = Like.objects.filter(submission=submission, user=user).delete()
         if deleted:
             Submission.objects.filter(pk=submission.pk).update(likes_count=F("likes_count") - 1)
+            challenge_board_changed(challenge_ids=[submission.challenge_id])
     submission.refresh_from_db(fields=["likes_count"])
     return submission
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy, QuerySet
+from django.db.models import F, Max, OrderBy, QuerySet
+from django.utils.functional import cached_property
 
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
@@ -20,6 +21,8 @@ SORTS = {
     "frechet": ("frechet", True),
     "submitted": ("submitted_at", False),
 }
+
+RANK_ORDER = (F("rank").asc(),)
 
 # What a board row shows. Entries carry wide columns (the report's details, the novelty
 # fingerprint) that a page of 50 rows would otherwise fetch and decode for nothing.
@@ -56,9 +59,9 @@ def board_ordering(sort: str) -> list[OrderBy]:
     field, descending = SORTS[name]
     if sort.startswith("-"):
         descending = not descending
-    elif name == "score":
+    elif name in ("rank", "score"):
         # The rank is the score order (higher first, missing last, earlier on a tie).
-        return [F("rank").asc()]
+        return list(RANK_ORDER)
     column = F(field)
     return [
         column.desc(nulls_last=True) if descending else column.asc(nulls_last=True),
@@ -73,7 +76,13 @@ def leaderboard_slice(
     table alone (its indexes), and only those rows are joined to their entries and
     participants. Sliced plainly, PostgreSQL joins every row up to the offset and throws
     them away: a middle page of a 10,000-row board took 130 ms instead of a few.
-    One query all the same (the ids are a subquery)."""
+    One query all the same (the ids are a subquery).
+
+    In rank order the page needs no offset at all: ranks are dense and unique (1 to n),
+    so it is the range of ranks (start, stop], read off the (challenge, rank) index at
+    any depth (a middle page of a 100,000-row board: 42 ms by offset)."""
+    if tuple(rows.query.order_by) == RANK_ORDER:
+        return rows.filter(rank__gt=start, rank__lte=stop)
     page_ids = rows.values("pk")[start:stop]
     return rows.filter(pk__in=page_ids)
 
@@ -82,6 +91,13 @@ class BoardPaginator(Paginator):
     """Django's paginator, slicing the board with ``leaderboard_slice``."""
 
     object_list: QuerySet[LeaderboardEntry]
+
+    @cached_property
+    def count(self) -> int:
+        """Ranks are dense and unique (1 to n, see the model), so the board's size is its
+        highest rank, read off the (challenge, rank) index: COUNT(*) visits every row
+        (about 10 ms at 100,000 rows)."""
+        return int(self.object_list.aggregate(size=Max("rank"))["size"] or 0)
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)

@@ -8,6 +8,7 @@ from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from chartbusters.challenges.models import Challenge
+from chartbusters.challenges.services import challenge_board_changed
 from chartbusters.leaderboards import ranking
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
@@ -57,6 +58,7 @@ def leaderboard_refresh_participant(*, challenge_id: int, participant_id: int) -
     old = ranking.key_of(row) if row else None
     new = ranking.Key(best.score, best.created_at, best.pk) if best else None
     ranking.move(challenge_id, participant_id, old, new)
+    challenge_board_changed(challenge_ids=[challenge_id])
     if best is None:
         if row is not None:
             row.delete()
@@ -120,4 +122,5 @@ def leaderboard_rebuild(*, challenge_id: int) -> int:
             ],
             batch_size=2000,
         )
+        challenge_board_changed(challenge_ids=[challenge_id])
     return len(best)

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.access import access_challenge, board_hidden_reason
+from chartbusters.challenges.caching import board_page_key
 from chartbusters.challenges.web import access_errors_as_http
 from chartbusters.core.errors import ApplicationError
+from chartbusters.core.pagecache import cached_page
 from chartbusters.leaderboards.likes import access_listen, like_add, like_remove, liked_by
 from chartbusters.leaderboards.selectors import SORTS, BoardPaginator, leaderboard_rows
 from chartbusters.studio import labels
@@ -47,7 +49,8 @@ def sort_columns(sort: str) -> dict[str, dict[str, Any]]:
 @require_GET
 @access_errors_as_http
 def leaderboard_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """The whole board: sortable by any component, each entry's breakdown and audio."""
+    """The whole board: sortable by any component, each entry's breakdown and audio.
+    Served from the cache until the board changes (``core.pagecache``)."""
     challenge = access_challenge(request.user, slug)
     hidden = board_hidden_reason(request.user, challenge)
     context: dict[str, Any] = {"challenge": challenge, "scores_visible": False, "hidden": hidden}
@@ -56,16 +59,24 @@ def leaderboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     sort = request.GET.get("sort", "rank")
     if sort.lstrip("-") not in SORTS:
         sort = "rank"
-    rows = leaderboard_rows(challenge=challenge, sort=sort)
-    board = BoardPaginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    context.update(
-        scores_visible=True,
-        board=board,
-        sort=sort,
-        columns=sort_columns(sort),
-        liked=liked_by(user=request.user, submissions=[row.submission for row in board]),
-    )
-    return render(request, "leaderboards/board.html", context)
+    page = request.GET.get("page", "")[:12]
+
+    def render_board() -> HttpResponse:
+        rows = leaderboard_rows(challenge=challenge, sort=sort)
+        board = BoardPaginator(rows, BOARD_PAGE_SIZE).get_page(page)
+        context.update(
+            scores_visible=True,
+            board=board,
+            sort=sort,
+            columns=sort_columns(sort),
+            liked=liked_by(user=request.user, submissions=[row.submission for row in board]),
+        )
+        return render(request, "leaderboards/board.html", context)
+
+    # A signed-in viewer's like buttons send them back to the very URL they came from.
+    back = [request.get_full_path()[:2000]] if request.user.is_authenticated else []
+    key = board_page_key(request, challenge, "board-page", [sort, page], back)
+    return cached_page(request, key, render_board)
 
 
 @login_required

@@ -13,4 +13,4 @@ class SubmissionsConfig(AppConfig):
         from chartbusters.submissions.selectors import audio_waiting_since, scoring_waiting_since
 
         register_backlog_proxy("evaluation", scoring_waiting_since)
-        register_backlog_proxy("celery", audio_waiting_since)
+        register_backlog_proxy("audio", audio_waiting_since)

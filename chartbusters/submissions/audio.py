@@ -10,7 +10,7 @@ A listening copy is never lost for good: ``audio_queued_at`` records when its re
 queued (empty when the publish failed, the broker being down), and the reaper's pass
 ``submissions_audio_reap`` queues it again: at once when the publish failed, and after
 the render lease when the render never landed (its message lost, or its task hit a
-dropped database connection) and the default queue holds no message it could still be
+dropped database connection) and the audio queue holds no message it could still be
 waiting behind. Each such re-queue is an attempt; after ``AUDIO_MAX_ATTEMPTS`` the
 entry's audio is marked failed, so a piece that cannot be rendered never loops.
 """
@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
+from chartbusters.challenges.services import challenge_board_changed
 from chartbusters.core.enqueue import task
 from chartbusters.core.renders import reap_lost_renders, render_ogg
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
@@ -50,11 +51,14 @@ def submission_render_audio(*, submission_id: int) -> str:
         return submission_audio_give_up(submission_id=submission_id)
     storage = submission.audio.storage
     name = storage.save(submission_audio_path(submission, "audio.ogg"), ContentFile(ogg))
-    stored = (
-        Submission.objects.filter(pk=submission_id)
-        .filter(~Q(audio_state=AudioState.READY))
-        .update(audio=name, audio_state=AudioState.READY)
-    )
+    with transaction.atomic():
+        stored = (
+            Submission.objects.filter(pk=submission_id)
+            .filter(~Q(audio_state=AudioState.READY))
+            .update(audio=name, audio_state=AudioState.READY)
+        )
+        if stored:  # the board shows a player for entries that have a listening copy
+            challenge_board_changed(challenge_ids=[submission.challenge_id])
     if not stored:  # another delivery finished first
         storage.delete(name)
         return "done"
@@ -76,7 +80,7 @@ def _render(submission: Submission) -> bytes:
     return render_ogg(score)
 
 
-AUDIO_QUEUE = "celery"  # not with the scoring: "evaluation" workers never render audio
+AUDIO_QUEUE = "audio"  # its own workers: a score never waits behind a rendering (settings)
 
 
 def publish_audio(submission_id: int) -> None:

@@ -85,7 +85,7 @@ def _score(claim: Claim) -> str:
 @shared_task(name=RENDER_SUBMISSION_AUDIO, acks_late=True)
 def render_submission_audio(submission_id: int) -> str:
     """Render the entry's listening copy (Ogg Vorbis). Idempotent; never affects scoring.
-    Queued on "celery" (see ``services._enqueue_audio``), not with the scoring."""
+    Queued on "audio" (see ``audio.publish_audio``), never with the scoring."""
     with crash_guard("render_submission_audio", submission_id) as guard:
         if guard.poisoned:
             return submission_audio_give_up(submission_id=submission_id)

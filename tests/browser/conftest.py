@@ -102,7 +102,7 @@ def _browser_settings(settings: Any) -> Iterator[None]:
 @pytest.fixture
 def worker(transactional_db: None) -> Iterator[None]:
     """One real worker on every queue, as the embedded setup runs it."""
-    with celery_worker(queues="generation,evaluation,celery", concurrency=1,
+    with celery_worker(queues="generation,evaluation,celery,audio", concurrency=1,
                        OMP_NUM_THREADS="1"):  # fmt: skip
         yield
 

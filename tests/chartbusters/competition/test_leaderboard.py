@@ -13,7 +13,7 @@ from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
 from chartbusters.leaderboards.models import LeaderboardEntry
-from chartbusters.leaderboards.selectors import leaderboard_rows
+from chartbusters.leaderboards.selectors import SORTS, BoardPaginator, leaderboard_rows
 from chartbusters.leaderboards.services import leaderboard_rebuild
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.services import submission_disqualify, submission_restore
@@ -194,3 +194,23 @@ def from_scratch(challenge: Challenge) -> list[tuple[int, str, float | None]]:
             best[entry.participant_id] = entry
     ordered = sorted(best.values(), key=key)
     return [(i, s.participant.username, s.score) for i, s in enumerate(ordered, start=1)]
+
+
+def test_every_page_in_every_sort_is_the_slice_of_the_whole_board(
+    host: User, challenge: Challenge
+) -> None:
+    """Pages in rank order are read as a range of ranks; in any order they must be what
+    slicing the whole sorted board gives, after entries left the board too."""
+    entries = [
+        scored_entry(make_user(f"p{i}"), challenge, float(40 + (i * 7) % 23), seed=i)
+        for i in range(13)
+    ]
+    for gone in entries[2:5]:
+        submission_disqualify(submission=gone, by=host, reason="Copied.")
+    for sort in [*SORTS, *(f"-{name}" for name in SORTS)]:
+        rows = leaderboard_rows(challenge=challenge, sort=sort)
+        whole = [row.pk for row in rows]
+        paginator = BoardPaginator(rows, 4)
+        assert paginator.count == len(whole) == 10, sort
+        paged = [row.pk for n in paginator.page_range for row in paginator.page(n)]
+        assert paged == whole, sort

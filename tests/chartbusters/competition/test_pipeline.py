@@ -250,6 +250,7 @@ def test_rejections_are_emailed_too(alice: User, challenge: Challenge) -> None:
         ("chartbusters.submissions.tasks.rescore_challenge", "evaluation"),
         ("chartbusters.submissions.tasks.reap_stuck_submissions", "celery"),
         ("chartbusters.submissions.tasks.notify_submission_result", "celery"),
+        ("chartbusters.submissions.tasks.render_submission_audio", "audio"),
         ("chartbusters.challenges.tasks.refresh_challenge_statuses", "celery"),
         ("chartbusters.leaderboards.tasks.notify_results_published", "celery"),
     ],

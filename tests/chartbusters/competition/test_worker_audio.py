@@ -1,4 +1,4 @@
-"""Entries' audio rendered by a real worker (on the default queue), scoring untouched."""
+"""Entries' audio rendered by a real worker (on the audio queue), scoring untouched."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def audio_done(entry: Submission) -> bool:
 def test_a_worker_on_the_default_queue_renders_each_entrys_audio(
     alice: User, challenge: Challenge
 ) -> None:
-    with celery_worker(queues="celery"):  # no evaluation worker: audio needs no scoring
+    with celery_worker(queues="audio"):  # no evaluation worker: audio needs no scoring
         entry = enter(alice, challenge)
         assert wait_until(lambda: audio_done(entry), timeout=120), "no worker rendered it"
     assert entry.audio_state == AudioState.READY
@@ -42,7 +42,7 @@ def test_render_missing_audio_queues_every_pending_entry_and_retries_failures_on
         return entry.audio_state == AudioState.READY
 
     pending, failed = enter(alice, challenge), enter(bob, challenge)
-    with celery_worker(queues="celery"):
+    with celery_worker(queues="audio"):
         # Let the messages queued at entry be consumed, so that below only the command's
         # own messages can render anything.
         assert wait_until(lambda: ready(pending) and ready(failed), timeout=120)

@@ -74,7 +74,7 @@ def test_healthz_workers_is_ok_with_empty_queues_and_no_workers(
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert sorted(body["queues"]) == ["celery", "evaluation", "generation", "training"]
+    assert sorted(body["queues"]) == ["audio", "celery", "evaluation", "generation", "training"]
     for queue in body["queues"].values():
         assert queue == {"ok": True, "consumed": False, "oldest_message_age_seconds": None}
 
@@ -126,7 +126,7 @@ def test_without_a_readable_broker_queue_the_oldest_waiting_entry_is_the_proxy(
     settings.MEDIA_ROOT = tmp_path
     entry = enter(alice, make_challenge())
     assert backlog_proxy_since("evaluation") == entry.published_at
-    assert backlog_proxy_since("celery") == entry.audio_queued_at
+    assert backlog_proxy_since("audio") == entry.audio_queued_at
 
 
 @pytest.mark.worker
@@ -138,7 +138,7 @@ def test_a_running_worker_beats_for_each_queue_it_consumes_without_naming_its_ho
         queues = client.get("/healthz/workers").json()["queues"]
         return {name: queue["consumed"] for name, queue in queues.items()}
 
-    nobody = {"celery": False, "evaluation": False, "generation": False, "training": False}
+    nobody = {q: False for q in ("audio", "celery", "evaluation", "generation", "training")}
     assert consumed() == nobody
     with celery_worker(queues="celery,evaluation", WORKER_HEARTBEAT_SECONDS="1"):
         assert wait_until(lambda: consumed()["evaluation"], timeout=90)

@@ -30,7 +30,7 @@ def test_waiting_messages_are_counted_and_the_oldest_aged(redis_queues: None) ->
     publish_probe("evaluation", age_seconds=HOUR)
     publish_probe("evaluation")
     table, rows = status()
-    assert set(rows) == {"celery", "evaluation", "generation", "training"}
+    assert set(rows) == {"audio", "celery", "evaluation", "generation", "training"}
     assert rows["evaluation"]["depth"] == 2
     assert HOUR <= rows["evaluation"]["oldest_age_seconds"] < HOUR + 60
     assert rows["evaluation"]["workers"] == []  # nobody answered the remote control

@@ -52,7 +52,7 @@ def test_a_backlog_behind_one_slow_worker_is_scored_in_first_attempts_without_du
             HARDENING_JUDGE_DELAY="0.5",
             EVALUATION_PROFILES_DIR=str(real_judge),
         ),
-        celery_worker(queues="celery", **with_reaper(tmp_path)),
+        celery_worker(queues="celery,audio", **with_reaper(tmp_path)),
     ):
         assert wait_until(all_settled, timeout=300, interval=0.1)
     outcomes = {

@@ -74,7 +74,9 @@ def test_an_entry_whose_worker_was_killed_mid_evaluation_is_scored_after_its_lea
         doomed.wait(timeout=30)
     assert state(entry) == S.EVALUATING  # nobody is left to finish or release it
     with celery_worker(
-        queues="evaluation,celery", EVALUATION_PROFILES_DIR=str(real_judge), **with_reaper(tmp_path)
+        queues="evaluation,celery,audio",
+        EVALUATION_PROFILES_DIR=str(real_judge),
+        **with_reaper(tmp_path),
     ):
         assert wait_until(lambda: settled(entry), timeout=120)
     assert_scored_once(entry, attempts=2)
@@ -102,7 +104,9 @@ def test_an_entry_submitted_while_the_broker_is_down_is_kept_and_scored_once_it_
     # With the default queue lease (15 minutes): the reaper's next pass publishes what
     # could not be published, its score and its listening copy, without anyone's help.
     with celery_worker(
-        queues="evaluation,celery", EVALUATION_PROFILES_DIR=str(real_judge), **with_reaper(tmp_path)
+        queues="evaluation,celery,audio",
+        EVALUATION_PROFILES_DIR=str(real_judge),
+        **with_reaper(tmp_path),
     ):
         assert wait_until(lambda: settled(entry), timeout=120)
         assert wait_until(lambda: audio_settled(entry), timeout=120)
@@ -133,7 +137,7 @@ def test_a_connection_dropped_during_evaluation_is_reopened_and_the_entry_scored
 ) -> None:
     release = tmp_path / "release-the-judge"
     with celery_worker(
-        queues="evaluation,celery",
+        queues="evaluation,celery,audio",
         app=HOOKED_APP,
         HARDENING_JUDGE_HOLD=str(release),
         EVALUATION_PROFILES_DIR=str(real_judge),

@@ -146,7 +146,7 @@ def audio_state(entry: Submission) -> str:
 def test_a_message_that_kills_every_worker_is_failed_after_three_deaths_and_others_flow(
     alice: User, bob: User, challenge: Challenge
 ) -> None:
-    with celery_worker(queues="celery", app=HOOKED_APP, HARDENING_CRASH_TITLE="poison"):
+    with celery_worker(queues="audio", app=HOOKED_APP, HARDENING_CRASH_TITLE="poison"):
         poisoned = enter(alice, challenge, title="poison")
         assert wait_until(lambda: audio_state(poisoned) != AudioState.PENDING, timeout=180), (
             f"still pending after {unfinished('render_submission_audio', poisoned.pk)} deaths"
@@ -185,7 +185,7 @@ def test_a_ten_minute_entry_and_a_594_s_piece_in_255_1_are_scored_and_get_short_
     from music.listening import LISTENING_COPY_MAX_SECONDS
 
     with celery_worker(
-        queues="celery,evaluation", EVALUATION_PROFILES_DIR=str(real_judge)
+        queues="celery,evaluation,audio", EVALUATION_PROFILES_DIR=str(real_judge)
     ) as worker:
         ten_minutes = enter(alice, challenge, midi_bytes=long_piece((4, 4), 600.0, 40.0))
         odd_meter = enter(bob, challenge, midi_bytes=long_piece((255, 1), 594.0, 120.0))

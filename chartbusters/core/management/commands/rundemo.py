@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-QUEUES = "celery,generation,evaluation"
+QUEUES = "celery,generation,evaluation,audio"
 TRAINING_QUEUE = "training"
 
 

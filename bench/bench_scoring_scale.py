@@ -1,0 +1,147 @@
+"""Scoring throughput with 1 and 2 scoring worker processes, on Redis and on RabbitMQ.
+
+Run ``python bench/bench_scoring_scale.py`` with PostgreSQL, Redis and RabbitMQ
+listening. For each broker (``--brokers``, default Redis db 13 and RabbitMQ's guest
+account) it creates its own database (``<DATABASE_URL's name>_bench_scale_<broker>``),
+and for 1 and then 2 worker processes:
+
+1. stores ``--entries`` entries through the API (Django's test client, in process) while
+   no worker runs, so a backlog waits on the "evaluation" queue, exactly as a burst
+   leaves it;
+2. starts that many ``celery worker --queues=evaluation --concurrency=1`` processes (the
+   shipped judge; audio renders go to the "audio" queue, which nobody reads here: scoring
+   never waits for them);
+3. waits until every entry is scored, and reads the throughput off the stored
+   ``scored_at`` times: entries after each worker's first (the first loads torch and the
+   profile) over the time from that point to the last score.
+
+Prints entries/s for each run, the speed-up of 2 processes over 1 on each broker, and
+checks that every entry was scored exactly once (no entry lost or scored twice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_leaderboard import fresh_database  # noqa: E402
+from bench_pipeline import Bench, setup_django, stop_worker  # noqa: E402
+
+BROKERS = "redis://127.0.0.1:6379/13,amqp://guest:guest@127.0.0.1:5672//"
+TARGET_SPEEDUP = 1.8
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=60, help="backlog per run")
+    parser.add_argument("--brokers", default=BROKERS, help="comma-separated broker URLs")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # run one broker (child process)
+    return parser.parse_args()
+
+
+def database_url(broker: str) -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/chartbusters")
+    kind, parts = urlsplit(broker).scheme, urlsplit(base)
+    name = parts.path.lstrip("/") or "chartbusters"
+    return urlunsplit(parts._replace(path=f"/{name}_bench_scale_{kind}"))
+
+
+def start_worker(log: Path, name: str) -> subprocess.Popen[bytes]:
+    """One scoring worker process (concurrency 1), its own node name, output in ``log``."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "chartbusters", "worker",
+             "--queues=evaluation", "--concurrency=1", "--pool=prefork", "--loglevel=WARNING",
+             "--without-gossip", "--without-mingle", f"--hostname={name}@%h"],
+            cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def purge_queues() -> None:
+    """Drop what waits on our queues (the audio renders nobody reads here, leftovers)."""
+    from contextlib import suppress
+
+    from chartbusters.celery import app
+    from chartbusters.core.queues import known_queues
+
+    with app.connection_for_write() as connection:
+        for queue in known_queues():
+            with suppress(*connection.channel_errors):
+                connection.default_channel.queue_purge(queue)
+
+
+def run(bench: Bench, processes: int, entries: int, data_dir: Path) -> tuple[float, int, int]:
+    """(entries/s after warm-up, entries scored, score records) for one run."""
+    from chartbusters.submissions.models import Submission
+
+    ids = [bench.submit() for _ in range(entries)]
+    workers = [start_worker(data_dir / f"worker-{processes}-{i}.log", f"scale{processes}-{i}")
+               for i in range(processes)]  # fmt: skip
+    try:
+        started = time.perf_counter()
+        bench.wait(ids, started)
+    finally:
+        for worker in workers:
+            stop_worker(worker)
+    rows = Submission.objects.filter(uuid__in=ids)
+    times = sorted(t for t in rows.values_list("scored_at", flat=True) if t is not None)
+    attempts = sum(rows.values_list("attempts", flat=True))
+    warm = times[processes:]  # each worker's first entry loads the judge
+    rate = (len(warm) - 1) / (warm[-1] - warm[0]).total_seconds()
+    return rate, len(times), attempts
+
+
+def one_broker(broker: str, entries: int) -> None:
+    url = database_url(broker)
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    with fresh_database(url, keep=False):
+        setup_django(url, broker, str(data_dir))
+        purge_queues()
+        rates = {}
+        bench = Bench(timeout=120.0)
+        for processes in (1, 2):
+            # A challenge per run: the novelty check compares an entry with the earlier
+            # entries of its challenge, so a shared one would make the later run slower.
+            bench.challenge.pk = None
+            bench.challenge.slug = f"bench-{processes}-processes"
+            bench.challenge.save()
+            rate, scored, attempts = run(bench, processes, entries, data_dir)
+            rates[processes] = rate
+            ok = scored == entries and attempts == entries
+            print(f"{urlsplit(broker).scheme:<6} {processes} process(es): {rate:6.2f} entries/s "
+                  f"({scored}/{entries} scored, {attempts} attempts: "
+                  f"{'each scored once' if ok else 'LOST OR TWICE'})", flush=True)  # fmt: skip
+            purge_queues()
+        speedup = rates[2] / rates[1]
+        print(f"{urlsplit(broker).scheme:<6} speed-up 2 vs 1: {speedup:.2f}x (target "
+              f">= {TARGET_SPEEDUP}x: {'met' if speedup >= TARGET_SPEEDUP else 'MISSED'})",
+              flush=True)  # fmt: skip
+
+
+def main() -> None:
+    args = parse_args()
+    if args.one:
+        one_broker(args.one, args.entries)
+        return
+    print(f"Scoring a backlog of {args.entries} entries per run, worker processes of "
+          f"concurrency 1 on the 'evaluation' queue, PostgreSQL; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} at the start.\n", flush=True)  # fmt: skip
+    for broker in args.brokers.split(","):
+        subprocess.run([sys.executable, __file__, "--one", broker, "--entries",
+                        str(args.entries)], check=True, cwd=REPO)  # fmt: skip
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
