@@ -50,6 +50,10 @@ def test_each_worker_reads_its_own_queue_and_together_they_read_every_routed_one
         assert option(command, "queues") == queue, name
         assert int(option(command, "concurrency")) >= 1, name
         read.append(queue)
+    # Judge builds have their own worker in every profile (issue 21), the scaled one too.
+    training = SERVICES["training-worker"]
+    assert "profiles" not in training
+    read.append(option(command_of("training-worker"), "queues"))
     assert sorted(read) == sorted(routed_queues())
     assert routed_queues() >= {"evaluation", "audio", "generation"}
 
