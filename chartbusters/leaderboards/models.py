@@ -51,6 +51,16 @@ class LeaderboardEntry(models.Model):
                 )
                 for name in COMPONENT_FIELDS
             ),
+            # ...and the reversed sort (lowest first, missing values still last).
+            *(
+                models.Index(
+                    F("challenge"),
+                    F(name).asc(nulls_last=True),
+                    F("rank"),
+                    name=f"board_up_{name}",
+                )
+                for name in COMPONENT_FIELDS
+            ),
         ]
 
     def __str__(self) -> str:
