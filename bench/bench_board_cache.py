@@ -38,9 +38,9 @@ from bench_load import (
     Request,
     drive,
     healthy,
-    load_database_url,
     process,
     seed,
+    server_env,
     setup_django,
     wait_for,
 )
@@ -123,8 +123,8 @@ def run_server(args: argparse.Namespace, env: dict[str, str], cache_seconds: int
         for i in range(args.reads)
     ]
     health: list[Request] = [("GET", "/healthz", None, {})] * args.reads
-    server_env = dict(env, PAGE_CACHE_SECONDS=str(cache_seconds))
-    with process(gunicorn, server_env, log):
+    served_env = dict(env, PAGE_CACHE_SECONDS=str(cache_seconds))
+    with process(gunicorn, served_env, log):
         if not wait_for(lambda: healthy(args.port), timeout=60):
             raise SystemExit(f"gunicorn did not start: see {log}")
         plan = [
@@ -154,21 +154,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-board-cache-"))
-    env = dict(
-        os.environ,
-        DATABASE_URL=load_database_url(),
-        DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="chartbusters.settings",
-        DEBUG="False",
-        SECRET_KEY="bench-board-cache-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",  # noqa: S106
-        SECURE_SSL_REDIRECT="False",
-        SECURE_COOKIES="False",
-        SECURE_HSTS_SECONDS="0",
-        API_THROTTLE_ANON="100000000/hour",
-        API_THROTTLE_USER="100000000/hour",
-        LOG_LEVEL="WARNING",
-        OMP_NUM_THREADS="1",
-    )
+    env = server_env("bench-board-cache", data_dir)
     if not env.get("CACHE_URL", "").startswith("redis://"):
         raise SystemExit("Set CACHE_URL to a Redis database: the cache is what is measured.")
     setup_django(env)

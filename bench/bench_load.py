@@ -135,6 +135,27 @@ def load_database_url() -> str:
     return url
 
 
+def server_env(label: str, data_dir: Path) -> dict[str, str]:
+    """The environment of a benchmark's server and workers: a fresh ``*_load`` database,
+    production settings over plain HTTP, and no throttles (they would measure themselves)."""
+    return dict(
+        os.environ,
+        DATABASE_URL=load_database_url(),
+        DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="chartbusters.settings",
+        DEBUG="False",
+        SECRET_KEY=f"{label}-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        SECURE_SSL_REDIRECT="False",
+        SECURE_COOKIES="False",
+        SECURE_HSTS_SECONDS="0",
+        API_THROTTLE_ANON="100000000/hour",
+        API_THROTTLE_USER="100000000/hour",
+        API_THROTTLE_SUBMIT="100000000/hour",
+        LOG_LEVEL="WARNING",
+        OMP_NUM_THREADS="1",
+    )
+
+
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
     import django
@@ -212,22 +233,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    env = dict(
-        os.environ,
-        DATABASE_URL=load_database_url(),
-        DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="chartbusters.settings",
-        DEBUG="False",
-        SECRET_KEY="bench-load-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",  # noqa: S106
-        SECURE_SSL_REDIRECT="False",
-        SECURE_COOKIES="False",
-        SECURE_HSTS_SECONDS="0",
-        API_THROTTLE_ANON="100000000/hour",
-        API_THROTTLE_USER="100000000/hour",
-        API_THROTTLE_SUBMIT="100000000/hour",
-        LOG_LEVEL="WARNING",
-        OMP_NUM_THREADS="1",
-    )
+    env = server_env("bench-load", data_dir)
     setup_django(env)
     from tests.chartbusters.builders import piece
 

@@ -43,9 +43,9 @@ from bench_load import (
     PYTHON,
     Phase,
     healthy,
-    load_database_url,
     multipart,
     process,
+    server_env,
     setup_django,
     wait_for,
 )
@@ -284,22 +284,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="simulate-day-"))
-    env = dict(
-        os.environ,
-        DATABASE_URL=load_database_url(),
-        DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="chartbusters.settings",
-        DEBUG="False",
-        SECRET_KEY="simulate-day-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",  # noqa: S106
-        SECURE_SSL_REDIRECT="False",
-        SECURE_COOKIES="False",
-        SECURE_HSTS_SECONDS="0",
-        API_THROTTLE_ANON="100000000/hour",
-        API_THROTTLE_USER="100000000/hour",
-        API_THROTTLE_SUBMIT="100000000/hour",
-        LOG_LEVEL="WARNING",
-        OMP_NUM_THREADS="1",
-    )
+    env = server_env("simulate-day", data_dir)
     setup_django(env)
     from django.core.management import call_command
 
