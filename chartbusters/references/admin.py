@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from chartbusters.challenges.access import is_host, require_host
+from chartbusters.challenges.admin import HostOnlyAdmin
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator import building
 from chartbusters.references.builds import eta_seconds, judge_build_cancel, judge_build_start
@@ -21,25 +22,6 @@ from chartbusters.references.services import (
     reference_set_add_corpus,
     reference_set_add_files,
 )
-
-
-class HostOnly:
-    """Hosts (and superusers) build judges; other staff see nothing of them."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_host(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_host(request.user)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_host(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_host(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_host(request.user)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -111,7 +93,7 @@ class ReferencePieceInline(admin.TabularInline[ReferencePiece, ReferenceSet]):
 
 
 @admin.register(ReferenceSet)
-class ReferenceSetAdmin(HostOnly, admin.ModelAdmin[ReferenceSet]):
+class ReferenceSetAdmin(HostOnlyAdmin):
     form = ReferenceSetForm
     list_display = ("name", "owner", "piece_count", "latest_build", "created_at")
     search_fields = ("name", "slug")
@@ -195,7 +177,7 @@ def _level(refused: list[Any]) -> int:
 
 
 @admin.register(JudgeBuild)
-class JudgeBuildAdmin(HostOnly, admin.ModelAdmin[JudgeBuild]):
+class JudgeBuildAdmin(HostOnlyAdmin):
     list_display = ("profile_name", "state", "progress_bar", "stage", "estimate", "gate")
     list_filter = ("state", "passes_validity")
     actions = ("cancel",)
