@@ -162,7 +162,8 @@ def test_the_melody_stays_when_no_input_note_may_change():
     ]
 
 
-def test_the_removal_quota_bounds_the_changed_melody_cells():
+def test_the_removal_quota_bounds_the_changed_melody_cells(monkeypatch):
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)  # no pull to the input
     given = melody()
     steps = 64
 
@@ -274,6 +275,42 @@ def test_parallel_fifths_and_octaves_are_found_on_both_sides_of_a_cell():
     bad = parallel_candidates(columns, np.array([0]), np.array([1]), 24)[0]
     assert set(np.flatnonzero(bad)) == {3, 15}
     assert not bad[19]  # holding the octave's upper note into the step after is no move
+
+
+def test_parallels_with_a_voice_above_are_found_too():
+    columns = np.full((4, 2), -1)
+    columns[0] = [22, 24]  # the soprano moves up a tone
+    columns[3, 0] = 15  # the bass a fifth below it before
+    bad = parallel_candidates(columns, np.array([3]), np.array([1]), 24)[0]
+    assert set(np.flatnonzero(bad)) == {5, 17}  # a fifth below 24 again (mod 12)
+    columns[3, 0] = 10  # an octave below before: octaves after are the parallels
+    bad = parallel_candidates(columns, np.array([3]), np.array([1]), 24)[0]
+    assert set(np.flatnonzero(bad)) == {0, 12}
+
+
+def test_a_rewritten_melody_note_keeps_its_rhythm_and_takes_one_pitch(monkeypatch):
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)
+    notes = [Note(0, 67, 960, 90), Note(960, 69, 480, 90), Note(1440, 71, 1440, 90)]
+    notes += [Note(2880 + i * 480, 72 - i % 3, 480, 90) for i in range(4)]
+    given = Score([Track(notes, program=0)], resolution=480, tempo=100.0)
+    changed = 0
+    for seed in range(4):
+        out = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), seed)
+        rhythm = {n.start: n for n in notes}
+        for note in out.tracks[0].notes:  # a note may go (a rest), never be cut or merged
+            assert note.duration == rhythm[note.start].duration
+            changed += note.pitch != rhythm[note.start].pitch
+    assert changed  # a random network takes what it may, note by note
+
+
+def test_the_input_bonus_keeps_the_melody_a_network_finds_plausible(monkeypatch):
+    given = melody()
+    kept = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), 2)
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)
+    free = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), 2)
+    pitches = [n.pitch for n in given.tracks[0].notes]
+    assert [n.pitch for n in kept.tracks[0].notes] == pitches  # a random net is never sure
+    assert [n.pitch for n in free.tracks[0].notes] != pitches
 
 
 @pytest.mark.parametrize("strike", [True, False])

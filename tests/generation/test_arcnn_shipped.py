@@ -56,7 +56,7 @@ def test_the_output_can_be_fed_back_in(assert_four_voices):
     first = generate("arcnn", given, {}, 0)
     again = generate("arcnn", score_from_midi(score_to_midi(first)), {}, 1)
     assert_valid(given, again, assert_four_voices)
-    assert again.tracks != first.tracks  # the default may rewrite the input's notes
+    assert again.tracks[1:] != first.tracks[1:]  # the default rewrites the lower voices
 
 
 def test_same_seed_same_output_different_seed_different():
