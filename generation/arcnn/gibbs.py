@@ -39,6 +39,14 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from generation.arcnn.lines import (
+    draw,
+    note_groups,
+    parallel_candidates,
+    passing_notes,
+    voice_notes,
+    without_overlaps,
+)
 from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter, features
 from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
@@ -46,8 +54,7 @@ from generation.gan.baseline import top_line
 from generation.gan.model import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
-from music.pianoroll import _tick as step_to_tick
-from music.score import Note, Score, Track
+from music.score import Score, Track
 from music.transforms import rescale
 
 IntArray = npt.NDArray[np.int64]
@@ -216,6 +223,8 @@ def sample(
         if progress is not None:
             progress((iteration + 1) / sampling.iterations)
     if sampling.iterations:
+        passing_notes(model, columns, onsets, writable, meter, allowed, rng, PARALLEL_COST)
+    if sampling.iterations:
         _draw_repeats(model, columns, onsets, writable, meter, sampling, rng)
     return columns, onsets
 
@@ -296,7 +305,7 @@ def _gibbs_step(
         rows = np.flatnonzero(at_beat & (prev >= 0))
         logits[rows, prev[rows] + 1] -= REPEAT_PITCH_COST
     logits = logits.masked_fill(~allowed[v], -math.inf)
-    chosen = _draw(torch.softmax(logits, -1).numpy(), rng)  # per hidden cell
+    chosen = draw(torch.softmax(logits, -1).numpy(), rng)  # per hidden cell
     onset_p = torch.sigmoid(onset_logits[0, v, s].double() / sampling.temperature).numpy()
     repeat_onset = rng.random(len(voice)) < onset_p
     cell_group = groups[voice, step]
@@ -323,50 +332,12 @@ def _gibbs_step(
             total[rows[moved], neighbour[moved] + 1] = -np.inf
         total[~np.isfinite(total).any(axis=1), given[~np.isfinite(total).any(axis=1)] + 1] = 0.0
         note = np.exp(total - total.max(axis=1, keepdims=True))
-        chosen[tied] = _draw(note, rng)[inverse]
+        chosen[tied] = draw(note, rng)[inverse]
         first = np.ones(int(tied.sum()), dtype=np.bool_)
         first[1:] = inverse[1:] != inverse[:-1]  # cells are in voice, step order
         repeat_onset[tied] = first
     columns[voice, step] = chosen
     _refresh_onsets(columns, onsets, voice, step, repeat_onset)
-
-
-def _draw(weights: npt.NDArray[np.float64], rng: np.random.Generator) -> IntArray:
-    """One column (or -1, a rest) per row of class weights (rest first)."""
-    cumulative = np.cumsum(weights, axis=1)
-    draws = rng.random(len(weights)) * cumulative[:, -1]
-    return np.minimum((cumulative < draws[:, None]).sum(1), weights.shape[1] - 1) - 1
-
-
-def note_groups(columns: IntArray, onsets: BoolArray) -> IntArray:
-    """(4, T): a number per note (or run of rest) of each voice, unique over the voices."""
-    starts = np.ones(columns.shape, dtype=np.bool_)
-    starts[:, 1:] = (columns[:, 1:] != columns[:, :-1]) | onsets[:, 1:]
-    return np.cumsum(starts.reshape(-1)).reshape(columns.shape) - 1
-
-
-def parallel_candidates(
-    columns: IntArray, voice: IntArray, step: IntArray, pitches: int
-) -> BoolArray:
-    """(cells, P): the columns that would make a parallel fifth or octave (the same
-    perfect interval, mod 12, on both sides of a move of both voices) between the cell's
-    voice and another, with the step before or the step after as they stand."""
-    candidates = np.arange(pitches)[None, :]
-    steps = columns.shape[1]
-    bad = np.zeros((len(voice), pitches), dtype=np.bool_)
-    before, after = np.maximum(step - 1, 0), np.minimum(step + 1, steps - 1)
-    for other in range(VOICES):
-        mine = voice != other
-        up = np.where(voice < other, 1, -1)  # the interval is taken from the upper voice
-        b1 = columns[other, step]
-        for neighbour, exists in ((before, step > 0), (after, step < steps - 1)):
-            a, b = columns[voice, neighbour], columns[other, neighbour]
-            interval = (up * (a - b)) % 12
-            moving = mine & exists & (a >= 0) & (b >= 0) & (b1 >= 0) & (b1 != b)
-            moving &= (interval == 0) | (interval == 7)
-            same = (up[:, None] * (candidates - b1[:, None])) % 12 == interval[:, None]
-            bad |= moving[:, None] & same & (candidates != a[:, None])
-    return bad
 
 
 def _refresh_onsets(
@@ -411,49 +382,6 @@ def _keep_quota(
     columns[voice, step] = piece.columns[voice, step]
     onsets[voice, step] = piece.onsets[voice, step]
     _refresh_onsets(columns, onsets, voice, step, onsets[voice, step])
-
-
-# ----- back to notes -----------------------------------------------------------------
-
-
-def voice_notes(
-    columns: IntArray,
-    onsets: BoolArray,
-    pitch_offset: int,
-    spb: int,
-    resolution: int,
-    velocity: int,
-) -> list[Note]:
-    """One voice's notes: a note starts where the line's onset says, lasts while it holds."""
-    notes: list[Note] = []
-    start = -1
-    for step in range(len(columns) + 1):
-        column = columns[step] if step < len(columns) else -1
-        if start >= 0 and (column != columns[start] or onsets[step]):
-            begin = step_to_tick(start, spb, resolution)
-            end = step_to_tick(step, spb, resolution)
-            notes.append(Note(begin, int(columns[start]) + pitch_offset, end - begin, velocity))
-            start = -1
-        if column >= 0 and start < 0:
-            start = step
-    return notes
-
-
-def without_overlaps(notes: list[Note]) -> list[Note]:
-    """Notes sorted, each cut where the next one of the same pitch starts."""
-    ordered = sorted(notes)
-    kept: list[Note] = []
-    last: dict[int, int] = {}
-    for note in ordered:
-        index = last.get(note.pitch)
-        if index is not None and kept[index].end > note.start:
-            cut = note.start - kept[index].start
-            if cut <= 0:
-                continue
-            kept[index] = replace(kept[index], duration=cut)
-        last[note.pitch] = len(kept)
-        kept.append(note)
-    return kept
 
 
 def _velocity(score: Score) -> int:

@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from generation.arcnn.gibbs import (
-    Sampling,
-    harmonise,
-    hidden_share,
-    parallel_candidates,
-    prepare,
-    without_overlaps,
-)
+from generation.arcnn.gibbs import Sampling, allowed_classes, harmonise, hidden_share, prepare
+from generation.arcnn.lines import parallel_candidates, passing_notes, without_overlaps
 from generation.arcnn.network import (
     VOICES,
     ArcnnConfig,
@@ -311,6 +305,40 @@ def test_the_input_bonus_keeps_the_melody_a_network_finds_plausible(monkeypatch)
     pitches = [n.pitch for n in given.tracks[0].notes]
     assert [n.pitch for n in kept.tracks[0].notes] == pitches  # a random net is never sure
     assert [n.pitch for n in free.tracks[0].notes] != pitches
+
+
+def test_a_held_note_leaping_a_third_may_end_in_a_passing_note():
+    net = model()
+    columns = np.full((4, 8), 30)
+    columns[1] = [30, 30, 34, 34, 34, 34, 30, 30]  # alto: up a major third at step 2
+    columns[2] = [20, 20, 20, 21, 23, 23, 23, 23]  # tenor: not held into the leap
+    onsets = np.zeros((4, 8), dtype=np.bool_)
+    onsets[:, 0] = True
+    onsets[1, [2, 6]] = onsets[2, [3, 4]] = True
+    writable = np.zeros((4, 8), dtype=np.bool_)
+    writable[1:] = True
+    meter = torch.zeros((1, 2, 8))
+    seen = set()
+    for seed in range(12):
+        cols, ons = columns.copy(), onsets.copy()
+        passing_notes(
+            net,
+            cols,
+            ons,
+            writable,
+            meter,
+            allowed_classes(TINY, 0),
+            np.random.default_rng(seed),
+            0.0,
+        )
+        changed = set(zip(*np.nonzero(cols != columns), strict=True))
+        assert changed <= {(1, 1), (1, 5)}  # the last eighth before each leap, nothing else
+        for voice, step in changed:
+            assert min(columns[voice, step], columns[voice, step + 1]) < cols[voice, step]
+            assert cols[voice, step] < max(columns[voice, step], columns[voice, step + 1])
+            assert ons[voice, step] and ons[voice, step + 1]  # a new note, and the next
+        seen |= changed
+    assert seen  # a random network takes one sometimes
 
 
 @pytest.mark.parametrize("strike", [True, False])
