@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
 
-from chartbusters.core.enqueue import task
+from chartbusters.core.enqueue import publish_on_commit
 from chartbusters.studio.models import AudioState, Composition, GenerationJob
 from chartbusters.studio.states import JobState
 
@@ -28,34 +27,30 @@ def enqueue_job(job_id: int) -> None:
     """Queue the job once the transaction commits. A broker that is down must not turn
     a stored job into an error page: the job fails at once, ready to retry."""
 
-    def publish_generation_job() -> None:
-        try:
-            task(RUN_GENERATION_JOB).delay(job_id)
-        except Exception:
-            logger.exception("Could not queue generation job %s", job_id)
-            GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-                state=JobState.FAILED,
-                message=QUEUE_DOWN,
-                retryable=True,
-                finished_at=timezone.now(),
-                lease_expires_at=None,
-                updated_at=timezone.now(),
-            )
+    def failed() -> None:
+        GenerationJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+            state=JobState.FAILED,
+            message=QUEUE_DOWN,
+            retryable=True,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            updated_at=timezone.now(),
+        )
 
-    transaction.on_commit(publish_generation_job)
+    publish_on_commit(
+        RUN_GENERATION_JOB, (job_id,), what=f"generation job {job_id}", on_failure=failed
+    )
 
 
 def publish_composition_audio(composition_id: int) -> None:
     """Queue a composition's render on commit; a failed publish clears
     ``audio_queued_at``, so the reaper's next pass queues it again."""
 
-    def publish_audio_render() -> None:
-        try:
-            task(RENDER_COMPOSITION_AUDIO).delay(composition_id)
-        except Exception:
-            logger.exception("Could not queue the audio of composition %s", composition_id)
-            Composition.objects.filter(pk=composition_id, audio_state=AudioState.PENDING).update(
-                audio_queued_at=None
-            )
-
-    transaction.on_commit(publish_audio_render, robust=True)
+    publish_on_commit(
+        RENDER_COMPOSITION_AUDIO,
+        (composition_id,),
+        what=f"the audio of composition {composition_id}",
+        on_failure=lambda: Composition.objects.filter(
+            pk=composition_id, audio_state=AudioState.PENDING
+        ).update(audio_queued_at=None),
+    )

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from chartbusters.challenges.services import challenge_board_changed
-from chartbusters.core.enqueue import task
+from chartbusters.core.enqueue import publish_on_commit
 from chartbusters.core.renders import reap_lost_renders, render_ogg
 from chartbusters.submissions.models import AudioState, Submission, submission_audio_path
 from music.validate import validate_midi
@@ -87,16 +87,15 @@ def publish_audio(submission_id: int) -> None:
     """Queue the entry's render once the transaction commits; a failed publish clears
     ``audio_queued_at`` so the reaper's next pass queues it again."""
 
-    def enqueue_audio() -> None:  # a named function: robust on_commit logs it
-        try:
-            task(RENDER_SUBMISSION_AUDIO).apply_async((submission_id,), queue=AUDIO_QUEUE)
-        except Exception:
-            logger.exception("Could not queue the audio of submission %s", submission_id)
-            Submission.objects.filter(pk=submission_id, audio_state=AudioState.PENDING).update(
-                audio_queued_at=None
-            )
-
-    transaction.on_commit(enqueue_audio, robust=True)
+    publish_on_commit(
+        RENDER_SUBMISSION_AUDIO,
+        (submission_id,),
+        what=f"the audio of submission {submission_id}",
+        on_failure=lambda: Submission.objects.filter(
+            pk=submission_id, audio_state=AudioState.PENDING
+        ).update(audio_queued_at=None),
+        queue=AUDIO_QUEUE,
+    )
 
 
 def submissions_audio_reap(*, now: datetime | None = None) -> tuple[list[int], list[int]]:

@@ -44,7 +44,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from chartbusters.core.enqueue import task
+from chartbusters.core.enqueue import publish_on_commit, task
 from chartbusters.core.queues import queue_depth, queue_of
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
@@ -198,14 +198,14 @@ def publish_scoring(submission_id: int) -> None:
     publish clears ``published_at``, which tells the reaper's next pass (a minute away,
     not a queue lease) that this message is lost for sure."""
 
-    def enqueue_scoring() -> None:  # a named function: robust on_commit logs it
-        try:
-            task(SCORING_TASK).delay(submission_id)
-        except Exception:
-            logger.exception("Could not queue the scoring of submission %s", submission_id)
-            Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(published_at=None)
-
-    transaction.on_commit(enqueue_scoring, robust=True)
+    publish_on_commit(
+        SCORING_TASK,
+        (submission_id,),
+        what=f"the scoring of submission {submission_id}",
+        on_failure=lambda: Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(
+            published_at=None
+        ),
+    )
 
 
 def _requeue(submission: Submission, now: datetime, fields: list[str]) -> None:

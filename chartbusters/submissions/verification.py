@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from chartbusters.core.enqueue import task
+from chartbusters.core.enqueue import publish_on_commit
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.provenance import Verification
 from chartbusters.submissions.signals import announce_standing_changed
@@ -34,16 +34,14 @@ def publish_verification(submission_id: int) -> None:
     upload: the entry stays pending with ``verification_queued_at`` cleared, and the
     reaper's next pass queues it again (``verifications_reap``)."""
 
-    def publish_rerun() -> None:  # a named function: robust on_commit logs it
-        try:
-            task(VERIFY_PROVENANCE).delay(submission_id)
-        except Exception:
-            logger.exception("Could not queue the provenance check of entry %s", submission_id)
-            Submission.objects.filter(pk=submission_id, verification=Verification.PENDING).update(
-                verification_queued_at=None
-            )
-
-    transaction.on_commit(publish_rerun, robust=True)
+    publish_on_commit(
+        VERIFY_PROVENANCE,
+        (submission_id,),
+        what=f"the provenance check of entry {submission_id}",
+        on_failure=lambda: Submission.objects.filter(
+            pk=submission_id, verification=Verification.PENDING
+        ).update(verification_queued_at=None),
+    )
 
 
 def verifications_reap(*, now: datetime | None = None) -> list[int]:

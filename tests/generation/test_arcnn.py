@@ -336,7 +336,8 @@ def test_a_held_note_leaping_a_third_may_end_in_a_passing_note():
         for voice, step in changed:
             assert min(columns[voice, step], columns[voice, step + 1]) < cols[voice, step]
             assert cols[voice, step] < max(columns[voice, step], columns[voice, step + 1])
-            assert ons[voice, step] and ons[voice, step + 1]  # a new note, and the next
+            assert ons[voice, step]  # a new note
+            assert ons[voice, step + 1]  # and the one it leads to starts again
         seen |= changed
     assert seen  # a random network takes one sometimes
 

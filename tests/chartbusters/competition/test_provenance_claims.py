@@ -8,6 +8,7 @@ import pytest
 
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
+from chartbusters.core import enqueue
 from chartbusters.core.errors import ApplicationError
 from chartbusters.submissions import services, verification
 from chartbusters.submissions.models import Submission
@@ -89,12 +90,21 @@ def test_a_rerun_whose_publish_failed_is_queued_again_by_the_reaper(
         def delay(self, submission_id: int) -> None:
             published.append(submission_id)
 
-    monkeypatch.setattr(verification, "task", lambda name: Down())
+    real = enqueue.task  # the broker is down for the re-runs only
+
+    def broker(state: object) -> None:
+        monkeypatch.setattr(
+            enqueue,
+            "task",
+            lambda name: state if name == verification.VERIFY_PROVENANCE else real(name),
+        )
+
+    broker(Down())
     with django_capture_on_commit_callbacks(execute=True):
         entry = enter(alice, challenge, technique="transformer", provenance=CLAIM)
     entry.refresh_from_db()
     assert (entry.verification, entry.verification_queued_at) == ("pending", None)
-    monkeypatch.setattr(verification, "task", lambda name: Up())
+    broker(Up())
     with django_capture_on_commit_callbacks(execute=True):
         assert reap_stuck_submissions.run()["verification_requeued"] == [entry.pk]
     assert published == [entry.pk]

@@ -14,7 +14,9 @@ from django.utils import timezone
 from chartbusters.accounts.models import User
 from chartbusters.challenges.models import Challenge
 from chartbusters.core.errors import ApplicationError
+from chartbusters.submissions.audio import RENDER_SUBMISSION_AUDIO
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.pipeline import SCORING_TASK
 from chartbusters.submissions.states import SubmissionState
 from tests.chartbusters.builders import enter, make_challenge, piece
 
@@ -52,7 +54,8 @@ def test_scoring_and_audio_are_enqueued_only_when_the_entry_is_committed(
     with django_capture_on_commit_callbacks() as callbacks:
         enter(alice, challenge)
     names = [callback.__name__ for callback in callbacks]
-    assert names == ["enqueue_scoring", "enqueue_audio"]  # scoring first
+    # scoring first
+    assert names == [f"publish {SCORING_TASK}", f"publish {RENDER_SUBMISSION_AUDIO}"]
 
 
 def test_an_invalid_file_is_refused_with_the_validators_message_and_stored_nowhere(

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from chartbusters.accounts.models import User
 from chartbusters.studio.models import AudioState, Composition, CompositionKind
+from chartbusters.studio.queueing import RENDER_COMPOSITION_AUDIO
 from chartbusters.studio.services import composition_create_from_sample
 from music.midi_io import score_from_midi
 from tests.chartbusters.studio.helpers import SAMPLE, job_for, midi, stored_files
@@ -67,7 +68,7 @@ def test_it_queues_the_input_audio_render_on_commit(
     with django_capture_on_commit_callbacks() as callbacks:
         response = upload(as_alice, midi(2))
     assert response.status_code == 201
-    assert [c.__name__ for c in callbacks] == ["publish_audio_render"]
+    assert [c.__name__ for c in callbacks] == [f"publish {RENDER_COMPOSITION_AUDIO}"]
 
 
 def midi_in_meter(meter: tuple[int, int], *, seconds: float, tempo: float = 120.0) -> bytes:

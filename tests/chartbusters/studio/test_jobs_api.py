@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.studio.models import Composition, GenerationJob
 from chartbusters.studio.pipeline import STOPPED
+from chartbusters.studio.queueing import RUN_GENERATION_JOB
 from chartbusters.studio.services import composition_create_from_sample, save_with_midi
 from chartbusters.studio.states import JobState
 from generation.registry import MAX_SEED, TECHNIQUES
@@ -40,7 +41,7 @@ def test_it_queues_a_job_on_commit_with_defaults_and_a_stored_random_seed(
     assert 0 <= body["seed"] <= MAX_SEED
     job = GenerationJob.objects.get(uuid=body["id"])
     assert job.seed == body["seed"]
-    assert [c.__name__ for c in callbacks] == ["publish_generation_job"]
+    assert [c.__name__ for c in callbacks] == [f"publish {RUN_GENERATION_JOB}"]
 
 
 def test_a_given_seed_and_params_are_kept(as_alice: APIClient, sample_input: Composition) -> None:
