@@ -112,7 +112,7 @@ ARCNN_PARAMS = ParamSpec(
             "int",
             100,
             "The largest share of your input's notes (its top line, the melody) the "
-            "model may change.",
+            "model may change; it changes only notes it finds clearly out of place.",
             label="Maximum input notes to remove",
             minimum=0,
             maximum=100,
@@ -257,8 +257,9 @@ TECHNIQUES: dict[str, Technique] = {
         description=(
             "Harmonises your melody in four voices in the style of Bach's chorales: a "
             "network trained to fill in any hidden part of a chorale writes the alto, "
-            "tenor and bass, and rewrites them (and, if you allow it, your notes) over "
-            "many passes, each seeing all the others."
+            "tenor and bass, and rewrites them over many passes, each seeing all the "
+            "others. Your melody stays, except notes the network finds clearly out of "
+            "place, if you allow it to change them."
         ),
         params=ARCNN_PARAMS,
         module="generation.arcnn.gibbs",
