@@ -171,8 +171,9 @@ class Bench:
         assert response.status_code == 201, response.content[:300]
         return str(response.json()["id"])
 
-    def wait(self, entry_ids: list[str], started: float) -> dict[str, float]:
-        """Poll the database until every entry is terminal; seconds from ``started``."""
+    def wait(self, entry_ids: list[str], started: float, poll: float = 0.01) -> dict[str, float]:
+        """Poll the database every ``poll`` seconds until every entry is terminal;
+        seconds from ``started``."""
         from chartbusters.submissions.models import Submission
 
         done: dict[str, float] = {}
@@ -189,7 +190,7 @@ class Bench:
                     if state != "scored":
                         reason = Submission.objects.get(uuid=uuid).failure_reason
                         sys.exit(f"Entry {uuid} was {state}: {reason}")
-            time.sleep(0.01)
+            time.sleep(poll)
         return done
 
     def one(self) -> float:

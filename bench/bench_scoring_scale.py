@@ -7,11 +7,16 @@ and for 1 and then 2 worker processes:
 
 1. stores ``--entries`` entries through the API (Django's test client, in process) while
    no worker runs, so a backlog waits on the "evaluation" queue, exactly as a burst
-   leaves it;
+   leaves it. They come from ``--participants`` people in turn (30 by default), as on a
+   challenge day: recording a score takes the challenge's board lock and, inside it,
+   reads the participant's own ranked entries, so one participant holding every entry
+   (``--participants 1``) serialises the workers on that read and measures it, not the
+   scaling;
 2. starts that many ``celery worker --queues=evaluation --concurrency=1`` processes (the
    shipped judge; audio renders go to the "audio" queue, which nobody reads here: scoring
    never waits for them);
-3. waits until every entry is scored, and reads the throughput off the stored
+3. waits until every entry is scored (polling once a second: on two cores a bench that
+   polls every 10 ms takes the CPU it measures), and reads the throughput off the stored
    ``scored_at`` times: entries after each worker's first (the first loads torch and the
    profile) over the time from that point to the last score.
 
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +51,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=60, help="backlog per run")
     parser.add_argument("--brokers", default=BROKERS, help="comma-separated broker URLs")
+    parser.add_argument(
+        "--participants", type=int, default=30, help="entries come from this many people"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # run one broker (child process)
     return parser.parse_args()
 
@@ -81,16 +90,41 @@ def purge_queues() -> None:
                 connection.default_channel.queue_purge(queue)
 
 
-def run(bench: Bench, processes: int, entries: int, data_dir: Path) -> tuple[float, int, int]:
+def participant_clients(bench: Bench, count: int) -> list[Any]:
+    """API clients of ``count`` participants: the bench's own and ``count - 1`` more."""
+    from django.test import Client
+
+    from chartbusters.accounts.services import api_token_create, user_create
+
+    clients = [bench.client]
+    for i in range(1, count):
+        user = user_create(
+            username=f"bencher{i}",
+            email=f"bench{i}@example.com",
+            password="a-long-bench-password-1",  # noqa: S106
+        )
+        _, key = api_token_create(user=user, name="bench")
+        clients.append(Client(headers={"Authorization": f"Token {key}"}))
+    return clients
+
+
+def run(
+    bench: Bench, clients: list[Any], processes: int, entries: int, data_dir: Path
+) -> tuple[float, int, int]:
     """(entries/s after warm-up, entries scored, score records) for one run."""
     from chartbusters.submissions.models import Submission
 
-    ids = [bench.submit() for _ in range(entries)]
+    ids = []
+    for i in range(entries):  # round robin over the participants' API clients
+        bench.client = clients[i % len(clients)]
+        ids.append(bench.submit())
     workers = [start_worker(data_dir / f"worker-{processes}-{i}.log", f"scale{processes}-{i}")
                for i in range(processes)]  # fmt: skip
     try:
         started = time.perf_counter()
-        bench.wait(ids, started)
+        # Rates come from the stored scored_at times: poll slowly, so that the bench
+        # itself (and the database answering it) takes no CPU from the workers.
+        bench.wait(ids, started, poll=1.0)
     finally:
         for worker in workers:
             stop_worker(worker)
@@ -102,7 +136,7 @@ def run(bench: Bench, processes: int, entries: int, data_dir: Path) -> tuple[flo
     return rate, len(times), attempts
 
 
-def one_broker(broker: str, entries: int) -> None:
+def one_broker(broker: str, entries: int, participants: int) -> None:
     url = database_url(broker)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     with fresh_database(url, keep=False):
@@ -110,13 +144,14 @@ def one_broker(broker: str, entries: int) -> None:
         purge_queues()
         rates = {}
         bench = Bench(timeout=120.0)
+        clients = participant_clients(bench, participants)
         for processes in (1, 2):
             # A challenge per run: the novelty check compares an entry with the earlier
             # entries of its challenge, so a shared one would make the later run slower.
             bench.challenge.pk = None
             bench.challenge.slug = f"bench-{processes}-processes"
             bench.challenge.save()
-            rate, scored, attempts = run(bench, processes, entries, data_dir)
+            rate, scored, attempts = run(bench, clients, processes, entries, data_dir)
             rates[processes] = rate
             ok = scored == entries and attempts == entries
             print(f"{urlsplit(broker).scheme:<6} {processes} process(es): {rate:6.2f} entries/s "
@@ -132,14 +167,15 @@ def one_broker(broker: str, entries: int) -> None:
 def main() -> None:
     args = parse_args()
     if args.one:
-        one_broker(args.one, args.entries)
+        one_broker(args.one, args.entries, args.participants)
         return
     print(f"Scoring a backlog of {args.entries} entries per run, worker processes of "
           f"concurrency 1 on the 'evaluation' queue, PostgreSQL; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at the start.\n", flush=True)  # fmt: skip
     for broker in args.brokers.split(","):
         subprocess.run([sys.executable, __file__, "--one", broker, "--entries",
-                        str(args.entries)], check=True, cwd=REPO)  # fmt: skip
+                        str(args.entries), "--participants", str(args.participants)],
+                       check=True, cwd=REPO)  # fmt: skip
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
