@@ -47,7 +47,7 @@ from generation.arcnn.lines import (
     voice_notes,
     without_overlaps,
 )
-from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter, features
+from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter
 from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
 from generation.gan.baseline import top_line
@@ -250,16 +250,9 @@ def _draw_repeats(
         hidden = repeats & (parity == side)[None, :]
         if not hidden.any():
             continue
-        x = features(
-            torch.from_numpy(columns)[None],
-            torch.from_numpy(onsets)[None],
-            torch.from_numpy(hidden)[None],
-            meter,
-            model.config.classes,
-        )
-        _, onset_logits = model(x)
+        _, onset_logits = model.predict(columns, onsets, hidden, meter)
         voice, step = np.nonzero(hidden)
-        p = torch.sigmoid(onset_logits[0].double()).numpy()[voice, step]
+        p = torch.sigmoid(onset_logits.double()).numpy()[voice, step]
         onsets[voice, step] = rng.random(len(voice)) < p
 
 
@@ -284,17 +277,10 @@ def _gibbs_step(
     neighbour notes (on validation chorales: repeated pitches in the soprano 29 % of its
     steps against the input's 14 %)."""
     config = model.config
-    x = features(
-        torch.from_numpy(columns)[None],
-        torch.from_numpy(onsets)[None],
-        torch.from_numpy(hidden)[None],
-        meter,
-        config.classes,
-    )
-    pitch_logits, onset_logits = model(x)  # (1, 4, T, C), (1, 4, T)
+    pitch_logits, onset_logits = model.predict(columns, onsets, hidden, meter)  # (4, T, C)
     voice, step = np.nonzero(hidden)
     v, s = torch.from_numpy(voice), torch.from_numpy(step)
-    logits = pitch_logits[0, v, s].double() / sampling.temperature
+    logits = pitch_logits[v, s].double() / sampling.temperature
     if parallel_cost:
         bad = torch.from_numpy(parallel_candidates(columns, voice, step, config.pitches))
         logits[:, 1:] -= parallel_cost * bad.double()
@@ -306,7 +292,7 @@ def _gibbs_step(
         logits[rows, prev[rows] + 1] -= REPEAT_PITCH_COST
     logits = logits.masked_fill(~allowed[v], -math.inf)
     chosen = draw(torch.softmax(logits, -1).numpy(), rng)  # per hidden cell
-    onset_p = torch.sigmoid(onset_logits[0, v, s].double() / sampling.temperature).numpy()
+    onset_p = torch.sigmoid(onset_logits[v, s].double() / sampling.temperature).numpy()
     repeat_onset = rng.random(len(voice)) < onset_p
     cell_group = groups[voice, step]
     tied = cell_group >= 0

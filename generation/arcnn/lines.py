@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from generation.arcnn.network import VOICES, Inpainter, features
+from generation.arcnn.network import VOICES, Inpainter
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note
 
@@ -99,15 +99,8 @@ def passing_notes(
     step = cell + 1
     hidden = np.zeros(columns.shape, dtype=np.bool_)
     hidden[voice, step] = True
-    x = features(
-        torch.from_numpy(columns)[None],
-        torch.from_numpy(onsets)[None],
-        torch.from_numpy(hidden)[None],
-        meter,
-        model.config.classes,
-    )
-    pitch_logits, _ = model(x)
-    logits = pitch_logits[0, voice, step].double() / PASSING_TEMPERATURE
+    pitch_logits, _ = model.predict(columns, onsets, hidden, meter)
+    logits = pitch_logits[voice, step].double() / PASSING_TEMPERATURE
     bad = torch.from_numpy(parallel_candidates(columns, voice, step, model.config.pitches))
     logits[:, 1:] -= parallel_cost * bad.double()
     low = np.minimum(columns[voice, step], columns[voice, step + 1])

@@ -142,6 +142,21 @@ class Inpainter(nn.Module):
         y = y.view(batch, VOICES, self.config.classes + 1, steps).transpose(2, 3)
         return y[..., :-1], y[..., -1]
 
+    def predict(
+        self, columns: np.ndarray, onsets: np.ndarray, hidden: np.ndarray, meter: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One piece's ``(pitch logits (4, T, C), onset logits (4, T))`` from its grid as
+        NumPy arrays (4, T) with ``hidden`` cells unseen, and ``meter`` (1, 2, T)."""
+        x = features(
+            torch.from_numpy(columns)[None],
+            torch.from_numpy(onsets)[None],
+            torch.from_numpy(hidden)[None],
+            meter,
+            self.config.classes,
+        )
+        pitch_logits, onset_logits = self(x)
+        return pitch_logits[0], onset_logits[0]
+
 
 def features(
     columns: torch.Tensor,
