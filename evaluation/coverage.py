@@ -59,11 +59,14 @@ from evaluation.canonical import (
     TONICS,
     VOICING_SPAN,
     Slices,
+    TonicTokens,
     tokens,
+    tonic_tokens,
     voicing_tokens,
     voicing_tokens_at,
 )
-from evaluation.grams import VOICING_GRAM, Grams, chord_seeds, pack
+from evaluation.grams import VOICING_GRAM, Grams, chord_seeds, pack, pack_rows
+from evaluation.postings import Postings, sorted_hits
 
 GRAM = 4  # tokens per seed of a run
 SHORT_GRAM = 3  # tokens per figure of source coverage
@@ -110,68 +113,6 @@ class Coverage:
 
 
 @dataclass
-class _Postings:
-    """Sorted (gram, document, position) triples: an inverted index with positions."""
-
-    grams: Grams = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    docs: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
-    positions: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
-    pending: list[tuple[Grams, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]] = field(
-        default_factory=list
-    )
-
-    def add(self, doc: int, grams: Grams) -> None:
-        if len(grams):
-            docs = np.full(len(grams), doc, dtype=np.uint32)
-            self.pending.append((grams, docs, np.arange(len(grams), dtype=np.uint32)))
-
-    def merge(self) -> None:
-        if not self.pending:
-            return
-        grams = np.concatenate([self.grams, *(p[0] for p in self.pending)])
-        docs = np.concatenate([self.docs, *(p[1] for p in self.pending)])
-        positions = np.concatenate([self.positions, *(p[2] for p in self.pending)])
-        order = np.lexsort((positions, docs, grams))
-        self.grams, self.docs, self.positions = grams[order], docs[order], positions[order]
-        self.pending = []
-
-    def hits(
-        self, query: Grams
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """(query position, document, position) of every occurrence of every query gram,
-        sorted by query position, then document, then position."""
-        self.merge()
-        low = np.searchsorted(self.grams, query, side="left")
-        high = np.searchsorted(self.grams, query, side="right")
-        counts = high - low
-        total = int(counts.sum())
-        if not total:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
-        where = np.repeat(low, counts) + (
-            np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        )
-        at = np.repeat(np.arange(len(query)), counts)
-        return at, self.docs[where].astype(np.int64), self.positions[where].astype(np.int64)
-
-
-def _sorted_hits(
-    at: npt.NDArray[np.int64], docs: npt.NDArray[np.int64], diagonal: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The hits ordered by source, diagonal, then query position: one sort of a packed
-    key (a three-key lexsort costs about three times as much), else the lexsort."""
-    low = int(diagonal.min())
-    diagonals, positions = int(diagonal.max()) - low + 1, int(at.max()) + 1
-    if (int(docs.max()) + 1) * diagonals * positions >= 2**62:
-        order = np.lexsort((at, diagonal, docs))
-        return at[order], docs[order], diagonal[order]
-    key = np.sort((docs * diagonals + (diagonal - low)) * positions + at)
-    rest, at = np.divmod(key, positions)
-    docs, shifted = np.divmod(rest, diagonals)
-    return at, docs, shifted + low
-
-
-@dataclass
 class _Runs:
     """What runs found: which slices they cover, and each source's share of that time."""
 
@@ -197,11 +138,11 @@ class CoverageIndex:
     coarse_threshold: float = COARSE_THRESHOLD
     source_run_threshold: float = SOURCE_RUN_THRESHOLD
     few_threshold: float = FEW_THRESHOLD
-    seeds: _Postings = field(default_factory=_Postings)
-    figures: _Postings = field(default_factory=_Postings)
-    coarse_seeds: _Postings = field(default_factory=_Postings)
-    chords: _Postings = field(default_factory=_Postings)
-    single_chords: _Postings = field(default_factory=_Postings)
+    seeds: Postings = field(default_factory=Postings)
+    figures: Postings = field(default_factory=Postings)
+    coarse_seeds: Postings = field(default_factory=Postings)
+    chords: Postings = field(default_factory=Postings)
+    single_chords: Postings = field(default_factory=Postings)
     documents: int = 0
 
     def adopt_settings(self, other: CoverageIndex) -> None:
@@ -235,20 +176,15 @@ class CoverageIndex:
             return Coverage(0.0, 0.0, None, ())
         runs = _Runs(np.zeros(len(piece), dtype=bool))
         coarse = _Runs(np.zeros(len(piece), dtype=bool))
-        by_source: dict[int, float] = {}
-        for tonic in TONICS:
-            values, first = tokens(piece, tonic, outer=True)
-            grams = pack(values, GRAM, OUTER_TOKEN_BITS)
-            self._runs(self.seeds, grams, first, exclude, runs, piece, self.run_tokens)
-            self._figures(pack(values, SHORT_GRAM, OUTER_TOKEN_BITS), exclude, by_source)
-            values, first = tokens(piece, tonic)
-            grams = pack(values, GRAM, TOKEN_BITS)
-            limit = self.coarse_run_tokens
-            self._runs(self.coarse_seeds, grams, first, exclude, coarse, piece, limit)
-        best, best_share = None, 0.0
-        for doc, share in sorted(by_source.items()):
-            if share > best_share:
-                best, best_share = doc, share
+        # Every tonic at once: one lookup per kind of key, not one per tonic.
+        outer = tonic_tokens(piece, outer=True)
+        grams = pack_rows(outer.values, outer.offsets, GRAM, OUTER_TOKEN_BITS)
+        self._runs(self.seeds, grams, outer, exclude, runs, piece, self.run_tokens)
+        figures = pack_rows(outer.values, outer.offsets, SHORT_GRAM, OUTER_TOKEN_BITS)
+        best, best_share = self._figures(*figures, exclude)
+        plain = tonic_tokens(piece)
+        grams = pack_rows(plain.values, plain.offsets, GRAM, TOKEN_BITS)
+        self._runs(self.coarse_seeds, grams, plain, exclude, coarse, piece, self.coarse_run_tokens)
         lengths = piece.lengths
         chords = self._chord_runs(piece, exclude)
         return Coverage(
@@ -317,10 +253,7 @@ class CoverageIndex:
         order in a source (in any key: every tonic is tried)."""
         width = len(base) - VOICING_GRAM + 1  # seeds per tonic
         query = np.concatenate([chord_seeds(voicing_tokens_at(base, bass, t)) for t in TONICS])
-        at, docs, positions = self.chords.hits(query)
-        if exclude and len(at):
-            keep = ~np.isin(docs, list(exclude))
-            at, docs, positions = at[keep], docs[keep], positions[keep]
+        at, docs, positions = self.chords.hits(query, exclude)
         if not len(at):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
@@ -350,71 +283,87 @@ class CoverageIndex:
         voiced alike anywhere in a source (rhythm aside; in any key)."""
         chords = base & CHORD_MASK
         query = np.concatenate([voicing_tokens_at(chords, bass, t) for t in TONICS])
-        at, docs, _ = self.single_chords.hits(query.astype(np.uint64))
+        at, docs, _ = self.single_chords.hits(query.astype(np.uint64), exclude)
         chord = at % len(base)
         keep = notes[chord] >= SINGLE_CHORD_NOTES
-        if exclude:
-            keep &= ~np.isin(docs, list(exclude))
         return docs[keep], chord[keep]
 
     def _runs(
         self,
-        postings: _Postings,
-        grams: Grams,
-        first: npt.NDArray[np.int64],
+        postings: Postings,
+        grams: tuple[Grams, npt.NDArray[np.int64]],
+        tokenised: TonicTokens,
         exclude: frozenset[int],
         found: _Runs,
         piece: Slices,
         shortest: int,
     ) -> None:
-        at, docs, positions = postings.hits(grams)
-        keep = ~np.isin(docs, list(exclude)) if exclude else np.ones(len(at), dtype=bool)
-        at, docs, diagonal = at[keep], docs[keep], positions[keep] - at[keep]
+        """Record in ``found`` the runs of at least ``shortest`` tokens that the query's
+        seeds (``grams``: every tonic's, and where each tonic's start) find in order in
+        one source, tonic by tonic, each source's time counted where no earlier run was."""
+        seeds, offsets = grams
+        at, docs, positions = postings.hits(seeds, exclude)
         if not len(at):
             return
-        at, docs, diagonal = _sorted_hits(at, docs, diagonal)
-        breaks = np.r_[
-            True,
-            (docs[1:] != docs[:-1]) | (diagonal[1:] != diagonal[:-1]) | (np.diff(at) > GAP + 1),
-        ]
+        tonic = np.searchsorted(offsets, at, side="right") - 1
+        at = at - offsets[tonic]
+        tonic, at, docs, diagonal = sorted_hits(tonic, at, docs, positions - at)
+        breaks = np.empty(len(at), dtype=bool)
+        breaks[0] = True
+        breaks[1:] = (
+            (tonic[1:] != tonic[:-1])
+            | (docs[1:] != docs[:-1])
+            | (diagonal[1:] != diagonal[:-1])
+            | (np.diff(at) > GAP + 1)
+        )
         starts = np.nonzero(breaks)[0]
-        ends = np.r_[starts[1:], len(at)] - 1
+        ends = np.append(starts[1:], len(at)) - 1
         lows, highs = at[starts], at[ends] + GRAM  # each run's tokens [low, high)
         long_enough = highs - lows >= shortest
         starts, lows, highs = starts[long_enough], lows[long_enough], highs[long_enough]
-        for s, low, high in zip(starts.tolist(), lows.tolist(), highs.tolist(), strict=True):
-            span = slice(int(first[low]), int(first[high]))
-            fresh = ~found.in_runs[span]
-            found.in_runs[span] = True
-            doc = int(docs[s])
-            found.time[doc] = found.time.get(doc, 0.0) + float(piece.lengths[span][fresh].sum())
+        base = tokenised.offsets[tonic[starts]] + tonic[starts]  # each run's tonic in ``first``
+        lows, highs = tokenised.first[base + lows].tolist(), tokenised.first[base + highs].tolist()
+        for doc, low, high in zip(docs[starts].tolist(), lows, highs, strict=True):
+            fresh = ~found.in_runs[low:high]
+            found.in_runs[low:high] = True
+            found.time[doc] = found.time.get(doc, 0.0) + float(piece.lengths[low:high][fresh].sum())
 
-    def _figures(self, grams: Grams, exclude: frozenset[int], by_source: dict[int, float]) -> None:
-        """For each source, the share of the piece's *distinctive* figures found in it: a
-        figure is distinctive when at most ``RARE_SHARE`` of the indexed pieces hold it
-        (figures most pieces have prove nothing either way); figures found nowhere count
-        ``UNFOUND_WEIGHT`` each against every source."""
-        at, docs, _ = self.figures.hits(grams)
-        if exclude and len(at):
-            keep = ~np.isin(docs, list(exclude))
-            at, docs = at[keep], docs[keep]
+    def _figures(
+        self, grams: Grams, offsets: npt.NDArray[np.int64], exclude: frozenset[int]
+    ) -> tuple[int | None, float]:
+        """The source holding the largest share of the piece's *distinctive* figures
+        (``grams``: every tonic's, each tonic's from ``offsets``), and that share, the
+        best tonic's: a figure is distinctive when at most ``RARE_SHARE`` of the indexed
+        pieces hold it (figures most pieces have prove nothing either way); figures
+        found nowhere count ``UNFOUND_WEIGHT`` each against every source. (None, 0)
+        when no tonic has ``MIN_FIGURES`` distinctive figures."""
+        at, docs, _ = self.figures.hits(grams, exclude)
         if not len(at):
-            return
+            return None, 0.0
         # (query position, source), once: hits come sorted by query position and then by
         # source (postings are sorted by gram, source, position), so twins are neighbours.
-        once = np.r_[True, (at[1:] != at[:-1]) | (docs[1:] != docs[:-1])]
-        pairs = (at[once], docs[once])
-        frequency = np.bincount(pairs[0], minlength=len(grams))
+        once = np.empty(len(at), dtype=bool)
+        once[0] = True
+        once[1:] = (at[1:] != at[:-1]) | (docs[1:] != docs[:-1])
+        at, docs = at[once], docs[once]
+        frequency = np.bincount(at, minlength=len(grams))
         cap = max(RARE_MIN, RARE_SHARE * self.documents)
         found = (frequency > 0) & (frequency <= cap)
-        if int(found.sum()) < MIN_FIGURES:
-            return
-        distinctive = float(found.sum()) + UNFOUND_WEIGHT * float((frequency == 0).sum())
-        chosen = found[pairs[0]]
-        per_source = np.bincount(pairs[1][chosen])
-        for doc in np.nonzero(per_source)[0].tolist():
-            share = float(per_source[doc]) / distinctive
-            by_source[doc] = max(by_source.get(doc, 0.0), share)
+        tonics = len(offsets) - 1
+        tonic = np.repeat(np.arange(tonics), np.diff(offsets))  # of each figure
+        found_count = np.bincount(tonic[found], minlength=tonics)
+        unfound = np.bincount(tonic[frequency == 0], minlength=tonics)
+        distinctive = found_count.astype(np.float64) + UNFOUND_WEIGHT * unfound
+        pair_tonic, docs = tonic[at], docs
+        chosen = found[at] & (found_count[pair_tonic] >= MIN_FIGURES)
+        if not chosen.any():
+            return None, 0.0
+        sources = int(docs.max()) + 1
+        keys, counts = np.unique(pair_tonic[chosen] * sources + docs[chosen], return_counts=True)
+        by_source = np.zeros(sources)
+        np.maximum.at(by_source, keys % sources, counts / distinctive[keys // sources])
+        best = int(np.argmax(by_source))
+        return best, float(by_source[best])
 
     # ----- persistence (inside the novelty index's file) ---------------------------------
 
@@ -427,7 +376,7 @@ class CoverageIndex:
             for part in ("grams", "docs", "positions")
         }
 
-    def _all_postings(self) -> tuple[tuple[str, _Postings], ...]:
+    def _all_postings(self) -> tuple[tuple[str, Postings], ...]:
         return (
             ("seeds", self.seeds),
             ("figures", self.figures),

@@ -26,6 +26,21 @@ def pack(values: npt.NDArray[np.int64], size: int, bits: int) -> Grams:
     return grams
 
 
+def pack_rows(
+    values: npt.NDArray[np.int64], offsets: npt.NDArray[np.int64], size: int, bits: int
+) -> tuple[Grams, npt.NDArray[np.int64]]:
+    """:func:`pack` of each row ``values[offsets[r]:offsets[r + 1]]``, one row after
+    another, and where each row's grams start in the result (one more than the rows)."""
+    counts = np.maximum(np.diff(offsets) - size + 1, 0)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum(counts)
+    total = int(starts[-1])
+    if not total:
+        return np.zeros(0, dtype=np.uint64), starts
+    within = np.arange(total) - np.repeat(starts[:-1], counts)
+    return pack(values, size, bits)[np.repeat(offsets[:-1], counts) + within], starts
+
+
 def chord_seeds(values: npt.NDArray[np.int64]) -> Grams:
     """Each pair of consecutive chord tokens as one 64-bit integer (a hash: tokens are
     54 bits wide; a collision between two pairs is vanishingly rare)."""
