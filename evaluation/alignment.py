@@ -11,6 +11,7 @@ one of its notes appear in order in the other around that offset. Used by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +61,26 @@ def _seed_codes(pitches: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return codes
 
 
-def local_match(a: Pitches, b: Pitches) -> int:
+@dataclass(frozen=True)
+class SeededLine:
+    """A voice prepared as the searched side of :func:`local_match`: its pitches, and its
+    seeds sorted (with where each came from). A source voice is searched by every query
+    that is verified against it, so an index prepares it once."""
+
+    pitches: npt.NDArray[np.int64]
+    notes: list[int]
+    sorted_codes: npt.NDArray[np.int64]
+    order: npt.NDArray[np.int64]
+
+
+def seeded(line: Pitches) -> SeededLine:
+    pitches = line.astype(np.int64)
+    codes = _seed_codes(pitches)
+    order = np.argsort(codes, kind="stable")
+    return SeededLine(pitches, pitches.tolist(), codes[order], order)
+
+
+def local_match(a: Pitches, b: Pitches | SeededLine) -> int:
     """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
 
     ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
@@ -75,20 +95,19 @@ def local_match(a: Pitches, b: Pitches) -> int:
     source played twice over both passes (each window finds its own offset), a source
     with new material appended over the source part.
     """
-    qa, qb = a.astype(np.int64), b.astype(np.int64)
-    codes_a, codes_b = _seed_codes(qa), _seed_codes(qb)
-    if not len(codes_a) or not len(codes_b):
+    source = b if isinstance(b, SeededLine) else seeded(b)
+    qa, qb = a.astype(np.int64), source.pitches
+    codes_a = _seed_codes(qa)
+    if not len(codes_a) or not len(source.sorted_codes):
         return 0
-    order = np.argsort(codes_b, kind="stable")
-    sorted_b = codes_b[order]
-    low = np.searchsorted(sorted_b, codes_a, side="left")
-    counts = np.searchsorted(sorted_b, codes_a, side="right") - low
+    low = np.searchsorted(source.sorted_codes, codes_a, side="left")
+    counts = np.searchsorted(source.sorted_codes, codes_a, side="right") - low
     total = int(counts.sum())
     if total == 0:
         return 0
     seed_i = np.repeat(np.arange(len(codes_a)), counts)
     within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    seed_j = order[low[seed_i] + within]
+    seed_j = source.order[low[seed_i] + within]
     # Overlapping windows every LOCAL_STRIDE notes, the last one ending with the line.
     starts = list(range(0, max(1, len(qa) - LOCAL_WINDOW + 1), LOCAL_STRIDE))
     if starts[-1] + LOCAL_WINDOW < len(qa):
@@ -100,23 +119,14 @@ def local_match(a: Pitches, b: Pitches) -> int:
         np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
     )
     seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
-    diagonal = seed_j - seed_i
-    shift = qb[seed_j] - qa[seed_i]
-    unique, votes = np.unique(
-        np.stack([window, diagonal, shift], axis=1), axis=0, return_counts=True
-    )
-    best: dict[int, tuple[int, int, int]] = {}
-    for (w, d, t), v in zip(unique.tolist(), votes.tolist(), strict=True):
-        if w not in best or v > best[w][0]:
-            best[w] = (v, d, t)
-    a_list, b_list = qa.tolist(), qb.tolist()
+    windows, diagonals, shifts = _best_placements(window, seed_j - seed_i, qb[seed_j] - qa[seed_i])
+    a_list, b_list = qa.tolist(), source.notes
     # Runs of matched windows: each covers its notes; a stretch of at most one window
     # of unmatched notes between two matched windows is bridged, not counted.
     longest = covered = 0
     reach = -1  # end of the current run's coverage
-    for w in sorted(best):
+    for w, d, t in zip(windows, diagonals, shifts, strict=True):
         start, end = starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))
-        _, d, t = best[w]
         segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
         if lcs_length([p + t for p in a_list[start:end]], segment) < end - start:
             continue
@@ -127,6 +137,22 @@ def local_match(a: Pitches, b: Pitches) -> int:
         reach = max(reach, end)
         longest = max(longest, covered)
     return longest
+
+
+def _best_placements(
+    window: npt.NDArray[np.int64], diagonal: npt.NDArray[np.int64], shift: npt.NDArray[np.int64]
+) -> tuple[list[int], list[int], list[int]]:
+    """Each window's most frequent (diagonal, shift), the smallest on a tie, windows in
+    order: the seeds' (window, diagonal, shift) triples counted as one packed key each."""
+    low_d, low_t = int(diagonal.min()), int(shift.min())
+    diagonals, shifts = int(diagonal.max()) - low_d + 1, int(shift.max()) - low_t + 1
+    key = (window * diagonals + (diagonal - low_d)) * shifts + (shift - low_t)
+    keys, votes = np.unique(key, return_counts=True)  # in (window, diagonal, shift) order
+    rest, t = np.divmod(keys, shifts)
+    w, d = np.divmod(rest, diagonals)
+    order = np.lexsort((-votes, w))  # stable: the smallest (diagonal, shift) first
+    firsts = order[np.r_[True, w[order][1:] != w[order][:-1]]]
+    return w[firsts].tolist(), (d[firsts] + low_d).tolist(), (t[firsts] + low_t).tolist()
 
 
 def line_alignment(a: Pitches, b: Pitches) -> float:

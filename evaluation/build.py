@@ -19,9 +19,10 @@ from evaluation.baseline_judge import BaselineJudge, train_baseline_judge
 from evaluation.critic import CriticConfig, CriticEnsemble
 from evaluation.critic_training import train_ensemble
 from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
+from evaluation.fingerprint import fingerprint
 from evaluation.frechet import EmbeddingReference, piece_distance
 from evaluation.musicality import load_musicality
-from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.novelty_calibration import calibrate as calibrate_novelty
 from evaluation.novelty_calibration import calibrate_coverage
 from evaluation.profile import PROFILE_SPECS, Profile, ProfileError, ProfileSpec

@@ -214,16 +214,20 @@ class CoverageIndex:
         notes = np.bitwise_count(piece.voicing[first[:-1]]).astype(np.int64)
         run_docs, low, high = self._chord_run_spans(base, bass, exclude)
         single_docs, single_at = self._single_chords(base, bass, notes, exclude)
-        sources = np.unique(np.r_[run_docs, single_docs])
-        if not len(sources):
+        if not len(run_docs) and not len(single_docs):
             return nothing
-        row = np.searchsorted(sources, run_docs)
+        present = np.zeros(int(max(run_docs.max(initial=0), single_docs.max(initial=0))) + 1, bool)
+        present[run_docs] = True
+        present[single_docs] = True
+        sources = np.nonzero(present)[0]  # every source found, in order (one row each)
+        row_of = np.cumsum(present) - 1
+        row = row_of[run_docs]
         cumulative = np.r_[0, np.cumsum(notes)]
         held = cumulative[high] - cumulative[low]  # notes in each run
         in_runs = _covered_chords(row, low, high, held >= SOURCE_RUN_NOTES, len(sources), count)
-        found = np.zeros((len(sources), count), dtype=bool)
-        found[np.searchsorted(sources, single_docs), single_at] = True
-        weight = np.where(in_runs, 1.0, np.where(found, SINGLE_CHORD_WEIGHT, 0.0))
+        weight = np.zeros((len(sources), count))
+        weight[row_of[single_docs], single_at] = SINGLE_CHORD_WEIGHT
+        weight[in_runs] = 1.0
         time = np.add.reduceat(piece.lengths, first[:-1]).astype(np.float64)  # per chord
         total = float(time.sum())
         evidence = count / (count + EVIDENCE_CHORDS)
@@ -258,9 +262,8 @@ class CoverageIndex:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
         tonic, seed = at // width, at % width
-        diagonal = positions - seed
-        order = np.lexsort((seed, diagonal, tonic, docs))
-        tonic, seed, docs, diagonal = tonic[order], seed[order], docs[order], diagonal[order]
+        # by source, tonic, diagonal, then seed (the source as the group)
+        docs, seed, tonic, diagonal = sorted_hits(docs, seed, tonic, positions - seed)
         breaks = np.r_[
             True,
             (docs[1:] != docs[:-1])

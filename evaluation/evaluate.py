@@ -31,9 +31,10 @@ import numpy as np
 
 from evaluation.coverage import Coverage
 from evaluation.descriptors import describe
+from evaluation.fingerprint import Fingerprint, fingerprint
 from evaluation.frechet import distance_component, piece_distance
 from evaluation.labels import source_text, statistic
-from evaluation.novelty import Fingerprint, Match, NoveltyIndex, fingerprint
+from evaluation.novelty import Match, NoveltyIndex
 from evaluation.profile import Profile
 from evaluation.report import (
     COMPONENT_LABELS,

@@ -35,9 +35,8 @@ on the profile's validation split when the profile is built (:func:`calibrate`).
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,21 +44,16 @@ import numpy as np
 import numpy.typing as npt
 
 from evaluation.alignment import (
-    MAX_INTERVAL,
-    TOKEN_BITS,
     Pitches,
+    SeededLine,
     line_alignment,
     local_match,
+    seeded,
 )
-from evaluation.canonical import Slices, slices
+from evaluation.canonical import slices
 from evaluation.coverage import Coverage, CoverageIndex
+from evaluation.fingerprint import FORMAT, NGRAM, Fingerprint, Grams
 from music.score import Score
-
-# Of fingerprints and indexes: 1 coded rhythm ratios into the grams; 3 added the
-# canonical slices that coverage (evaluation.coverage) works on; 4 their voicings.
-FORMAT = 4
-NGRAM = 6  # intervals per gram: a gram spans NGRAM + 1 notes
-MIN_VOICE_NOTES = NGRAM + 1
 
 VOICE_THRESHOLD = 0.3  # stage 1 alone (sources indexed without pitches)
 CANDIDATE_THRESHOLD = 0.05  # stage 1 before verification: mean voice score; recall first
@@ -82,113 +76,6 @@ MAX_DOCUMENT_FREQUENCY = 0.05
 # ...but only once that share is a crowd: in a small index (a new challenge's entries) a
 # gram shared by two pieces is evidence, not noise.
 MIN_COMMON_DOCUMENTS = 20
-
-Grams = npt.NDArray[np.uint64]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """The gram sets of a piece's voices (voices too short for one gram are left out)
-    and, when made from a score, each of those voices' pitches in order."""
-
-    voices: tuple[Grams, ...]
-    lines: tuple[Pitches, ...] = ()
-    canonical: Slices | None = None
-
-    @property
-    def all_grams(self) -> Grams:
-        if not self.voices:
-            return np.zeros(0, dtype=np.uint64)
-        return np.unique(np.concatenate(self.voices))
-
-    def to_bytes(self) -> bytes:
-        """A compact form for storing with an entry (rebuilds the index without re-parsing)."""
-        buffer = io.BytesIO()
-        arrays: dict[str, np.ndarray] = {f"g{i}": v for i, v in enumerate(self.voices)}
-        arrays.update({f"p{i}": line for i, line in enumerate(self.lines)})
-        if self.canonical is not None:
-            arrays["sets"] = self.canonical.sets
-            arrays["lengths"] = self.canonical.lengths
-            arrays["low"] = self.canonical.low
-            arrays["high"] = self.canonical.high
-            arrays["voicing"] = self.canonical.voicing
-        np.savez_compressed(buffer, format=np.array(FORMAT), **arrays)  # type: ignore[arg-type]
-        return buffer.getvalue()
-
-    @staticmethod
-    def stored_format(data: bytes) -> int:
-        """The format a stored fingerprint was written in (1 before formats were
-        recorded; 0 if it is not a fingerprint at all)."""
-        try:
-            with np.load(io.BytesIO(data)) as arrays:
-                return int(arrays["format"]) if "format" in arrays.files else 1
-        except (OSError, ValueError, EOFError):
-            return 0
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Fingerprint:
-        """The stored fingerprint; one stored in an older format (other grams) comes back
-        empty, matching nothing: re-fingerprint such entries from their MIDI."""
-        with np.load(io.BytesIO(data)) as arrays:
-            if "format" not in arrays.files or int(arrays["format"]) != FORMAT:
-                return cls(())
-            count = sum(name.startswith("g") for name in arrays.files)
-            voices = tuple(arrays[f"g{i}"].astype(np.uint64) for i in range(count))
-            lines = tuple(
-                arrays[f"p{i}"].astype(np.uint8) for i in range(count) if f"p{i}" in arrays.files
-            )
-            canonical = None
-            if "sets" in arrays.files:
-                canonical = Slices(
-                    arrays["sets"].astype(np.uint16),
-                    arrays["lengths"].astype(np.int64),
-                    arrays["low"].astype(np.uint8),
-                    arrays["high"].astype(np.uint8),
-                    arrays["voicing"].astype(np.uint64),
-                )
-            return cls(voices, lines if len(lines) == count else (), canonical)
-
-
-def voice_lines(score: Score) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
-    """(onsets, pitches) of each voice: every pitched track's top line, and its bottom
-    line where the track has chords (one note per onset, onsets strictly increasing)."""
-    lines = []
-    for track in score.pitched_tracks():
-        if not track.notes:
-            continue
-        starts = np.fromiter((n.start for n in track.notes), dtype=np.int64)
-        pitches = np.fromiter((n.pitch for n in track.notes), dtype=np.int64)
-        order = np.lexsort((pitches, starts))
-        starts, pitches = starts[order], pitches[order]
-        first = np.r_[True, starts[1:] != starts[:-1]]
-        last = np.r_[starts[1:] != starts[:-1], True]
-        lines.append((starts[last], pitches[last]))  # highest pitch at each onset
-        if not first.all():
-            lines.append((starts[first], pitches[first]))  # lowest pitch at each onset
-    return lines
-
-
-def voice_grams(onsets: npt.NDArray[np.int64], pitches: npt.NDArray[np.int64]) -> Grams:
-    """The set of packed gram integers of one voice (``onsets`` only fix the order)."""
-    if len(onsets) < MIN_VOICE_NOTES:
-        return np.zeros(0, dtype=np.uint64)
-    intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL)
-    tokens = (intervals + MAX_INTERVAL).astype(np.uint64)
-    count = len(tokens) - NGRAM + 1
-    grams = np.zeros(count, dtype=np.uint64)
-    for j in range(NGRAM):
-        grams |= tokens[j : j + count] << np.uint64(TOKEN_BITS * j)
-    return np.unique(grams)
-
-
-def fingerprint(score: Score) -> Fingerprint:
-    voices, lines = [], []
-    for onsets, pitches in voice_lines(score):
-        grams = voice_grams(onsets, pitches)
-        if len(grams):
-            voices.append(grams)
-            lines.append(pitches.astype(np.uint8))
-    return Fingerprint(tuple(voices), tuple(lines), slices(score))
 
 
 @dataclass(frozen=True)
@@ -240,6 +127,7 @@ class NoveltyIndex:
     _pending: list[tuple[int, Grams]] = field(default_factory=list)
     _positions: dict[str, int] = field(default_factory=dict)
     _lines: dict[int, tuple[Pitches, ...]] = field(default_factory=dict)
+    _seeded: dict[int, tuple[SeededLine, ...]] = field(default_factory=dict)  # on first use
     coverage: CoverageIndex = field(default_factory=CoverageIndex)
 
     def __len__(self) -> int:
@@ -288,18 +176,27 @@ class NoveltyIndex:
         self._grams, self._docs = all_grams[order], all_docs[order]
         self._pending = []
 
+    def _score_matrix(
+        self, print_: Fingerprint, exclude: Iterable[str]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Every piece sharing grams with the piece, in order, and each voice's
+        containment in it (one row per piece, one column per voice)."""
+        self._merge_pending()
+        voices = [v for v in print_.voices if len(v)]
+        if not voices or not self.sources:
+            return np.zeros(0, dtype=np.intp), np.zeros((0, 0))
+        per_voice = np.stack([self._voice_containment(v) for v in voices], axis=1)
+        shared: npt.NDArray[np.bool_] = per_voice.any(axis=1)
+        shared[[self._positions[s] for s in exclude if s in self._positions]] = False
+        docs = np.nonzero(shared)[0]
+        return docs, per_voice[docs]
+
     def _scores(
         self, print_: Fingerprint, exclude: Iterable[str]
     ) -> list[tuple[int, tuple[float, ...]]]:
         """Every piece sharing grams with the piece, with each voice's containment in it."""
-        self._merge_pending()
-        voices = [v for v in print_.voices if len(v)]
-        if not voices or not self.sources:
-            return []
-        excluded = {self._positions[s] for s in exclude if s in self._positions}
-        per_voice = [self._voice_containment(v) for v in voices]
-        candidates = set().union(*(scores.keys() for scores in per_voice)) - excluded
-        return [(doc, tuple(float(s.get(doc, 0.0)) for s in per_voice)) for doc in candidates]
+        docs, matrix = self._score_matrix(print_, exclude)
+        return [(doc, tuple(row)) for doc, row in zip(docs.tolist(), matrix.tolist(), strict=True)]
 
     def query(
         self, print_: Fingerprint, *, exclude: Iterable[str] = (), limit: int = 5
@@ -363,16 +260,19 @@ class NoveltyIndex:
         note for note where both sides have pitches), best first. With ``first``,
         verification stops at the first source that verifies as copied."""
         lines = print_.lines if len(print_.lines) == len(print_.voices) else ()
-        verify, direct = [], []
-        for doc, scores in self._scores(print_, exclude):
-            if lines and doc in self._lines:
-                if sum(scores) / len(scores) >= self.candidate_threshold:
-                    verify.append((doc, scores))
-            else:
-                matched = sum(score >= self.voice_threshold for score in scores)
-                direct.append(Match(self.sources[doc], matched / len(scores), scores))
+        docs, matrix = self._score_matrix(print_, exclude)
+        total = np.zeros(len(docs))
+        for column in matrix.T:
+            total = total + column  # added in order, as ``sum`` adds a voice's scores
+        checkable = np.array([bool(lines) and doc in self._lines for doc in docs.tolist()], bool)
+        candidate = checkable & (total / max(1, matrix.shape[1]) >= self.candidate_threshold)
+        verify = [(doc, tuple(matrix[i].tolist())) for i, doc in _indexed(docs, candidate)]
         verify.sort(key=lambda item: (-sum(item[1]), self.sources[item[0]]))
-        matches = direct
+        matches = []
+        for i, doc in _indexed(docs, ~checkable):
+            scores = tuple(matrix[i].tolist())
+            matched = sum(score >= self.voice_threshold for score in scores)
+            matches.append(Match(self.sources[doc], matched / len(scores), scores))
         for doc, scores in verify[:CANDIDATES]:
             match = self._verify(doc, lines, scores, every_voice=not first)
             matches.append(match)
@@ -392,28 +292,42 @@ class NoveltyIndex:
     ) -> Match:
         """Source ``doc`` checked note for note: each voice's whole-line alignment; where
         fewer than ``piece_threshold`` of the voices match whole, each voice's local
-        match (for every voice with ``every_voice``), the piece then copying the source
-        when ``local_piece_threshold`` of its voices match whole or locally.
-        ``copied_fraction`` is the share of voices matched (whole, or whole or locally
-        where the local rule decided), 0 when neither rule holds."""
+        match, the piece then copying the source when ``local_piece_threshold`` of its
+        voices match whole or locally. ``copied_fraction`` is the share of voices
+        matched (whole, or whole or locally where the local rule decided), 0 when
+        neither rule holds. ``local`` holds every voice's local match with
+        ``every_voice``; without, only whether it reaches ``local_threshold`` is
+        certain (a voice's search stops at the first source voice that shows it, and
+        the voices are left at 0 from the first that shows the rule cannot hold)."""
         theirs = self._lines[doc]
         alignments = tuple(max(line_alignment(line, other) for other in theirs) for line in lines)
         whole = [a >= self.alignment_threshold for a in alignments]
         local = [0] * len(lines)
         fraction = sum(whole) / len(lines)
+        needed = self.local_piece_threshold - 1e-9  # share of voices for the local rule
         if every_voice or fraction < self.piece_threshold:
+            if doc not in self._seeded:
+                self._seeded[doc] = tuple(seeded(other) for other in theirs)
+            missed = 0
             for v, line in enumerate(lines):
-                if whole[v] or scores[v] <= 0:
-                    continue  # matched already, or not one gram in common with the source
-                local[v] = max(local_match(line, other) for other in theirs)
+                if not every_voice and (len(lines) - missed) / len(lines) < needed:
+                    break  # too few voices left to match: not a copy, whatever they hold
+                if whole[v]:
+                    continue
+                for other in self._seeded[doc] if scores[v] > 0 else ():  # a gram in common
+                    local[v] = max(local[v], local_match(line, other))
+                    if not every_voice and local[v] >= self.local_threshold:
+                        break
+                missed += local[v] < self.local_threshold
         if fraction < self.piece_threshold:
             either = sum(w or n >= self.local_threshold for w, n in zip(whole, local, strict=True))
-            if either / len(lines) >= self.local_piece_threshold - 1e-9:
+            if either / len(lines) >= needed:
                 fraction = either / len(lines)
         return Match(self.sources[doc], fraction, scores, alignments, tuple(local))
 
-    def _voice_containment(self, grams: Grams) -> dict[int, float]:
-        """For each piece sharing grams with the voice: the IDF-weighted share it contains."""
+    def _voice_containment(self, grams: Grams) -> npt.NDArray[np.float64]:
+        """For each indexed piece: the IDF-weighted share of the voice's grams it
+        contains (0 where it shares none)."""
         low = np.searchsorted(self._grams, grams, side="left")
         high = np.searchsorted(self._grams, grams, side="right")
         frequency = high - low
@@ -423,15 +337,13 @@ class NoveltyIndex:
         common = max(MIN_COMMON_DOCUMENTS, MAX_DOCUMENT_FREQUENCY * pieces)
         usable = (frequency > 0) & (frequency <= common)
         if not usable.any() or total <= 0:
-            return {}
+            return np.zeros(pieces)
         counts = frequency[usable]
         starts = np.repeat(low[usable], counts)
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         docs = self._docs[starts + offsets]
         gram_weights = np.repeat(weights[usable], counts)
-        sums = np.bincount(docs, weights=gram_weights, minlength=pieces)
-        hit = np.nonzero(sums)[0]
-        return {int(d): float(sums[d] / total) for d in hit}
+        return np.bincount(docs, weights=gram_weights, minlength=pieces) / total
 
     # ----- persistence -----------------------------------------------------------------
 
@@ -496,3 +408,10 @@ class NoveltyIndex:
             for i, doc in enumerate(arrays["line_docs"].tolist()):
                 index._lines[int(doc)] = tuple(flat[bounds[i] : bounds[i + 1]])
         return index
+
+
+def _indexed(
+    docs: npt.NDArray[np.intp], chosen: npt.NDArray[np.bool_]
+) -> Iterator[tuple[int, int]]:
+    """(row, document) of the chosen rows of a score matrix."""
+    return zip(np.nonzero(chosen)[0].tolist(), docs[chosen].tolist(), strict=True)

@@ -15,13 +15,8 @@ from dataclasses import replace
 import numpy as np
 
 from evaluation.coverage import Coverage
-from evaluation.novelty import (
-    MIN_LOCAL_NOTES,
-    Fingerprint,
-    NoveltyIndex,
-    copy_strength,
-    fingerprint,
-)
+from evaluation.fingerprint import Fingerprint, fingerprint
+from evaluation.novelty import MIN_LOCAL_NOTES, NoveltyIndex, copy_strength
 from evaluation.redteam import attacks
 from music import transforms
 from music.score import Score

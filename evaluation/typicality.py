@@ -17,6 +17,7 @@ left out; a descriptor the piece leaves undefined counts as atypical.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -62,15 +63,28 @@ class DescriptorReference:
             kept_values.append(defined)
         return cls(tuple(kept_names), tuple(kept_values), np.array(bandwidths))
 
+    @cached_property
+    def _by_size(self) -> list[tuple[npt.NDArray[np.intp], FloatArray]]:
+        """The descriptors grouped by how many reference values they keep: (positions in
+        ``names``, their values as one matrix), so that a piece's scores are a few array
+        operations rather than one per descriptor."""
+        groups: dict[int, list[int]] = {}
+        for i, reference in enumerate(self.values):
+            groups.setdefault(len(reference), []).append(i)
+        return [
+            (np.array(members), np.stack([self.values[i] for i in members]))
+            for members in groups.values()
+        ]
+
     def scores(self, descriptors: dict[str, float]) -> FloatArray:
-        """The tail score ``t`` of each usable descriptor, in ``names`` order."""
+        """The tail score ``t`` of each usable descriptor, in ``names`` order (0 where
+        the piece leaves it undefined: atypical)."""
+        x = np.array([descriptors.get(name, np.nan) for name in self.names], dtype=np.float64)
         result = np.zeros(len(self.names))
-        for i, (name, reference) in enumerate(zip(self.names, self.values, strict=True)):
-            x = descriptors.get(name, float("nan"))
-            if not np.isfinite(x):
-                continue  # undefined where the reference defines it: atypical
-            cdf = float(ndtr((x - reference) / self.bandwidths[i]).mean())
-            result[i] = min(1.0, 2.0 * min(cdf, 1.0 - cdf) / TAIL)
+        for members, reference in self._by_size:
+            cdf = ndtr((x[members, None] - reference) / self.bandwidths[members, None]).mean(1)
+            result[members] = np.minimum(1.0, 2.0 * np.minimum(cdf, 1.0 - cdf) / TAIL)
+        result[~np.isfinite(x)] = 0.0
         return result
 
     def typicality(self, descriptors: dict[str, float]) -> tuple[float, dict[str, float]]:

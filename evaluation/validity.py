@@ -31,7 +31,7 @@ import numpy as np
 from evaluation.baseline_judge import BaselineJudge
 from evaluation.evaluate import evaluate_many, evaluator_version
 from evaluation.fakes import BUILTIN, DEGENERATE, make_fake
-from evaluation.novelty import fingerprint
+from evaluation.fingerprint import fingerprint
 from evaluation.novelty_calibration import COPY_KINDS, PARTIAL_COPY_KINDS
 from evaluation.profile import PROFILES_DIR, Profile
 from music.corpus.neardup import ALIGNMENT as DUPLICATE_ALIGNMENT

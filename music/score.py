@@ -69,7 +69,7 @@ class Score:
     @property
     def end_tick(self) -> int:
         """The tick at which the last note ends (0 for an empty score)."""
-        return max((n.end for t in self.tracks for n in t.notes), default=0)
+        return max((n.start + n.duration for t in self.tracks for n in t.notes), default=0)
 
     @property
     def duration_seconds(self) -> float:
@@ -78,7 +78,8 @@ class Score:
     @property
     def bar_count(self) -> int:
         """Bars spanned by the notes, a partly filled last bar counting as one."""
-        return math.ceil(self.end_tick / self.ticks_per_bar) if self.end_tick else 0
+        end = self.end_tick
+        return math.ceil(end / self.ticks_per_bar) if end else 0
 
     @property
     def counts_in_written_bars(self) -> bool:
@@ -93,7 +94,8 @@ class Score:
         bars. Every limit on length in bars uses this, never ``bar_count``."""
         if self.counts_in_written_bars:
             return self.bar_count
-        return math.ceil(self.end_tick / (4 * self.resolution)) if self.end_tick else 0
+        end = self.end_tick
+        return math.ceil(end / (4 * self.resolution)) if end else 0
 
     @property
     def length_in_bars(self) -> str:

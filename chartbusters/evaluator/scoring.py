@@ -25,8 +25,9 @@ import evaluation
 from chartbusters.core.errors import ApplicationError
 from chartbusters.evaluator.privacy import owner_text
 from evaluation.canonical import Slices, join_slices
-from evaluation.novelty import FORMAT as FINGERPRINT_FORMAT
-from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
+from evaluation.fingerprint import FORMAT as FINGERPRINT_FORMAT
+from evaluation.fingerprint import Fingerprint, fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.report import Weights as Weights  # re-exported: the apps name it from here
 from evaluation.report import WeightsError
 from music.score import Score

@@ -33,7 +33,8 @@ import numpy as np
 
 from evaluation.evaluate import evaluate_many, evaluator_version
 from evaluation.fakes import BUILTIN, make_fake
-from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.fingerprint import fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.profile import PROFILES_DIR, Profile
 from evaluation.redteam import attacks
 from evaluation.redteam.other_music import read_other_music

@@ -12,7 +12,8 @@ import pytest
 
 from evaluation.canonical import slices, voicing_tokens
 from evaluation.coverage import CoverageIndex
-from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
+from evaluation.fingerprint import Fingerprint, fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.redteam import attacks
 from music.score import Note, Score, Track
 

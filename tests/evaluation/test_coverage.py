@@ -11,7 +11,8 @@ import pytest
 
 from evaluation.canonical import Slices, join_slices, slices, tokens
 from evaluation.coverage import CoverageIndex
-from evaluation.novelty import Fingerprint, NoveltyIndex, fingerprint
+from evaluation.fingerprint import Fingerprint, fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.redteam import attacks
 from music import transforms
 from music.score import Note, Score, Track

@@ -14,7 +14,8 @@ import pytest
 
 from evaluation.evaluate import CODE_VERSION, evaluate, evaluate_many, evaluator_version
 from evaluation.fakes import make_fake
-from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.fingerprint import fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.profile import Profile, ProfileError, available_profiles, load_profile
 from evaluation.report import Weights
 from music import transforms

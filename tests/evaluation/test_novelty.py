@@ -11,14 +11,8 @@ import numpy as np
 import pytest
 
 from evaluation.alignment import lcs_length, line_alignment
-from evaluation.novelty import (
-    Fingerprint,
-    NoveltyIndex,
-    copy_strength,
-    fingerprint,
-    voice_grams,
-    voice_lines,
-)
+from evaluation.fingerprint import Fingerprint, fingerprint, voice_grams, voice_lines
+from evaluation.novelty import NoveltyIndex, copy_strength
 from evaluation.novelty_calibration import COPY_KINDS, calibrate
 from music import transforms
 from music.score import Note, Score, Track

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from evaluation.alignment import LOCAL_WINDOW, local_match
-from evaluation.novelty import NoveltyIndex, fingerprint
+from evaluation.fingerprint import fingerprint
+from evaluation.novelty import NoveltyIndex
 from evaluation.novelty_calibration import PARTIAL_COPY_KINDS, calibrate, calibrate_local
 from music import transforms
 from music.score import Score, Track
