@@ -186,7 +186,7 @@ class NoveltyIndex:
         if not voices or not self.sources:
             return np.zeros(0, dtype=np.intp), np.zeros((0, 0))
         per_voice = np.stack([self._voice_containment(v) for v in voices], axis=1)
-        shared: npt.NDArray[np.bool_] = per_voice.any(axis=1)
+        shared = np.asarray(per_voice.any(axis=1), dtype=bool)
         shared[[self._positions[s] for s in exclude if s in self._positions]] = False
         docs = np.nonzero(shared)[0]
         return docs, per_voice[docs]
