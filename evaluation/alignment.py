@@ -155,15 +155,24 @@ def _best_placements(
     return w[firsts].tolist(), (d[firsts] + low_d).tolist(), (t[firsts] + low_t).tolist()
 
 
-def line_alignment(a: Pitches, b: Pitches) -> float:
+def line_alignment(a: Pitches, b: Pitches, at_least: float = 0.0) -> float:
     """How much of two voices is the same note for note, 0-1: ``2 * LCS / (len(a) +
     len(b))`` of their pitch sequences, ``a`` transposed by the shift that best overlays
-    the two pitch histograms (so a transposed copy aligns as well as a verbatim one)."""
+    the two pitch histograms (so a transposed copy aligns as well as a verbatim one).
+
+    With ``at_least``, a pair that cannot reach it gives 0 without the LCS: a common
+    subsequence holds no more of a pitch than either voice has, so the overlaid
+    histograms' common notes bound it."""
     if not len(a) or not len(b):
         return 0.0
     ha = np.bincount(a, minlength=128).astype(np.float64)
     hb = np.bincount(b, minlength=128).astype(np.float64)
     overlap = np.correlate(hb, ha, mode="full")  # index k: shift k - 127
     shift = int(np.argmax(overlap)) - 127
+    if at_least > 0:
+        up, down = max(0, shift), max(0, -shift)
+        common = np.minimum(ha[down : 128 - up], hb[up : 128 - down])  # a[p] over b[p + shift]
+        if 2.0 * float(common.sum()) / (len(a) + len(b)) < at_least:
+            return 0.0
     moved = (a.astype(np.int64) + shift).tolist()
     return 2.0 * lcs_length(moved, b.tolist()) / (len(a) + len(b))

@@ -295,12 +295,16 @@ class NoveltyIndex:
         match, the piece then copying the source when ``local_piece_threshold`` of its
         voices match whole or locally. ``copied_fraction`` is the share of voices
         matched (whole, or whole or locally where the local rule decided), 0 when
-        neither rule holds. ``local`` holds every voice's local match with
-        ``every_voice``; without, only whether it reaches ``local_threshold`` is
-        certain (a voice's search stops at the first source voice that shows it, and
-        the voices are left at 0 from the first that shows the rule cannot hold)."""
+        neither rule holds. With ``every_voice`` (calibration), ``alignments`` and
+        ``local`` are exact for every voice; without, only the decision is (an alignment
+        that cannot reach ``alignment_threshold`` is left at 0, a voice's local search
+        stops at the first source voice that reaches ``local_threshold``, and voices
+        are left at 0 from the first that shows the local rule cannot hold)."""
         theirs = self._lines[doc]
-        alignments = tuple(max(line_alignment(line, other) for other in theirs) for line in lines)
+        bound = 0.0 if every_voice else self.alignment_threshold  # else only the decision
+        alignments = tuple(
+            max(line_alignment(line, other, bound) for other in theirs) for line in lines
+        )
         whole = [a >= self.alignment_threshold for a in alignments]
         local = [0] * len(lines)
         fraction = sum(whole) / len(lines)

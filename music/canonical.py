@@ -32,7 +32,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from music.score import Note, Score, Track
+from music.score import NOTE_ORDER, Note, Score, Track
 
 IntArray = npt.NDArray[np.int64]
 
@@ -75,7 +75,7 @@ def snap_timing(score: Score) -> Score:
             if end <= start:  # a very short note whose ends met: keep its length
                 end = start + note.duration
             notes.append(replace(note, start=start, duration=end - start))
-        tracks.append(replace(track, notes=sorted(notes)))
+        tracks.append(replace(track, notes=sorted(notes, key=NOTE_ORDER)))
     return replace(score, tracks=tracks)
 
 
@@ -112,7 +112,9 @@ def separate_voices(score: Score) -> Score:
             continue
         voices = _voices(sorted(track.notes), tolerance)
         tracks += [
-            replace(track, notes=sorted(notes), name=f"{track.name} voice {i}".strip())
+            replace(
+                track, notes=sorted(notes, key=NOTE_ORDER), name=f"{track.name} voice {i}".strip()
+            )
             for i, notes in enumerate(voices, start=1)
             if notes
         ]
@@ -125,7 +127,7 @@ def _is_polyphonic(track: Track, tolerance: int) -> bool:
     ``tolerance`` ticks left."""
     if track.is_drum or len(track.notes) < 2:
         return False
-    notes = sorted(track.notes)
+    notes = sorted(track.notes, key=NOTE_ORDER)
     starts = np.fromiter((n.start for n in notes), dtype=np.int64, count=len(notes))
     ends = np.fromiter((n.end for n in notes), dtype=np.int64, count=len(notes))
     together = np.zeros(len(notes), dtype=bool)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 DEFAULT_RESOLUTION = 480
@@ -32,6 +33,11 @@ class Note:
         return self.start + self.duration
 
 
+# The order Notes compare in, as a sort key: sorting by it is several times faster than
+# sorting Notes themselves (each comparison of two Notes builds two tuples).
+NOTE_ORDER = attrgetter("start", "pitch", "duration", "velocity")
+
+
 @dataclass(slots=True)
 class Track:
     """A part: one instrument (General MIDI ``program`` 0-127) or the drum kit."""
@@ -42,7 +48,7 @@ class Track:
     name: str = ""
 
     def sorted(self) -> Track:
-        return replace(self, notes=sorted(self.notes))
+        return replace(self, notes=sorted(self.notes, key=NOTE_ORDER))
 
 
 @dataclass(slots=True)
@@ -120,7 +126,7 @@ class Score:
     def all_notes(self, *, include_drums: bool = False) -> list[Note]:
         """Every note of every (pitched, unless asked) track, sorted by start and pitch."""
         notes = [n for t in self.tracks if include_drums or not t.is_drum for n in t.notes]
-        notes.sort()
+        notes.sort(key=NOTE_ORDER)
         return notes
 
     def copy(self) -> Score:
