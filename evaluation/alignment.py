@@ -80,7 +80,7 @@ def seeded(line: Pitches) -> SeededLine:
     return SeededLine(pitches, pitches.tolist(), codes[order], order)
 
 
-def local_match(a: Pitches, b: Pitches | SeededLine) -> int:
+def local_match(a: Pitches, b: Pitches | SeededLine, at_least: int = 0) -> int:
     """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
 
     ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
@@ -94,6 +94,10 @@ def local_match(a: Pitches, b: Pitches | SeededLine) -> int:
     unmatched window bridged (not counted): an excerpt matches over its length, a
     source played twice over both passes (each window finds its own offset), a source
     with new material appended over the source part.
+
+    With ``at_least``, only whether the result reaches it is exact: the search stops
+    once it does, and gives an upper bound below it, without checking any window,
+    when even every placed window matching could not reach it.
     """
     source = b if isinstance(b, SeededLine) else seeded(b)
     qa, qb = a.astype(np.int64), source.pitches
@@ -120,16 +124,28 @@ def local_match(a: Pitches, b: Pitches | SeededLine) -> int:
     )
     seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
     windows, diagonals, shifts = _best_placements(window, seed_j - seed_i, qb[seed_j] - qa[seed_i])
+    spans = [(starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))) for w in windows]
+    if at_least:
+        bound = _longest_run(spans)
+        if bound < at_least:
+            return bound
     a_list, b_list = qa.tolist(), source.notes
-    # Runs of matched windows: each covers its notes; a stretch of at most one window
-    # of unmatched notes between two matched windows is bridged, not counted.
+    matched = []
+    for (start, end), d, t in zip(spans, diagonals, shifts, strict=True):
+        segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
+        if lcs_length([p + t for p in a_list[start:end]], segment) == end - start:
+            matched.append((start, end))
+            if at_least and _longest_run(matched) >= at_least:
+                break
+    return _longest_run(matched)
+
+
+def _longest_run(spans: Sequence[tuple[int, int]]) -> int:
+    """Notes in the longest run of windows (note spans in order), a stretch of at most
+    one window of notes between two windows bridged, not counted."""
     longest = covered = 0
     reach = -1  # end of the current run's coverage
-    for w, d, t in zip(windows, diagonals, shifts, strict=True):
-        start, end = starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))
-        segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]
-        if lcs_length([p + t for p in a_list[start:end]], segment) < end - start:
-            continue
+    for start, end in spans:
         if reach >= 0 and start <= reach + LOCAL_WINDOW:
             covered += end - max(start, reach)
         else:

@@ -319,7 +319,8 @@ class NoveltyIndex:
                 if whole[v]:
                     continue
                 for other in self._seeded[doc] if scores[v] > 0 else ():  # a gram in common
-                    local[v] = max(local[v], local_match(line, other))
+                    found = local_match(line, other, 0 if every_voice else self.local_threshold)
+                    local[v] = max(local[v], found)
                     if not every_voice and local[v] >= self.local_threshold:
                         break
                 missed += local[v] < self.local_threshold

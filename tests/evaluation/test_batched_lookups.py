@@ -76,7 +76,12 @@ def test_a_prepared_source_voice_matches_as_the_voice_itself() -> None:
     pairs = [(copy, lines[0]), (copy, lines[5]), (lines[1], lines[1]), (lines[2], lines[9])]
     pairs += [(lines[i], lines[j]) for i, j in rng.integers(0, len(lines), (20, 2))]
     for a, b in pairs:
-        assert local_match(a, seeded(b)) == local_match(a, b)
+        exact = local_match(a, b)
+        assert local_match(a, seeded(b)) == exact
+        for level in (12, 24, 32):  # asked only whether it reaches a level
+            quick = local_match(a, seeded(b), level)
+            assert (quick >= level) == (exact >= level)
+            assert quick >= exact or quick >= level  # below the level: an upper bound
     assert local_match(copy, seeded(lines[0])) >= 24
 
 
