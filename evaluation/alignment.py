@@ -69,6 +69,7 @@ class SeededLine:
 
     pitches: npt.NDArray[np.int64]
     notes: list[int]
+    codes: npt.NDArray[np.int64]  # the seed starting at each note
     sorted_codes: npt.NDArray[np.int64]
     order: npt.NDArray[np.int64]
 
@@ -77,10 +78,10 @@ def seeded(line: Pitches) -> SeededLine:
     pitches = line.astype(np.int64)
     codes = _seed_codes(pitches)
     order = np.argsort(codes, kind="stable")
-    return SeededLine(pitches, pitches.tolist(), codes[order], order)
+    return SeededLine(pitches, pitches.tolist(), codes, codes[order], order)
 
 
-def local_match(a: Pitches, b: Pitches | SeededLine, at_least: int = 0) -> int:
+def local_match(a: Pitches | SeededLine, b: Pitches | SeededLine, at_least: int = 0) -> int:
     """How many notes of voice ``a`` are found note for note in voice ``b``, in one run.
 
     ``a`` is cut into overlapping windows of ``LOCAL_WINDOW`` notes. Seeds are the places where
@@ -100,8 +101,8 @@ def local_match(a: Pitches, b: Pitches | SeededLine, at_least: int = 0) -> int:
     when even every placed window matching could not reach it.
     """
     source = b if isinstance(b, SeededLine) else seeded(b)
-    qa, qb = a.astype(np.int64), source.pitches
-    codes_a = _seed_codes(qa)
+    query = a if isinstance(a, SeededLine) else seeded(a)
+    qa, qb, codes_a = query.pitches, source.pitches, query.codes
     if not len(codes_a) or not len(source.sorted_codes):
         return 0
     low = np.searchsorted(source.sorted_codes, codes_a, side="left")
@@ -116,8 +117,15 @@ def local_match(a: Pitches, b: Pitches | SeededLine, at_least: int = 0) -> int:
     starts = list(range(0, max(1, len(qa) - LOCAL_WINDOW + 1), LOCAL_STRIDE))
     if starts[-1] + LOCAL_WINDOW < len(qa):
         starts.append(len(qa) - LOCAL_WINDOW)
-    first = np.searchsorted(np.array(starts), seed_i - LOCAL_WINDOW, side="right")
-    last = np.searchsorted(np.array(starts), seed_i, side="right")  # windows first..last-1
+    at = np.array(starts)
+    first = np.searchsorted(at, seed_i - LOCAL_WINDOW, side="right")
+    last = np.searchsorted(at, seed_i, side="right")  # windows first..last-1
+    if at_least:  # the windows that hold a seed: the only ones that can match
+        edges = np.bincount(first, minlength=len(at) + 1) - np.bincount(last, minlength=len(at) + 1)
+        placed = np.nonzero(np.cumsum(edges[:-1]) > 0)[0].tolist()
+        bound = _longest_run([(starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))) for w in placed])
+        if bound < at_least:
+            return bound
     spans = last - first
     window = np.repeat(first, spans) + (
         np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
@@ -125,11 +133,7 @@ def local_match(a: Pitches, b: Pitches | SeededLine, at_least: int = 0) -> int:
     seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
     windows, diagonals, shifts = _best_placements(window, seed_j - seed_i, qb[seed_j] - qa[seed_i])
     spans = [(starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))) for w in windows]
-    if at_least:
-        bound = _longest_run(spans)
-        if bound < at_least:
-            return bound
-    a_list, b_list = qa.tolist(), source.notes
+    a_list, b_list = query.notes, source.notes
     matched = []
     for (start, end), d, t in zip(spans, diagonals, shifts, strict=True):
         segment = b_list[max(0, start + d - LOCAL_SLACK) : max(0, end + d + LOCAL_SLACK)]

@@ -273,8 +273,9 @@ class NoveltyIndex:
             scores = tuple(matrix[i].tolist())
             matched = sum(score >= self.voice_threshold for score in scores)
             matches.append(Match(self.sources[doc], matched / len(scores), scores))
+        prepared = tuple(seeded(line) for line in lines) if verify else ()
         for doc, scores in verify[:CANDIDATES]:
-            match = self._verify(doc, lines, scores, every_voice=not first)
+            match = self._verify(doc, lines, prepared, scores, every_voice=not first)
             matches.append(match)
             if first and match.copied_fraction >= self.piece_threshold:
                 break
@@ -287,12 +288,14 @@ class NoveltyIndex:
         self,
         doc: int,
         lines: tuple[Pitches, ...],
+        prepared: tuple[SeededLine, ...],
         scores: tuple[float, ...],
         every_voice: bool,
     ) -> Match:
-        """Source ``doc`` checked note for note: each voice's whole-line alignment; where
-        fewer than ``piece_threshold`` of the voices match whole, each voice's local
-        match, the piece then copying the source when ``local_piece_threshold`` of its
+        """Source ``doc`` checked note for note (``prepared``: the voices ``lines`` ready
+        for local matching): each voice's whole-line alignment; where fewer than
+        ``piece_threshold`` of the voices match whole, each voice's local match, the
+        piece then copying the source when ``local_piece_threshold`` of its
         voices match whole or locally. ``copied_fraction`` is the share of voices
         matched (whole, or whole or locally where the local rule decided), 0 when
         neither rule holds. With ``every_voice`` (calibration), ``alignments`` and
@@ -313,7 +316,7 @@ class NoveltyIndex:
             if doc not in self._seeded:
                 self._seeded[doc] = tuple(seeded(other) for other in theirs)
             missed = 0
-            for v, line in enumerate(lines):
+            for v, line in enumerate(prepared):
                 if not every_voice and (len(lines) - missed) / len(lines) < needed:
                     break  # too few voices left to match: not a copy, whatever they hold
                 if whole[v]:
