@@ -126,11 +126,11 @@ def local_match(a: Pitches | SeededLine, b: Pitches | SeededLine, at_least: int 
         bound = _longest_run([(starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))) for w in placed])
         if bound < at_least:
             return bound
-    spans = last - first
-    window = np.repeat(first, spans) + (
-        np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
+    per_seed = last - first  # windows holding each seed
+    window = np.repeat(first, per_seed) + (
+        np.arange(int(per_seed.sum())) - np.repeat(np.cumsum(per_seed) - per_seed, per_seed)
     )
-    seed_j, seed_i = np.repeat(seed_j, spans), np.repeat(seed_i, spans)
+    seed_j, seed_i = np.repeat(seed_j, per_seed), np.repeat(seed_i, per_seed)
     windows, diagonals, shifts = _best_placements(window, seed_j - seed_i, qb[seed_j] - qa[seed_i])
     spans = [(starts[w], min(starts[w] + LOCAL_WINDOW, len(qa))) for w in windows]
     a_list, b_list = query.notes, source.notes
