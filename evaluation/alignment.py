@@ -171,7 +171,7 @@ def _best_placements(
     rest, t = np.divmod(keys, shifts)
     w, d = np.divmod(rest, diagonals)
     order = np.lexsort((-votes, w))  # stable: the smallest (diagonal, shift) first
-    firsts = order[np.r_[True, w[order][1:] != w[order][:-1]]]
+    firsts = order[np.concatenate(([True], w[order][1:] != w[order][:-1]))]
     return w[firsts].tolist(), (d[firsts] + low_d).tolist(), (t[firsts] + low_t).tolist()
 
 

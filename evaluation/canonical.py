@@ -133,7 +133,7 @@ def slices(score: Score) -> Slices:
     # not make it sound in the next slice).
     first = np.searchsorted(bounds, starts, side="right") - 1
     last = np.maximum(np.searchsorted(bounds, ends - tolerance, side="left") - 1, first)
-    edges = np.r_[bounds, max(int(ends.max()), int(bounds[-1]) + 1)]
+    edges = np.append(bounds, max(int(ends.max()), int(bounds[-1]) + 1))
     count = len(bounds)
     # Every (note, slice it sounds in) pair.
     spans = last - first + 1
@@ -192,12 +192,12 @@ def tokens(
         low = DEGREE[(piece.low.astype(np.int64) + shift) % 12]
         high = DEGREE[(piece.high.astype(np.int64) + shift) % 12]
         degrees = degrees | (low << DEGREE_BITS) | (high << (DEGREE_BITS + 3))
-    new = np.r_[True, degrees[1:] != degrees[:-1]]
+    new = np.concatenate(([True], degrees[1:] != degrees[:-1]))
     starts = np.nonzero(new)[0]
     merged = degrees[starts]
     classes = _length_classes(np.add.reduceat(piece.lengths, starts))
     shift_bits = DEGREE_BITS + 6 if outer else DEGREE_BITS
-    return merged + (classes << shift_bits), np.r_[starts, len(degrees)]
+    return merged + (classes << shift_bits), np.append(starts, len(degrees))
 
 
 @dataclass(frozen=True)
@@ -266,11 +266,11 @@ def voicing_tokens(
     voicing = piece.voicing.astype(np.int64)
     bass = piece.low.astype(np.int64)
     chord = (voicing << 4) | bass
-    new = np.r_[True, chord[1:] != chord[:-1]]
+    new = np.concatenate(([True], chord[1:] != chord[:-1]))
     starts = np.nonzero(new)[0]
     classes = _length_classes(np.add.reduceat(piece.lengths, starts))
     base = (voicing[starts] << 4) | (classes << (4 + VOICING_SPAN))
-    return base, bass[starts], np.r_[starts, len(chord)]
+    return base, bass[starts], np.append(starts, len(chord))
 
 
 def voicing_tokens_at(

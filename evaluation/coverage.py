@@ -222,7 +222,7 @@ class CoverageIndex:
         sources = np.nonzero(present)[0]  # every source found, in order (one row each)
         row_of = np.cumsum(present) - 1
         row = row_of[run_docs]
-        cumulative = np.r_[0, np.cumsum(notes)]
+        cumulative = np.concatenate(([0], np.cumsum(notes)))
         held = cumulative[high] - cumulative[low]  # notes in each run
         in_runs = _covered_chords(row, low, high, held >= SOURCE_RUN_NOTES, len(sources), count)
         weight = np.zeros((len(sources), count))
@@ -264,15 +264,17 @@ class CoverageIndex:
         tonic, seed = at // width, at % width
         # by source, tonic, diagonal, then seed (the source as the group)
         docs, seed, tonic, diagonal = sorted_hits(docs, seed, tonic, positions - seed)
-        breaks = np.r_[
-            True,
-            (docs[1:] != docs[:-1])
-            | (tonic[1:] != tonic[:-1])
-            | (diagonal[1:] != diagonal[:-1])
-            | (np.diff(seed) != 1),
-        ]
+        breaks = np.concatenate(
+            (
+                [True],
+                (docs[1:] != docs[:-1])
+                | (tonic[1:] != tonic[:-1])
+                | (diagonal[1:] != diagonal[:-1])
+                | (np.diff(seed) != 1),
+            )
+        )
         starts = np.nonzero(breaks)[0]
-        ends = np.r_[starts[1:], len(seed)] - 1
+        ends = np.append(starts[1:], len(seed)) - 1
         return docs[starts], seed[starts], seed[ends] + VOICING_GRAM
 
     def _single_chords(

@@ -104,8 +104,8 @@ def voice_lines(score: Score) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[n
         pitches = np.fromiter((n.pitch for n in track.notes), dtype=np.int64)
         order = np.lexsort((pitches, starts))
         starts, pitches = starts[order], pitches[order]
-        first = np.r_[True, starts[1:] != starts[:-1]]
-        last = np.r_[starts[1:] != starts[:-1], True]
+        first = np.concatenate(([True], starts[1:] != starts[:-1]))
+        last = np.append(starts[1:] != starts[:-1], True)
         lines.append((starts[last], pitches[last]))  # highest pitch at each onset
         if not first.all():
             lines.append((starts[first], pitches[first]))  # lowest pitch at each onset
