@@ -57,7 +57,9 @@ from music.score import Score
 # hocketed, doubled, octave-moved and mode-swapped copies, centos and shuffled bars.
 # 4.1: coverage also by voiced-chord runs in one source (shuffled bars) and in a few
 # sources (centos); the degree-figure rule only where chord runs miss validation shuffles.
-CODE_VERSION = "4.1"
+# 4.2: material an entry was built on (``given``: the sample melody a generator was run
+# on) copies only whole, so a continuation or an accompaniment of it is no copy of it.
+CODE_VERSION = "4.2"
 MIN_BARS = 2
 
 
@@ -88,28 +90,36 @@ def _realism(
 
 
 def _novelty_flag(
-    print_: Fingerprint, indexes: Sequence[NoveltyIndex], exclude: Iterable[str]
+    print_: Fingerprint,
+    indexes: Sequence[NoveltyIndex],
+    exclude: Iterable[str],
+    given: Sequence[str] = (),
 ) -> tuple[Flag | None, dict[str, object]]:
     """The copy flag, if any: a copy of one source voice for voice or by coverage in one
-    index, or runs copied from the reference and from earlier entries together."""
+    index, or runs copied from the reference and from earlier entries together. Material
+    the piece was built on (``given``) counts only as a whole copy: coverage leaves it
+    out, and its voices must align with the piece's from end to end."""
     excluded = list(exclude)
     best: Match | None = None
     coverages = []
     for index in indexes:
-        coverage = index.covered(print_, exclude=excluded)
+        coverage = index.covered(print_, exclude=[*excluded, *given])
         coverages.append(coverage)
-        match = index.voice_copy(print_, exclude=excluded) or index.coverage_match(coverage)
+        found = index.voice_copy(print_, exclude=excluded, given=given)
+        match = found or index.coverage_match(coverage)
         if match is not None and (best is None or match.copied_fraction > best.copied_fraction):
             best = match
     if best is None and len(indexes) > 1 and all(c is not None for c in coverages):
         best = _runs_together(print_, indexes, coverages)
+    built_on = {"built_on": list(given)} if given else {}
     if best is None:
-        return None, {"copy_of": None}
+        return None, {"copy_of": None, **built_on}
     flag = Flag("copy", _copy_message(best), blocking=True, source=best.source)
     details: dict[str, object] = {
         "copy_of": best.source,
         "copied_fraction": round(best.copied_fraction, 3),
         "rule": best.rule,
+        **built_on,
     }
     if best.sources:
         details["sources"] = list(best.sources[:10])
@@ -195,10 +205,16 @@ def evaluate(
     *,
     entries: NoveltyIndex | None = None,
     exclude: Iterable[str] = (),
+    given: Iterable[str] = (),
 ) -> Report:
     """Score one piece. ``entries`` is the index of earlier entries to check for copies
-    (besides the profile's reference pieces); ``exclude`` names sources to ignore."""
-    return evaluate_many([score], profile, weights, entries=entries, exclude=exclude)[0]
+    (besides the profile's reference pieces); ``exclude`` names sources to ignore;
+    ``given`` names material the piece was built on (the sample melody a generator
+    extended or accompanied): it may hold it, and copies it only when it is that
+    material alone, voice for voice from end to end."""
+    return evaluate_many([score], profile, weights, entries=entries, exclude=exclude, given=given)[
+        0
+    ]
 
 
 def evaluate_many(
@@ -209,14 +225,16 @@ def evaluate_many(
     entries: NoveltyIndex | None = None,
     exclude: Iterable[str] = (),
     exclude_each: Sequence[Iterable[str]] | None = None,
+    given: Iterable[str] = (),
 ) -> list[Report]:
     """Score many pieces, running the critic on all their windows in one batch.
 
-    ``exclude`` applies to every piece; ``exclude_each[i]`` adds sources to ignore for
-    piece ``i`` only (the validity report scores each corpus piece without itself).
+    ``exclude`` and ``given`` (see :func:`evaluate`) apply to every piece;
+    ``exclude_each[i]`` adds sources to ignore for piece ``i`` only (the validity report
+    scores each corpus piece without itself).
     """
     weights = weights or Weights()
-    excluded = list(exclude)
+    excluded, built_on = list(exclude), list(given)
     if exclude_each is not None and len(exclude_each) != len(scores):
         raise ValueError("exclude_each needs one entry per score")
     # Everything but the copy check judges the music, not the performance (DESIGN.md §5).
@@ -255,6 +273,7 @@ def evaluate_many(
                 own,
                 tune_p[i],
                 musicality[i],
+                given=built_on,
             )
         )
     return reports
@@ -271,6 +290,8 @@ def _report(
     exclude: list[str],
     tune_p: float | None = None,
     musicality: float | None = None,
+    *,
+    given: Sequence[str] = (),
 ) -> Report:
     reference = profile.embedding
     distances = reference.mahalanobis(embeddings.astype(np.float64))
@@ -290,7 +311,7 @@ def _report(
     style = combine(components, weights)
     final = graded(style, musicality)
     flags: list[Flag] = []
-    copy_flag, novelty = _novelty_flag(fingerprint(score), indexes, exclude)
+    copy_flag, novelty = _novelty_flag(fingerprint(score), indexes, exclude, given)
     if copy_flag is not None:
         flags.append(copy_flag)
     if realism.gated_windows:

@@ -14,6 +14,7 @@ Everything else in the service goes through these functions, so the libraries ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -249,9 +250,15 @@ class EntryReport:
 
 
 def score_entry(
-    *, midi: bytes, profile: str, weights: Weights, earlier: EarlierEntries
+    *,
+    midi: bytes,
+    profile: str,
+    weights: Weights,
+    earlier: EarlierEntries,
+    given: Sequence[str] = (),
 ) -> EntryReport:
-    """Judge one entry against its profile and the challenge's earlier entries."""
+    """Judge one entry against its profile and the challenge's earlier entries;
+    ``given``: the sample melodies it was built on (see ``evaluation.evaluate``)."""
     try:
         score = validate_midi(midi)
     except MidiValidationError as exc:
@@ -259,7 +266,7 @@ def score_entry(
     loaded = _load_profile(profile)
     from evaluation.evaluate import evaluate
 
-    report = evaluate(score, loaded, weights, entries=earlier.participant_index())
+    report = evaluate(score, loaded, weights, entries=earlier.participant_index(), given=given)
     data = report.to_json()
     flags, details = list(data["flags"]), dict(data["details"])
     explanation = name_copied_entries(

@@ -10,6 +10,12 @@ arrived, whatever order the workers happen to score them in. A fingerprint store
 older format is recomputed from the entry's MIDI (and stored) when it is first needed,
 so no entry silently drops out of the check; ``manage.py refingerprint_entries``
 upgrades them all at once.
+
+An entry made by running a generator on a sample melody may hold that melody (the
+Transformer extends it, the GAN and the AR-CNN accompany it): the sample is passed as
+*given* material, a copy only when the entry is the sample alone
+(``provenance.given_samples``). Without a claim (an upload) the sample is reference
+music like any other.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from django.db.models import Q
 
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import given_samples
 from chartbusters.submissions.states import SubmissionState
 
 # Parsed fingerprints per worker process: entry id -> (participant id, fingerprint).
@@ -79,4 +86,5 @@ def judge(submission: Submission) -> scoring.EntryReport:
         profile=challenge.evaluation_profile,
         weights=challenge.weights(),
         earlier=earlier_entries(submission),
+        given=given_samples(submission.provenance, submission.verification),
     )

@@ -125,6 +125,31 @@ def standing_of(technique: str, provenance: Any, studio: StudioOrigin | None) ->
     return Standing(claim, Verification.PENDING)
 
 
+# The verifications under which an entry's generator run on a sample melody is taken as
+# given: made in the studio, verified, or not yet re-run (a claim that fails its re-run
+# is judged as an upload).
+BUILT_ON_SAMPLES = {Verification.STUDIO, Verification.VERIFIED, Verification.PENDING}
+
+
+def given_samples(provenance: Any, verification: str) -> list[str]:
+    """The sample melodies (``"sample:<id>"``) a generator was run on to make an entry:
+    the judge lets the entry hold them (a continuation or an accompaniment of a sample
+    is what the studio is for) and calls it a copy only when it is the sample alone.
+    None for an entry with no generator run, or whose claim failed its re-run."""
+    if verification not in BUILT_ON_SAMPLES or not isinstance(provenance, dict):
+        return []
+    named = [provenance.get("input")]
+    chain = provenance.get("chain")
+    named += chain if isinstance(chain, list) else []
+    slugs = set()
+    for item in named:
+        if isinstance(item, str) and item.startswith(SAMPLE_PREFIX):
+            slugs.add(item.removeprefix(SAMPLE_PREFIX))
+        elif isinstance(item, dict) and isinstance(item.get("sample"), str):
+            slugs.add(item["sample"])
+    return sorted(f"{SAMPLE_PREFIX}{slug}" for slug in slugs if slug)
+
+
 # ----- the challenge's rule --------------------------------------------------------------
 
 # The verifications each rule ranks (with, for the strictest, no hand edits).

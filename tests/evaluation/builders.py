@@ -4,7 +4,7 @@ and seeded random ones (chorale-like parts, stepwise voices) for the critics and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import muspy
@@ -128,3 +128,18 @@ def random_piece(seed: int, voices: int = 4) -> Score:
         Track(notes=random_voice(rng, low), program=0, name=f"v{i}") for i, low in enumerate(lows)
     ]
     return Score(tracks=tracks, resolution=480, tempo=100.0)
+
+
+def continued(score: Score, notes: int = 24, seed: int = 0) -> Score:
+    """``score`` with new notes after its end in its first track, as the Transformer
+    extends a melody (a stepwise line in the melody's range, one beat each)."""
+    rng = np.random.default_rng(seed)
+    melody = score.tracks[0]
+    pitch, start = melody.notes[-1].pitch, score.end_tick
+    added = []
+    for _ in range(notes):
+        pitch = int(np.clip(pitch + rng.choice([-2, -1, 1, 2, 3]), 55, 79))
+        added.append(Note(start, pitch, score.resolution, 80))
+        start += score.resolution
+    first = replace(melody, notes=[*melody.notes, *added])
+    return replace(score, tracks=[first, *score.tracks[1:]])
