@@ -113,10 +113,10 @@ def _validity_report(args: argparse.Namespace) -> int:
 def _redteam(args: argparse.Namespace) -> int:
     from evaluation.redteam.run import write_redteam_report
 
-    path = write_redteam_report(
+    result = write_redteam_report(
         args.name, directory=Path(args.output), seed=args.seed, max_pieces=args.pieces
     )
-    print(path.read_text())
+    print(result.to_markdown())
     return 0
 
 

@@ -308,7 +308,7 @@ def write_redteam_report(
     seed: int = 0,
     max_pieces: int | None = None,
     log: Callable[[str], None] = print,
-) -> Path:
+) -> RedTeamResult:
     """Run the suite for profile ``name`` and write ``REDTEAM.md`` beside it."""
     from evaluation.build import load_split
 
@@ -318,6 +318,5 @@ def write_redteam_report(
     own = {piece.source for piece in load_split(profile.corpus, None)}
     other = read_other_music(log, exclude=own)
     result = run_redteam(profile, test, other, seed=seed, progress=lambda s: log(f"  {s}"))
-    path = directory / name / "REDTEAM.md"
-    path.write_text(result.to_markdown())
-    return path
+    (directory / name / "REDTEAM.md").write_text(result.to_markdown())
+    return result
