@@ -33,6 +33,7 @@ from evaluation.coverage import Coverage
 from evaluation.descriptors import describe
 from evaluation.fingerprint import Fingerprint, fingerprint
 from evaluation.frechet import distance_component, piece_distance
+from evaluation.given import MIN_ADDED_SHARE, added_part, given_scores
 from evaluation.labels import source_text, statistic
 from evaluation.novelty import Match, NoveltyIndex
 from evaluation.profile import Profile
@@ -57,8 +58,8 @@ from music.score import Score
 # hocketed, doubled, octave-moved and mode-swapped copies, centos and shuffled bars.
 # 4.1: coverage also by voiced-chord runs in one source (shuffled bars) and in a few
 # sources (centos); the degree-figure rule only where chord runs miss validation shuffles.
-# 4.2: material an entry was built on (``given``: the sample melody a generator was run
-# on) copies only whole, so a continuation or an accompaniment of it is no copy of it.
+# 4.2: an entry built on given material (``given``: the sample melody a generator was
+# run on) is judged for copies by what it added (evaluation.given).
 CODE_VERSION = "4.2"
 MIN_BARS = 2
 
@@ -89,37 +90,48 @@ def _realism(
     )
 
 
+def _copy_check(
+    score: Score, indexes: Sequence[NoveltyIndex], exclude: Iterable[str], given: Sequence[str]
+) -> tuple[Flag | None, dict[str, object]]:
+    """The copy flag, if any, and what the report says of novelty: of the whole piece, or
+    of what it added to the material it was built on (``given``), the piece copying that
+    material when it added too little."""
+    added = added_part(score, given_scores(given))
+    if added is None:
+        return _novelty_flag(fingerprint(score), indexes, exclude)
+    built_on = {"built_on": list(given), "added_share": round(added.share, 3)}
+    if added.share < MIN_ADDED_SHARE:
+        copied = 1.0 - added.share
+        match = Match(added.source, copied, (), rule="given", sources=(added.source,))
+        flag = Flag("copy", _copy_message(match), blocking=True, source=added.source)
+        return flag, {"copy_of": added.source, "copied_fraction": round(copied, 3), **built_on}
+    found, novelty = _novelty_flag(fingerprint(added.score), indexes, exclude)
+    return found, {**novelty, **built_on}
+
+
 def _novelty_flag(
-    print_: Fingerprint,
-    indexes: Sequence[NoveltyIndex],
-    exclude: Iterable[str],
-    given: Sequence[str] = (),
+    print_: Fingerprint, indexes: Sequence[NoveltyIndex], exclude: Iterable[str]
 ) -> tuple[Flag | None, dict[str, object]]:
     """The copy flag, if any: a copy of one source voice for voice or by coverage in one
-    index, or runs copied from the reference and from earlier entries together. Material
-    the piece was built on (``given``) counts only as a whole copy: coverage leaves it
-    out, and its voices must align with the piece's from end to end."""
+    index, or runs copied from the reference and from earlier entries together."""
     excluded = list(exclude)
     best: Match | None = None
     coverages = []
     for index in indexes:
-        coverage = index.covered(print_, exclude=[*excluded, *given])
+        coverage = index.covered(print_, exclude=excluded)
         coverages.append(coverage)
-        found = index.voice_copy(print_, exclude=excluded, given=given)
-        match = found or index.coverage_match(coverage)
+        match = index.voice_copy(print_, exclude=excluded) or index.coverage_match(coverage)
         if match is not None and (best is None or match.copied_fraction > best.copied_fraction):
             best = match
     if best is None and len(indexes) > 1 and all(c is not None for c in coverages):
         best = _runs_together(print_, indexes, coverages)
-    built_on = {"built_on": list(given)} if given else {}
     if best is None:
-        return None, {"copy_of": None, **built_on}
+        return None, {"copy_of": None}
     flag = Flag("copy", _copy_message(best), blocking=True, source=best.source)
     details: dict[str, object] = {
         "copy_of": best.source,
         "copied_fraction": round(best.copied_fraction, 3),
         "rule": best.rule,
-        **built_on,
     }
     if best.sources:
         details["sources"] = list(best.sources[:10])
@@ -157,6 +169,11 @@ def _copy_message(match: Match) -> str:
             f"This entry copies {source}{more}: {share} of its "
             "sounding time is in passages found note for note in them (in any key, mode, "
             "octave, tempo or instrumentation). Copies stay off the ranking."
+        )
+    if match.rule == "given":
+        return (
+            f"This entry is {source}, the sample melody it was made from, with little "
+            f"added: {share} of its notes are the sample's. Copies stay off the ranking."
         )
     if match.rule == "chords":
         return (
@@ -210,8 +227,8 @@ def evaluate(
     """Score one piece. ``entries`` is the index of earlier entries to check for copies
     (besides the profile's reference pieces); ``exclude`` names sources to ignore;
     ``given`` names material the piece was built on (the sample melody a generator
-    extended or accompanied): it may hold it, and copies it only when it is that
-    material alone, voice for voice from end to end."""
+    extended or accompanied): the copy check judges what the piece added to it
+    (:mod:`evaluation.given`)."""
     return evaluate_many([score], profile, weights, entries=entries, exclude=exclude, given=given)[
         0
     ]
@@ -311,7 +328,7 @@ def _report(
     style = combine(components, weights)
     final = graded(style, musicality)
     flags: list[Flag] = []
-    copy_flag, novelty = _novelty_flag(fingerprint(score), indexes, exclude, given)
+    copy_flag, novelty = _copy_check(score, indexes, exclude, given)
     if copy_flag is not None:
         flags.append(copy_flag)
     if realism.gated_windows:

@@ -217,13 +217,9 @@ class NoveltyIndex:
         found = self.voice_copy(print_, exclude=excluded)
         return found or self.coverage_match(self.covered(print_, exclude=excluded))
 
-    def voice_copy(
-        self, print_: Fingerprint, *, exclude: Iterable[str] = (), given: Iterable[str] = ()
-    ) -> Match | None:
-        """The source the piece copies voice for voice (the best if several), else None.
-        ``given`` sources (material the piece was built on) copy only whole: their
-        voices must align with the piece's from end to end, not in one passage."""
-        matches = self.copy_candidates(print_, exclude=exclude, given=given, first=True)
+    def voice_copy(self, print_: Fingerprint, *, exclude: Iterable[str] = ()) -> Match | None:
+        """The source the piece copies voice for voice (the best if several), else None."""
+        matches = self.copy_candidates(print_, exclude=exclude, first=True)
         best = [m for m in matches if m.copied_fraction >= self.piece_threshold]
         return best[0] if best else None
 
@@ -258,18 +254,11 @@ class NoveltyIndex:
         return None
 
     def copy_candidates(
-        self,
-        print_: Fingerprint,
-        *,
-        exclude: Iterable[str] = (),
-        given: Iterable[str] = (),
-        first: bool = False,
+        self, print_: Fingerprint, *, exclude: Iterable[str] = (), first: bool = False
     ) -> list[Match]:
         """The sources that pass stage 1, with ``copied_fraction`` as decided (verified
-        note for note where both sides have pitches; ``given`` sources by whole voices
-        only), best first. With ``first``, verification stops at the first source that
-        verifies as copied."""
-        whole_only = {self._positions[s] for s in given if s in self._positions}
+        note for note where both sides have pitches), best first. With ``first``,
+        verification stops at the first source that verifies as copied."""
         lines = print_.lines if len(print_.lines) == len(print_.voices) else ()
         docs, matrix = self._score_matrix(print_, exclude)
         total = np.zeros(len(docs))
@@ -286,7 +275,7 @@ class NoveltyIndex:
             matches.append(Match(self.sources[doc], matched / len(scores), scores))
         prepared = tuple(seeded(line) for line in lines) if verify else ()
         for doc, scores in verify[:CANDIDATES]:
-            match = self._verify(doc, lines, prepared, scores, not first, doc not in whole_only)
+            match = self._verify(doc, lines, prepared, scores, every_voice=not first)
             matches.append(match)
             if first and match.copied_fraction >= self.piece_threshold:
                 break
@@ -302,13 +291,11 @@ class NoveltyIndex:
         prepared: tuple[SeededLine, ...],
         scores: tuple[float, ...],
         every_voice: bool,
-        local_rule: bool = True,
     ) -> Match:
         """Source ``doc`` checked note for note (``prepared``: the voices ``lines`` ready
         for local matching): each voice's whole-line alignment; where fewer than
-        ``piece_threshold`` of the voices match whole, each voice's local match (unless
-        not ``local_rule``), the piece then copying the source when
-        ``local_piece_threshold`` of its
+        ``piece_threshold`` of the voices match whole, each voice's local match, the
+        piece then copying the source when ``local_piece_threshold`` of its
         voices match whole or locally. ``copied_fraction`` is the share of voices
         matched (whole, or whole or locally where the local rule decided), 0 when
         neither rule holds. With ``every_voice`` (calibration), ``alignments`` and
@@ -325,7 +312,7 @@ class NoveltyIndex:
         local = [0] * len(lines)
         fraction = sum(whole) / len(lines)
         needed = self.local_piece_threshold - 1e-9  # share of voices for the local rule
-        if local_rule and (every_voice or fraction < self.piece_threshold):
+        if every_voice or fraction < self.piece_threshold:
             if doc not in self._seeded:
                 self._seeded[doc] = tuple(seeded(other) for other in theirs)
             missed = 0
@@ -340,7 +327,7 @@ class NoveltyIndex:
                     if not every_voice and local[v] >= self.local_threshold:
                         break
                 missed += local[v] < self.local_threshold
-        if local_rule and fraction < self.piece_threshold:
+        if fraction < self.piece_threshold:
             either = sum(w or n >= self.local_threshold for w, n in zip(whole, local, strict=True))
             if either / len(lines) >= needed:
                 fraction = either / len(lines)

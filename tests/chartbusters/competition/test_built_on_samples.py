@@ -86,10 +86,27 @@ def test_a_generated_continuation_of_a_sample_is_no_copy_but_the_same_upload_is(
         alice, challenge, technique="transformer", provenance=CLAIM, midi_bytes=extended
     )
     report = judge(claimed)
-    assert report.details["novelty"] == {"copy_of": None, "built_on": ["sample:ode-to-joy"]}
+    assert report.details["novelty"]["copy_of"] is None
+    assert report.details["novelty"]["built_on"] == ["sample:ode-to-joy"]
     assert not [flag for flag in report.flags if flag["code"] == "copy"]
     uploaded = enter(bob, challenge, midi_bytes=extended)
     assert copy_of(uploaded) == "sample:ode-to-joy"
+
+
+@pytest.mark.django_db
+@pytest.mark.django_db
+def test_two_participants_continuing_one_sample_do_not_copy_each_other(
+    alice: User, bob: User, challenge: Challenge, real_judge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
+    first, second = (
+        score_to_midi(continued(load_sample("ode-to-joy"), seed=seed)) for seed in (1, 2)
+    )
+    enter(alice, challenge, technique="transformer", provenance=CLAIM, midi_bytes=first)
+    later = enter(bob, challenge, technique="transformer", provenance=CLAIM, midi_bytes=second)
+    assert copy_of(later) is None
+    again = enter(bob, challenge, technique="transformer", provenance=CLAIM, midi_bytes=first)
+    assert str(copy_of(again)).startswith("entry:")  # alice's continuation itself
 
 
 @pytest.mark.django_db
