@@ -103,9 +103,14 @@ def _build_musicality(args: argparse.Namespace) -> int:
 
 
 def _validity_report(args: argparse.Namespace) -> int:
+    """The validity report, then the red-team suite (REDTEAM.md), whose targets end it."""
+    from evaluation.redteam.run import add_to_validity_report, write_redteam_report
     from evaluation.validity import write_validity_report
 
-    path = write_validity_report(args.name, directory=Path(args.output), seed=args.seed)
+    directory = Path(args.output)
+    path = write_validity_report(args.name, directory=directory, seed=args.seed)
+    redteam = write_redteam_report(args.name, directory=directory, seed=args.seed)
+    add_to_validity_report(path, redteam)
     print(path.read_text())
     return 0
 

@@ -325,31 +325,15 @@ def run_validity(
 
 
 def write_validity_report(name: str, *, directory: Path = PROFILES_DIR, seed: int = 0) -> Path:
-    """Run the report for profile ``name`` and write ``VALIDITY.md`` beside it, with the
-    red-team suite's targets (its whole table goes to ``REDTEAM.md``, rewritten too)."""
+    """Run the report for profile ``name`` and write ``VALIDITY.md`` beside it."""
     from evaluation.build import load_split, profile_baseline_judge
     from evaluation.profile import Profile
-    from evaluation.redteam.run import write_redteam_report
 
     profile = Profile.load(directory / name)
     judge = profile_baseline_judge(directory / name)
     test = [(p.id, p.score) for p in load_split(profile.corpus, "test")]
     corpus = {f"{profile.corpus}:{p.id}": p.score for p in load_split(profile.corpus, None)}
     result = run_validity(profile, judge, test, seed=seed, corpus=corpus)
-    redteam = write_redteam_report(name, directory=directory, seed=seed)
-    lines = [
-        "",
-        "## Red team",
-        "",
-        f"The red-team suite (`python -m evaluation redteam {name}`) on the same test split, "
-        f"{redteam.pieces} pieces: disguised copies, performances, damage, junk, strong rule "
-        "harmonisations and other composers' music. Every family's row is in `REDTEAM.md`, "
-        "rewritten by this run.",
-        "",
-        "| target | result |",
-        "| --- | --- |",
-        *(f"| {target} | {outcome} |" for target, outcome in redteam.checks()),
-    ]
     path = directory / name / "VALIDITY.md"
-    path.write_text(result.to_markdown() + "\n".join(lines) + "\n")
+    path.write_text(result.to_markdown())
     return path

@@ -301,6 +301,25 @@ def _others(pieces: Sequence[Score], index: int, rng: np.random.Generator) -> li
     return [pieces[int(i)] for i in chosen]
 
 
+def add_to_validity_report(path: Path, result: RedTeamResult) -> None:
+    """End the validity report at ``path`` with the red team's targets (the validity
+    report runs the suite too: ``python -m evaluation validity-report``)."""
+    lines = [
+        "",
+        "## Red team",
+        "",
+        f"The red-team suite (`python -m evaluation redteam {result.profile}`) on the same test "
+        f"split, {result.pieces} pieces: disguised copies, performances, damage, junk, strong "
+        "rule harmonisations and other composers' music. Every family's row is in "
+        "`REDTEAM.md`, rewritten by this run.",
+        "",
+        "| target | result |",
+        "| --- | --- |",
+        *(f"| {target} | {outcome} |" for target, outcome in result.checks()),
+    ]
+    path.write_text(path.read_text().rstrip("\n") + "\n" + "\n".join(lines) + "\n")
+
+
 def write_redteam_report(
     name: str,
     *,
