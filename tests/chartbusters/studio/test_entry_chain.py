@@ -15,6 +15,7 @@ from chartbusters.studio.services import composition_create_from_notes, job_star
 from chartbusters.studio.tasks import run_generation_job
 from chartbusters.submissions import services as submission_services
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.provenance import given_samples
 from tests.chartbusters.builders import make_challenge
 from tests.chartbusters.studio.helpers import SAMPLE
 
@@ -134,3 +135,19 @@ def test_the_entry_page_shows_a_studio_entry_and_its_chain(
              "Hand edit in the piano roll", "This entry"]  # fmt: skip
     positions = [html.index(f"<strong>{step}</strong>") for step in steps]
     assert positions == sorted(positions)
+
+
+def test_a_generated_entry_is_judged_as_built_on_its_sample(
+    as_alice: APIClient, generated: Composition, challenge: Challenge, reruns: list[int]
+) -> None:
+    entry = Submission.objects.get(uuid=submit(as_alice, generated).json()["id"])
+    assert given_samples(entry.provenance, entry.verification) == [f"sample:{SAMPLE}"]
+
+
+def test_a_hand_edited_sample_is_not_built_on_it(
+    as_alice: APIClient, alice: User, sample_input: Composition, challenge: Challenge
+) -> None:
+    edited = hand_edit(alice, sample_input)
+    entry = Submission.objects.get(uuid=submit(as_alice, edited, technique="upload").json()["id"])
+    assert entry.verification == "not_claimed"
+    assert given_samples(entry.provenance, entry.verification) == []
