@@ -161,33 +161,36 @@ export class Recorder {
   }
 
   // The key comes up; with the sustain pedal down the note sounds on until the pedal lifts.
-  release(pitch) {
+  release(pitch, at = this.now()) {
     const held = this.held.get(pitch);
     if (!held) return;
     this.held.delete(pitch);
     this.keyElement(pitch)?.classList.remove("down");
     if (this.pedal) this.sustained.set(pitch, held);
-    else this.end(pitch, held);
+    else this.end(pitch, held, at);
   }
 
+  // The pedal lifting ends every sustained note at the one instant it lifted.
   sustain(down) {
     this.pedal = down;
-    if (!down) for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained);
+    if (down) return;
+    const at = this.now();
+    for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained, at);
   }
 
-  finish(pitch, from) {
+  finish(pitch, from, at = this.now()) {
     const note = from.get(pitch);
     if (!note) return;
     from.delete(pitch);
-    this.end(pitch, note);
+    this.end(pitch, note, at);
   }
 
-  // The note stops sounding and, if it was played while recording, is recorded.
-  end(pitch, { voice, start, velocity }) {
+  // The note stops sounding (at ``at``) and, if it was played while recording, is recorded.
+  end(pitch, { voice, start, velocity }, at = this.now()) {
     noteOff(voice);
     if (start != null && this.recording) {
       const from = Math.max(0, start);
-      this.raw.push([pitch, from, Math.max(0.05, this.now() - from), velocity]);
+      this.raw.push([pitch, from, Math.max(0.05, at - from), velocity]);
       this.refresh();
     }
   }
@@ -233,8 +236,9 @@ export class Recorder {
   }
 
   stop(message = "Recording stopped.") {
-    for (const pitch of [...this.held.keys()]) this.release(pitch);
-    for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained);
+    const at = this.now();  // every note still sounding ends when Stop is pressed
+    for (const pitch of [...this.held.keys()]) this.release(pitch, at);
+    for (const pitch of [...this.sustained.keys()]) this.finish(pitch, this.sustained, at);
     clearInterval(this.timer);
     this.recording = false;
     this.counting = false;
