@@ -21,6 +21,7 @@ from evaluation.critic_training import train_ensemble
 from evaluation.descriptors import DESCRIPTOR_NAMES, describe_many
 from evaluation.fingerprint import fingerprint
 from evaluation.frechet import EmbeddingReference, piece_distance
+from evaluation.given import SAMPLE_PREFIX
 from evaluation.musicality import load_musicality
 from evaluation.novelty import NoveltyIndex
 from evaluation.novelty_calibration import calibrate as calibrate_novelty
@@ -180,7 +181,7 @@ def _recalibrate_coverage(
     canonical form, and its thresholds chosen again; the voice index is kept."""
     profile = Profile.load(directory)
     pieces = {f"{corpus}:{p.id}": p.score for p in everything}
-    pieces.update({f"sample:{slug}": score for slug, score in samples})
+    pieces.update({f"{SAMPLE_PREFIX}{slug}": score for slug, score in samples})
     print(f"{name}: canonical forms of {len(profile.novelty)} indexed pieces")
     profile.novelty.rebuild_coverage(pieces)
     held_out = [(f"{corpus}:{p.id}", p.score) for p in validation]
@@ -322,7 +323,7 @@ def build_novelty_index(
     for piece_id, score in pieces:
         index.add(f"{corpus_name}:{piece_id}", fingerprint(score))
     for slug, score in samples:
-        index.add(f"sample:{slug}", fingerprint(score))
+        index.add(f"{SAMPLE_PREFIX}{slug}", fingerprint(score))
     held_out = [(f"{corpus_name}:{piece_id}", score) for piece_id, score in validation]
     return index, calibrate_novelty(index, held_out, seed=seed)
 

@@ -58,7 +58,9 @@ def test_the_samples_an_entry_was_generated_from(
 
 
 @pytest.fixture
-def challenge(db: None) -> Challenge:
+def challenge(db: None, monkeypatch: pytest.MonkeyPatch) -> Challenge:
+    """A challenge taking Transformer entries; claims' re-runs are not queued here."""
+    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
     return make_challenge(allowed_techniques=["transformer", "upload"])
 
 
@@ -79,9 +81,7 @@ def test_a_generated_continuation_of_a_sample_is_no_copy_but_the_same_upload_is(
     challenge: Challenge,
     extended: bytes,
     real_judge: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
     claimed = enter(
         alice, challenge, technique="transformer", provenance=CLAIM, midi_bytes=extended
     )
@@ -96,9 +96,8 @@ def test_a_generated_continuation_of_a_sample_is_no_copy_but_the_same_upload_is(
 @pytest.mark.django_db
 @pytest.mark.django_db
 def test_two_participants_continuing_one_sample_do_not_copy_each_other(
-    alice: User, bob: User, challenge: Challenge, real_judge: Path, monkeypatch: pytest.MonkeyPatch
+    alice: User, bob: User, challenge: Challenge, real_judge: Path
 ) -> None:
-    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
     first, second = (
         score_to_midi(continued(load_sample("ode-to-joy"), seed=seed)) for seed in (1, 2)
     )
@@ -111,9 +110,8 @@ def test_two_participants_continuing_one_sample_do_not_copy_each_other(
 
 @pytest.mark.django_db
 def test_the_sample_alone_claimed_as_generated_is_still_a_copy(
-    alice: User, challenge: Challenge, real_judge: Path, monkeypatch: pytest.MonkeyPatch
+    alice: User, challenge: Challenge, real_judge: Path
 ) -> None:
-    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
     sample = score_to_midi(load_sample("ode-to-joy"))
     entry = enter(alice, challenge, technique="transformer", provenance=CLAIM, midi_bytes=sample)
     assert copy_of(entry) == "sample:ode-to-joy"
@@ -125,9 +123,7 @@ def test_a_claim_that_failed_its_rerun_is_judged_as_an_upload(
     challenge: Challenge,
     extended: bytes,
     real_judge: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "publish_verification", lambda pk: None)
     entry = enter(alice, challenge, technique="transformer", provenance=CLAIM, midi_bytes=extended)
     Submission.objects.filter(pk=entry.pk).update(verification=Verification.UNVERIFIED)
     entry.refresh_from_db()
