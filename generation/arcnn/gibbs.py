@@ -50,6 +50,7 @@ from generation.arcnn.lines import (
 from generation.arcnn.network import VOICES, ArcnnConfig, Inpainter
 from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.data import steps_per_bar
+from generation.figures import passing_sixteenths
 from generation.gan.baseline import top_line
 from generation.gan.model import key_shift, line, meter_planes
 from generation.params import ParamValue
@@ -390,12 +391,13 @@ def harmonise(
     if sampling.iterations == 0:
         return score
     piece = prepare(score, config)
-    columns, onsets = sample(model, piece, sampling, np.random.default_rng(seed), progress)
+    rng = np.random.default_rng(seed)
+    columns, onsets = sample(model, piece, sampling, rng, progress)
     velocity = _velocity(score)
     offset = config.low_pitch - piece.key_move
     unchanged = (columns == piece.columns).all(axis=1)
     originals = _voice_tracks(score)
-    tracks = []
+    voices = []
     for voice in range(VOICES):
         if piece.given[voice] and unchanged[voice] and len(originals) > voice:
             # an untouched input voice keeps its own timing (moved by the octave only)
@@ -409,9 +411,15 @@ def harmonise(
             notes = voice_notes(
                 columns[voice], onsets[voice], offset, spb, score.resolution, velocity
             )
-        if notes:
-            notes = without_overlaps(notes)
-            tracks.append(Track(notes, program=CHOIR[voice], name=NAMES[voice]))
+        voices.append(without_overlaps(notes))
+    eighth = score.resolution // spb
+    written = [not given for given in piece.given]
+    voices = passing_sixteenths(voices, written, eighth, piece.key_move, rng)
+    tracks = [
+        Track(notes, program=CHOIR[voice], name=NAMES[voice])
+        for voice, notes in enumerate(voices)
+        if notes
+    ]
     return replace(score, tracks=tracks)
 
 
