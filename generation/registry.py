@@ -288,8 +288,9 @@ TECHNIQUES: dict[str, Technique] = {
         checkpoint=STYLES[DEFAULT_STYLE].checkpoint,
         # 2: voice-leading Viterbi decoding (generation/gan/decoding.py); 3: parallels
         # forbidden, SATB ranges, final cadence, held inner voices costed, chords reduced;
-        # 4: passing notes and suspensions written after decoding (generation/gan/ornaments.py)
-        code_version="4",
+        # 4: passing notes and suspensions written after decoding (generation/gan/ornaments.py);
+        # 5: sixteenth-note passing notes in the chorale style (generation/figures.py)
+        code_version="5",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
         cost=QUICK,

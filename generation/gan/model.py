@@ -22,14 +22,11 @@ window's voices are read off the generator's per-step distributions by the style
 voice-leading Viterbi decoder (:mod:`generation.gan.decoding`: long enough notes and
 rests, few clashes, no parallel fifths or octaves), with the onset channel keeping
 repeated notes repeated; runs shorter than ``min_note_steps`` merge into their neighbour.
-This module hands the decoder what depends on the input
-(:mod:`generation.gan.constraints`): each voice's SATB range in grid columns, the final
-chord, and a bias towards a tonic bass under the melody's phrase ends. A melody track with
-chords is read as its top line (:func:`generation.gan.baseline.top_line`).
+This module hands the decoder what depends on the input (:mod:`generation.gan.constraints`:
+SATB ranges in grid columns, the final chord, a tonic bass under the melody's phrase ends).
+A melody track with chords is read as its top line (:func:`generation.gan.baseline.top_line`).
 
-Training (data windows, the critic and generator steps) is in
-:mod:`generation.gan.training`; the styles the studio lists are in
-:mod:`generation.gan.styles`.
+Training is in :mod:`generation.gan.training`; the studio's styles in :mod:`generation.gan.styles`.
 """
 
 from __future__ import annotations
@@ -64,7 +61,7 @@ from generation.gan.constraints import (
 )
 from generation.gan.decoding import Decoding, decode_window, runs
 from generation.gan.decoding import Window as DecodingWindow
-from generation.gan.ornaments import ornament
+from generation.gan.ornaments import ornament, sixteenths
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
 from music.harmoniser import harmoniser_key
@@ -443,6 +440,7 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     melody = prepare_melody(score, config)
     ranges = style.ranges[1:]
     columns, onsets = accompany_melody(model, melody, seed, style.decoding, ranges)
+    rng = np.random.default_rng([seed, ORNAMENT_STREAM])
     columns, onsets = ornament(
         columns,
         onsets,
@@ -451,7 +449,7 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
         config.low_pitch,
         style.decoding.passing,
         style.decoding.suspension,
-        np.random.default_rng([seed, ORNAMENT_STREAM]),
+        rng,
         config.min_note_steps,
     )
     velocity = accompaniment_velocity(score)
@@ -459,7 +457,8 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
         voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])
         for v in range(VOICES)
     ]
-    return accompanied(score, voices, style)
+    spb, more = config.steps_per_beat, style.decoding.sixteenths
+    return accompanied(score, sixteenths(score, voices, more, melody.move, spb, rng), style)
 
 
 @cache

@@ -26,8 +26,14 @@ lowest voice last; the melody is the line the decoder heard (T,), above every vo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
+
+from generation.figures import passing_sixteenths
+from generation.gan.baseline import melody_index, top_line
+from music.score import Note, Score
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -207,3 +213,22 @@ def _write_suspension(
     columns[voice, beat : beat + half] = columns[voice, beat - 1]
     onsets[voice, beat] = False
     onsets[voice, beat + half] = True
+
+
+def sixteenths(
+    score: Score,
+    voices: Sequence[Sequence[Note]],
+    probability: float,
+    move: int,
+    steps_per_beat: int,
+    rng: np.random.Generator,
+) -> list[list[Note]]:
+    """The decoded ``voices`` (output pitches) with sixteenth-note passing notes
+    (:func:`generation.figures.passing_sixteenths`) where they fit under ``score``'s
+    melody, each with ``probability``; ``move`` takes the output to the key of C."""
+    if not probability:
+        return [list(notes) for notes in voices]
+    melody = top_line(score.tracks[melody_index(score)].notes, score.resolution)
+    eighth = score.resolution // steps_per_beat
+    written = [False] + [True] * len(voices)
+    return passing_sixteenths([melody, *voices], written, eighth, move, rng, probability)[1:]

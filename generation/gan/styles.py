@@ -47,6 +47,7 @@ class Decoding:
     # suspension is written where one fits the decoded voices
     passing: float = 0.0
     suspension: float = 0.0
+    sixteenths: float = 0.0  # ... and a sixteenth-note passing note (generation.figures)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,10 @@ STYLES: dict[str, GanStyle] = {
                 # 22.9 %); half the passing notes that fit, the eighths to about his.
                 passing=0.5,
                 suspension=1.0,
+                # Half the off-beat eighths leaping a third that fit a sixteenth passing
+                # note get one: Bach's share of sixteenth-note onsets on the validation
+                # split (7.5 % of the time between onsets against his 7.3 %; none before).
+                sixteenths=0.5,
             ),
         ),
         GanStyle(

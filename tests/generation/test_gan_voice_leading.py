@@ -120,3 +120,26 @@ def test_the_chorale_voices_clash_on_the_beat_about_as_often_as_bachs() -> None:
         dissonant, counted = beat_dissonance(accompanied(load_sample(slug), "chorale"))
         clashes, beats = clashes + dissonant, beats + counted
     assert 0.12 <= clashes / beats <= 0.32
+
+
+def test_the_chorale_style_writes_sixteenth_passing_notes_and_the_renaissance_none():
+    def sixteenths(style: str) -> list[tuple[int, int, int]]:
+        found = []
+        for slug in SAMPLES:
+            out = accompanied(load_sample(slug), style)
+            sixteenth = out.resolution // 4
+            for track in out.tracks[1:]:
+                notes = sorted(track.notes)
+                for first, second, after in zip(notes, notes[1:], notes[2:], strict=False):
+                    second_half = second.start % (2 * sixteenth) == sixteenth
+                    joined = first.end == second.start and second.end == after.start
+                    if second.duration == sixteenth and second_half and joined:
+                        found.append((first.pitch, second.pitch, after.pitch))
+        return found
+
+    chorale = sixteenths("chorale")
+    assert chorale
+    for before, passing, after in chorale:  # a scale step between two notes a third apart
+        assert abs(after - before) in (3, 4)
+        assert min(before, after) < passing < max(before, after)
+    assert not sixteenths("renaissance")

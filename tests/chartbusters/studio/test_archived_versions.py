@@ -30,7 +30,8 @@ from tests.generation.helpers import forget_loaded_models, retrain_gan, temporar
 pytestmark = pytest.mark.django_db
 
 SAMPLE = "new-world"
-GONE = "gan-4+0123456789"
+CODE = TECHNIQUES["gan"].code_version  # the GAN's generator code version
+GONE = f"gan-{CODE}+0123456789"  # this code, weights nobody has
 
 
 @pytest.fixture
@@ -111,12 +112,13 @@ def test_a_version_whose_weights_are_gone_says_so(
 def test_a_version_made_by_other_generator_code_says_so(
     alice: User, challenge: Challenge, checkpoints: Path
 ) -> None:
-    older = TECHNIQUES["gan"].version.replace("gan-4+", "gan-3+")
+    before = int(CODE) - 1
+    older = TECHNIQUES["gan"].version.replace(f"gan-{CODE}+", f"gan-{before}+")
     entry = checked(alice, challenge, made_today(claim()), claim(model_version=older))
     assert entry.verification == "unverified"
     assert entry.verification_note == (
-        f"The model version {older} was made with generator code version 3; this service "
-        "runs 4, so this cannot be verified."
+        f"The model version {older} was made with generator code version {before}; this "
+        f"service runs {CODE}, so this cannot be verified."
     )
 
 
