@@ -87,18 +87,28 @@ def _record_start(task: str, key: str) -> int:
     return int(row[0]) - 1
 
 
+_FINISH_LAST = 'DELETE FROM "core_unfinishedtask" WHERE "task" = %s AND "key" = %s AND "starts" = 1'
+_FORGET = 'DELETE FROM "core_unfinishedtask" WHERE "task" = %s AND "key" = %s AND "starts" = 0'
+
+
 def _record_finish(task: str, key: str) -> None:
     """This start finished; forget the work once no start of it is left unfinished.
 
-    Two single-statement writes, each atomic on its own: the count goes down, then a
-    row at zero goes. A start in between counts up from zero (and its row stays); a
-    start after finds no row and makes one.
+    Usually the only start on record: one DELETE. Otherwise the count goes down, then a
+    row at zero goes; each statement is atomic on its own, so a start or a finish of the
+    same work in between leaves the right count (a start counts up from zero and its
+    row stays; one after finds no row and makes one). Raw statements: the ORM's delete
+    wraps each in its own transaction.
 
     Never raises: a database that went away must not hide the task's own result or
     error (the record then stays, and at worst counts one death too many)."""
     try:
-        rows = UnfinishedTask.objects.filter(task=task, key=key)
-        rows.filter(starts__gt=0).update(starts=F("starts") - 1)
-        rows.filter(starts=0).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_FINISH_LAST, [task, key])
+            if cursor.rowcount:
+                return
+            rows = UnfinishedTask.objects.filter(task=task, key=key, starts__gt=0)
+            rows.update(starts=F("starts") - 1)
+            cursor.execute(_FORGET, [task, key])
     except Exception:
         logger.exception("Could not record that %s[%s] finished", task, key)
