@@ -215,7 +215,8 @@ def _print_profile(profiler: Any) -> None:
     import pstats
 
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    lines = int(os.environ.get("PROFILE_LINES", "45"))
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
 
 
 # ----- part 2: a real worker ------------------------------------------------------------
