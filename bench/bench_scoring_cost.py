@@ -54,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--participants", type=int, default=30)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/11")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process part")
+    parser.add_argument(
+        "--events", action="store_true", help="the worker sends task events (-E), as deployed"
+    )
     return parser.parse_args()
 
 
@@ -251,11 +254,11 @@ def snapshot(worker: int, master: int, backends: set[int], broker: str) -> Snaps
 
 
 def with_worker(
-    bench: Bench, clients: list[Any], count: int, data_dir: Path, broker: str
+    bench: Bench, clients: list[Any], count: int, data_dir: Path, broker: str, events: bool
 ) -> tuple[Snapshot, Snapshot, float, set[int]]:
     """Score a backlog of ``count`` with one real worker, warmed by one entry first: CPU
     snapshots before and after, wall seconds, the database's backends seen."""
-    worker = start_worker(data_dir / "worker.log", "cost")
+    worker = start_worker(data_dir / "worker.log", "cost", *(["-E"] if events else []))
     try:
         _wait_scored(backlog(bench, clients, 1), bench.timeout)
         # the backlog goes in while the worker is stopped: its messages wait, untaken
@@ -328,9 +331,14 @@ def main() -> None:
 
         new_challenge(bench, "worker")
         count = args.entries
-        before, after, wall, seen = with_worker(bench, clients, count, data_dir, args.broker)
+        before, after, wall, seen = with_worker(
+            bench, clients, count, data_dir, args.broker, args.events
+        )
         purge_queues()
-        print(f"One worker, a backlog of {count} entries ({count / wall:.1f} entries/s wall):")
+        events = ", task events on" if args.events else ""
+        print(
+            f"One worker{events}, a backlog of {count} entries ({count / wall:.1f} entries/s wall):"
+        )
         total = 0.0
         for label, seconds in per_entry(before, after, count, seen).items():
             print(f"  {label:<38}{seconds * 1000:7.2f} ms CPU")

@@ -65,14 +65,15 @@ def database_url(broker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_bench_scale_{kind}"))
 
 
-def start_worker(log: Path, name: str) -> subprocess.Popen[bytes]:
-    """One scoring worker process (concurrency 1), its own node name, output in ``log``."""
+def start_worker(log: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
+    """One scoring worker process (concurrency 1), its own node name, output in ``log``;
+    ``extra``: more options (``-E``: task events, as the deployment's workers send)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     with log.open("wb") as output:
         return subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "chartbusters", "worker",
              "--queues=evaluation", "--concurrency=1", "--pool=prefork", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", f"--hostname={name}@%h"],
+             "--without-gossip", "--without-mingle", f"--hostname={name}@%h", *extra],
             cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
