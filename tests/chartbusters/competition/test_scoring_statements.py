@@ -25,10 +25,10 @@ pytestmark = pytest.mark.django_db
 # version bumped (its lock), the participant's best entry, their board row, the rows it
 # passes and its rank, the row written, COMMIT. (Before issue 22's work: 12.)
 RECORD_STATEMENTS = 10
-# The claim (4), the crash guard's start and finish (2), the entry and the earlier
+# The claim (2), the crash guard's start and finish (2), the entry and the earlier
 # entries the judge reads (3), recording the score. (Before: 30, and a server-side
 # cursor's FETCH and CLOSE that Django's log does not show.)
-SCORE_STATEMENTS = 9 + RECORD_STATEMENTS
+SCORE_STATEMENTS = 7 + RECORD_STATEMENTS
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_recording_a_new_best_takes_the_same_statements_on_a_long_board(
     for seed in range(2, 10):
         scored_entry(alice, challenge, score=20.0 + seed, seed=seed)
     later = statements_to_record(enter(alice, challenge, seed=50), 99.0)
-    assert first == later <= RECORD_STATEMENTS
+    assert first == later == RECORD_STATEMENTS
     assert LeaderboardEntry.objects.get(participant=alice).rank == 1
 
 
@@ -90,4 +90,4 @@ def test_the_scoring_task_takes_the_same_statements_however_many_entries_came_be
     for seed in range(3, 15):
         score_submission.run(enter(bob if seed % 2 else alice, challenge, seed=seed).pk)
     many = statements_to_score(enter(make_user("dave"), challenge, seed=50))
-    assert few == many <= SCORE_STATEMENTS  # each measured entry is its owner's first
+    assert few == many == SCORE_STATEMENTS  # each measured entry is its owner's first
