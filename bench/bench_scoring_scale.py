@@ -6,19 +6,24 @@ account) it creates its own database (``<DATABASE_URL's name>_bench_scale_<broke
 and for 1 and then 2 worker processes:
 
 1. stores ``--entries`` entries through the API (Django's test client, in process) while
-   no worker runs, so a backlog waits on the "evaluation" queue, exactly as a burst
+   no worker takes any, so a backlog waits on the "evaluation" queue, exactly as a burst
    leaves it. They come from ``--participants`` people in turn (30 by default), as on a
    challenge day: recording a score takes the challenge's board lock and, inside it,
    reads the participant's own ranked entries, so one participant holding every entry
    (``--participants 1``) serialises the workers on that read and measures it, not the
    scaling;
 2. starts that many ``celery worker --queues=evaluation --concurrency=1`` processes (the
-   shipped judge; audio renders go to the "audio" queue, which nobody reads here: scoring
-   never waits for them);
+   shipped judge; audio renders go to the "audio" queue, which nobody reads here:
+   scoring never waits for them), warms each on one entry of its own (the first loads
+   torch and the profile; a worker busy with it takes no second message), stops them
+   (SIGSTOP) while the backlog is stored, then lets them all go at once;
 3. waits until every entry is scored (polling once a second: on two cores a bench that
    polls every 10 ms takes the CPU it measures), and reads the throughput off the stored
-   ``scored_at`` times: entries after each worker's first (the first loads torch and the
-   profile) over the time from that point to the last score.
+   ``scored_at`` times of the backlog, first to last. (Until issue 22's work the backlog
+   went in before the workers started, and the warm-up was left out by dropping each
+   worker's first entry; at 30 entries/s a 60-entry backlog lasts two seconds, so a
+   worker that finished warming up a moment after the other could score part of it
+   alone, and the speed-up read low.)
 
 Prints entries/s for each run, the speed-up of 2 processes over 1 on each broker, and
 checks that every entry was scored exactly once (no entry lost or scored twice).
@@ -28,10 +33,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -65,22 +72,21 @@ def database_url(broker: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_bench_scale_{kind}"))
 
 
-def start_worker(log: Path, name: str) -> subprocess.Popen[bytes]:
-    """One scoring worker process (concurrency 1), its own node name, output in ``log``."""
+def start_worker(log: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
+    """One scoring worker process (concurrency 1), its own node name, output in ``log``;
+    ``extra``: more options (``-E``: task events, as the deployment's workers send)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     with log.open("wb") as output:
         return subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "chartbusters", "worker",
              "--queues=evaluation", "--concurrency=1", "--pool=prefork", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle", f"--hostname={name}@%h"],
+             "--without-gossip", "--without-mingle", f"--hostname={name}@%h", *extra],
             cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
 
 def purge_queues() -> None:
     """Drop what waits on our queues (the audio renders nobody reads here, leftovers)."""
-    from contextlib import suppress
-
     from chartbusters.celery import app
     from chartbusters.core.queues import known_queues
 
@@ -108,31 +114,57 @@ def participant_clients(bench: Bench, count: int) -> list[Any]:
     return clients
 
 
+def submit(bench: Bench, clients: list[Any], count: int) -> list[str]:
+    """Store ``count`` entries from the participants' API clients in turn; their ids."""
+    ids = []
+    for i in range(count):
+        bench.client = clients[i % len(clients)]
+        ids.append(bench.submit())
+    return ids
+
+
+def wait_ready(names: list[str], timeout: float = 120.0) -> None:
+    """Until every worker answers a ping (it consumes from then on)."""
+    from chartbusters.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = {node for reply in app.control.ping(timeout=1.0) for node in reply}
+        if all(any(node.startswith(f"{name}@") for node in answered) for name in names):
+            return
+    sys.exit(f"Workers {names} did not start within {timeout:.0f} s.")
+
+
 def run(
     bench: Bench, clients: list[Any], processes: int, entries: int, data_dir: Path
 ) -> tuple[float, int, int]:
-    """(entries/s after warm-up, entries scored, score records) for one run."""
+    """(entries/s, entries scored, score records) for one run."""
     from chartbusters.submissions.models import Submission
 
-    ids = []
-    for i in range(entries):  # round robin over the participants' API clients
-        bench.client = clients[i % len(clients)]
-        ids.append(bench.submit())
-    workers = [start_worker(data_dir / f"worker-{processes}-{i}.log", f"scale{processes}-{i}")
-               for i in range(processes)]  # fmt: skip
+    names = [f"scale{processes}-{i}" for i in range(processes)]
+    workers = [start_worker(data_dir / f"worker-{name}.log", name) for name in names]
     try:
-        started = time.perf_counter()
+        wait_ready(names)
+        # One entry per worker first: each loads torch and the profile on it (a worker
+        # busy with its first entry takes no second message: prefetch 1).
+        bench.wait(submit(bench, clients, processes), time.perf_counter(), poll=1.0)
+        for worker in workers:  # the backlog waits, whole, until every worker is let go
+            os.killpg(worker.pid, signal.SIGSTOP)
+        ids = submit(bench, clients, entries)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGCONT)
         # Rates come from the stored scored_at times: poll slowly, so that the bench
         # itself (and the database answering it) takes no CPU from the workers.
-        bench.wait(ids, started, poll=1.0)
+        bench.wait(ids, time.perf_counter(), poll=1.0)
     finally:
         for worker in workers:
+            with suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGCONT)
             stop_worker(worker)
     rows = Submission.objects.filter(uuid__in=ids)
     times = sorted(t for t in rows.values_list("scored_at", flat=True) if t is not None)
     attempts = sum(rows.values_list("attempts", flat=True))
-    warm = times[processes:]  # each worker's first entry loads the judge
-    rate = (len(warm) - 1) / (warm[-1] - warm[0]).total_seconds()
+    rate = (len(times) - 1) / (times[-1] - times[0]).total_seconds()
     return rate, len(times), attempts
 
 

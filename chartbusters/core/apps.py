@@ -8,5 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the Celery signals: every published message carries its publish time
-        # (queues), and every worker beats for the queues it consumes (heartbeat).
-        from chartbusters.core import heartbeat, queues  # noqa: F401
+        # (queues), every worker beats for the queues it consumes (heartbeat), and a
+        # worker's tasks reuse its database connection (worker_connections).
+        from chartbusters.core import heartbeat, queues, worker_connections  # noqa: F401

@@ -44,12 +44,14 @@ def leaderboard_refresh_participant(*, challenge_id: int, participant_id: int) -
     """Put the participant's best ranked entry on the board (or take them off it).
 
     Must run inside the transaction that changed the participant's entries, so the
-    board changes with them or not at all.
+    board changes with them or not at all. Every scored entry comes through here, so
+    the statements are few and do not grow with the board or the participant's entries.
     """
     assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
-    lock_board(challenge_id)
-    candidates = ranked_submissions(challenge_id, participant_id)
-    best = candidates.order_by(F("score").desc(nulls_last=True), "created_at", "id").first()
+    # Bumping the board's version updates the challenge row, which takes the row lock
+    # ``lock_board`` would: one statement serialises rank maintenance and bumps it.
+    challenge_board_changed(challenge_ids=[challenge_id])
+    best = _best_of(challenge_id, participant_id)
     row = (
         LeaderboardEntry.objects.select_for_update()
         .filter(challenge_id=challenge_id, participant_id=participant_id)
@@ -58,22 +60,35 @@ def leaderboard_refresh_participant(*, challenge_id: int, participant_id: int) -
     old = ranking.key_of(row) if row else None
     new = ranking.Key(best.score, best.created_at, best.pk) if best else None
     ranking.move(challenge_id, participant_id, old, new)
-    challenge_board_changed(challenge_ids=[challenge_id])
     if best is None:
         if row is not None:
             row.delete()
         return
     assert new is not None
-    row = row or LeaderboardEntry(challenge_id=challenge_id, participant_id=participant_id)
+    if row is None or old != new:  # unmoved, its stored rank is right (``ranking.move``)
+        row = row or LeaderboardEntry(challenge_id=challenge_id, participant_id=participant_id)
+        row.rank = ranking.rank_of(challenge_id, participant_id, new)
     row.submission = best
     row.score = best.score
     row.realism = best.components.get("realism")
     row.typicality = best.components.get("typicality")
     row.frechet = best.components.get("frechet")
     row.submitted_at = best.created_at
-    row.entries_count = candidates.count()
-    row.rank = ranking.rank_of(challenge_id, participant_id, new)
+    row.entries_count = best.entries  # type: ignore[attr-defined]
     row.save()
+
+
+def _best_of(challenge_id: int, participant_id: int) -> Submission | None:
+    """The participant's best ranked entry, with ``entries`` (their ranked entries in
+    all), in one query; None when they have none."""
+    best_first = [F("score").desc(nulls_last=True), F("created_at").asc(), F("id").asc()]
+    return (
+        ranked_submissions(challenge_id, participant_id)
+        .annotate(entries=Window(Count("id")))
+        .order_by(*best_first)
+        .only("id", "score", "components", "created_at")
+        .first()
+    )
 
 
 def _best_per_participant(challenge_id: int) -> list[Submission]:

@@ -49,7 +49,7 @@ from chartbusters.core.queues import queue_depth, queue_of
 from chartbusters.evaluator import scoring
 from chartbusters.submissions.models import Submission
 from chartbusters.submissions.signals import announce_standing_changed
-from chartbusters.submissions.states import SubmissionState
+from chartbusters.submissions.states import SubmissionState, check_transition
 
 logger = logging.getLogger(__name__)
 S = SubmissionState
@@ -72,18 +72,27 @@ def _lease(seconds: int, now: datetime) -> datetime:
 
 def submission_claim(*, submission_id: int, now: datetime | None = None) -> Claim | None:
     """Take a queued entry for evaluation; None when there is nothing to do (it is done,
-    another worker holds it, or the row is gone): repeated deliveries are harmless."""
+    another worker holds it, or the row is gone): repeated deliveries are harmless.
+
+    The state change is one conditional UPDATE, its own transaction: of two deliveries
+    at once, the second waits for the first's row lock and then finds the entry no
+    longer queued. (A locked read, the write and BEGIN/COMMIT were four round trips
+    per scored entry.) The lease keeps the reaper off the entry while its ids are read.
+    """
     now = now or timezone.now()
-    with transaction.atomic():
-        submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
-        if submission is None or submission.state != S.QUEUED:
-            return None
-        fields = submission.move_to(S.EVALUATING)
-        submission.lease_expires_at = _lease(settings.SUBMISSION_EVALUATION_LEASE_SECONDS, now)
-        submission.save(update_fields=[*fields, "lease_expires_at"])
-    return Claim(
-        submission.pk, submission.attempts, submission.challenge_id, submission.participant_id
+    check_transition(S.QUEUED, S.EVALUATING)
+    lease = _lease(settings.SUBMISSION_EVALUATION_LEASE_SECONDS, now)
+    taken = Submission.objects.filter(pk=submission_id, state=S.QUEUED).update(
+        state=S.EVALUATING, lease_expires_at=lease, updated_at=now
     )
+    if not taken:
+        return None
+    row = (
+        Submission.objects.filter(pk=submission_id)
+        .values_list("attempts", "challenge_id", "participant_id")
+        .first()
+    )
+    return Claim(submission_id, *row) if row else None
 
 
 def _current(claim: Claim) -> Submission | None:

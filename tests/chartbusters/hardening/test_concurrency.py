@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from chartbusters.accounts.models import User
 from chartbusters.leaderboards.models import LeaderboardEntry
 from chartbusters.submissions.models import Submission
+from chartbusters.submissions.pipeline import Claim, submission_claim
 from chartbusters.submissions.states import TERMINAL_STATES, SubmissionState
 from chartbusters.submissions.tasks import score_submission
 from tests.chartbusters.builders import enter, make_challenge, piece
@@ -57,6 +58,32 @@ def test_twenty_parallel_uploads_against_a_daily_quota_of_five_accept_exactly_fi
         thread.join(timeout=120)
     assert sorted(answers) == [(201, "")] * 5 + [(429, "daily_quota_exceeded")] * 15
     assert Submission.objects.filter(participant=alice).count() == 5
+
+
+def test_an_entry_delivered_to_four_workers_at_once_is_claimed_by_one(alice: User) -> None:
+    entry = enter(alice, make_challenge())
+    workers = 4
+    start = threading.Barrier(workers)
+    claims: list[Claim | None] = []
+
+    def claim() -> None:
+        try:
+            start.wait(timeout=30)
+            claims.append(submission_claim(submission_id=entry.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    taken = [found for found in claims if found is not None]
+    assert len(claims) == workers
+    assert len(taken) == 1
+    entry.refresh_from_db()
+    assert (entry.state, entry.attempts) == (SubmissionState.EVALUATING, taken[0].attempt)
+    assert (taken[0].challenge_id, taken[0].participant_id) == (entry.challenge_id, alice.pk)
 
 
 def best_first(entry: Submission) -> tuple[float, object, int]:
