@@ -301,16 +301,21 @@ TECHNIQUES: dict[str, Technique] = {
         description=(
             "Extends your track by up to 30 seconds in its tempo, meter and instrument: a "
             "small Transformer trained on folk tunes and Bach's chorales writes what comes "
-            "next, one note at a time."
+            "next, one note at a time. In a four-part piece, the voices under its melody "
+            "are then written by the AR-CNN's network."
         ),
         params=TRANSFORMER_PARAMS,
         module="generation.transformer.model",
         training_module="generation.transformer.training",
         checkpoint="transformer",
+        # A four-part continuation's lower voices are written by the AR-CNN's network
+        # (generation/transformer/voicing.py): its weights are part of the version too.
+        more_checkpoints=("arcnn",),
         # 2: steered decoding (generation/transformer/steering.py): voices kept one per
         # track without parallel fifths or octaves, the input's register, a final tonic
-        # cadence, a memory of the input's bars
-        code_version="2",
+        # cadence, a memory of the input's bars; 3: a four-part continuation's alto, tenor
+        # and bass written again by the AR-CNN's network under the Transformer's melody
+        code_version="3",
         reports_progress=True,
         # 30 s of music after 32 bars: 2.7 s
         cost=CostModel("extension_duration", transformer_units, 0.08, 0.5),

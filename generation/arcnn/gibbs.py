@@ -185,16 +185,19 @@ def sample(
     sampling: Sampling,
     rng: np.random.Generator,
     progress: Progress | None = None,
+    writable: BoolArray | None = None,
+    parallel_cost: float = PARALLEL_COST,
 ) -> tuple[IntArray, BoolArray]:
-    """``(columns, onsets)`` after ``sampling.iterations`` Gibbs steps."""
+    """``(columns, onsets)`` after ``sampling.iterations`` Gibbs steps; the cells written
+    are the new voices' (:func:`new_voices`), or ``writable`` (4, T) where given."""
     config = model.config
     columns, onsets = piece.columns.copy(), piece.onsets.copy()
-    writes = new_voices(piece, sampling.add_per_quota)
     steps = columns.shape[1]
-    writable = np.repeat(writes[:, None], steps, axis=1)  # (4, T)
-    if writes.any():
-        columns[writes], onsets[writes] = -1, False
-    inputs = np.repeat(piece.given[:, None], steps, axis=1)
+    if writable is None:
+        writes = new_voices(piece, sampling.add_per_quota)
+        writable = np.repeat(writes[:, None], steps, axis=1)  # (4, T)
+    columns[writable], onsets[writable] = -1, False
+    inputs = np.repeat(piece.given[:, None], steps, axis=1) & ~writable
     quota = math.floor(sampling.remove_pct / 100 * int(inputs.sum()))
     groups = np.where(inputs, note_groups(piece.columns, piece.onsets), -1)
     allowed = allowed_classes(config, piece.key_move)
@@ -218,13 +221,13 @@ def sample(
                 allowed,
                 sampling,
                 rng,
-                PARALLEL_COST,
+                parallel_cost,
             )
             _keep_quota(columns, onsets, before, piece, groups, hidden, quota, rng)
         if progress is not None:
             progress((iteration + 1) / sampling.iterations)
     if sampling.iterations:
-        passing_notes(model, columns, onsets, writable, meter, allowed, rng, PARALLEL_COST)
+        passing_notes(model, columns, onsets, writable, meter, allowed, rng, parallel_cost)
     if sampling.iterations:
         _draw_repeats(model, columns, onsets, writable, meter, sampling, rng)
     return columns, onsets

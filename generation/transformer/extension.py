@@ -350,8 +350,10 @@ def extend(
     seed: int,
     model_for_style: Callable[[str], TokenModel],
     progress: Callable[[float], None] | None = None,
+    voicing: Voicing | None = None,
 ) -> Score:
-    """``score`` followed by a continuation sampled from ``model_for_style(plan.style)``."""
+    """``score`` followed by a continuation sampled from ``model_for_style(plan.style)``;
+    a four-part one has its lower voices written again by ``voicing`` where given."""
     plan = plan_extension(
         score,
         input_duration=float(params["input_duration"]),
@@ -362,10 +364,18 @@ def extend(
     tokens = sample_continuation(
         plan, model_for_style(plan.style), sampling, np.random.default_rng(seed), progress
     )
-    return stitch(plan, tokens)
+    return stitch(plan, tokens, seed, voicing)
 
 
 # ----- stitching -----------------------------------------------------------------------
+
+# Writes a four-part continuation's lower voices again: (the input, its four voice tracks
+# soprano first, the new notes with their voices, (prompt start, start, end) in ticks, the
+# seed) -> the new notes (generation.transformer.voicing.bach_lower_voices).
+Voicing = Callable[
+    [Score, Sequence[Track], Sequence[tuple[int, Note]], tuple[int, int, int], int],
+    list[tuple[int, Note]],
+]
 
 
 def new_notes(plan: Plan, tokens: Sequence[int]) -> list[tuple[int, Note]]:
@@ -403,15 +413,24 @@ def in_output_range(pitch: int) -> int:
     return pitch
 
 
-def stitch(plan: Plan, tokens: Sequence[int]) -> Score:
-    """The input with the new notes added, one voice per track (see the module doc)."""
+def stitch(
+    plan: Plan, tokens: Sequence[int], seed: int = 0, voicing: Voicing | None = None
+) -> Score:
+    """The input with the new notes added, one voice per track (see the module doc); the
+    lower voices of four (each on a track of the input's own) written by ``voicing``."""
     tracks = [replace(t, notes=list(t.notes)) for t in plan.score.tracks]
     homes = voice_tracks(plan, tracks)
     melody = tracks[homes[0]].notes
     loudness = [  # the input's median velocity of each voice's track (the melody's if new)
         int(_median(n.velocity for n in (tracks[home].notes or melody))) for home in homes
     ]
-    for voice, note in new_notes(plan, tokens):
+    notes = new_notes(plan, tokens)
+    own_tracks = len(set(homes)) == len(homes) and max(homes) < len(plan.score.tracks)
+    if voicing is not None and plan.voices == 4 and own_tracks:
+        origin = plan.first_bar * plan.score.ticks_per_bar
+        span = (origin, plan.start_tick, plan.end_tick)
+        notes = voicing(plan.score, [tracks[h] for h in homes], notes, span, seed)
+    for voice, note in notes:
         velocity = min(max(loudness[voice], 1), 127)
         tracks[homes[voice]].notes.append(replace(note, velocity=velocity))
     return replace(plan.score, tracks=[replace(t, notes=sorted(t.notes)) for t in tracks])

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from generation.arcnn.gibbs import archived_model as archived_arcnn
 from generation.checkpoint import load_archived, load_checkpoint, parameter_count, shipped_path
 from generation.params import ParamValue
 from generation.transformer.extension import FloatArray, TokenModel, extend
@@ -52,6 +53,7 @@ from generation.transformer.tokens import (
     bar_starts,
     tail_indices,
 )
+from generation.transformer.voicing import bach_lower_voices
 from music.score import Score
 
 IntArray = npt.NDArray[np.int64]
@@ -358,8 +360,10 @@ def sampler_factory(model: MusicTransformer) -> Callable[[str], TokenModel]:
 def continue_with(
     model: MusicTransformer, score: Score, params: Mapping[str, ParamValue], seed: int
 ) -> Score:
-    """``score`` extended by ``model`` (the bench and the quality report use other models)."""
-    return extend(score, params, seed, sampler_factory(model))
+    """``score`` extended by ``model`` (the bench and the quality report use other models),
+    a four-part continuation's lower voices by the shipped AR-CNN network as
+    :func:`generate` writes them."""
+    return extend(score, params, seed, sampler_factory(model), voicing=bach_lower_voices)
 
 
 def generate(
@@ -370,10 +374,14 @@ def generate(
     weights: Mapping[str, Path] | None = None,
 ) -> Score:
     """The registry's entry point: ``score`` extended by the shipped model, or by the
-    archived checkpoint ``weights["transformer"]`` (an older model version)."""
+    archived checkpoint ``weights["transformer"]`` (an older model version); a four-part
+    continuation's lower voices are written by the AR-CNN's network
+    (:mod:`generation.transformer.voicing`), the shipped one or ``weights["arcnn"]``."""
     archived = (weights or {}).get("transformer")
     model = shipped_model() if archived is None else archived_model(archived)
-    return extend(score, params, seed, sampler_factory(model), progress)
+    arcnn = (weights or {}).get("arcnn")
+    voicing = partial(bach_lower_voices, model=None if arcnn is None else archived_arcnn(arcnn))
+    return extend(score, params, seed, sampler_factory(model), progress, voicing)
 
 
 def describe(model: MusicTransformer) -> str:

@@ -48,11 +48,12 @@ from generation.checkpoint import CHECKPOINT_DIR
 from generation.params import ParamValue
 from generation.quality_tables import Row, cell, evaluate_rows, texture_table, write_into_card
 from generation.registry import TRANSFORMER_PARAMS
-from generation.transformer.extension import TokenModel, beat_ticks, extend
+from generation.transformer.extension import TokenModel, Voicing, beat_ticks, extend
 from generation.transformer.markov import corpus_chain
 from generation.transformer.markov import sampler_factory as markov_factory
 from generation.transformer.model import sampler_factory, sequence_log_probs, shipped_model
 from generation.transformer.tokens import CORPUS_OF_STYLE, STYLES, tokenized_split
+from generation.transformer.voicing import bach_lower_voices
 from music.score import Score
 from music.transforms import crop
 
@@ -129,8 +130,11 @@ def cut_point(score: Score) -> tuple[int, int] | None:
     return (cut, length) if length >= MIN_BARS else None
 
 
-def continuation(score: Score, cut: int, length: int, factory: Factory, seed: int) -> Score:
-    """Bars ``cut..cut+length`` of ``crop(score, 0, cut)`` extended up to that bar line."""
+def continuation(
+    score: Score, cut: int, length: int, factory: Factory, seed: int, voicing: Voicing | None
+) -> Score:
+    """Bars ``cut..cut+length`` of ``crop(score, 0, cut)`` extended up to that bar line
+    (four-part lower voices by ``voicing``, as the Transformer's :func:`generate` does)."""
     given = crop(score, 0, cut)
     beat = beat_ticks(given)
     start = math.ceil(given.end_tick / beat - 1e-9) * beat
@@ -140,7 +144,7 @@ def continuation(score: Score, cut: int, length: int, factory: Factory, seed: in
         "input_duration": 600,
         "extension_duration": min(seconds, MAX_SECONDS),
     }
-    return crop(extend(given, params, seed, factory), cut, cut + length)
+    return crop(extend(given, params, seed, factory, voicing=voicing), cut, cut + length)
 
 
 def chosen_pieces(
@@ -170,8 +174,8 @@ def continuation_rows(style: str, pieces: int, seeds: int) -> list[Row]:
     ours, theirs = sampler_factory(shipped_model()), markov_factory(corpus_chain("train"))
     return [
         Row(group, "real continuation (held out)", [[crop(s, c, c + n)] for s, c, n in chosen]),
-        Row(group, "Transformer", _generated(chosen, ours, seeds)),
-        Row(group, "Markov-3 (baseline)", _generated(chosen, theirs, seeds)),
+        Row(group, "Transformer", _generated(chosen, ours, seeds, bach_lower_voices)),
+        Row(group, "Markov-3 (baseline)", _generated(chosen, theirs, seeds, None)),
     ]
 
 
@@ -183,11 +187,11 @@ def c2st_comparisons(style: str, pieces: int, seeds: int, split: str = "test") -
     real = [(piece_id, crop(s, c, c + n)) for piece_id, s, c, n in chosen]
     real_label = f"{CORPUS_OF_STYLE[style]} {split} split, the real continuation (same bars)"
     comparisons = []
-    for label, factory in (
-        ("Transformer", sampler_factory(shipped_model())),
-        ("Markov-3 baseline (reference)", markov_factory(corpus_chain("train"))),
+    for label, factory, voicing in (
+        ("Transformer", sampler_factory(shipped_model()), bach_lower_voices),
+        ("Markov-3 baseline (reference)", markov_factory(corpus_chain("train")), None),
     ):
-        made = _generated([(s, c, n) for _, s, c, n in chosen], factory, seeds)
+        made = _generated([(s, c, n) for _, s, c, n in chosen], factory, seeds, voicing)
         sources = [piece_id for piece_id, *_ in chosen]
         comparisons.append(
             Comparison(
@@ -201,9 +205,15 @@ def c2st_comparisons(style: str, pieces: int, seeds: int, split: str = "test") -
 
 
 def _generated(
-    chosen: Sequence[tuple[Score, int, int]], factory: Factory, seeds: int
+    chosen: Sequence[tuple[Score, int, int]],
+    factory: Factory,
+    seeds: int,
+    voicing: Voicing | None,
 ) -> list[list[Score]]:
-    return [[continuation(s, c, n, factory, seed) for seed in range(seeds)] for s, c, n in chosen]
+    return [
+        [continuation(s, c, n, factory, seed, voicing) for seed in range(seeds)]
+        for s, c, n in chosen
+    ]
 
 
 def sample_rows(seeds: int) -> list[Row]:

@@ -174,13 +174,14 @@ def measure(style: str, split: str, pieces: int, seeds: int) -> dict[str, Figure
 
     from generation.transformer.model import sampler_factory, shipped_model
     from generation.transformer.quality import chosen_pieces, continuation
+    from generation.transformer.voicing import bach_lower_voices
 
     torch.set_num_threads(1)
     chosen = chosen_pieces(style, pieces, split)
     factory = sampler_factory(shipped_model())
     real = [(crop(s, c, c + n), crop(s, 0, c)) for _, s, c, n in chosen]
     made = [
-        (continuation(s, c, n, factory, seed), crop(s, 0, c))  # bars c..c+n already
+        (continuation(s, c, n, factory, seed, bach_lower_voices), crop(s, 0, c))  # c..c+n
         for _, s, c, n in chosen
         for seed in range(seeds)
     ]

@@ -182,7 +182,7 @@ QUICK = {
 def test_the_other_generators_run_archived_weights_too(
     technique: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    temporary_checkpoints(monkeypatch, tmp_path, (technique,))
+    temporary_checkpoints(monkeypatch, tmp_path, TECHNIQUES[technique].checkpoints)
     try:
         score = load_sample("ode-to-joy")
         old_version = TECHNIQUES[technique].version

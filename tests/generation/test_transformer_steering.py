@@ -9,8 +9,8 @@ import torch
 
 from generation.registry import TRANSFORMER_PARAMS
 from generation.transformer import steering
-from generation.transformer.extension import OUTPUT_PITCH_RANGE, plan_extension
-from generation.transformer.model import MusicTransformer, TransformerConfig, continue_with
+from generation.transformer.extension import OUTPUT_PITCH_RANGE, extend, plan_extension
+from generation.transformer.model import MusicTransformer, TransformerConfig, sampler_factory
 from generation.transformer.model import generate as shipped_generate
 from generation.transformer.stats import bar_patterns, ends_on_tonic, reused_bars
 from generation.transformer.steering import (
@@ -31,6 +31,13 @@ PARAMS = TRANSFORMER_PARAMS.defaults()
 WILD = {"creative_risk": 3.0, "sampling_threshold": 60}  # a random net, sampled widely
 
 pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def continue_with(model, score, params, seed):
+    """``score`` extended by ``model``, every voice as the Transformer sampled it: these
+    tests are about its steering (test_transformer_voicing.py tests the four-part
+    continuation's lower voices written again by the AR-CNN's network)."""
+    return extend(score, params, seed, sampler_factory(model))
 
 
 def tiny(seed=0):
