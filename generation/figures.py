@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -42,8 +43,17 @@ class _Line:
         return -1
 
 
-def _passing_pitch(low: int, high: int, key_move: int) -> int | None:
-    """The one pitch strictly between ``low`` and ``high`` on the key's scale, if one."""
+def _passing_for(note: Note, after: Note, eighth: int, key_move: int) -> int | None:
+    """The passing note for ``note`` if it is an off-beat eighth leaping a third to
+    ``after`` right after it: the one pitch between on the key's scale (None otherwise)."""
+    if not (
+        note.duration == eighth
+        and note.start % (2 * eighth) == eighth
+        and after.start == note.end
+        and abs(after.pitch - note.pitch) in (3, 4)
+    ):
+        return None
+    low, high = sorted((note.pitch, after.pitch))
     between = [p for p in range(low + 1, high) if (p + key_move) % 12 in SCALE]
     return between[0] if len(between) == 1 else None
 
@@ -114,22 +124,12 @@ def passing_sixteenths(
             continue
         notes = line.notes
         out: list[Note] = []
-        for index, note in enumerate(notes):
-            after = notes[index + 1] if index + 1 < len(notes) else None
-            passing = None
-            if (
-                after is not None
-                and note.duration == eighth
-                and note.start % (2 * eighth) == eighth
-                and after.start == note.end
-                and abs(after.pitch - note.pitch) in (3, 4)
-            ):
-                low, high = sorted((note.pitch, after.pitch))
-                passing = _passing_pitch(low, high, key_move)
+        for note, after in pairwise(notes):
+            passing = _passing_for(note, after, eighth, key_move)
             half = note.start + sixteenth
             if (
                 passing is not None
-                and _fits(lines, voice, note, passing, after, half)  # type: ignore[arg-type]
+                and _fits(lines, voice, note, passing, after, half)
                 and rng.random() < probability
             ):
                 out += [
@@ -138,5 +138,6 @@ def passing_sixteenths(
                 ]
             else:
                 out.append(note)
+        out += notes[-1:]
         lines[voice] = _Line(out)
     return [list(line.notes) for line in lines]

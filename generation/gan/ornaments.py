@@ -31,16 +31,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from generation.figures import passing_sixteenths
+from generation.figures import PERFECT, SCALE, passing_sixteenths
 from generation.gan.baseline import melody_index, top_line
 from music.score import Note, Score
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-PERFECT = (0, 7)  # unison/octave and fifth, modulo the octave
 DISSONANT = (1, 2, 10, 11)  # seconds and sevenths, modulo the octave
 FOURTH = 5  # dissonant above the lowest sounding part only
-WHITE_KEYS = (0, 2, 4, 5, 7, 9, 11)
 
 
 def ornament(
@@ -149,9 +147,7 @@ def _passing_note(
         return None
     direction = 1 if after > before else -1
     steps = [
-        before + direction * d
-        for d in (1, 2)
-        if (before + direction * d + low_pitch) % 12 in WHITE_KEYS
+        before + direction * d for d in (1, 2) if (before + direction * d + low_pitch) % 12 in SCALE
     ]
     if len(steps) != 1 or abs(after - steps[0]) > 2:  # two steps, no augmented second
         return None
