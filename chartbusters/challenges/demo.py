@@ -10,11 +10,10 @@ The profiles are chosen so that the scores spread (measured with evaluator 5 on 
 inputs and seeds): under the Bach-chorale judge the AR-CNN's chorale scores about 86, the
 GAN's arrangement about 81 (69 before its chorale generator was retrained wider) and the
 Transformer's continuation, a folk tune carried on rather than a chorale, about 26; under
-the folk judge, which "Spin the Model" uses since
-the sample melodies are folk tunes, the Transformer's continuations score about 78-82 and
-the GAN's and AR-CNN's rearrangements 29-36. Without a built evaluation profile nothing
-can be scored, so the finished challenge is then left out (and the open one has no
-entries); the command says so.
+the folk judge, which "Spin the Model" uses since the sample melodies are folk tunes, the
+Transformer's continuations score about 78-82 and the GAN's and AR-CNN's rearrangements
+29-36. Without a built evaluation profile nothing can be scored, so the finished challenge
+is then left out (and the open one has no entries); the command says so.
 """
 
 from __future__ import annotations
