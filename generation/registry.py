@@ -267,8 +267,9 @@ TECHNIQUES: dict[str, Technique] = {
         # 2: four voices by Gibbs sampling (AR-CNN v2, Coconet's idea); 3: input notes
         # redrawn whole with a pull to their pitch, the parallels prior for lower voices
         # fixed, a cost on sitting on one pitch over the beat; 4: sixteenth-note passing
-        # notes in the written voices (generation.arcnn.figures)
-        code_version="4",
+        # notes in the written voices (generation.arcnn.figures); 5: a rewritten input
+        # voice keeps its own timing (dotted rhythms, sixteenths), not the grid's
+        code_version="5",
         training_module="generation.arcnn.network",
         reports_progress=True,
         # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s

@@ -44,6 +44,7 @@ from generation.arcnn.lines import (
     note_groups,
     parallel_candidates,
     passing_notes,
+    rewritten_notes,
     voice_notes,
     without_overlaps,
 )
@@ -398,18 +399,26 @@ def harmonise(
     columns, onsets = sample(model, piece, sampling, rng, progress)
     velocity = _velocity(score)
     offset = config.low_pitch - piece.key_move
-    unchanged = (columns == piece.columns).all(axis=1)
     originals = _voice_tracks(score)
     voices = []
     for voice in range(VOICES):
-        if piece.given[voice] and unchanged[voice] and len(originals) > voice:
-            # an untouched input voice keeps its own timing (moved by the octave only)
+        if piece.given[voice] and len(originals) > voice:
+            # an input voice keeps its own timing (moved by the octave), with the pitches
+            # of the notes the sampler rewrote
             source = (
                 originals[voice].notes
                 if len(originals) == VOICES
                 else top_line(score.all_notes(), score.resolution)
             )
-            notes = [replace(n, pitch=n.pitch + piece.octave_move) for n in source]
+            notes = rewritten_notes(
+                source,
+                (columns[voice], onsets[voice]),
+                piece.columns[voice],
+                piece.octave_move,
+                offset,
+                spb,
+                score.resolution,
+            )
         else:
             notes = voice_notes(
                 columns[voice], onsets[voice], offset, spb, score.resolution, velocity

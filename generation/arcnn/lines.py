@@ -14,6 +14,7 @@ import numpy.typing as npt
 import torch
 
 from generation.arcnn.network import VOICES, Inpainter
+from music.pianoroll import _step as tick_to_step
 from music.pianoroll import _tick as step_to_tick
 from music.score import Note
 
@@ -139,6 +140,39 @@ def voice_notes(
         if column >= 0 and start < 0:
             start = step
     return notes
+
+
+def rewritten_notes(
+    notes: list[Note],
+    line: tuple[IntArray, BoolArray],
+    given: IntArray,
+    octave_move: int,
+    pitch_offset: int,
+    spb: int,
+    resolution: int,
+) -> list[Note]:
+    """An input voice's own ``notes`` (moved by ``octave_move``) with the sampler's
+    rewrites of its ``line`` (columns, onsets): each note on the grid takes the pitch its
+    cells were redrawn to (an input note is redrawn whole, so its cells agree), or is left
+    out where they became a rest, and keeps the input's timing; a note between grid steps
+    (a sixteenth on an eighth-note grid) keeps its pitch; a rest of the input that was
+    drawn a pitch becomes notes as a written voice's are. Read off the grid instead, one
+    rewritten note cost the whole line its dotted rhythms and sixteenths."""
+    columns, onsets = line
+    velocity = round(float(np.median([n.velocity for n in notes]))) if notes else 80
+    kept = voice_notes(
+        np.where(given < 0, columns, -1), onsets, pitch_offset, spb, resolution, velocity
+    )
+    for note in notes:
+        step = tick_to_step(note.start, spb, resolution)
+        moved = note.pitch + octave_move
+        on_grid = step < len(columns) and step_to_tick(step, spb, resolution) == note.start
+        if on_grid and given[step] >= 0 and columns[step] != given[step]:
+            if columns[step] < 0:
+                continue
+            moved += int(columns[step] - given[step])
+        kept.append(replace(note, pitch=moved))
+    return sorted(kept)
 
 
 def without_overlaps(notes: list[Note]) -> list[Note]:

@@ -298,6 +298,44 @@ def test_a_rewritten_melody_note_keeps_its_rhythm_and_takes_one_pitch(monkeypatc
     assert changed  # a random network takes what it may, note by note
 
 
+def test_a_rewritten_melody_keeps_its_dotted_rhythms_and_sixteenths(monkeypatch):
+    """Code version 5: a melody with one note rewritten used to come back read off the
+    eighth-note grid, every dotted rhythm and sixteenth of it gone."""
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)
+    notes = []
+    for bar in range(4):  # dotted eighth + sixteenth, twice a bar, then two quarters
+        start = bar * 1920
+        notes += [Note(start, 67, 360, 90), Note(start + 360, 69, 120, 90)]
+        notes += [Note(start + 480, 71, 360, 90), Note(start + 840, 72, 120, 90)]
+        notes += [Note(start + 960, 74, 480, 90), Note(start + 1440, 72, 480, 90)]
+    given = Score([Track(notes, program=0)], resolution=480, tempo=100.0)
+    rhythm = {n.start: n for n in notes}
+    rewritten = 0
+    for seed in range(3):
+        out = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), seed)
+        for note in out.tracks[0].notes:
+            source = rhythm[note.start]  # every note is one of the input's, never the grid's
+            assert note.duration == source.duration
+            if note.start % 240:  # a sixteenth between grid steps keeps its pitch
+                assert note.pitch == source.pitch
+            rewritten += note.pitch != source.pitch
+        assert sum(n.start % 240 != 0 for n in out.tracks[0].notes) == 8
+    assert rewritten  # a random network without the pull rewrites some notes
+
+
+def test_a_rest_in_the_melody_may_be_filled_inside_the_rest(monkeypatch):
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)
+    notes = [Note(bar * 1920 + i * 480, 67 + i, 480, 90) for bar in range(4) for i in range(2)]
+    given = Score([Track(notes, program=0)], resolution=480, tempo=100.0)
+    filled = []
+    for seed in range(6):
+        out = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), seed)
+        filled += [n for n in out.tracks[0].notes if n.start % 1920 >= 960]
+    assert filled  # the random network writes into the rests it may change
+    for note in filled:  # what it writes there lies inside the rest
+        assert note.start % 1920 + note.duration <= 1920
+
+
 def test_the_input_bonus_keeps_the_melody_a_network_finds_plausible(monkeypatch):
     given = melody()
     kept = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), 2)
