@@ -273,7 +273,9 @@ TECHNIQUES: dict[str, Technique] = {
         training_module="generation.arcnn.network",
         reports_progress=True,
         # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s
-        cost=CostModel("sampling_iterations", arcnn_units, 0.012, 1.0),
+        # with the 96-channel network (0.012 s/unit); the 144-channel one is 1.54 times
+        # slower (bench/bench_arcnn.py back to back, quiet: 8.59 -> 13.24 s)
+        cost=CostModel("sampling_iterations", arcnn_units, 0.019, 1.0),
     ),
     "gan": Technique(
         name="gan",
