@@ -418,6 +418,7 @@ def harmonise(
                 offset,
                 spb,
                 score.resolution,
+                velocity,
             )
         else:
             notes = voice_notes(

@@ -150,16 +150,16 @@ def rewritten_notes(
     pitch_offset: int,
     spb: int,
     resolution: int,
+    velocity: int,
 ) -> list[Note]:
     """An input voice's own ``notes`` (moved by ``octave_move``) with the sampler's
     rewrites of its ``line`` (columns, onsets): each note on the grid takes the pitch its
     cells were redrawn to (an input note is redrawn whole, so its cells agree), or is left
     out where they became a rest, and keeps the input's timing; a note between grid steps
     (a sixteenth on an eighth-note grid) keeps its pitch; a rest of the input that was
-    drawn a pitch becomes notes as a written voice's are. Read off the grid instead, one
-    rewritten note cost the whole line its dotted rhythms and sixteenths."""
+    drawn a pitch becomes notes as a written voice's are (at ``velocity``). Read off the
+    grid instead, one rewritten note cost the whole line its dotted rhythms and sixteenths."""
     columns, onsets = line
-    velocity = round(float(np.median([n.velocity for n in notes]))) if notes else 80
     kept = voice_notes(
         np.where(given < 0, columns, -1), onsets, pitch_offset, spb, resolution, velocity
     )
