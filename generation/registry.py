@@ -268,8 +268,9 @@ TECHNIQUES: dict[str, Technique] = {
         # redrawn whole with a pull to their pitch, the parallels prior for lower voices
         # fixed, a cost on sitting on one pitch over the beat; 4: sixteenth-note passing
         # notes in the written voices (generation.arcnn.figures); 5: a rewritten input
-        # voice keeps its own timing (dotted rhythms, sixteenths), not the grid's
-        code_version="5",
+        # voice keeps its own timing (dotted rhythms, sixteenths), not the grid's; 6: a
+        # cost on holding a pitch between beats in a written voice (OFFBEAT_HOLD_COST)
+        code_version="6",
         training_module="generation.arcnn.network",
         reports_progress=True,
         # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s
@@ -317,8 +318,9 @@ TECHNIQUES: dict[str, Technique] = {
         # 2: steered decoding (generation/transformer/steering.py): voices kept one per
         # track without parallel fifths or octaves, the input's register, a final tonic
         # cadence, a memory of the input's bars; 3: a four-part continuation's alto, tenor
-        # and bass written again by the AR-CNN's network under the Transformer's melody
-        code_version="3",
+        # and bass written again by the AR-CNN's network under the Transformer's melody;
+        # 4: those voices drawn with the AR-CNN's code version 6 (its off-beat hold cost)
+        code_version="4",
         reports_progress=True,
         # 30 s of music after 32 bars: 2.7 s
         cost=CostModel("extension_duration", transformer_units, 0.08, 0.5),

@@ -11,7 +11,14 @@ import pytest
 import torch
 
 from generation import figures
-from generation.arcnn.gibbs import Sampling, allowed_classes, harmonise, hidden_share, prepare
+from generation.arcnn.gibbs import (
+    Sampling,
+    _gibbs_step,
+    allowed_classes,
+    harmonise,
+    hidden_share,
+    prepare,
+)
 from generation.arcnn.lines import parallel_candidates, passing_notes, without_overlaps
 from generation.arcnn.network import (
     VOICES,
@@ -398,3 +405,46 @@ def test_whether_a_repeated_pitch_is_struck_again_comes_from_the_onset_head(stri
             assert all(
                 not (a.pitch == b.pitch and a.end == b.start) for a, b in itertools.pairwise(notes)
             ), track.name
+
+
+@pytest.mark.parametrize("cost", [0.0, 1000.0])
+def test_the_off_beat_hold_cost_moves_written_voices_between_beats(cost, monkeypatch):
+    """A network sure that every cell holds its pitch: between beats, written voices hold
+    it without the cost and never with a prohibitive one; the melody's cells (an input
+    note, ``groups`` >= 0) and the beats are left to the network."""
+    monkeypatch.setattr("generation.arcnn.gibbs.OFFBEAT_HOLD_COST", cost)
+    held = np.array([67, 58, 58, 58]) - TINY.low_pitch  # inside each voice's range
+    net = model()
+    with torch.no_grad():
+        net.out.weight.zero_()
+        net.out.bias.zero_()
+        for voice in range(VOICES):
+            net.out.bias[voice * (TINY.classes + 1) + held[voice] + 1] = 30.0
+    steps = 8
+    columns = np.repeat(held[:, None], steps, axis=1)
+    onsets = np.zeros((4, steps), dtype=np.bool_)
+    onsets[:, 0] = True
+    groups = np.full((4, steps), -1)
+    groups[0] = 0  # the melody: one input note
+    hidden = np.zeros((4, steps), dtype=np.bool_)
+    hidden[:, 1:] = True
+    with torch.no_grad():
+        _gibbs_step(
+            net,
+            columns,
+            onsets,
+            hidden,
+            groups,
+            columns.copy(),
+            torch.zeros((1, 2, steps)),
+            allowed_classes(TINY, 0),
+            Sampling(temperature=1.0),
+            np.random.default_rng(0),
+        )
+    off_beat = np.arange(steps) % TINY.steps_per_beat == 1
+    assert (columns[0] == held[0]).all()  # the melody's note is not a written voice
+    assert (columns[1:, ~off_beat] == held[1:, None]).all()  # beats: the network's choice
+    if cost:
+        assert (columns[1:, off_beat] != held[1:, None]).all()
+    else:
+        assert (columns[1:, off_beat] == held[1:, None]).all()
