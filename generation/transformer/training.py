@@ -176,8 +176,8 @@ def train(config: TransformerConfig, options: TrainOptions, out: Path) -> dict[s
 TRAINING = TrainingEntry(
     config_class=TransformerConfig,
     options=TrainOptions(
-        steps=6000,
-        max_minutes=28,
+        steps=12000,
+        max_minutes=60,
         batch_size=16,
         lr=2e-3,
         warmup_steps=40,
