@@ -8,7 +8,7 @@ input's meter" is a property of the grammar the sampler follows, not something a
 of 10 ms shifts has to get right. It is a GPT: pre-norm blocks, learned positions, tied
 input and output embeddings, and a key-value cache for sampling: 4 layers at d=192 with
 a 256-token context (1.9 M parameters, 3.8 MB in fp16), sized for its training budget
-(28 minutes on two CPU cores) and for speed (``bench/bench_transformer.py``).
+(60 minutes on two CPU cores) and for speed (``bench/bench_transformer.py``).
 Besides each token it reads the *frontier* (where the notes so far stop sounding, from
 the bar line), and every piece is in its canonical key (tonic C): both spare a network
 that sees about a million tokens in training what an n-gram gets by counting.
