@@ -179,6 +179,7 @@ def viterbi(
         leaps = np.maximum(np.abs(rows[:, None] - rows[None, :]) - 2, 0)
         leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
         base -= decoding.leap_cost * leaps / 12
+    base[rows[1:], rows[1:]] -= decoding.repeat_cost
     base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
     base[0, 0] = -np.inf  # rest after rest is one rest
     score = np.full((states, cap), -np.inf)
@@ -273,12 +274,13 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
         start = None
         if first > 0:
             start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
+        rules = decoding if v < count - 1 else bass_rules(decoding)
         inner = v < count - 1 and window.hold_steps > 0 and decoding.hold_cost > 0
         for round_ in range(1 + HOLD_ROUNDS * inner):
             line, starts = decode_voice(
                 (ranged[v] + costs, window.log_probs[v] + costs),
                 (onset_yes[v], onset_no[v]),
-                decoding,
+                rules,
                 others,
                 window,
                 v,
@@ -293,6 +295,15 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
                 costs[max(begin + window.hold_steps, first) : end, column + 1] -= decoding.hold_cost
         done.add(v)
     return voices[:, first:], onsets[:, first:]
+
+
+def bass_rules(decoding: Decoding) -> Decoding:
+    """``decoding`` with the lowest voice's own leap and repeat costs, where it has them."""
+    leap = decoding.leap_cost if decoding.bass_leap_cost is None else decoding.bass_leap_cost
+    repeat = decoding.repeat_cost
+    if decoding.bass_repeat_cost is not None:
+        repeat = decoding.bass_repeat_cost
+    return replace(decoding, leap_cost=leap, repeat_cost=repeat)
 
 
 def fold_into_ranges(window: Window) -> FloatArray:

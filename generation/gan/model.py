@@ -75,6 +75,7 @@ BoolArray = npt.NDArray[np.bool_]
 VOICES = 3  # accompaniment voices, high to low
 ORNAMENT_STREAM = 1  # the ornaments' random numbers: a stream of the seed apart from the noise's
 GENERATOR_INPUTS = 2 + 2 * VOICES + 1 + 2  # melody, onsets; context, onsets; mask; meter
+VOICE_CONTEXT_INPUTS = GENERATOR_INPUTS - 1 + VOICES  # ... a mask per voice
 
 
 @dataclass
@@ -97,6 +98,11 @@ class GanConfig:
     recon_weight: float = 1.0  # pix2pix-style cross-entropy to the real voices (0: pure GAN)
     straight_through: bool = True  # the critic sees argmax voices (gradients pass through)
     context_pct: float = 50.0  # training windows that get real seam context
+    # True: a context mask per voice, and training windows where some voices are given
+    # whole (voice_context_pct of them), so that a voice can be generated again given
+    # the others (Decoding.regenerate_rounds)
+    voice_context: bool = False
+    voice_context_pct: float = 50.0
     min_note_steps: int = 1  # shorter runs merge into their neighbours
     melody_center: int = 67  # training melodies' median pitch after the key move (measured)
 
@@ -107,6 +113,10 @@ class GanConfig:
     @property
     def hop_steps(self) -> int:
         return self.window_steps - self.context_steps
+
+    @property
+    def generator_inputs(self) -> int:
+        return VOICE_CONTEXT_INPUTS if self.voice_context else GENERATOR_INPUTS
 
 
 # DeepComposer's lab generator (U-Net on 32 x 128, 64 filters doubling over 4 levels,
@@ -131,6 +141,8 @@ CONFIG_HELP = {
     "base_channels": "channels of the first U-Net level (doubling per level)",
     "recon_weight": "weight of the cross-entropy to the real voices (0: pure WGAN-GP)",
     "critic_steps": "critic updates per generator update",
+    "voice_context": "train with whole voices given, so a voice can be generated again",
+    "voice_context_pct": "share of training windows, per cent, that give one or two voices whole",
 }
 
 
@@ -138,7 +150,7 @@ CONFIG_HELP = {
 
 
 class Generator(nn.Module):
-    """U-Net from (B, GENERATOR_INPUTS, T, P) and noise to voice logits.
+    """U-Net from (B, ``config.generator_inputs``, T, P) and noise to voice logits.
 
     DeepComposer's shape: 4x4 stride-2 convolutions down (LeakyReLU, batch norm after the
     first), noise concatenated at the bottleneck, up-sampling with skip concatenation;
@@ -154,7 +166,7 @@ class Generator(nn.Module):
         self.down = nn.ModuleList()
         for level, width in enumerate(widths):
             layers: list[nn.Module] = [
-                nn.Conv2d(widths[level - 1] if level else GENERATOR_INPUTS, width, 4, 2, 1),
+                nn.Conv2d(widths[level - 1] if level else config.generator_inputs, width, 4, 2, 1),
                 nn.LeakyReLU(0.2),
             ]
             if level:  # DeepComposer: no batch norm on the first level
@@ -167,7 +179,7 @@ class Generator(nn.Module):
             channels = 2 * widths[level - 1]  # after concatenating the skip
         self.top = self._up(channels, widths[0])
         self.last = nn.Sequential(
-            nn.Conv2d(widths[0] + GENERATOR_INPUTS, widths[0], 1), nn.LeakyReLU(0.2)
+            nn.Conv2d(widths[0] + config.generator_inputs, widths[0], 1), nn.LeakyReLU(0.2)
         )
         self.pitch_head = nn.Conv2d(widths[0], VOICES, 1)
         self.step_head = nn.Conv1d(2 * widths[0], 2 * VOICES, 3, padding=1)  # rest, onset
@@ -192,7 +204,7 @@ class Generator(nn.Module):
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         skips = []
-        h = x  # (B, GENERATOR_INPUTS, T, P)
+        h = x  # (B, inputs, T, P)
         for block in self.down:
             h = block(h)  # (B, C_l, T / 2^(l+1), P / 2^(l+1))
             skips.append(h)
@@ -263,7 +275,7 @@ class Batch:
     voices: torch.Tensor  # (B, V, T) column or -1
     voice_onsets: torch.Tensor  # (B, V, T) bool
     meter: torch.Tensor  # (B, 2, T)
-    mask: torch.Tensor  # (B, T): 1 on the steps given as seam context
+    mask: torch.Tensor  # (B, T) or (B, V, T): 1 on the steps (of a voice) given as context
 
 
 def one_hot(columns: torch.Tensor, pitches: int) -> torch.Tensor:
@@ -271,17 +283,25 @@ def one_hot(columns: torch.Tensor, pitches: int) -> torch.Tensor:
     return F.one_hot(columns + 1, pitches + 1)[..., 1:].float()
 
 
-def generator_input(batch: Batch, pitches: int) -> torch.Tensor:
-    """(B, GENERATOR_INPUTS, T, P)."""
+def voice_mask(batch: Batch) -> torch.Tensor:
+    """(B, V, T): 1 where a voice's step is given as context (a (B, T) mask: every voice)."""
+    if batch.mask.dim() == 3:
+        return batch.mask
+    return batch.mask[:, None].expand(-1, VOICES, -1)
+
+
+def generator_input(batch: Batch, pitches: int, per_voice: bool = False) -> torch.Tensor:
+    """(B, GENERATOR_INPUTS, T, P), or with ``per_voice`` a mask plane per voice
+    (B, VOICE_CONTEXT_INPUTS, T, P)."""
     melody = one_hot(batch.melody, pitches)  # (B, T, P)
-    mask = batch.mask[:, None, :, None]  # (B, 1, T, 1)
+    mask = voice_mask(batch)[..., None]  # (B, V, T, 1)
     context = one_hot(batch.voices, pitches) * mask  # (B, V, T, P)
     planes = [
         melody[:, None],
         (melody * batch.melody_onsets[..., None])[:, None],
         context,
         context * batch.voice_onsets[..., None],
-        mask.expand(-1, -1, -1, pitches),
+        (mask if per_voice else mask[:, :1]).expand(-1, -1, -1, pitches),
         batch.meter[..., None].expand(-1, -1, -1, pitches),
     ]
     return torch.cat(planes, 1)

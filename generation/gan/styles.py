@@ -36,6 +36,11 @@ class Decoding:
     rest_cost: float = 0.0
     offbeat_dissonance: float = 1.0  # the dissonance cost's share between beats
     leap_cost: float = 0.0  # per semitone of a move beyond a whole tone, per octave
+    repeat_cost: float = 0.0  # striking the pitch just sounded again
+    # the lowest voice's own leap and repeat costs (None: the ones above): a bass moves
+    # by fourths, fifths and octaves and seldom strikes one pitch twice
+    bass_leap_cost: float | None = None
+    bass_repeat_cost: float | None = None
     onset_weight: float = 0.0
     refine_rounds: int = 1  # passes over the voices given all the others
     viterbi: bool = True  # False: the independent argmax per step (the old decoding)

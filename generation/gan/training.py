@@ -37,6 +37,7 @@ from generation.gan.model import (
     meter_planes,
     one_hot,
     to_columns,
+    voice_mask,
 )
 from generation.gan.styles import STYLES
 from generation.training import (
@@ -123,7 +124,8 @@ def fake_voices(
         onset = (onset > 0.5).float() + onset - onset.detach()
     frames = probabilities[..., 1:]  # (B, V, T, P)
     fake = torch.cat([frames, frames * onset[..., None]], 1)
-    mask = batch.mask[:, None, :, None]
+    given = voice_mask(batch)
+    mask = torch.cat([given, given], 1)[..., None]  # (B, 2V, T, 1): frames, onsets
     return mask * real_voices(batch, config.pitches) + (1 - mask) * fake
 
 
@@ -132,7 +134,7 @@ def voice_loss(
 ) -> torch.Tensor:
     """Cross-entropy of the real voices (pitch or rest per step, and onsets where a note
     sounds) under the generator's distributions, outside the given context."""
-    free = (1 - batch.mask)[:, None].expand_as(batch.voices)  # (B, V, T)
+    free = 1 - voice_mask(batch)  # (B, V, T)
     pitch = F.cross_entropy(
         pitch_logits.flatten(0, 2), (batch.voices + 1).flatten(), reduction="none"
     )
@@ -216,8 +218,14 @@ class VoiceWindows:
             onsets[row, :, : cut.shape[1]] = piece.onsets[rows, start : start + steps]
             meter[row] = meter_planes(start, steps, piece.bar, c.steps_per_beat)
         columns = to_columns(lines, c.low_pitch, c.pitches)
-        mask = np.zeros((count, steps), dtype=np.float32)
-        mask[rng.random(count) * 100 < c.context_pct, : c.context_steps] = 1.0
+        mask = np.zeros((count, VOICES, steps), dtype=np.float32)
+        mask[rng.random(count) * 100 < c.context_pct, :, : c.context_steps] = 1.0
+        if c.voice_context:  # one or two voices given whole: a voice generated again
+            for row in np.flatnonzero(rng.random(count) * 100 < c.voice_context_pct):
+                given = rng.choice(VOICES, size=int(rng.integers(1, VOICES)), replace=False)
+                mask[row, given] = 1.0
+        else:
+            mask = mask[:, 0]
         return Batch(
             torch.from_numpy(columns[:, 0]),
             torch.from_numpy(onsets[:, 0]),
@@ -258,7 +266,9 @@ class GanTrainer:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if z is None:
             z = torch.randn(self.generator.noise_shape(len(batch.melody)))
-        return self.generator(generator_input(batch, self.config.pitches), z)
+        return self.generator(
+            generator_input(batch, self.config.pitches, self.config.voice_context), z
+        )
 
     def critic_step(self) -> dict[str, float]:
         c = self.config
@@ -346,7 +356,7 @@ def evaluate(trainer: GanTrainer, validation: list[tuple[Batch, torch.Tensor]]) 
                 .item()
             )
             chosen = pitch_logits.argmax(-1) - 1  # (B, V, T) column or -1
-            free = batch.mask[:, None].expand_as(chosen) == 0
+            free = voice_mask(batch) == 0
             voiced = (chosen >= 0) & free
             classes = (chosen + c.low_pitch) % 12
             in_key.append(torch.isin(classes[voiced], scale).float().mean().item())
@@ -425,7 +435,9 @@ def train(config: GanConfig, options: TrainOptions, out: Path) -> dict[str, Any]
         losses = []
         with torch.no_grad():
             for batch, z in validation:
-                pitch_logits, onset_logits = net(generator_input(batch, config.pitches), z)
+                pitch_logits, onset_logits = net(
+                    generator_input(batch, config.pitches, config.voice_context), z
+                )
                 losses.append(voice_loss(pitch_logits, onset_logits, batch).item())
         return float(np.mean(losses))
 
