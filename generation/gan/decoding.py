@@ -242,8 +242,11 @@ def viterbi(
     return line[first:] - 1, starts[first:], best
 
 
-def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArray]:
-    """The voices' ``(columns, onsets)`` over the window's steps from ``first`` on."""
+def decode_window(
+    window: Window, decoding: Decoding, only: int | None = None
+) -> tuple[IntArray, BoolArray]:
+    """The voices' ``(columns, onsets)`` over the window's steps from ``first`` on; with
+    ``only``, that voice alone is decoded again, given every other as it stands."""
     voices = window.voices.copy()
     onsets = window.onsets.copy()
     count, _, states = window.log_probs.shape
@@ -261,7 +264,10 @@ def decode_window(window: Window, decoding: Decoding) -> tuple[IntArray, BoolArr
     onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
     ranged = window.log_probs if window.ranges is None else fold_into_ranges(window)
     done: set[int] = set()
-    for v in list(range(count)) * (1 + decoding.refine_rounds):
+    order = list(range(count)) * (1 + decoding.refine_rounds)
+    if only is not None:
+        done, order = set(range(count)) - {only}, [only]
+    for v in order:
         costs = np.zeros(window.log_probs.shape[1:])
         if window.bias is not None:
             costs += window.bias[v]

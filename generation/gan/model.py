@@ -372,7 +372,9 @@ def accompany_melody(
     """The voices as ``(columns, onsets)``, each (V, steps), window by window, read off
     the generator by ``decoding`` (default: the plain argmax per step) within the
     voices' ``ranges`` (alto, tenor, bass; default: anywhere) and ending on the melody's
-    final chord."""
+    final chord. A generator trained with voice context (``GanConfig.voice_context``)
+    then generates each voice of each window again, given the others whole, for
+    ``decoding.regenerate_rounds`` rounds (with the Viterbi decoder only)."""
     decoding = decoding or Decoding(viterbi=False)
     c = model.config
     starts = window_starts(melody.steps, c)
@@ -393,22 +395,27 @@ def accompany_melody(
         melody.phrase_ends, classes == melody.tonic, (VOICES, total), decoding.phrase_cost
     )
     noise = torch.Generator().manual_seed(seed)
-    for index, start in enumerate(starts):
+    per_voice = c.voice_context
+
+    def window_pass(index: int, start: int, only: int | None) -> None:
+        """Generate window ``index`` and decode its voices (``only``: that voice again,
+        the others given whole as context)."""
         window = slice(start, start + c.window_steps)
-        mask = np.zeros(c.window_steps, dtype=np.float32)
-        if index:
-            mask[: c.context_steps] = 1.0
+        first = c.context_steps if index else 0
+        mask = np.zeros((VOICES, c.window_steps), dtype=np.float32)
+        mask[:, :first] = 1.0
+        if only is not None:
+            mask[[v for v in range(VOICES) if v != only]] = 1.0
         batch = Batch(
             torch.from_numpy(mel[window])[None],
             torch.from_numpy(mel_onsets[window])[None],
             torch.from_numpy(voices[:, window].copy())[None],
             torch.from_numpy(onsets[:, window].copy())[None],
             torch.from_numpy(meter[:, window].copy())[None],
-            torch.from_numpy(mask)[None],
+            torch.from_numpy(mask if per_voice else mask[0])[None],
         )
         z = torch.randn(model.noise_shape(1), generator=noise)
-        pitch_logits, onset_logits = model(generator_input(batch, c.pitches), z)
-        first = c.context_steps if index else 0
+        pitch_logits, onset_logits = model(generator_input(batch, c.pitches, per_voice), z)
         decoded = decode_window(
             DecodingWindow(
                 pitch_logits[0].log_softmax(-1).double().numpy(),
@@ -424,9 +431,18 @@ def accompany_melody(
                 None if bias is None else bias[:, window],
             ),
             decoding,
+            only,
         )
         voices[:, start + first : start + c.window_steps] = decoded[0]
         onsets[:, start + first : start + c.window_steps] = decoded[1]
+
+    for index, start in enumerate(starts):
+        window_pass(index, start, None)
+    if per_voice and decoding.viterbi:
+        for _ in range(decoding.regenerate_rounds):
+            for index, start in enumerate(starts):
+                for v in range(VOICES):
+                    window_pass(index, start, v)
     return voices[:, : melody.steps], onsets[:, : melody.steps]
 
 

@@ -43,6 +43,9 @@ class Decoding:
     bass_repeat_cost: float | None = None
     onset_weight: float = 0.0
     refine_rounds: int = 1  # passes over the voices given all the others
+    # rounds in which each voice of each window is generated again, given the others
+    # whole (generators trained with voice context only)
+    regenerate_rounds: int = 0
     viterbi: bool = True  # False: the independent argmax per step (the old decoding)
     forbid_parallels: bool = False  # True: no parallel fifths or octaves at all
     hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...

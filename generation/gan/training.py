@@ -221,9 +221,9 @@ class VoiceWindows:
         mask = np.zeros((count, VOICES, steps), dtype=np.float32)
         mask[rng.random(count) * 100 < c.context_pct, :, : c.context_steps] = 1.0
         if c.voice_context:  # one or two voices given whole: a voice generated again
-            for row in np.flatnonzero(rng.random(count) * 100 < c.voice_context_pct):
+            for given_row in np.flatnonzero(rng.random(count) * 100 < c.voice_context_pct):
                 given = rng.choice(VOICES, size=int(rng.integers(1, VOICES)), replace=False)
-                mask[row, given] = 1.0
+                mask[given_row, given] = 1.0
         else:
             mask = mask[:, 0]
         return Batch(

@@ -25,7 +25,7 @@ from generation.gan.model import (
     window_starts,
 )
 from generation.gan.styles import STYLES
-from generation.gan.training import Critic, GanTrainer, VoiceWindows, condition
+from generation.gan.training import Critic, GanTrainer, VoiceWindows, condition, voice_loss
 from generation.training import TrainOptions
 from music.catalogue import list_samples, load_sample
 from music.corpus import CorpusPiece
@@ -203,3 +203,41 @@ def test_a_long_tonic_note_inside_the_melody_is_a_phrase_end_where_the_bass_want
     assert (bias[2, 16:20, 0] == -0.5).all()  # resting is off the tonic too
     assert not bias[2, :16].any()
     assert phrase_bias(melody.phrase_ends, classes == 0, (VOICES, melody.steps), 0.0) is None
+
+
+def test_voice_context_training_gives_some_voices_whole_and_learns_only_the_others():
+    config = replace(TINY, voice_context=True, voice_context_pct=100.0, context_pct=0.0)
+    batch = VoiceWindows(four_part_pieces(), config).sample(8, np.random.default_rng(0))
+    assert batch.mask.shape == (8, VOICES, config.window_steps)
+    given = batch.mask.amax(-1)  # (B, V): voices given whole
+    assert (given.sum(1) >= 1).all() and (given.sum(1) <= VOICES - 1).all()
+    assert (batch.mask.amin(-1) == given).all()  # a given voice is given on every step
+    planes = generator_input(batch, config.pitches, per_voice=True)
+    assert planes.shape[1] == config.generator_inputs == 13  # a mask plane per voice
+    net = model(config)
+    with torch.no_grad():
+        pitch_logits, onset_logits = net(planes, torch.zeros(net.noise_shape(8)))
+    # The cross-entropy reads only the voices to generate: the given ones cannot move it.
+    loss = voice_loss(pitch_logits, onset_logits, batch)
+    scrambled = pitch_logits.clone()
+    scrambled[given.bool()] = torch.randn_like(scrambled[given.bool()])
+    assert voice_loss(scrambled, onset_logits, batch) == pytest.approx(loss.item())
+
+
+def test_a_voice_context_generator_generates_each_voice_again_given_the_others():
+    net = model(replace(TINY, voice_context=True))
+    melody = prepare_melody(concatenate([scale_melody()] * 2), net.config)
+    once = STYLES["chorale"].decoding
+    again = replace(once, regenerate_rounds=1)
+    first, _ = accompany_melody(net, melody, 0, once)
+    second, second_onsets = accompany_melody(net, melody, 0, again)
+    assert not np.array_equal(first, second)  # the second round rewrote voices
+    repeat, repeat_onsets = accompany_melody(net, melody, 0, again)
+    assert np.array_equal(second, repeat) and np.array_equal(second_onsets, repeat_onsets)
+    # A generator without voice context has nothing to regenerate with: rounds are ignored.
+    plain = model()
+    plain_melody = prepare_melody(concatenate([scale_melody()] * 2), plain.config)
+    assert np.array_equal(
+        accompany_melody(plain, plain_melody, 0, once)[0],
+        accompany_melody(plain, plain_melody, 0, again)[0],
+    )

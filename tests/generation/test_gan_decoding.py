@@ -1,6 +1,7 @@
 """The GAN's voice-leading decoder: exact on small cases, and what each penalty does."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -232,3 +233,40 @@ def test_an_inner_voice_held_too_long_is_moved_off_its_pitch():
     moved = decode_window(limited, Decoding(hold_cost=1.0))[0]
     assert max(len(run) for run in np.split(moved[0], np.flatnonzero(np.diff(moved[0])) + 1)) <= 8
     assert moved[1].tolist() == [5] * 12  # the bass may hold
+
+
+def test_decoding_one_voice_again_leaves_the_others_as_they_stand():
+    # Voice 1 would double voice 0's F (column 20) and is decoded again given it: the
+    # unison cost sends it to the D (column 17) instead; voices 0 and 2 stay as they are.
+    probabilities = np.full((3, 8, 30), 1e-3)
+    probabilities[:, :, 1 + 20] = 0.6
+    probabilities[1, :, 1 + 17] = 0.3
+    melody = np.full(8, 24)
+    given = window(np.log(probabilities), melody)
+    given.voices[:] = [[20] * 8, [20] * 8, [9] * 8]
+    given.onsets[:, 0] = True
+    voices, _ = decode_window(given, Decoding(unison_cost=5.0), only=1)
+    assert voices.tolist() == [[20] * 8, [17] * 8, [9] * 8]
+    assert decode_window(given, Decoding(), only=1)[0][1].tolist() == [20] * 8
+
+
+def test_the_bass_has_its_own_leap_and_repeat_costs():
+    # The lowest voice would strike C twice, then leap an octave to C; the inner voice the
+    # same. A repeat cost on the bass alone takes its repeat and leaves the inner voice's.
+    probabilities = np.full((2, 4, 30), 1e-4)
+    for v, low in enumerate((12, 0)):
+        for t, column in enumerate([low, low, low + 12, low + 12]):
+            probabilities[v, t, 1 + column] = 0.5
+        probabilities[v, 1, 1 + low + 2] = 0.3  # a step up instead of the repeat
+    log_probs = np.log(probabilities)
+    melody = np.full(4, 28)
+    base = window(log_probs, melody)
+    base.onset_logits[:] = 5.0  # every step strikes a note
+    plain = Decoding(refine_rounds=0, onset_weight=1.0)
+    assert decode_window(base, plain)[0].tolist() == [[12, 12, 24, 24], [0, 0, 12, 12]]
+    bass = replace(plain, bass_repeat_cost=1.0)
+    assert decode_window(base, bass)[0].tolist() == [[12, 12, 24, 24], [0, 2, 12, 12]]
+    # A leap cost on every voice but the bass keeps the inner voice below, not the bass.
+    smooth = replace(plain, leap_cost=12.0, bass_leap_cost=0.0)
+    inner, low = decode_window(base, smooth)[0].tolist()
+    assert low == [0, 0, 12, 12] and inner[2:] != [24, 24]
