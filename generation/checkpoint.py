@@ -121,8 +121,12 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def config_from_meta(meta: Mapping[str, Any], config_class: type[ConfigT]) -> ConfigT:
-    """Rebuild the config; a field added, renamed or dropped since saving is an error."""
+    """Rebuild the config; a field added, renamed or dropped since saving is an error,
+    except a field the class lists in its ``LEGACY_DEFAULTS`` (added later, with the
+    value that reproduces the checkpoints saved before it)."""
     saved = dict(meta["config"])
+    for name, value in getattr(config_class, "LEGACY_DEFAULTS", {}).items():
+        saved.setdefault(name, value)
     names = {f.name for f in dataclasses.fields(config_class)}  # type: ignore[arg-type]
     if set(saved) != names:
         raise ValueError(

@@ -293,8 +293,10 @@ TECHNIQUES: dict[str, Technique] = {
         # 2: voice-leading Viterbi decoding (generation/gan/decoding.py); 3: parallels
         # forbidden, SATB ranges, final cadence, held inner voices costed, chords reduced;
         # 4: passing notes and suspensions written after decoding (generation/gan/ornaments.py);
-        # 5: sixteenth-note passing notes in the chorale style (generation/figures.py)
-        code_version="5",
+        # 5: sixteenth-note passing notes in the chorale style (generation/figures.py);
+        # 6: the chorale generator trained with voice context writes each voice again
+        # given the others, and the decoder costs repeated notes and the bass apart
+        code_version="6",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
         cost=QUICK,

@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,10 @@ class GanConfig:
     voice_context_pct: float = 50.0
     min_note_steps: int = 1  # shorter runs merge into their neighbours
     melody_center: int = 67  # training melodies' median pitch after the key move (measured)
+
+    # Fields added after checkpoints were saved, with the values those were trained with
+    # (generation.checkpoint.config_from_meta fills them in for such checkpoints).
+    LEGACY_DEFAULTS: ClassVar[dict[str, Any]] = {"voice_context": False, "voice_context_pct": 50.0}
 
     @property
     def pitches(self) -> int:

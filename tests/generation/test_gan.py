@@ -1,5 +1,6 @@
 """The GAN: networks, lines and runs, key moves, windows and seams, training, checkpoints."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -227,7 +228,7 @@ def test_voice_context_training_gives_some_voices_whole_and_learns_only_the_othe
 def test_a_voice_context_generator_generates_each_voice_again_given_the_others():
     net = model(replace(TINY, voice_context=True))
     melody = prepare_melody(concatenate([scale_melody()] * 2), net.config)
-    once = STYLES["chorale"].decoding
+    once = replace(STYLES["chorale"].decoding, regenerate_rounds=0)
     again = replace(once, regenerate_rounds=1)
     first, _ = accompany_melody(net, melody, 0, once)
     second, second_onsets = accompany_melody(net, melody, 0, again)
@@ -241,3 +242,18 @@ def test_a_voice_context_generator_generates_each_voice_again_given_the_others()
         accompany_melody(plain, plain_melody, 0, once)[0],
         accompany_melody(plain, plain_melody, 0, again)[0],
     )
+
+
+def test_a_checkpoint_saved_before_voice_context_loads_without_it(tmp_path):
+    net = model(replace(TINY, melody_center=67))
+    save_checkpoint(net, net.config, tmp_path / "gan-old.pt", {})
+    meta_file = tmp_path / "gan-old.json"
+    meta = json.loads(meta_file.read_text())
+    del meta["config"]["voice_context"], meta["config"]["voice_context_pct"]
+    meta_file.write_text(json.dumps(meta))
+    loaded, config, _ = load_checkpoint(tmp_path / "gan-old.pt", GanConfig, Generator)
+    assert config.voice_context is False and config == net.config
+    meta["config"]["renamed_field"] = 1  # any other mismatch is still an error
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="renamed_field"):
+        load_checkpoint(tmp_path / "gan-old.pt", GanConfig, Generator)
