@@ -211,7 +211,8 @@ def test_voice_context_training_gives_some_voices_whole_and_learns_only_the_othe
     batch = VoiceWindows(four_part_pieces(), config).sample(8, np.random.default_rng(0))
     assert batch.mask.shape == (8, VOICES, config.window_steps)
     given = batch.mask.amax(-1)  # (B, V): voices given whole
-    assert (given.sum(1) >= 1).all() and (given.sum(1) <= VOICES - 1).all()
+    assert (given.sum(1) >= 1).all()
+    assert (given.sum(1) <= VOICES - 1).all()
     assert (batch.mask.amin(-1) == given).all()  # a given voice is given on every step
     planes = generator_input(batch, config.pitches, per_voice=True)
     assert planes.shape[1] == config.generator_inputs == 13  # a mask plane per voice
@@ -234,7 +235,8 @@ def test_a_voice_context_generator_generates_each_voice_again_given_the_others()
     second, second_onsets = accompany_melody(net, melody, 0, again)
     assert not np.array_equal(first, second)  # the second round rewrote voices
     repeat, repeat_onsets = accompany_melody(net, melody, 0, again)
-    assert np.array_equal(second, repeat) and np.array_equal(second_onsets, repeat_onsets)
+    assert np.array_equal(second, repeat)
+    assert np.array_equal(second_onsets, repeat_onsets)
     # A generator without voice context has nothing to regenerate with: rounds are ignored.
     plain = model()
     plain_melody = prepare_melody(concatenate([scale_melody()] * 2), plain.config)
@@ -251,8 +253,9 @@ def test_a_checkpoint_saved_before_voice_context_loads_without_it(tmp_path):
     meta = json.loads(meta_file.read_text())
     del meta["config"]["voice_context"], meta["config"]["voice_context_pct"]
     meta_file.write_text(json.dumps(meta))
-    loaded, config, _ = load_checkpoint(tmp_path / "gan-old.pt", GanConfig, Generator)
-    assert config.voice_context is False and config == net.config
+    _loaded, config, _ = load_checkpoint(tmp_path / "gan-old.pt", GanConfig, Generator)
+    assert config.voice_context is False
+    assert config == net.config
     meta["config"]["renamed_field"] = 1  # any other mismatch is still an error
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="renamed_field"):
