@@ -53,7 +53,7 @@ from generation.checkpoint import load_archived, load_checkpoint, parameter_coun
 from generation.data import steps_per_bar
 from generation.figures import passing_sixteenths
 from generation.gan.baseline import top_line
-from generation.gan.model import key_shift, line, meter_planes
+from generation.gan.lines import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
 from music.score import Score, Track

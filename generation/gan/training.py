@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from generation.data import load_split, steps_per_bar
+from generation.gan.lines import key_shift, line, meter_planes, to_columns
 from generation.gan.model import (
     CONFIG_HELP,
     VOICES,
@@ -32,11 +33,7 @@ from generation.gan.model import (
     Generator,
     IntArray,
     generator_input,
-    key_shift,
-    line,
-    meter_planes,
     one_hot,
-    to_columns,
     voice_mask,
 )
 from generation.gan.styles import STYLES

@@ -30,7 +30,7 @@ from generation.arcnn.network import (
     training_masks,
 )
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
-from generation.gan.model import line
+from generation.gan.lines import line
 from generation.training import TrainOptions
 from music.score import Note, Score, Track
 

@@ -11,6 +11,7 @@ from generation.checkpoint import load_checkpoint, parameter_count, save_checkpo
 from generation.gan.baseline import harmonise
 from generation.gan.constraints import phrase_bias
 from generation.gan.decoding import runs
+from generation.gan.lines import key_shift, line, to_columns
 from generation.gan.model import (
     DEEPCOMPOSER_CONFIG,
     VOICES,
@@ -19,10 +20,7 @@ from generation.gan.model import (
     accompany,
     accompany_melody,
     generator_input,
-    key_shift,
-    line,
     prepare_melody,
-    to_columns,
     window_starts,
 )
 from generation.gan.styles import STYLES
