@@ -20,7 +20,10 @@ from the rules of voice leading, given the melody and the other voices:
   ``dissonance_cost`` per step and voice on a beat (``offbeat_dissonance`` of it
   between beats, where passing notes clash), the very same pitch ``unison_cost``, and a
   step of rest ``rest_cost`` (resting is the cheap way to avoid every clash);
-- a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines);
+- a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines), and striking
+  the pitch just sounded again ``repeat_cost``; the lowest voice may have its own
+  (``bass_leap_cost``, ``bass_repeat_cost``: :func:`bass_rules`), since a bass leaps by
+  fourths, fifths and octaves and seldom strikes one pitch twice;
 - the onset head is read as ``onset_weight`` times the log-probability of a note
   starting (or not) at each step, so repeated notes and the generator's rhythm count;
 - ``Window.bias`` is added as it comes (the model costs a bass off the tonic under
@@ -40,8 +43,10 @@ chord's, else with parallels costed instead of forbidden, else without its range
 that a line always comes out (:func:`decode_voice`).
 
 Voices are decoded one after another, each given the melody and the voices already
-decoded, and then once more each given all the others (coordinate ascent). Everything
-is deterministic: the noise was drawn before, by the caller.
+decoded, and then once more each given all the others (coordinate ascent); with ``only``
+one voice is decoded again given all the others as they stand (the caller generated its
+distributions again given them). Everything is deterministic: the noise was drawn
+before, by the caller.
 """
 
 from __future__ import annotations
