@@ -284,7 +284,8 @@ TECHNIQUES: dict[str, Technique] = {
         description=(
             "Adds three voices under your melody in the style you pick: a small U-Net "
             "generator trained against a critic (WGAN-GP) on a corpus of that style, "
-            "window by window with the voices carried across the seams."
+            "window by window with the voices carried across the seams; in the chorale "
+            "style each voice is then written again, hearing the other two."
         ),
         params=GAN_PARAMS,
         module="generation.gan.model",
