@@ -20,8 +20,9 @@ from the rules of voice leading, given the melody and the other voices:
   ``dissonance_cost`` per step and voice on a beat (``offbeat_dissonance`` of it
   between beats, where passing notes clash), the very same pitch ``unison_cost``, and a
   step of rest ``rest_cost`` (resting is the cheap way to avoid every clash);
-- a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines), and striking
-  the pitch just sounded again ``repeat_cost``; the lowest voice may have its own
+- a leap costs ``leap_cost`` per octave beyond a whole tone (smooth lines), striking the
+  pitch just sounded again ``repeat_cost``, and a move by step gains ``step_bonus``
+  (Bach's voices move by step, not by repeats and thirds); the lowest voice may have its own
   (``bass_leap_cost``, ``bass_repeat_cost``: :func:`bass_rules`), since a bass leaps by
   fourths, fifths and octaves and seldom strikes one pitch twice;
 - the onset head is read as ``onset_weight`` times the log-probability of a note
@@ -185,6 +186,9 @@ def viterbi(
         leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
         base -= decoding.leap_cost * leaps / 12
     base[rows[1:], rows[1:]] -= decoding.repeat_cost
+    by_step = np.abs(rows[:, None] - rows[None, :]) <= 2
+    by_step[rows, rows] = by_step[0, :] = by_step[:, 0] = False  # a repeat or a rest: no step
+    base += decoding.step_bonus * by_step
     base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
     base[0, 0] = -np.inf  # rest after rest is one rest
     score = np.full((states, cap), -np.inf)

@@ -37,6 +37,7 @@ class Decoding:
     offbeat_dissonance: float = 1.0  # the dissonance cost's share between beats
     leap_cost: float = 0.0  # per semitone of a move beyond a whole tone, per octave
     repeat_cost: float = 0.0  # striking the pitch just sounded again
+    step_bonus: float = 0.0  # a move by a semitone or a whole tone gains this
     # the lowest voice's own leap and repeat costs (None: the ones above): a bass moves
     # by fourths, fifths and octaves and seldom strikes one pitch twice
     bass_leap_cost: float | None = None
@@ -119,6 +120,7 @@ STYLES: dict[str, GanStyle] = {
                 unison_cost=0.0,
                 leap_cost=2.0,
                 repeat_cost=0.3,
+                step_bonus=0.3,  # his voices move by step in 61-64 % of their moves
                 bass_leap_cost=0.5,
                 bass_repeat_cost=1.0,
                 forbid_parallels=True,

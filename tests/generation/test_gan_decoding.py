@@ -271,3 +271,19 @@ def test_the_bass_has_its_own_leap_and_repeat_costs():
     inner, low = decode_window(base, smooth)[0].tolist()
     assert low == [0, 0, 12, 12]
     assert inner[2:] != [24, 24]
+
+
+def test_the_step_bonus_takes_a_step_where_the_line_would_repeat_or_leap():
+    # The voice would strike C again (0.5) rather than step to D (0.3) or leap to E (0.35);
+    # a bonus on moves by step makes the D the likelier line.
+    probabilities = np.full((1, 3, 30), 1e-4)
+    probabilities[0, :, 1 + 12] = 0.5
+    probabilities[0, 1, 1 + 12] = 0.32
+    probabilities[0, 1, 1 + 14] = 0.3
+    probabilities[0, 1, 1 + 16] = 0.35
+    given = window(np.log(probabilities), np.full(3, 28))
+    given.onset_logits[:] = 5.0  # every step strikes a note
+    plain = Decoding(refine_rounds=0, onset_weight=1.0)
+    assert decode_window(given, plain)[0][0].tolist() == [12, 16, 12]
+    stepping = replace(plain, step_bonus=0.5)
+    assert decode_window(given, stepping)[0][0].tolist() == [12, 14, 12]
