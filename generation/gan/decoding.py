@@ -149,6 +149,28 @@ def clashes(others: list[IntArray], pitches: int) -> tuple[FloatArray, FloatArra
     return seconds, unisons
 
 
+@cache
+def transition_costs(decoding: Decoding, states: int) -> FloatArray:
+    """(S, S) read-only: what a move from state p to q costs before the parallels (the
+    change, leap and repeat costs, the step bonus), the same for every step and window."""
+    rows = np.arange(states)
+    distance = np.abs(rows[:, None] - rows[None, :])
+    base = np.full((states, states), -float(decoding.change_cost))
+    if decoding.leap_cost:
+        leaps = np.maximum(distance - 2, 0)
+        leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
+        base -= decoding.leap_cost * leaps / 12
+    base[rows[1:], rows[1:]] -= decoding.repeat_cost
+    if decoding.step_bonus:
+        by_step = distance <= 2
+        by_step[rows, rows] = by_step[0, :] = by_step[:, 0] = False  # a repeat or a rest
+        base += decoding.step_bonus * by_step
+    base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
+    base[0, 0] = -np.inf  # rest after rest is one rest
+    base.setflags(write=False)
+    return base
+
+
 def viterbi(
     emissions: FloatArray,
     onset_yes: FloatArray,
@@ -180,17 +202,7 @@ def viterbi(
     sounding = (rows > 0).astype(np.float64)
     stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
     arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
-    base = np.full((states, states), -float(decoding.change_cost))
-    if decoding.leap_cost:
-        leaps = np.maximum(np.abs(rows[:, None] - rows[None, :]) - 2, 0)
-        leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
-        base -= decoding.leap_cost * leaps / 12
-    base[rows[1:], rows[1:]] -= decoding.repeat_cost
-    by_step = np.abs(rows[:, None] - rows[None, :]) <= 2
-    by_step[rows, rows] = by_step[0, :] = by_step[:, 0] = False  # a repeat or a rest: no step
-    base += decoding.step_bonus * by_step
-    base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
-    base[0, 0] = -np.inf  # rest after rest is one rest
+    base = transition_costs(decoding, states)
     score = np.full((states, cap), -np.inf)
     if start is None:
         score[:, 0] = arrive_bonus[first]
@@ -272,6 +284,7 @@ def decode_window(
     onset_yes = decoding.onset_weight * np.log(np.clip(onset_p, 1e-6, 1.0))
     onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
     ranged = window.log_probs if window.ranges is None else fold_into_ranges(window)
+    bass = bass_rules(decoding)
     done: set[int] = set()
     order = list(range(count)) * (1 + decoding.refine_rounds)
     if only is not None:
@@ -289,7 +302,7 @@ def decode_window(
         start = None
         if first > 0:
             start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
-        rules = decoding if v < count - 1 else bass_rules(decoding)
+        rules = decoding if v < count - 1 else bass
         inner = v < count - 1 and window.hold_steps > 0 and decoding.hold_cost > 0
         for round_ in range(1 + HOLD_ROUNDS * inner):
             line, starts = decode_voice(
@@ -314,11 +327,12 @@ def decode_window(
 
 def bass_rules(decoding: Decoding) -> Decoding:
     """``decoding`` with the lowest voice's own leap and repeat costs, where it has them."""
-    leap = decoding.leap_cost if decoding.bass_leap_cost is None else decoding.bass_leap_cost
-    repeat = decoding.repeat_cost
-    if decoding.bass_repeat_cost is not None:
-        repeat = decoding.bass_repeat_cost
-    return replace(decoding, leap_cost=leap, repeat_cost=repeat)
+    leap, repeat = decoding.bass_leap_cost, decoding.bass_repeat_cost
+    return replace(
+        decoding,
+        leap_cost=decoding.leap_cost if leap is None else leap,
+        repeat_cost=decoding.repeat_cost if repeat is None else repeat,
+    )
 
 
 def fold_into_ranges(window: Window) -> FloatArray:
