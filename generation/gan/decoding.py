@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generation.gan.styles import Decoding
+from generation.gan.viterbi import viterbi
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -98,35 +99,6 @@ def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
 
 
 @cache
-def _parallel_table(a: int, b: int, pitches: int) -> npt.NDArray[np.bool_]:
-    """(1 + P, 1 + P): for another voice moving from column a to b, True where this
-    voice's move from state p to q keeps the same perfect interval, above or below it
-    (the distance between the two, modulo the octave, is 0 or 7 before and after)."""
-    columns = np.arange(pitches)
-    before = np.abs(columns - a) % 12
-    after = np.abs(columns - b) % 12
-    same = (before[:, None] == after[None, :]) & np.isin(after, PERFECT)[None, :]
-    np.fill_diagonal(same, False)  # a voice that holds its note does not move
-    table = np.zeros((pitches + 1, pitches + 1), dtype=np.bool_)
-    table[1:, 1:] = same
-    return table
-
-
-def parallel_moves(others: list[IntArray], t: int, pitches: int) -> npt.NDArray[np.bool_] | None:
-    """(1 + P, 1 + P): True where moving from state p (at ``t - 1``) to q (at ``t``)
-    makes a parallel perfect interval with one of ``others``; None if none moves.
-    Columns are pitches less a constant, so their intervals are the pitches'."""
-    found = None
-    for other in others:
-        a, b = int(other[t - 1]), int(other[t])
-        if a < 0 or b < 0 or a == b:
-            continue
-        same = _parallel_table(a, b, pitches)
-        found = same if found is None else found | same
-    return found
-
-
-@cache
 def _second_table(pitches: int) -> FloatArray:
     """(12, 1 + P): 1 where a column is a second or seventh from pitch class c."""
     table = np.zeros((12, pitches + 1))
@@ -147,120 +119,6 @@ def clashes(others: list[IntArray], pitches: int) -> tuple[FloatArray, FloatArra
         seconds += table[other % 12] * sounds[:, None]
         unisons[every[sounds], other[sounds] + 1] += 1
     return seconds, unisons
-
-
-@cache
-def transition_costs(decoding: Decoding, states: int) -> FloatArray:
-    """(S, S) read-only: what a move from state p to q costs before the parallels (the
-    change, leap and repeat costs, the step bonus), the same for every step and window."""
-    rows = np.arange(states)
-    distance = np.abs(rows[:, None] - rows[None, :])
-    base = np.full((states, states), -float(decoding.change_cost))
-    if decoding.leap_cost:
-        leaps = np.maximum(distance - 2, 0)
-        leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
-        base -= decoding.leap_cost * leaps / 12
-    base[rows[1:], rows[1:]] -= decoding.repeat_cost
-    if decoding.step_bonus:
-        by_step = distance <= 2
-        by_step[rows, rows] = by_step[0, :] = by_step[:, 0] = False  # a repeat or a rest
-        base += decoding.step_bonus * by_step
-    base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
-    base[0, 0] = -np.inf  # rest after rest is one rest
-    base.setflags(write=False)
-    return base
-
-
-def viterbi(
-    emissions: FloatArray,
-    onset_yes: FloatArray,
-    onset_no: FloatArray,
-    decoding: Decoding,
-    others: list[IntArray],
-    first: int,
-    start: tuple[int, int] | None,
-) -> tuple[IntArray, BoolArray, float]:
-    """The best line over steps ``first..T-1`` as ``(columns, onsets, score)`` (column
-    -1 = rest), given the per-step ``emissions`` (T, 1 + P; state 0 = rest, k = column
-    k - 1) and the onset head's log-probabilities of a note starting or not, each (T,).
-    ``start`` is the state at ``first - 1`` and how long it has lasted (None: the line
-    starts free at ``first``). The score is -inf when no line keeps every constraint
-    (states with -inf emissions, forbidden parallels).
-
-    The search state is (state, run length so far, capped at the longer of
-    ``min_note_steps`` and ``min_rest_steps``): a note may only end once it has lasted
-    ``min_note_steps``, a rest ``min_rest_steps``.
-    """
-    steps, states = emissions.shape
-    pitches = states - 1
-    shortest = np.full(states, max(1, decoding.min_note_steps))
-    shortest[0] = max(1, decoding.min_rest_steps)
-    cap = int(shortest.max())  # run lengths 1..cap, the last meaning >= cap
-    may_end = np.arange(cap)[None, :] >= shortest[:, None] - 1  # (S, cap)
-    rows = np.arange(states)
-    zeros = np.zeros(states, dtype=np.int64)
-    sounding = (rows > 0).astype(np.float64)
-    stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
-    arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
-    base = transition_costs(decoding, states)
-    score = np.full((states, cap), -np.inf)
-    if start is None:
-        score[:, 0] = arrive_bonus[first]
-        begin = first + 1
-    else:
-        state, length = start
-        score[state, min(length, cap) - 1] = 0.0
-        begin = first
-    origins = np.zeros((steps, states), dtype=np.int64)  # the state a run at t came from
-    origin_lengths = np.zeros((steps, states), dtype=np.int64)  # and that run's length
-    changed = np.zeros((steps, states), dtype=np.bool_)  # cap 1: the run at t is new
-    held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
-    for t in range(begin, steps):
-        moves = base
-        if t > 0 and (decoding.parallel_cost or decoding.forbid_parallels):
-            parallel = parallel_moves(others, t, pitches)
-            if parallel is not None and decoding.forbid_parallels:
-                moves = np.where(parallel, -np.inf, base)
-            elif parallel is not None:
-                moves = base - decoding.parallel_cost * parallel
-        if cap == 1:
-            lengths, leave = zeros, score + moves  # (from, to)
-        else:
-            ending = np.where(may_end, score, -np.inf)
-            lengths = ending.argmax(1)
-            leave = ending[rows, lengths][:, None] + moves
-        origin = leave.argmax(0)
-        origins[t] = origin
-        origin_lengths[t] = lengths[origin]
-        arrive = leave[origin, rows] + arrive_bonus[t]
-        stay = score + (stay_bonus[t] + emissions[t])[:, None]
-        if cap == 1:
-            new = arrive > stay[:, 0]
-            changed[t] = new
-            score = np.where(new, arrive, stay[:, 0])[:, None]
-        else:
-            keep = stay[:, -1] > stay[:, -2]
-            held[t] = keep
-            score = np.empty_like(score)
-            score[:, 0] = arrive
-            score[:, 1:] = stay[:, :-1]
-            score[keep, -1] = stay[keep, -1]
-    line = np.zeros(steps, dtype=np.int64)
-    starts = np.zeros(steps, dtype=np.bool_)
-    best = float(score.max())
-    state, length = (int(i) for i in np.unravel_index(int(score.argmax()), score.shape))
-    for t in range(steps - 1, first - 1, -1):
-        line[t] = state
-        if t == first and start is None:
-            starts[t] = state > 0
-            break
-        new = changed[t, state] if cap == 1 else length == 0
-        starts[t] = bool(new) and state > 0
-        if new:
-            state, length = int(origins[t, state]), int(origin_lengths[t, state])
-        elif cap > 1 and not (length == cap - 1 and held[t, state]):
-            length -= 1
-    return line[first:] - 1, starts[first:], best
 
 
 def decode_window(
@@ -325,6 +183,7 @@ def decode_window(
     return voices[:, first:], onsets[:, first:]
 
 
+@cache
 def bass_rules(decoding: Decoding) -> Decoding:
     """``decoding`` with the lowest voice's own leap and repeat costs, where it has them."""
     leap, repeat = decoding.bass_leap_cost, decoding.bass_repeat_cost
@@ -340,18 +199,26 @@ def fold_into_ranges(window: Window) -> FloatArray:
     to the nearest column inside (their probability added there); -inf outside."""
     assert window.ranges is not None
     states = window.log_probs.shape[-1]
-    columns = np.arange(states - 1)
     folded = np.empty_like(window.log_probs)
     for v, (low, high) in enumerate(window.ranges.tolist()):
-        inside = columns + 12 * np.ceil(np.maximum(low - columns, 0) / 12).astype(np.int64)
-        inside -= 12 * np.ceil(np.maximum(inside - high, 0) / 12).astype(np.int64)
         probabilities = np.exp(window.log_probs[v])  # (T, 1 + P)
-        moves = np.zeros((states, states))  # (from, to): rest stays, a pitch moves inside
-        moves[0, 0] = 1.0
-        moves[columns + 1, inside + 1] = 1.0
         with np.errstate(divide="ignore"):
-            folded[v] = np.log(probabilities @ moves)
+            folded[v] = np.log(probabilities @ _folding(low, high, states))
     return folded
+
+
+@cache
+def _folding(low: int, high: int, states: int) -> FloatArray:
+    """(from, to) read-only: rest stays, a pitch column moves by octaves into
+    ``low..high``."""
+    columns = np.arange(states - 1)
+    inside = columns + 12 * np.ceil(np.maximum(low - columns, 0) / 12).astype(np.int64)
+    inside -= 12 * np.ceil(np.maximum(inside - high, 0) / 12).astype(np.int64)
+    moves = np.zeros((states, states))
+    moves[0, 0] = 1.0
+    moves[columns + 1, inside + 1] = 1.0
+    moves.setflags(write=False)
+    return moves
 
 
 def decode_voice(
@@ -372,7 +239,7 @@ def decode_voice(
     less likely (:func:`_sounding_emissions`)."""
     first = window.first
     ranged, free = emissions
-    costed = replace(decoding, forbid_parallels=False)
+    costed = _costed(decoding)
     endings: list[BoolArray | None] = list(_later_endings(window, voice))
     tries = [(ranged, final, decoding) for final in [*endings, None]]
     tries.append((ranged, None, costed))
@@ -386,6 +253,12 @@ def decode_voice(
         if np.isfinite(score):
             break
     return line, starts
+
+
+@cache
+def _costed(decoding: Decoding) -> Decoding:
+    """``decoding`` with parallels costed instead of forbidden."""
+    return replace(decoding, forbid_parallels=False)
 
 
 def _later_endings(window: Window, voice: int, steps: int = 3) -> list[BoolArray]:

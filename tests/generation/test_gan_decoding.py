@@ -6,8 +6,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from generation.gan.decoding import Window, decode_window, parallel_moves, run_length, viterbi
+from generation.gan.decoding import Window, decode_window, run_length
 from generation.gan.styles import Decoding
+from generation.gan.viterbi import (
+    _parallel_steps,
+    _search,
+    parallel_moves,
+    transition_costs,
+    viterbi,
+)
 
 
 def brute_force(emissions, onset_yes, onset_no, decoding, start):
@@ -70,6 +77,53 @@ def test_viterbi_finds_the_best_line_with_long_enough_runs(note, rest, start):
         best, _ = brute_force(emissions, yes, no, decoding, start)
         got = path_score(line, starts, emissions, yes, no, decoding, start)
         assert got == pytest.approx(best)
+
+
+@pytest.mark.parametrize(("note", "rest"), [(1, 1), (2, 3)])
+@pytest.mark.parametrize("start", [None, (3, 1), (5, 2)])
+def test_the_search_over_reachable_states_finds_the_line_of_the_search_over_all(note, rest, start):
+    # States a window's emissions rule out (-inf at every step: outside a voice's range)
+    # are left out of the search; the line, its onsets and its score must not change.
+    rng = np.random.default_rng(note * 7 + rest)
+    decoding = Decoding(
+        min_note_steps=note, min_rest_steps=rest, leap_cost=1.0, forbid_parallels=True
+    )
+    states, steps, first = 30, 12, 0 if start is None else 2
+    others = [rng.integers(-1, states - 1, size=steps) for _ in range(2)]
+    finite = 0
+    for trial in range(6):
+        emissions = np.log(rng.dirichlet(np.ones(states), size=steps))
+        ruled_out = rng.choice(np.arange(6, states), size=states // 2, replace=False)
+        emissions[:, ruled_out] = -np.inf
+        if trial % 2:
+            emissions[rng.integers(steps), rng.integers(1, states)] = -np.inf  # a final chord
+        onset = rng.uniform(0.05, 0.95, size=steps)
+        yes, no = np.log(onset), np.log(1 - onset)
+        every = np.arange(states)
+        rules = (decoding, transition_costs(decoding, states))
+        full = _search(emissions, (yes, no), rules, others, first, start, every)
+        pruned = viterbi(emissions, yes, no, decoding, others, first, start)
+        assert pruned[0].tolist() == full[0].tolist()
+        assert pruned[1].tolist() == full[1].tolist()
+        assert pruned[2] == full[2]
+        finite += bool(np.isfinite(full[2]))
+    assert finite >= 3  # most trials have a line that keeps every constraint
+
+
+def test_the_parallels_of_every_step_at_once_are_those_of_each_step():
+    rng = np.random.default_rng(3)
+    pitches, steps = 40, 16
+    others = [rng.integers(-1, pitches, size=steps) for _ in range(3)]
+    others[0][5:9] = 12  # a held note makes no parallel
+    columns = np.sort(rng.choice(pitches, size=15, replace=False))
+    states = np.concatenate([[0], columns + 1])
+    found = _parallel_steps(others, columns, 1, steps)
+    assert not found[0].any()
+    for t in range(1, steps):
+        each = parallel_moves(others, t, pitches)
+        expected = np.zeros_like(found[t]) if each is None else each[np.ix_(states, states)]
+        assert (found[t] == expected).all(), t
+    assert found.any()
 
 
 def test_a_run_length_counts_back_to_the_last_onset():

@@ -1,0 +1,213 @@
+"""The voice-leading decoder's search: the best line through one voice's per-step
+distributions under the transition costs and the parallels rule
+(:mod:`generation.gan.decoding` builds its emissions and calls it once per voice).
+
+Only the states some step of the window can reach are searched: a range keeps about a
+third of the pitch columns, and a state whose emission is -inf at every step can never
+lie on a line of finite score. The search over those alone finds the same line (ties
+go to the lower state either way, since the states keep their order and rest stays
+first). The parallels are marked for every step at once before the search.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from generation.gan.styles import Decoding
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+PERFECT = (0, 7)  # unison/octave and fifth, as intervals mod 12
+
+
+@cache
+def _parallel_table(a: int, b: int, pitches: int) -> npt.NDArray[np.bool_]:
+    """(1 + P, 1 + P): for another voice moving from column a to b, True where this
+    voice's move from state p to q keeps the same perfect interval, above or below it
+    (the distance between the two, modulo the octave, is 0 or 7 before and after)."""
+    return _parallel_steps([np.array([a, b])], np.arange(pitches), 1, 2)[1]
+
+
+def parallel_moves(others: list[IntArray], t: int, pitches: int) -> npt.NDArray[np.bool_] | None:
+    """(1 + P, 1 + P): True where moving from state p (at ``t - 1``) to q (at ``t``)
+    makes a parallel perfect interval with one of ``others``; None if none moves.
+    Columns are pitches less a constant, so their intervals are the pitches'."""
+    found = None
+    for other in others:
+        a, b = int(other[t - 1]), int(other[t])
+        if a < 0 or b < 0 or a == b:
+            continue
+        same = _parallel_table(a, b, pitches)
+        found = same if found is None else found | same
+    return found
+
+
+def _parallel_steps(
+    others: list[IntArray], columns: IntArray, begin: int, steps: int
+) -> npt.NDArray[np.bool_]:
+    """(steps, 1 + C, 1 + C) for the states rest and ``columns``: at each step t from
+    ``begin`` (at least 1) on, :func:`parallel_moves` restricted to those states (all
+    False where no other voice moves); before ``begin``, all False."""
+    states = len(columns) + 1
+    found = np.zeros((steps, states, states), dtype=np.bool_)
+    if begin >= steps:
+        return found
+    pitch_moves = columns[:, None] != columns[None, :]  # a held note does not move
+    for other in others:
+        a, b = other[begin - 1 : steps - 1], other[begin:steps]
+        moving = (a >= 0) & (b >= 0) & (a != b)
+        if not moving.any():
+            continue
+        before = np.abs(columns[None, :] - a[moving, None]) % 12  # (n, C)
+        after = np.abs(columns[None, :] - b[moving, None]) % 12
+        same = before[:, :, None] == after[:, None, :]
+        same &= ((after == PERFECT[0]) | (after == PERFECT[1]))[:, None, :] & pitch_moves
+        found[begin + np.flatnonzero(moving), 1:, 1:] |= same
+    return found
+
+
+@cache
+def transition_costs(decoding: Decoding, states: int) -> FloatArray:
+    """(S, S) read-only: what a move from state p to q costs before the parallels (the
+    change, leap and repeat costs, the step bonus), the same for every step and window."""
+    rows = np.arange(states)
+    distance = np.abs(rows[:, None] - rows[None, :])
+    base = np.full((states, states), -float(decoding.change_cost))
+    if decoding.leap_cost:
+        leaps = np.maximum(distance - 2, 0)
+        leaps[0, :] = leaps[:, 0] = 0  # to or from a rest
+        base -= decoding.leap_cost * leaps / 12
+    base[rows[1:], rows[1:]] -= decoding.repeat_cost
+    if decoding.step_bonus:
+        by_step = distance <= 2
+        by_step[rows, rows] = by_step[0, :] = by_step[:, 0] = False  # a repeat or a rest
+        base += decoding.step_bonus * by_step
+    base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
+    base[0, 0] = -np.inf  # rest after rest is one rest
+    base.setflags(write=False)
+    return base
+
+
+def viterbi(
+    emissions: FloatArray,
+    onset_yes: FloatArray,
+    onset_no: FloatArray,
+    decoding: Decoding,
+    others: list[IntArray],
+    first: int,
+    start: tuple[int, int] | None,
+) -> tuple[IntArray, BoolArray, float]:
+    """The best line over steps ``first..T-1`` as ``(columns, onsets, score)`` (column
+    -1 = rest), given the per-step ``emissions`` (T, 1 + P; state 0 = rest, k = column
+    k - 1) and the onset head's log-probabilities of a note starting or not, each (T,).
+    ``start`` is the state at ``first - 1`` and how long it has lasted (None: the line
+    starts free at ``first``). The score is -inf when no line keeps every constraint
+    (states with -inf emissions, forbidden parallels).
+
+    The search state is (state, run length so far, capped at the longer of
+    ``min_note_steps`` and ``min_rest_steps``): a note may only end once it has lasted
+    ``min_note_steps``, a rest ``min_rest_steps``.
+    """
+    reachable = np.asarray(np.isfinite(emissions[first:]).any(axis=0))
+    reachable[0] = True  # rest stays the first state
+    if start is not None:
+        reachable[start[0]] = True
+    kept = np.flatnonzero(reachable)
+    if start is not None:
+        start = (int(np.searchsorted(kept, start[0])), start[1])
+    base = transition_costs(decoding, emissions.shape[1])[np.ix_(kept, kept)]
+    line, starts, best = _search(
+        emissions[:, kept], (onset_yes, onset_no), (decoding, base), others, first, start, kept
+    )
+    return np.where(line >= 0, kept[line + 1] - 1, -1), starts, best
+
+
+def _search(
+    emissions: FloatArray,
+    onset: tuple[FloatArray, FloatArray],
+    rules: tuple[Decoding, FloatArray],
+    others: list[IntArray],
+    first: int,
+    start: tuple[int, int] | None,
+    kept: IntArray,
+) -> tuple[IntArray, BoolArray, float]:
+    """:func:`viterbi` over the states ``kept`` (rest first) alone: ``emissions``,
+    ``start`` and the transition costs ``rules[1]`` are in those states, the line's
+    columns are indices into ``kept[1:]``."""
+    onset_yes, onset_no = onset
+    decoding, base = rules
+    steps, states = emissions.shape
+    shortest = np.full(states, max(1, decoding.min_note_steps))
+    shortest[0] = max(1, decoding.min_rest_steps)
+    cap = int(shortest.max())  # run lengths 1..cap, the last meaning >= cap
+    rows = np.arange(states)
+    sounding = (rows > 0).astype(np.float64)
+    stay_bonus = onset_no[:, None] * sounding  # (T, S): a sounding note goes on
+    arrive_bonus = onset_yes[:, None] * sounding + emissions  # (T, S): a run starts
+    staying = stay_bonus + emissions  # (T, S): a run goes on
+    score = np.full((states, cap), -np.inf)
+    if start is None:
+        score[:, 0] = arrive_bonus[first]
+        begin = first + 1
+    else:
+        state, length = start
+        score[state, min(length, cap) - 1] = 0.0
+        begin = first
+    moves = np.broadcast_to(base, (steps, states, states))
+    if decoding.parallel_cost or decoding.forbid_parallels:
+        parallel = _parallel_steps(others, kept[1:] - 1, max(begin, 1), steps)
+        if decoding.forbid_parallels:
+            moves = np.where(parallel, -np.inf, base)
+        else:
+            moves = base - decoding.parallel_cost * parallel
+    origins = np.zeros((steps, states), dtype=np.int64)  # the state a run at t came from
+    origin_lengths = np.zeros((steps, states), dtype=np.int64)  # and that run's length
+    changed = np.zeros((steps, states), dtype=np.bool_)  # cap 1: the run at t is new
+    held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
+    if cap == 1:  # every run may end at any step: the state alone
+        line_score = score[:, 0]
+        for t in range(begin, steps):
+            leave = line_score[:, None] + moves[t]  # (from, to)
+            origin = leave.argmax(0)
+            origins[t] = origin
+            arrive = leave[origin, rows] + arrive_bonus[t]
+            stay = line_score + staying[t]
+            changed[t] = new = arrive > stay
+            line_score = np.where(new, arrive, stay)
+        score = line_score[:, None]
+    else:
+        may_end = np.arange(cap)[None, :] >= shortest[:, None] - 1  # (S, cap)
+        for t in range(begin, steps):
+            ending = np.where(may_end, score, -np.inf)
+            lengths = ending.argmax(1)
+            leave = ending[rows, lengths][:, None] + moves[t]
+            origin = leave.argmax(0)
+            origins[t] = origin
+            origin_lengths[t] = lengths[origin]
+            arrive = leave[origin, rows] + arrive_bonus[t]
+            stay = score + staying[t][:, None]
+            held[t] = keep = stay[:, -1] > stay[:, -2]
+            score = np.empty_like(score)
+            score[:, 0] = arrive
+            score[:, 1:] = stay[:, :-1]
+            score[keep, -1] = stay[keep, -1]
+    line = np.zeros(steps, dtype=np.int64)
+    starts = np.zeros(steps, dtype=np.bool_)
+    best = float(score.max())
+    state, length = (int(i) for i in np.unravel_index(int(score.argmax()), score.shape))
+    for t in range(steps - 1, first - 1, -1):
+        line[t] = state
+        if t == first and start is None:
+            starts[t] = state > 0
+            break
+        new = changed[t, state] if cap == 1 else length == 0
+        starts[t] = bool(new) and state > 0
+        if new:
+            state, length = int(origins[t, state]), int(origin_lengths[t, state])
+        elif cap > 1 and not (length == cap - 1 and held[t, state]):
+            length -= 1
+    return line[first:] - 1, starts[first:], best
