@@ -258,8 +258,9 @@ TECHNIQUES: dict[str, Technique] = {
             "Harmonises your melody in four voices in the style of Bach's chorales: a "
             "network trained to fill in any hidden part of a chorale writes the alto, "
             "tenor and bass, and rewrites them over many passes, each seeing all the "
-            "others. Your melody stays, except notes the network finds clearly out of "
-            "place, if you allow it to change them."
+            "others, and ends on the home chord where your melody ends at home. Your "
+            "melody stays, except notes the network finds clearly out of place, if you "
+            "allow it to change them."
         ),
         params=ARCNN_PARAMS,
         module="generation.arcnn.gibbs",
@@ -269,8 +270,10 @@ TECHNIQUES: dict[str, Technique] = {
         # fixed, a cost on sitting on one pitch over the beat; 4: sixteenth-note passing
         # notes in the written voices (generation.arcnn.figures); 5: a rewritten input
         # voice keeps its own timing (dotted rhythms, sixteenths), not the grid's; 6: a
-        # cost on holding a pitch between beats in a written voice (OFFBEAT_HOLD_COST)
-        code_version="6",
+        # cost on holding a pitch between beats in a written voice (OFFBEAT_HOLD_COST);
+        # 7: a melody ending on its tonic triad from the first half of its last bar ends
+        # on the tonic chord over the tonic, held, its last note kept (final_chord_of)
+        code_version="7",
         training_module="generation.arcnn.network",
         reports_progress=True,
         # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s

@@ -53,6 +53,7 @@ from generation.checkpoint import load_archived, load_checkpoint, parameter_coun
 from generation.data import steps_per_bar
 from generation.figures import passing_sixteenths
 from generation.gan.baseline import top_line
+from generation.gan.constraints import Ending, ending, final_chord
 from generation.gan.lines import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
@@ -169,6 +170,42 @@ def allowed_classes(config: ArcnnConfig, key_move: int) -> torch.Tensor:
     return torch.from_numpy(allowed)
 
 
+def allowed_cells(config: ArcnnConfig, piece: Piece, final: Ending | None) -> torch.Tensor:
+    """(4, T, 1 + P) bool: :func:`allowed_classes` at every step, and where the melody
+    ends on its tonic triad (``final``: :func:`final_chord_of`), from its last note's
+    start on, the voices the input does not have sound the final chord: the bass the
+    tonic, the inner voices the tonic triad (a major third allowed in minor), never rest;
+    the voices the input has keep their notes there (the melody's last note is not
+    rewritten, nor the rest after it filled)."""
+    steps = piece.columns.shape[1]
+    allowed = allowed_classes(config, piece.key_move)[:, None, :].repeat(1, steps, 1)
+    if final is not None and final.start < steps:
+        classes = (np.arange(config.pitches) + config.low_pitch - piece.key_move) % 12
+        chord = final_chord(final, classes, (VOICES, steps), steps)
+        given = np.flatnonzero(piece.given)
+        kept = piece.columns[given, final.start :] + 1  # (given voices, steps): state
+        chord[given, final.start :] = np.arange(config.classes) == kept[..., None]
+        allowed = torch.from_numpy(chord) & allowed
+        allowed[given, final.start :] = torch.from_numpy(chord[given, final.start :])
+    return allowed
+
+
+def final_chord_of(score: Score, spb: int) -> Ending | None:
+    """The final chord the input's melody asks for (:func:`generation.gan.constraints.ending`):
+    where its last note is a note of its tonic triad that starts half a bar or more before
+    the end of its bar (a played final note may be short, so its start counts, not its
+    length). A last note later in its bar may stop mid-phrase (an excerpt), where Bach
+    seldom has the tonic in the bass: in the first 8 bars of the validation chorales, 4
+    of 16 whose melody stops on a short tonic-triad note, 3 of 5 on a long one."""
+    melody = top_line(_voice_tracks(score)[0].notes, score.resolution)
+    if not melody:
+        return None
+    bar = score.ticks_per_bar
+    if 2 * (bar - melody[-1].start % bar) < bar:
+        return None
+    return ending(melody, spb, score.resolution)
+
+
 def new_voices(piece: Piece, add_per_quota: int) -> BoolArray:
     """(4,): the voices the sampler writes, as many whole ones as the add quota holds."""
     steps = piece.columns.shape[1]
@@ -194,9 +231,11 @@ def sample(
     progress: Progress | None = None,
     writable: BoolArray | None = None,
     parallel_cost: float = PARALLEL_COST,
+    final: Ending | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """``(columns, onsets)`` after ``sampling.iterations`` Gibbs steps; the cells written
-    are the new voices' (:func:`new_voices`), or ``writable`` (4, T) where given."""
+    are the new voices' (:func:`new_voices`), or ``writable`` (4, T) where given; with
+    ``final``, the new voices end on the final chord (:func:`allowed_cells`), held."""
     config = model.config
     columns, onsets = piece.columns.copy(), piece.onsets.copy()
     steps = columns.shape[1]
@@ -207,7 +246,7 @@ def sample(
     inputs = np.repeat(piece.given[:, None], steps, axis=1) & ~writable
     quota = math.floor(sampling.remove_pct / 100 * int(inputs.sum()))
     groups = np.where(inputs, note_groups(piece.columns, piece.onsets), -1)
-    allowed = allowed_classes(config, piece.key_move)
+    allowed = allowed_cells(config, piece, final)
     meter = torch.from_numpy(piece.meter)[None]
     for iteration in range(sampling.iterations):
         share = hidden_share(iteration, sampling.iterations)
@@ -237,7 +276,19 @@ def sample(
         passing_notes(model, columns, onsets, writable, meter, allowed, rng, parallel_cost)
     if sampling.iterations:
         _draw_repeats(model, columns, onsets, writable, meter, sampling, rng)
+    if final is not None and final.start < steps:
+        _hold_final_chord(columns, onsets, writable, final.start)
     return columns, onsets
+
+
+def _hold_final_chord(
+    columns: IntArray, onsets: BoolArray, writable: BoolArray, start: int
+) -> None:
+    """Each written voice holds the note it sounds at ``start`` to the end, as a final
+    chord is held (sampled cell by cell, a voice could move between the chord's notes)."""
+    voices = writable[:, start]
+    columns[voices, start:] = columns[voices, start][:, None]
+    onsets[voices, start + 1 :] = False
 
 
 @torch.no_grad()
@@ -300,7 +351,7 @@ def _gibbs_step(
     cost = np.where(step % config.steps_per_beat == 0, REPEAT_PITCH_COST, OFFBEAT_HOLD_COST)
     rows = np.flatnonzero((step > 0) & (groups[voice, step] < 0) & (prev >= 0) & (cost > 0))
     logits[rows, prev[rows] + 1] -= torch.from_numpy(cost[rows])
-    logits = logits.masked_fill(~allowed[v], -math.inf)
+    logits = logits.masked_fill(~allowed[v, s], -math.inf)
     chosen = draw(torch.softmax(logits, -1).numpy(), rng)  # per hidden cell
     onset_p = torch.sigmoid(onset_logits[v, s].double() / sampling.temperature).numpy()
     repeat_onset = rng.random(len(voice)) < onset_p
@@ -401,7 +452,8 @@ def harmonise(
         return score
     piece = prepare(score, config)
     rng = np.random.default_rng(seed)
-    columns, onsets = sample(model, piece, sampling, rng, progress)
+    final = final_chord_of(score, spb)
+    columns, onsets = sample(model, piece, sampling, rng, progress, final=final)
     velocity = _velocity(score)
     offset = config.low_pitch - piece.key_move
     originals = _voice_tracks(score)

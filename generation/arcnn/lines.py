@@ -71,7 +71,7 @@ def passing_notes(
     onsets: BoolArray,
     writable: BoolArray,
     meter: torch.Tensor,
-    allowed: torch.Tensor,
+    allowed: torch.Tensor,  # (4, T, 1 + P): the states each cell may take
     rng: np.random.Generator,
     parallel_cost: float,
 ) -> None:
@@ -110,7 +110,7 @@ def passing_notes(
     choice = (classes == columns[voice, step][:, None]) | (
         (classes > low[:, None]) & (classes < high[:, None])
     )
-    choice &= allowed[torch.from_numpy(voice)].numpy()
+    choice &= allowed[torch.from_numpy(voice), torch.from_numpy(step)].numpy()
     weights = np.where(choice, torch.softmax(logits, -1).numpy(), 0.0)
     drawn = draw(weights, rng)
     moved = drawn != columns[voice, step]

@@ -15,6 +15,7 @@ from generation.arcnn.gibbs import (
     Sampling,
     _gibbs_step,
     allowed_classes,
+    final_chord_of,
     harmonise,
     hidden_share,
     prepare,
@@ -30,6 +31,7 @@ from generation.arcnn.network import (
     training_masks,
 )
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
+from generation.gan.constraints import Ending
 from generation.gan.lines import line
 from generation.training import TrainOptions
 from music.score import Note, Score, Track
@@ -147,6 +149,71 @@ def test_a_melody_becomes_four_voices_in_satb_ranges(assert_four_voices):
     assert out.time_signature == (4, 4)
     assert out.resolution == 480
     assert out.end_tick <= melody().end_tick
+
+
+def ending_on(tonic_note, bars=4):
+    """A C major tune whose last note, held two beats, is ``tonic_note``."""
+    tune = melody(bars)
+    end = tune.tracks[0].notes[-1].end
+    notes = [*tune.tracks[0].notes, Note(end, tonic_note, 960, 90)]
+    return replace(tune, tracks=[Track(notes, program=0)])
+
+
+def test_a_melody_ending_on_its_tonic_ends_on_the_tonic_chord_over_the_tonic():
+    given = ending_on(60)
+    last = given.tracks[0].notes[-1]
+    for seed in range(4):  # a random network: the rule, not the model, decides
+        out = harmonise(given, model(seed=seed), Sampling(iterations=12), seed)
+        under = [
+            [n.pitch % 12 for n in track.notes if n.start < last.end and n.end > last.start]
+            for track in out.tracks
+        ]
+        assert set(under[3]) == {0}  # the bass: C alone, from the last note's start
+        for inner in (under[1], under[2]):
+            assert inner  # no voice rests in the final chord
+            assert set(inner) <= {0, 4, 7}
+
+
+def test_a_last_note_from_the_first_half_of_its_bar_asks_for_a_final_chord():
+    tune = ending_on(60)  # the last note starts on a bar line
+    assert final_chord_of(tune, 2) == Ending(4 * 8, 0, frozenset({0, 4, 7}))
+    notes = tune.tracks[0].notes
+    played = replace(tune, tracks=[Track([*notes[:-1], replace(notes[-1], duration=120)])])
+    assert final_chord_of(played, 2) == Ending(4 * 8, 0, frozenset({0, 4, 7}))  # played short
+    late = [
+        *notes[:-2],
+        replace(notes[-2], duration=480 * 3),
+        replace(notes[-1], start=notes[-1].start + 480 * 3),
+    ]
+    # the last note on the fourth beat: the tune may stop mid-phrase
+    assert final_chord_of(replace(tune, tracks=[Track(late)]), 2) is None
+
+
+def test_the_melody_keeps_its_last_note_and_nothing_is_added_after_it(monkeypatch):
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)  # free to rewrite
+    tune = ending_on(60)
+    notes = tune.tracks[0].notes
+    last = replace(notes[-1], duration=720)  # played short: an eighth of rest after it
+    given = replace(tune, tracks=[Track([*notes[:-1], last])])
+    rewritten = False
+    for seed in range(6):
+        out = harmonise(given, model(seed=seed), Sampling(iterations=40), seed)
+        assert [n for n in out.tracks[0].notes if n.end > last.start] == [last]
+        rewritten |= out.tracks[0].notes[:-1] != notes[:-1]
+    assert rewritten  # the notes before it may change
+
+
+def test_the_final_chord_leaves_an_input_voice_as_it_is():
+    # four voices given, none may change: a bass ending on D stays on D
+    tune = ending_on(60)
+    voices = [
+        Track([replace(n, pitch=n.pitch - step) for n in tune.tracks[0].notes], program=0)
+        for step in (0, 5, 12, 22)
+    ]
+    given = replace(tune, tracks=voices)
+    out = harmonise(given, model(), Sampling(iterations=12, remove_pct=0), 0)
+    assert [n.pitch for n in out.tracks[3].notes][-1] == voices[3].notes[-1].pitch
+    assert voices[3].notes[-1].pitch % 12 == 2
 
 
 def test_no_iterations_leave_the_input_as_it_is():
@@ -373,7 +440,7 @@ def test_a_held_note_leaping_a_third_may_end_in_a_passing_note():
             ons,
             writable,
             meter,
-            allowed_classes(TINY, 0),
+            allowed_classes(TINY, 0)[:, None].expand(-1, 8, -1),
             np.random.default_rng(seed),
             0.0,
         )
@@ -397,8 +464,9 @@ def test_whether_a_repeated_pitch_is_struck_again_comes_from_the_onset_head(stri
         net.out.weight[onset_rows] = 0.0
         net.out.bias[onset_rows] = 50.0 if strike else -50.0
     out = harmonise(melody(), net, Sampling(iterations=20), 0)
+    final = melody().tracks[0].notes[-1].start  # the final chord is held, by rule
     for track in out.tracks[1:]:
-        notes = sorted(track.notes)
+        notes = [n for n in sorted(track.notes) if n.start < final]
         if strike:  # every eighth a new note
             assert {n.duration for n in notes} == {240}, track.name
         else:  # a repeated pitch is held, never struck again
@@ -437,7 +505,7 @@ def test_the_off_beat_hold_cost_moves_written_voices_between_beats(cost, monkeyp
             groups,
             columns.copy(),
             torch.zeros((1, 2, steps)),
-            allowed_classes(TINY, 0),
+            allowed_classes(TINY, 0)[:, None].expand(-1, steps, -1),
             Sampling(temperature=1.0),
             np.random.default_rng(0),
         )

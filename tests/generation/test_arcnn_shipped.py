@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from generation.arcnn.gibbs import final_chord_of
 from generation.checkpoint import read_meta, shipped_path
 from generation.registry import ARCNN_PARAMS, generate
 from music.catalogue import list_samples, load_sample
@@ -27,6 +28,15 @@ def assert_valid(given, out, assert_four_voices):
     assert out.end_tick <= given.end_tick + given.resolution  # at most a beat of rounding
 
 
+def assert_final_chord(given, out):
+    """Where the melody asks for a final chord, the piece ends on it: the tonic triad
+    over the tonic."""
+    final = final_chord_of(given, 2)
+    if final is not None:
+        assert sorted(out.tracks[3].notes)[-1].pitch % 12 == final.tonic
+        assert {sorted(t.notes)[-1].pitch % 12 for t in out.tracks} <= final.chord
+
+
 def test_the_checkpoint_is_small_clean_and_describes_itself():
     meta = read_meta(SHIPPED)
     assert SHIPPED.stat().st_size < 10_000_000
@@ -39,7 +49,9 @@ def test_the_checkpoint_is_small_clean_and_describes_itself():
 @pytest.mark.parametrize("slug", [sample.slug for sample in list_samples()])
 def test_every_sample_melody_becomes_four_voices(slug, assert_four_voices):
     given = load_sample(slug)
-    assert_valid(given, generate("arcnn", given, {}, 0), assert_four_voices)
+    out = generate("arcnn", given, {}, 0)
+    assert_valid(given, out, assert_four_voices)
+    assert_final_chord(given, out)  # 19 of the 20 ask for one
 
 
 @pytest.mark.skipif(
@@ -48,7 +60,9 @@ def test_every_sample_melody_becomes_four_voices(slug, assert_four_voices):
 @pytest.mark.parametrize("path", DEEPCOMPOSER_FILES, ids=lambda p: p.stem)
 def test_every_deepcomposer_input_becomes_four_voices(path, assert_four_voices):
     given = read_midi_file(path)
-    assert_valid(given, generate("arcnn", given, {}, 0), assert_four_voices)
+    out = generate("arcnn", given, {}, 0)
+    assert_valid(given, out, assert_four_voices)
+    assert_final_chord(given, out)
 
 
 def test_the_output_can_be_fed_back_in(assert_four_voices):
