@@ -7,16 +7,21 @@ job run by the worker's own task function, in this process), entered from the st
 with the real judge. Nothing is made up: the scores are what the judge gives.
 
 The profiles are chosen so that the scores spread (measured with evaluator 5 on these
-inputs and seeds): under the Bach-chorale judge the AR-CNN's chorale scores about 76 (79
-before its voices were made to move between beats, 86 before its network was retrained
-wider and a rewritten melody kept its own rhythm), the GAN's arrangement about 84 (81
-before its code version 6, which writes each voice again given the others, and 69 before
-its chorale generator was retrained wider) and the Transformer's continuation, a folk
-tune carried on rather than a chorale, about 22; under the folk judge, which "Spin the
-Model" uses since the sample melodies are folk tunes, the Transformer's continuations
-score about 80-81 and the GAN's and AR-CNN's rearrangements 34-40. Without a built
-evaluation profile nothing can be scored, so the finished challenge is then left out (and
-the open one has no entries); the command says so.
+inputs and seeds). Under the Bach-chorale judge:
+
+- the AR-CNN's chorale scores about 70 (76 before it ended on the tonic chord, 79 before
+  its voices were made to move between beats, 86 before its network was retrained wider
+  and a rewritten melody kept its own rhythm; one piece, so each figure moves by several
+  points with any change);
+- the GAN's arrangement about 84 (81 before its code version 6, which writes each voice
+  again given the others, and 69 before its chorale generator was retrained wider);
+- the Transformer's continuation, a folk tune carried on rather than a chorale, about 22.
+
+Under the folk judge, which "Spin the Model" uses since the sample melodies are folk
+tunes, the Transformer's continuations score about 80-81 and the GAN's and AR-CNN's
+rearrangements 34-40. Without a built evaluation profile nothing can be scored, so the
+finished challenge is then left out (and the open one has no entries); the command says
+so.
 """
 
 from __future__ import annotations

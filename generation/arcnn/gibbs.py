@@ -19,6 +19,11 @@ seeing everything else). DeepComposer's four parameters keep their names and mea
   of 4/4, in the voices the input does not have: whole voices, bass first, then alto,
   then tenor, as many as fit (the default, 500, fits all three).
 
+A melody that ends on a note of its tonic triad, its last note starting in the first half
+of its bar, ends on the final chord (:func:`final_chord_of`, :func:`allowed_cells`): from
+that note on, the written voices may take only the tonic in the bass and the tonic triad
+above it, and then hold them; the melody's last note stays as it is.
+
 The input: its top line is the melody (the soprano); an input of exactly four pitched
 tracks is taken as four voices (soprano to bass by mean pitch), so the technique can be
 chained on its own output. Other notes under the melody are left out: the output is
@@ -39,6 +44,13 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from generation.arcnn.cells import (
+    SATB,
+    allowed_cells,
+    final_chord_of,
+    hold_final_chord,
+    voice_tracks,
+)
 from generation.arcnn.lines import (
     draw,
     note_groups,
@@ -53,7 +65,7 @@ from generation.checkpoint import load_archived, load_checkpoint, parameter_coun
 from generation.data import steps_per_bar
 from generation.figures import passing_sixteenths
 from generation.gan.baseline import top_line
-from generation.gan.constraints import Ending, ending, final_chord
+from generation.gan.constraints import Ending
 from generation.gan.lines import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
@@ -64,7 +76,6 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Progress = Callable[[float], None]
 
-SATB = ((60, 81), (53, 74), (48, 69), (36, 62))  # inclusive MIDI ranges, C4-A5 ... C2-D4
 NAMES = ("Soprano", "Alto", "Tenor", "Bass")
 CHOIR = (52, 52, 52, 52)  # General MIDI Choir Aahs
 ADD_ORDER = (3, 1, 2)  # new voices, when not all fit the add quota: bass, alto, tenor
@@ -118,14 +129,6 @@ class Piece:
     octave_move: int  # semitones (a multiple of 12) added to the input's pitches
 
 
-def _voice_tracks(score: Score) -> list[Track]:
-    """The input's tracks as voices, high to low: four tracks, or one top line."""
-    tracks = [t for t in score.pitched_tracks() if t.notes]
-    if len(tracks) == VOICES:
-        return sorted(tracks, key=lambda t: -float(np.mean([n.pitch for n in t.notes])))
-    return [Track([n for t in tracks for n in t.notes])]
-
-
 def best_octave(pitches: IntArray, low: int, high: int) -> int:
     """The octave move putting the most ``pitches`` in ``[low, high]`` (ties: the smallest)."""
     if pitches.size == 0:
@@ -138,7 +141,7 @@ def best_octave(pitches: IntArray, low: int, high: int) -> int:
 
 def prepare(score: Score, config: ArcnnConfig) -> Piece:
     spb = config.steps_per_beat
-    tracks = _voice_tracks(score)
+    tracks = voice_tracks(score)
     last = max(tick_to_step(n.end, spb, score.resolution) for t in tracks for n in t.notes)
     steps = max(spb, -(-last // spb) * spb)
     lines = [
@@ -159,51 +162,6 @@ def prepare(score: Score, config: ArcnnConfig) -> Piece:
     given[: len(lines)] = True
     meter = meter_planes(0, steps, steps_per_bar(score, spb), spb)
     return Piece(columns, onsets, given, meter, key, octave)
-
-
-def allowed_classes(config: ArcnnConfig, key_move: int) -> torch.Tensor:
-    """(4, 1 + P) bool: rest, and the columns whose output pitch is in each voice's range."""
-    pitches = np.arange(config.pitches) + config.low_pitch - key_move
-    allowed = np.ones((VOICES, config.classes), dtype=np.bool_)
-    for voice, (low, high) in enumerate(SATB):
-        allowed[voice, 1:] = (pitches >= low) & (pitches <= high)
-    return torch.from_numpy(allowed)
-
-
-def allowed_cells(config: ArcnnConfig, piece: Piece, final: Ending | None) -> torch.Tensor:
-    """(4, T, 1 + P) bool: :func:`allowed_classes` at every step, and where the melody
-    ends on its tonic triad (``final``: :func:`final_chord_of`), from its last note's
-    start on, the voices the input does not have sound the final chord: the bass the
-    tonic, the inner voices the tonic triad (a major third allowed in minor), never rest;
-    the voices the input has keep their notes there (the melody's last note is not
-    rewritten, nor the rest after it filled)."""
-    steps = piece.columns.shape[1]
-    allowed = allowed_classes(config, piece.key_move)[:, None, :].repeat(1, steps, 1)
-    if final is not None and final.start < steps:
-        classes = (np.arange(config.pitches) + config.low_pitch - piece.key_move) % 12
-        chord = final_chord(final, classes, (VOICES, steps), steps)
-        given = np.flatnonzero(piece.given)
-        kept = piece.columns[given, final.start :] + 1  # (given voices, steps): state
-        chord[given, final.start :] = np.arange(config.classes) == kept[..., None]
-        allowed = torch.from_numpy(chord) & allowed
-        allowed[given, final.start :] = torch.from_numpy(chord[given, final.start :])
-    return allowed
-
-
-def final_chord_of(score: Score, spb: int) -> Ending | None:
-    """The final chord the input's melody asks for (:func:`generation.gan.constraints.ending`):
-    where its last note is a note of its tonic triad that starts half a bar or more before
-    the end of its bar (a played final note may be short, so its start counts, not its
-    length). A last note later in its bar may stop mid-phrase (an excerpt), where Bach
-    seldom has the tonic in the bass: in the first 8 bars of the validation chorales, 4
-    of 16 whose melody stops on a short tonic-triad note, 3 of 5 on a long one."""
-    melody = top_line(_voice_tracks(score)[0].notes, score.resolution)
-    if not melody:
-        return None
-    bar = score.ticks_per_bar
-    if 2 * (bar - melody[-1].start % bar) < bar:
-        return None
-    return ending(melody, spb, score.resolution)
 
 
 def new_voices(piece: Piece, add_per_quota: int) -> BoolArray:
@@ -246,7 +204,7 @@ def sample(
     inputs = np.repeat(piece.given[:, None], steps, axis=1) & ~writable
     quota = math.floor(sampling.remove_pct / 100 * int(inputs.sum()))
     groups = np.where(inputs, note_groups(piece.columns, piece.onsets), -1)
-    allowed = allowed_cells(config, piece, final)
+    allowed = allowed_cells(config, piece.key_move, piece.given, piece.columns, final)
     meter = torch.from_numpy(piece.meter)[None]
     for iteration in range(sampling.iterations):
         share = hidden_share(iteration, sampling.iterations)
@@ -277,18 +235,8 @@ def sample(
     if sampling.iterations:
         _draw_repeats(model, columns, onsets, writable, meter, sampling, rng)
     if final is not None and final.start < steps:
-        _hold_final_chord(columns, onsets, writable, final.start)
+        hold_final_chord(columns, onsets, writable, final.start)
     return columns, onsets
-
-
-def _hold_final_chord(
-    columns: IntArray, onsets: BoolArray, writable: BoolArray, start: int
-) -> None:
-    """Each written voice holds the note it sounds at ``start`` to the end, as a final
-    chord is held (sampled cell by cell, a voice could move between the chord's notes)."""
-    voices = writable[:, start]
-    columns[voices, start:] = columns[voices, start][:, None]
-    onsets[voices, start + 1 :] = False
 
 
 @torch.no_grad()
@@ -456,7 +404,7 @@ def harmonise(
     columns, onsets = sample(model, piece, sampling, rng, progress, final=final)
     velocity = _velocity(score)
     offset = config.low_pitch - piece.key_move
-    originals = _voice_tracks(score)
+    originals = voice_tracks(score)
     voices = []
     for voice in range(VOICES):
         if piece.given[voice] and len(originals) > voice:

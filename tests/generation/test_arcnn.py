@@ -11,11 +11,10 @@ import pytest
 import torch
 
 from generation import figures
+from generation.arcnn.cells import allowed_classes, final_chord_of
 from generation.arcnn.gibbs import (
     Sampling,
     _gibbs_step,
-    allowed_classes,
-    final_chord_of,
     harmonise,
     hidden_share,
     prepare,

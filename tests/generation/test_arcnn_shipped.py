@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generation.arcnn.gibbs import final_chord_of
+from generation.arcnn.cells import final_chord_of
 from generation.checkpoint import read_meta, shipped_path
 from generation.registry import ARCNN_PARAMS, generate
 from music.catalogue import list_samples, load_sample
