@@ -53,12 +53,10 @@ def allowed_cells(
     allowed = allowed_classes(config, key_move)[:, None, :].repeat(1, steps, 1)
     if final is not None and final.start < steps:
         classes = (np.arange(config.pitches) + config.low_pitch - key_move) % 12
-        chord = final_chord(final, classes, (VOICES, steps), steps)
-        kept_voices = np.flatnonzero(given)
-        kept = columns[kept_voices, final.start :] + 1  # (given voices, steps): state
-        chord[kept_voices, final.start :] = np.arange(config.classes) == kept[..., None]
-        allowed = torch.from_numpy(chord) & allowed
-        allowed[kept_voices, final.start :] = torch.from_numpy(chord[kept_voices, final.start :])
+        allowed &= torch.from_numpy(final_chord(final, classes, (VOICES, steps), steps))
+        kept = np.flatnonzero(given)
+        own = columns[kept, final.start :] + 1  # (given voices, steps): their state
+        allowed[kept, final.start :] = torch.from_numpy(np.arange(config.classes) == own[..., None])
     return allowed
 
 

@@ -24,34 +24,15 @@ BoolArray = npt.NDArray[np.bool_]
 PERFECT = (0, 7)  # unison/octave and fifth, as intervals mod 12
 
 
-@cache
-def _parallel_table(a: int, b: int, pitches: int) -> npt.NDArray[np.bool_]:
-    """(1 + P, 1 + P): for another voice moving from column a to b, True where this
-    voice's move from state p to q keeps the same perfect interval, above or below it
-    (the distance between the two, modulo the octave, is 0 or 7 before and after)."""
-    return _parallel_steps([np.array([a, b])], np.arange(pitches), 1, 2)[1]
-
-
-def parallel_moves(others: list[IntArray], t: int, pitches: int) -> npt.NDArray[np.bool_] | None:
-    """(1 + P, 1 + P): True where moving from state p (at ``t - 1``) to q (at ``t``)
-    makes a parallel perfect interval with one of ``others``; None if none moves.
-    Columns are pitches less a constant, so their intervals are the pitches'."""
-    found = None
-    for other in others:
-        a, b = int(other[t - 1]), int(other[t])
-        if a < 0 or b < 0 or a == b:
-            continue
-        same = _parallel_table(a, b, pitches)
-        found = same if found is None else found | same
-    return found
-
-
-def _parallel_steps(
+def parallel_steps(
     others: list[IntArray], columns: IntArray, begin: int, steps: int
 ) -> npt.NDArray[np.bool_]:
-    """(steps, 1 + C, 1 + C) for the states rest and ``columns``: at each step t from
-    ``begin`` (at least 1) on, :func:`parallel_moves` restricted to those states (all
-    False where no other voice moves); before ``begin``, all False."""
+    """(steps, 1 + C, 1 + C) for the states rest and ``columns`` (pitch columns: pitches
+    less a constant, so their intervals are the pitches'): True at step t (from
+    ``begin``, at least 1, on) where moving from state p at ``t - 1`` to q at ``t``
+    keeps the same perfect interval (the distance modulo the octave 0 or 7, above or
+    below) with one of ``others`` that moves too; before ``begin``, all False. Holding
+    a note, or moving from or to a rest, never makes a parallel."""
     states = len(columns) + 1
     found = np.zeros((steps, states, states), dtype=np.bool_)
     if begin >= steps:
@@ -159,7 +140,7 @@ def _search(
         begin = first
     moves = np.broadcast_to(base, (steps, states, states))
     if decoding.parallel_cost or decoding.forbid_parallels:
-        parallel = _parallel_steps(others, kept[1:] - 1, max(begin, 1), steps)
+        parallel = parallel_steps(others, kept[1:] - 1, max(begin, 1), steps)
         if decoding.forbid_parallels:
             moves = np.where(parallel, -np.inf, base)
         else:

@@ -9,9 +9,8 @@ import pytest
 from generation.gan.decoding import Window, decode_window, run_length
 from generation.gan.styles import Decoding
 from generation.gan.viterbi import (
-    _parallel_steps,
     _search,
-    parallel_moves,
+    parallel_steps,
     transition_costs,
     viterbi,
 )
@@ -110,6 +109,29 @@ def test_the_search_over_reachable_states_finds_the_line_of_the_search_over_all(
     assert finite >= 3  # most trials have a line that keeps every constraint
 
 
+def parallel_moves(others, t, pitches):
+    """(1 + P, 1 + P) or None: the parallels rule at one step, written out plainly (the
+    reference the decoder's all-steps version is checked against)."""
+    found = np.zeros((pitches + 1, pitches + 1), dtype=bool)
+    moved = False
+    for other in others:
+        a, b = int(other[t - 1]), int(other[t])
+        if a < 0 or b < 0 or a == b:
+            continue
+        moved = True
+        for p in range(pitches):
+            for q in range(pitches):
+                before, after = abs(p - a) % 12, abs(q - b) % 12
+                if p != q and before == after and after in (0, 7):
+                    found[1 + p, 1 + q] = True
+    return found if moved else None
+
+
+def moves_at(others, t, pitches):
+    """:func:`parallel_steps` over every column at step ``t``."""
+    return parallel_steps(others, np.arange(pitches), 1, len(others[0]))[t]
+
+
 def test_the_parallels_of_every_step_at_once_are_those_of_each_step():
     rng = np.random.default_rng(3)
     pitches, steps = 40, 16
@@ -117,7 +139,7 @@ def test_the_parallels_of_every_step_at_once_are_those_of_each_step():
     others[0][5:9] = 12  # a held note makes no parallel
     columns = np.sort(rng.choice(pitches, size=15, replace=False))
     states = np.concatenate([[0], columns + 1])
-    found = _parallel_steps(others, columns, 1, steps)
+    found = parallel_steps(others, columns, 1, steps)
     assert not found[0].any()
     for t in range(1, steps):
         each = parallel_moves(others, t, pitches)
@@ -136,14 +158,13 @@ def test_a_run_length_counts_back_to_the_last_onset():
 
 def test_a_parallel_fifth_or_octave_with_a_moving_voice_is_marked():
     other = np.array([0, 2])  # the other voice steps up a tone
-    moves = parallel_moves([other], 1, 24)
-    assert moves is not None
+    moves = moves_at([other], 1, 24)
     assert moves[1 + 7, 1 + 9]  # a fifth above it, then a fifth above again
     assert moves[1 + 12, 1 + 2]  # an octave, then a unison (contrary motion, still 8ves)
     assert not moves[1 + 7, 1 + 7]  # holding the note is no move
     assert not moves[1 + 7, 1 + 8]  # a fifth then a sixth
     assert not moves[0, 1 + 9]  # from a rest
-    assert parallel_moves([np.array([3, 3])], 1, 24) is None  # the other voice holds
+    assert not moves_at([np.array([3, 3])], 1, 24).any()  # the other voice holds
 
 
 def window(log_probs, melody, first=0):
@@ -217,8 +238,7 @@ def test_the_leap_cost_prefers_the_step_to_the_leap():
 
 def test_a_fifth_or_octave_below_the_other_voice_is_marked_too():
     other = np.array([12, 14])  # the upper voice steps up a tone
-    moves = parallel_moves([other], 1, 24)
-    assert moves is not None
+    moves = moves_at([other], 1, 24)
     assert moves[1 + 5, 1 + 7]  # a fifth below it, then a fifth below again
     assert moves[1 + 0, 1 + 2]  # an octave below, twice
     assert not moves[1 + 7, 1 + 9]  # a fourth below is no fifth
@@ -236,9 +256,7 @@ def test_forbidden_parallels_are_never_taken_however_likely():
     ruled = decode_window(window(log_probs, melody), Decoding(forbid_parallels=True))[0][0]
     assert ruled.tolist() != [12, 14, 16]
     for t in (1, 2):
-        moves = parallel_moves([melody], t, 29)
-        assert moves is not None
-        assert not moves[1 + ruled[t - 1], 1 + ruled[t]]
+        assert not moves_at([melody], t, 29)[1 + ruled[t - 1], 1 + ruled[t]]
 
 
 def test_a_pitch_outside_the_range_goes_to_its_pitch_class_inside():
