@@ -299,8 +299,11 @@ TECHNIQUES: dict[str, Technique] = {
         # 4: passing notes and suspensions written after decoding (generation/gan/ornaments.py);
         # 5: sixteenth-note passing notes in the chorale style (generation/figures.py);
         # 6: the chorale generator trained with voice context writes each voice again
-        # given the others, and the decoder costs repeated notes and the bass apart
-        code_version="6",
+        # given the others, and the decoder costs repeated notes and the bass apart;
+        # 7: the chorale decoder sees each line's contour (a cost on turning back), a
+        # beat left empty between onsets a beat and a half apart gets a note, fewer
+        # suspensions, a lower clash cost
+        code_version="7",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
         cost=QUICK,

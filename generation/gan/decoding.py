@@ -27,6 +27,9 @@ from the rules of voice leading, given the melody and the other voices:
   fourths, fifths and octaves and seldom strikes one pitch twice;
 - the onset head is read as ``onset_weight`` times the log-probability of a note
   starting (or not) at each step, so repeated notes and the generator's rhythm count;
+- a move that turns the line back (up after down or down after up, a repeated note
+  keeping the direction it came with) costs ``turn_cost``: the search state then also
+  holds the direction of the line's last move (:mod:`generation.gan.viterbi`);
 - ``Window.bias`` is added as it comes (the model costs a bass off the tonic under
   the melody's long tonic notes, its phrase ends: ``phrase_cost`` per step);
 - an inner voice (every voice but the lowest) that stays on one pitch, held or
@@ -59,7 +62,7 @@ import numpy as np
 import numpy.typing as npt
 
 from generation.gan.styles import Decoding
-from generation.gan.viterbi import viterbi
+from generation.gan.viterbi import DOWN, UP, viterbi
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -96,6 +99,19 @@ def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
     ):
         length += 1
     return length
+
+
+def last_direction(columns: IntArray, end: int) -> int:
+    """The direction of the last move before ``end`` of a line (:data:`UP`,
+    :data:`DOWN`, or 0 where it rests at ``end - 1`` or came from a rest): the pitch at
+    ``end - 1`` against the last different one before it."""
+    if end < 1 or columns[end - 1] < 0:
+        return 0
+    now = columns[end - 1]
+    before = columns[:end][columns[:end] != now]
+    if not before.size or before[-1] < 0:
+        return 0
+    return UP if now > before[-1] else DOWN
 
 
 @cache
@@ -157,9 +173,10 @@ def decode_window(
             seconds, unisons = clashes(others, states - 1)
             weight = np.where(window.beats, 1.0, decoding.offbeat_dissonance)[:, None]
             costs -= decoding.dissonance_cost * weight * seconds + decoding.unison_cost * unisons
-        start = None
+        start, direction = None, 0
         if first > 0:
             start = (int(voices[v, first - 1]) + 1, run_length(voices[v], onsets[v], first))
+            direction = last_direction(voices[v], first)
         rules = decoding if v < count - 1 else bass
         inner = v < count - 1 and window.hold_steps > 0 and decoding.hold_cost > 0
         for round_ in range(1 + HOLD_ROUNDS * inner):
@@ -170,7 +187,7 @@ def decode_window(
                 others,
                 window,
                 v,
-                start,
+                (start, direction),
             )
             voices[v, first:] = line
             onsets[v, first:] = starts
@@ -228,10 +245,12 @@ def decode_voice(
     others: list[IntArray],
     window: Window,
     voice: int,
-    start: tuple[int, int] | None,
+    start: tuple[tuple[int, int] | None, int],
 ) -> tuple[IntArray, BoolArray]:
     """One voice's ``(columns, onsets)`` from ``window.first`` on, from its emissions
-    (T, 1 + P) in its range and free, and its onset log-probabilities (yes, no), under
+    (T, 1 + P) in its range and free, and its onset log-probabilities (yes, no), given
+    the state before ``window.first`` and the direction of the line's last move there
+    (``start``: :func:`generation.gan.viterbi.viterbi`'s ``start`` and ``direction``), under
     the strictest constraints some line keeps: the range and the final chord (from the
     last melody note's start, or up to three steps later), then the range, then the
     range with parallels costed instead of forbidden, then none. A voice
@@ -246,10 +265,10 @@ def decode_voice(
     melody_sounds = bool((window.melody[first:] >= 0).any())
     for chosen, allowed, rules in [*tries, (free, None, costed)]:
         masked = chosen if allowed is None else np.where(allowed, chosen, -np.inf)
-        line, starts, score = viterbi(masked, *onset, rules, others, first, start)
+        line, starts, score = viterbi(masked, *onset, rules, others, first, *start)
         if melody_sounds and (line < 0).all():
             masked = _sounding_emissions(masked)
-            line, starts, score = viterbi(masked, *onset, rules, others, first, start)
+            line, starts, score = viterbi(masked, *onset, rules, others, first, *start)
         if np.isfinite(score):
             break
     return line, starts

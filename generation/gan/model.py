@@ -62,7 +62,7 @@ from generation.gan.constraints import (
 from generation.gan.decoding import Decoding, decode_window, runs
 from generation.gan.decoding import Window as DecodingWindow
 from generation.gan.lines import key_shift, line, meter_planes, to_columns
-from generation.gan.ornaments import ornament, sixteenths
+from generation.gan.ornaments import keep_moving, ornament, sixteenths
 from generation.gan.styles import STYLES, GanStyle, Range
 from generation.params import ParamValue
 from music.harmoniser import harmoniser_key
@@ -435,17 +435,15 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     ranges = style.ranges[1:]
     columns, onsets = accompany_melody(model, melody, seed, style.decoding, ranges)
     rng = np.random.default_rng([seed, ORNAMENT_STREAM])
+    heard = melody.columns if melody.heard is None else melody.heard
+    ornaments = (style.decoding.passing, style.decoding.suspension)
+    beat, low = melody.beat_steps, config.low_pitch
     columns, onsets = ornament(
-        columns,
-        onsets,
-        melody.columns if melody.heard is None else melody.heard,
-        melody.beat_steps,
-        config.low_pitch,
-        style.decoding.passing,
-        style.decoding.suspension,
-        rng,
-        config.min_note_steps,
+        columns, onsets, heard, beat, low, *ornaments, rng, config.min_note_steps
     )
+    if style.decoding.keep_moving:
+        bounds = column_ranges(ranges, melody.move - low, config.pitches)
+        columns, onsets = keep_moving(columns, onsets, (heard, melody.onsets), beat, bounds, rng)
     velocity = accompaniment_velocity(score)
     voices = [
         voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])

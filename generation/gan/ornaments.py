@@ -11,6 +11,12 @@ do both, in two figures this pass writes where the decoded lines already imply t
   first half of that beat, where it clashes with a lower part, and resolves down to the
   decoded note at the half beat (the 4-3, 7-6 and 9-8 suspensions).
 
+A third pass (:func:`keep_moving`) keeps the texture moving where the decoded voices all
+hold through a beat that the melody holds too, between onsets a beat and a half apart
+(Bach never leaves such a gap: one part always strikes the beat): the lowest voice that
+holds through the whole beat and can move there moves to another note of the sounding
+chord (the bass by an octave); where none can, the lowest strikes its note again.
+
 Each figure is written only where it keeps the rules the decoder keeps: no parallel fifths
 or octaves (unisons) with any part, no unison with another part, no voice crossing, the
 note between beats on the scale of the key (the model's key is C: the white keys), a
@@ -81,6 +87,111 @@ def ornament(
                     columns[voice, beat - half : beat] = between
                     onsets[voice, beat - half] = True
     return columns, onsets
+
+
+def keep_moving(
+    columns: IntArray,
+    onsets: BoolArray,
+    melody: tuple[IntArray, BoolArray],
+    beat_steps: int,
+    ranges: IntArray | None,
+    rng: np.random.Generator,
+) -> tuple[IntArray, BoolArray]:
+    """New ``(columns, onsets)`` where each beat before the melody's last note (the final
+    chord stays as it is) at which no part
+    starts a note, and whose gap between onsets (of every part) is a beat and a half,
+    gets one: the lowest voice holding its note from before the beat to at least the
+    next one that can move there to another pitch class of the chord sounding (within a
+    fourth; the lowest voice by an octave only, so the chord keeps its bass) while
+    keeping the rules above does so, at random among those moves; where none can, the
+    lowest such voice strikes its note again. ``melody`` is the heard line and its onsets (T,) each,
+    ``ranges`` (V, 2) each voice's lowest and highest column (None: anywhere); meters
+    with an odd number of steps per beat are left alone."""
+    columns, onsets = columns.copy(), onsets.copy()
+    line, melody_onsets = melody
+    if beat_steps < 2 or beat_steps % 2:
+        return columns, onsets
+    count, steps = columns.shape
+    end = int(np.flatnonzero(melody_onsets)[-1]) if melody_onsets.any() else 0
+    for beat in range(beat_steps, min(end, steps - 1), beat_steps):
+        struck = onsets.any(axis=0) | melody_onsets
+        if struck[beat] or line[beat] < 0:
+            continue
+        before, after = np.flatnonzero(struck[:beat]), np.flatnonzero(struck[beat:])
+        if not before.size or not after.size:
+            continue
+        if beat + after[0] - before[-1] != 3 * beat_steps // 2:
+            continue
+        holding = []
+        for voice in reversed(range(count)):
+            start, stop = _note_span(columns, onsets, voice, beat)
+            if columns[voice, beat] >= 0 and start < beat and stop >= beat + beat_steps:
+                holding.append((voice, stop))
+        for voice, stop in holding:
+            choices = _chord_moves(columns, line, voice, (beat, stop), ranges)
+            if choices:
+                columns[voice, beat:stop] = choices[int(rng.integers(len(choices)))]
+                onsets[voice, beat] = True
+                break
+        else:
+            if holding:
+                onsets[holding[0][0], beat] = True
+    return columns, onsets
+
+
+def _chord_moves(
+    columns: IntArray,
+    melody: IntArray,
+    voice: int,
+    span: tuple[int, int],
+    ranges: IntArray | None,
+) -> list[int]:
+    """The columns voice ``voice`` may move to for the rest of its note over ``span``
+    (from a beat to the note's end): another note of the chord sounding at the beat,
+    within a fourth (the lowest voice: its own pitch class an octave away), in its
+    range, clashing with no part over the span (:func:`_clashes`), crossing none,
+    making no parallel fifth or octave into the beat or out of the note."""
+    beat, stop = span
+    held = int(columns[voice, beat])
+    parts = _parts(columns, melody, beat)
+    sounding = [int(p) for p in parts if p >= 0]
+    lowest = voice == columns.shape[0] - 1
+    low, high = (0, 10**6) if ranges is None else (int(ranges[voice, 0]), int(ranges[voice, 1]))
+    if lowest:
+        candidates = [held - 12, held + 12]
+    else:
+        classes = {p % 12 for p in sounding}
+        candidates = [p for p in range(held - FOURTH, held + FOURTH + 1) if p % 12 in classes]
+    found = []
+    for pitch in candidates:
+        if pitch == held or not low <= pitch <= high or pitch in sounding:
+            continue
+        if _clashes(columns, melody, voice, span, pitch):
+            continue
+        trial = columns.copy()
+        trial[voice, beat:stop] = pitch
+        if not all(_fits_between(trial, melody, voice, s, pitch) for s in range(beat, stop)):
+            continue
+        if _makes_parallel(trial, melody, voice, beat, held, pitch):
+            continue
+        after = int(trial[voice, stop]) if stop < trial.shape[1] else -1
+        if after >= 0 and _makes_parallel(trial, melody, voice, stop, pitch, after):
+            continue
+        found.append(pitch)
+    return found
+
+
+def _clashes(
+    columns: IntArray, melody: IntArray, voice: int, span: tuple[int, int], pitch: int
+) -> bool:
+    """Whether ``pitch`` sounds a second, a seventh or a unison against another part
+    anywhere in ``span`` (the note may outlast the chord it moved in)."""
+    for step in range(*span):
+        parts = _parts(columns, melody, step)
+        others = [int(p) for i, p in enumerate(parts) if i != voice + 1 and p >= 0]
+        if any((pitch - p) % 12 in DISSONANT or pitch == p for p in others):
+            return True
+    return False
 
 
 def _parts(columns: IntArray, melody: IntArray, step: int) -> IntArray:

@@ -52,11 +52,16 @@ class Decoding:
     hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
     hold_cost: float = 0.0  # ... costs this per step beyond (beats of the input's meter)
     phrase_cost: float = 0.0  # per step of a bass off the tonic under a long tonic note
+    # a move that turns a line back (up after down, or down after up; generation.gan.viterbi)
+    turn_cost: float = 0.0
     # generation.gan.ornaments, after decoding: the chance that a passing note or a
     # suspension is written where one fits the decoded voices
     passing: float = 0.0
     suspension: float = 0.0
     sixteenths: float = 0.0  # ... and a sixteenth-note passing note (generation.figures)
+    # True: a beat where no part starts a note, between onsets a beat and a half apart,
+    # gets one (generation.gan.ornaments.keep_moving)
+    keep_moving: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,9 @@ STYLES: dict[str, GanStyle] = {
             decoding=Decoding(
                 onset_weight=0.5,
                 parallel_cost=3.0,
-                dissonance_cost=2.0,
+                # 2 until code version 7, whose lines turn less: 1 keeps the strong-beat
+                # dissonance at Bach's 15-25 % (validation split: 19-21 %; 13-15 % at 2).
+                dissonance_cost=1.0,
                 offbeat_dissonance=0.25,
                 # Code version 6, tuned on the validation split (MODEL_CARD.md, "Version
                 # 6"): Bach doubles a pitch between two voices on 7.5 % of the steps (the
@@ -132,19 +139,27 @@ STYLES: dict[str, GanStyle] = {
                 # Bach puts the tonic in the bass under 75 % of the melody's long tonic
                 # notes (validation split); the decoder alone did under 40 %, this 75 %.
                 phrase_cost=0.4,
+                # Code version 7 (MODEL_CARD.md, "Version 7"): Bach's lines turn back after
+                # 49-55 % of their moves, the decoder's after 56-63 % without this.
+                turn_cost=0.2,
                 # The generator (trained with voice context) writes each voice of each
                 # window again given the other two: judge median +5 on the validation split.
                 regenerate_rounds=1,
                 # Tuned on the validation split (MODEL_CARD.md): half the passing notes and
                 # suspensions that fit (all of the suspensions until code version 6, when
                 # the regenerated voices clash more often on their own: 19 % of the beats
-                # against Bach's 23 %, 27 % with every suspension).
+                # against Bach's 23 %, 27 % with every suspension). Since code version 7,
+                # 0.3 of the suspensions: at 0.5, twice Bach's share of notes held across a
+                # beat from between beats, and of dotted quarters.
                 passing=0.5,
-                suspension=0.5,
+                suspension=0.3,
                 # Half the off-beat eighths leaping a third that fit a sixteenth passing
                 # note get one: Bach's share of sixteenth-note onsets on the validation
                 # split (7.5 % of the time between onsets against his 7.3 %; none before).
                 sixteenths=0.5,
+                # Bach never leaves the texture a beat and a half without an onset; the
+                # decoded voices did in 1 % of the gaps between onsets (code version 7).
+                keep_moving=True,
             ),
         ),
         GanStyle(

@@ -6,9 +6,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from generation.gan.decoding import Window, decode_window, run_length
+from generation.gan.decoding import Window, decode_window, last_direction, run_length
 from generation.gan.styles import Decoding
 from generation.gan.viterbi import (
+    DOWN,
+    UP,
     _search,
     parallel_steps,
     transition_costs,
@@ -359,3 +361,92 @@ def test_the_step_bonus_takes_a_step_where_the_line_would_repeat_or_leap():
     assert decode_window(given, plain)[0][0].tolist() == [12, 16, 12]
     stepping = replace(plain, step_bonus=0.5)
     assert decode_window(given, stepping)[0][0].tolist() == [12, 14, 12]
+
+
+def contour_brute_force(emissions, onset_yes, onset_no, decoding, start, direction):
+    """The best score over every (state, new run?) path with runs that may end at any
+    step, a move against the line's last direction costing ``turn_cost`` (a repeat
+    keeps the direction, a rest forgets it), and every change ``change_cost``."""
+    steps, states = emissions.shape
+    best = -np.inf
+    for path in itertools.product(range(states), repeat=steps):
+        for news in itertools.product((False, True), repeat=steps):
+            total, state, heading = 0.0, None, direction
+            if start is not None:
+                state = start[0]
+            valid = True
+            for t, (s, new) in enumerate(zip(path, news, strict=True)):
+                if state is None:
+                    valid = new
+                    total += emissions[t, s] + (onset_yes[t] if s else 0.0)
+                elif new or s != state:
+                    if not new or (s == 0 and state == 0):
+                        valid = False
+                        break
+                    total += emissions[t, s] - decoding.change_cost + (onset_yes[t] if s else 0)
+                    if s == 0 or state == 0:
+                        heading = 0
+                    elif s != state:
+                        now = UP if s > state else DOWN
+                        if heading and now != heading:
+                            total -= decoding.turn_cost
+                        heading = now
+                else:
+                    total += emissions[t, s] + (onset_no[t] if s else 0.0)
+                state = s
+                if not valid:
+                    break
+            if valid:
+                best = max(best, total)
+    return best
+
+
+@pytest.mark.parametrize(("start", "direction"), [(None, 0), ((2, 1), UP), ((3, 2), DOWN)])
+def test_the_contour_search_finds_the_best_line_with_its_turns_costed(start, direction):
+    rng = np.random.default_rng(11 + direction)
+    decoding = Decoding(change_cost=0.2, onset_weight=1.0, turn_cost=0.7)
+    for _ in range(3):
+        emissions = np.log(rng.dirichlet(np.ones(4), size=5))
+        onset = rng.uniform(0.05, 0.95, size=5)
+        yes, no = np.log(onset), np.log(1 - onset)
+        _, _, score = viterbi(emissions, yes, no, decoding, [], 0, start, direction)
+        best = contour_brute_force(emissions, yes, no, decoding, start, direction)
+        assert score == pytest.approx(best, abs=1e-4)  # repeats carry a 1e-6 tie-break
+
+
+def test_the_turn_cost_straightens_a_zigzag_line():
+    # C D C D E: the likeliest pitches zigzag; C D E F G is nearly as likely step by step.
+    probabilities = np.full((5, 12), 1e-3)
+    zigzag, straight = [0, 2, 0, 2, 4], [0, 2, 4, 5, 7]
+    for t, (a, b) in enumerate(zip(zigzag, straight, strict=True)):
+        probabilities[t, 1 + b] += 0.3
+        probabilities[t, 1 + a] += 0.4
+    emissions = np.log(probabilities)
+    yes, no = np.zeros(5), np.full(5, -5.0)  # every step strikes a note
+    plain = Decoding(onset_weight=1.0)
+    line, _, _ = viterbi(emissions, yes, no, plain, [], 0, None)
+    assert line.tolist() == zigzag
+    line, _, _ = viterbi(emissions, yes, no, replace(plain, turn_cost=1.0), [], 0, None)
+    assert line.tolist() == straight
+
+
+def test_the_direction_a_line_comes_in_with_counts_at_the_window_start():
+    # The line sounds C before the window; D (0.5) is likelier than C struck again (0.4).
+    # Coming up to C, D goes on up; coming down to C, D turns back and costs the turn.
+    probabilities = np.full((1, 12), 1e-3)
+    probabilities[0, 1 + 2], probabilities[0, 1 + 0] = 0.5, 0.4
+    emissions, yes, no = np.log(probabilities), np.zeros(1), np.full(1, -5.0)
+    turning = Decoding(onset_weight=1.0, turn_cost=1.0)
+    line, _, _ = viterbi(emissions, yes, no, turning, [], 0, (1, 1), UP)
+    assert line.tolist() == [2]
+    line, _, _ = viterbi(emissions, yes, no, turning, [], 0, (1, 1), DOWN)
+    assert line.tolist() == [0]
+
+
+def test_the_last_direction_skips_repeats_and_forgets_at_a_rest():
+    assert last_direction(np.array([60, 62, 62]), 3) == UP
+    assert last_direction(np.array([64, 62, 62, 62]), 4) == DOWN
+    assert last_direction(np.array([64, -1, 62]), 3) == 0
+    assert last_direction(np.array([64, 62, -1]), 3) == 0
+    assert last_direction(np.array([62, 62]), 2) == 0
+    assert last_direction(np.array([60, 64, 62]), 2) == UP

@@ -1,11 +1,12 @@
-"""Passing notes and suspensions written into decoded voices (generation.gan.ornaments)."""
+"""Passing notes, suspensions and moving beats written into decoded voices
+(generation.gan.ornaments)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from generation.gan.ornaments import ornament
+from generation.gan.ornaments import keep_moving, ornament
 
 # Columns are MIDI pitches here (low_pitch 0); a beat is two steps (eighths in 4/4).
 BEAT = 2
@@ -122,3 +123,88 @@ def test_figures_never_write_a_note_shorter_than_the_voices_shortest() -> None:
     wide_onsets[0, 4] = True
     new, _ = ornament(wide, wide_onsets, np.full(8, 72), 4, 0, 1.0, 1.0, rng, min_steps=2)
     assert new[0].tolist() == [60, 60, 62, 62, 64, 64, 64, 64]
+
+
+def lines(*steps: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Voices from per-step pitches, a negative pitch striking its note again there."""
+    columns = np.abs(np.array(steps, dtype=np.int64))
+    onsets = np.zeros_like(columns, dtype=np.bool_)
+    onsets[:, 0] = True
+    onsets[:, 1:] = columns[:, 1:] != columns[:, :-1]
+    onsets |= np.array(steps) < 0
+    return columns, onsets
+
+
+# Melody G4 held two beats, then F4: its onsets at steps 0 and 4 (eighths in 4/4).
+HELD_MELODY = (np.array([67] * 4 + [65] * 4), np.array([True, False, False, False] * 2))
+
+
+def moving(columns, onsets, melody=HELD_MELODY, ranges=None, beat_steps=BEAT):
+    bounds = None if ranges is None else np.array(ranges, dtype=np.int64)
+    return keep_moving(columns, onsets, melody, beat_steps, bounds, np.random.default_rng(0))
+
+
+def test_a_beat_between_onsets_a_beat_and_a_half_apart_gets_the_bass_an_octave_away():
+    # The tenor moves at the half beat (step 1), then nothing starts until step 4: the
+    # gap is a beat and a half, and the bass, lowest, leaps to C2 at the beat.
+    columns, onsets = lines(
+        [60, 60, 60, 60, 60, 60, 60, 60], [53, 55, 55, 55, 57, 57, 57, 57], [48] * 4 + [53] * 4
+    )
+    new, starts = moving(columns, onsets)
+    assert new[2].tolist() == [
+        48,
+        48,
+        36,
+        36,
+        53,
+        53,
+        53,
+        53,
+    ]  # C3's other octave, C4, is the alto's
+    assert starts[2].tolist() == [True, False, True, False, True, False, False, False]
+    assert new[:2].tolist() == columns[:2].tolist()
+
+
+def test_where_the_bass_cannot_move_an_inner_voice_takes_another_chord_note():
+    # C major at the beat (G4, C4, E3, C3); the bass may not leave C3 (its range), so the
+    # tenor moves from E3 to the chord's G3, under the alto and over the bass.
+    columns, onsets = lines(
+        [62, 60, 60, 60, 60, 60, 60, 60], [52] * 4 + [57] * 4, [48] * 4 + [53] * 4
+    )
+    new, starts = moving(columns, onsets, ranges=[(55, 74), (48, 69), (44, 50)])
+    assert new[1].tolist() == [52, 52, 55, 55, 57, 57, 57, 57]
+    assert starts[1, 2]
+    assert new[2].tolist() == columns[2].tolist()
+
+
+def test_a_moved_note_never_clashes_with_the_chord_it_lasts_into():
+    # The alto's C4 lasts from step 1 into the F major chord at step 4 (F4 over A3): the
+    # C major chord's E4 would clash with that F and its G3 with the A, so it stays.
+    columns, onsets = lines(
+        [62, 60, 60, 60, 60, 60, 60, 60], [52] * 4 + [57] * 4, [48] * 4 + [53] * 4
+    )
+    new, _ = moving(columns, onsets, ranges=[(55, 74), (50, 54), (44, 50)])
+    assert new[0].tolist() == columns[0].tolist()
+
+
+def test_where_no_voice_can_move_the_lowest_holding_voice_strikes_its_note_again():
+    columns, onsets = lines(
+        [62, 60, 60, 60, 60, 60, 60, 60], [52] * 4 + [57] * 4, [48] * 4 + [53] * 4
+    )
+    new, starts = moving(columns, onsets, ranges=[(58, 62), (50, 54), (44, 50)])
+    assert new.tolist() == columns.tolist()
+    assert starts[:, 2].tolist() == [False, False, True]
+
+
+def test_gaps_of_two_beats_meters_of_odd_beats_and_the_final_chord_are_left_alone():
+    # Every part holds two beats (onsets at steps 0 and 4): Bach holds such chords too.
+    columns, onsets = lines([60] * 4 + [60] * 4, [52] * 4 + [57] * 4, [48] * 4 + [53] * 4)
+    new, starts = moving(columns, onsets)
+    assert (new.tolist(), starts.tolist()) == (columns.tolist(), onsets.tolist())
+    columns, onsets = lines(
+        [60, 60, 60, 60, 60, 60, 60, 60], [53, 55, 55, 55, 57, 57, 57, 57], [48] * 4 + [53] * 4
+    )
+    assert moving(columns, onsets, beat_steps=3)[1].tolist() == onsets.tolist()
+    # The melody's last note starts at step 0: its chord is the final one, kept whole.
+    last = (np.full(8, 67), np.array([True] + [False] * 7))
+    assert moving(columns, onsets, melody=last)[1].tolist() == onsets.tolist()
