@@ -302,7 +302,7 @@ TECHNIQUES: dict[str, Technique] = {
         # given the others, and the decoder costs repeated notes and the bass apart;
         # 7: the chorale decoder sees each line's contour (a cost on turning back), a
         # beat left empty between onsets a beat and a half apart gets a note, fewer
-        # suspensions, a lower clash cost
+        # suspensions
         code_version="7",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),

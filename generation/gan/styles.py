@@ -115,9 +115,7 @@ STYLES: dict[str, GanStyle] = {
             decoding=Decoding(
                 onset_weight=0.5,
                 parallel_cost=3.0,
-                # 2 until code version 7, whose lines turn less: 1 keeps the strong-beat
-                # dissonance at Bach's 15-25 % (validation split: 19-21 %; 13-15 % at 2).
-                dissonance_cost=1.0,
+                dissonance_cost=2.0,
                 offbeat_dissonance=0.25,
                 # Code version 6, tuned on the validation split (MODEL_CARD.md, "Version
                 # 6"): Bach doubles a pitch between two voices on 7.5 % of the steps (the
@@ -149,10 +147,10 @@ STYLES: dict[str, GanStyle] = {
                 # suspensions that fit (all of the suspensions until code version 6, when
                 # the regenerated voices clash more often on their own: 19 % of the beats
                 # against Bach's 23 %, 27 % with every suspension). Since code version 7,
-                # 0.3 of the suspensions: at 0.5, twice Bach's share of notes held across a
-                # beat from between beats, and of dotted quarters.
+                # 0.45 of the suspensions: at 0.5 twice Bach's share of notes held across a
+                # beat from between beats; at 0.3 fewer beats clash than his (14 %).
                 passing=0.5,
-                suspension=0.3,
+                suspension=0.45,
                 # Half the off-beat eighths leaping a third that fit a sixteenth passing
                 # note get one: Bach's share of sixteenth-note onsets on the validation
                 # split (7.5 % of the time between onsets against his 7.3 %; none before).
