@@ -52,7 +52,8 @@ class Decoding:
     hold_beats: int = 0  # an inner voice on one pitch longer than this (0: any length) ...
     hold_cost: float = 0.0  # ... costs this per step beyond (beats of the input's meter)
     phrase_cost: float = 0.0  # per step of a bass off the tonic under a long tonic note
-    # a move that turns a line back (up after down, or down after up; generation.gan.viterbi)
+    # a move that turns a line back (up after down, or down after up; generation.gan.viterbi),
+    # read where notes and rests may end at any step (min_note_steps = min_rest_steps = 1)
     turn_cost: float = 0.0
     # generation.gan.ornaments, after decoding: the chance that a passing note or a
     # suspension is written where one fits the decoded voices
@@ -62,6 +63,13 @@ class Decoding:
     # True: a beat where no part starts a note, between onsets a beat and a half apart,
     # gets one (generation.gan.ornaments.keep_moving)
     keep_moving: bool = False
+
+    def __post_init__(self) -> None:
+        if self.turn_cost and max(self.min_note_steps, self.min_rest_steps) > 1:
+            raise ValueError(
+                "turn_cost is read only where notes and rests may end at any step "
+                "(min_note_steps and min_rest_steps 1)"
+            )
 
 
 @dataclass(frozen=True)

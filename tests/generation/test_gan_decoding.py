@@ -450,3 +450,8 @@ def test_the_last_direction_skips_repeats_and_forgets_at_a_rest():
     assert last_direction(np.array([64, 62, -1]), 3) == 0
     assert last_direction(np.array([62, 62]), 2) == 0
     assert last_direction(np.array([60, 64, 62]), 2) == UP
+
+
+def test_a_turn_cost_with_a_minimum_note_length_is_refused():
+    with pytest.raises(ValueError, match="turn_cost"):
+        Decoding(turn_cost=0.5, min_note_steps=2)
