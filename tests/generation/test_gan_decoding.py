@@ -18,14 +18,16 @@ from generation.gan.viterbi import (
 )
 
 
-def brute_force(emissions, onset_yes, onset_no, decoding, start):
-    """Every (state, new run?) path, scored as the decoder's docstring says."""
+def brute_force(emissions, onset_yes, onset_no, decoding, start, direction=0):
+    """Every (state, new run?) path, scored as the decoder's docstring says; a move
+    against the line's last direction (``direction`` before the first step; a repeat
+    keeps it, a rest forgets it) costs ``decoding.turn_cost``."""
     steps, states = emissions.shape
     shortest = [max(1, decoding.min_rest_steps)] + [max(1, decoding.min_note_steps)] * states
     best, best_path = -np.inf, None
     for path in itertools.product(range(states), repeat=steps):
         for news in itertools.product((False, True), repeat=steps):
-            total, state, length = 0.0, None, 0
+            total, state, length, heading = 0.0, None, 0, direction
             if start is not None:
                 state, length = start
             valid = True
@@ -38,6 +40,8 @@ def brute_force(emissions, onset_yes, onset_no, decoding, start):
                         valid = False
                         break
                     total += emissions[t, s] - decoding.change_cost + (onset_yes[t] if s else 0)
+                    total -= decoding.turn_cost * _turns(state, s, heading)
+                    heading = _heading(state, s, heading)
                     length = 0
                 else:
                     total += emissions[t, s] + (onset_no[t] if s else 0.0)
@@ -47,6 +51,19 @@ def brute_force(emissions, onset_yes, onset_no, decoding, start):
             if valid and total > best + 1e-9:
                 best, best_path = total, (path, news)
     return best, best_path
+
+
+def _heading(before, after, heading):
+    """The direction a line has after a new run from state ``before`` to ``after``."""
+    if before == 0 or after == 0:
+        return 0
+    return heading if before == after else (UP if after > before else DOWN)
+
+
+def _turns(before, after, heading):
+    """1 where a new run from ``before`` to ``after`` turns the line back."""
+    now = _heading(before, after, heading)
+    return int(bool(heading and now and now != heading))
 
 
 def path_score(line, starts, emissions, onset_yes, onset_no, decoding, start):
@@ -363,44 +380,6 @@ def test_the_step_bonus_takes_a_step_where_the_line_would_repeat_or_leap():
     assert decode_window(given, stepping)[0][0].tolist() == [12, 14, 12]
 
 
-def contour_brute_force(emissions, onset_yes, onset_no, decoding, start, direction):
-    """The best score over every (state, new run?) path with runs that may end at any
-    step, a move against the line's last direction costing ``turn_cost`` (a repeat
-    keeps the direction, a rest forgets it), and every change ``change_cost``."""
-    steps, states = emissions.shape
-    best = -np.inf
-    for path in itertools.product(range(states), repeat=steps):
-        for news in itertools.product((False, True), repeat=steps):
-            total, state, heading = 0.0, None, direction
-            if start is not None:
-                state = start[0]
-            valid = True
-            for t, (s, new) in enumerate(zip(path, news, strict=True)):
-                if state is None:
-                    valid = new
-                    total += emissions[t, s] + (onset_yes[t] if s else 0.0)
-                elif new or s != state:
-                    if not new or (s == 0 and state == 0):
-                        valid = False
-                        break
-                    total += emissions[t, s] - decoding.change_cost + (onset_yes[t] if s else 0)
-                    if s == 0 or state == 0:
-                        heading = 0
-                    elif s != state:
-                        now = UP if s > state else DOWN
-                        if heading and now != heading:
-                            total -= decoding.turn_cost
-                        heading = now
-                else:
-                    total += emissions[t, s] + (onset_no[t] if s else 0.0)
-                state = s
-                if not valid:
-                    break
-            if valid:
-                best = max(best, total)
-    return best
-
-
 @pytest.mark.parametrize(("start", "direction"), [(None, 0), ((2, 1), UP), ((3, 2), DOWN)])
 def test_the_contour_search_finds_the_best_line_with_its_turns_costed(start, direction):
     rng = np.random.default_rng(11 + direction)
@@ -410,7 +389,7 @@ def test_the_contour_search_finds_the_best_line_with_its_turns_costed(start, dir
         onset = rng.uniform(0.05, 0.95, size=5)
         yes, no = np.log(onset), np.log(1 - onset)
         _, _, score = viterbi(emissions, yes, no, decoding, [], 0, start, direction)
-        best = contour_brute_force(emissions, yes, no, decoding, start, direction)
+        best, _ = brute_force(emissions, yes, no, decoding, start, direction)
         assert score == pytest.approx(best, abs=1e-4)  # repeats carry a 1e-6 tie-break
 
 
