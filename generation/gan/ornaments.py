@@ -98,15 +98,15 @@ def keep_moving(
     rng: np.random.Generator,
 ) -> tuple[IntArray, BoolArray]:
     """New ``(columns, onsets)`` where each beat before the melody's last note (the final
-    chord stays as it is) at which no part
-    starts a note, and whose gap between onsets (of every part) is a beat and a half,
-    gets one: the lowest voice holding its note from before the beat to at least the
-    next one that can move there to another pitch class of the chord sounding (within a
-    fourth; the lowest voice by an octave only, so the chord keeps its bass) while
-    keeping the rules above does so, at random among those moves; where none can, the
-    lowest such voice strikes its note again. ``melody`` is the heard line and its onsets (T,) each,
-    ``ranges`` (V, 2) each voice's lowest and highest column (None: anywhere); meters
-    with an odd number of steps per beat are left alone."""
+    chord stays as it is) at which no part starts a note, and whose gap between onsets
+    (of every part) is a beat and a half, gets one: the lowest voice holding its note
+    from before the beat to at least the next one that can move there to another pitch
+    class of the chord sounding (within a fourth; the lowest voice by an octave only, so
+    the chord keeps its bass) while keeping the rules above does so, at random among
+    those moves; where none can, the lowest such voice strikes its note again.
+    ``melody`` is the heard line and its onsets, (T,) each; ``ranges`` (V, 2) each
+    voice's lowest and highest column (None: anywhere); meters with an odd number of
+    steps per beat are left alone."""
     columns, onsets = columns.copy(), onsets.copy()
     line, melody_onsets = melody
     if beat_steps < 2 or beat_steps % 2:
@@ -153,8 +153,7 @@ def _chord_moves(
     making no parallel fifth or octave into the beat or out of the note."""
     beat, stop = span
     held = int(columns[voice, beat])
-    parts = _parts(columns, melody, beat)
-    sounding = [int(p) for p in parts if p >= 0]
+    sounding = [int(p) for p in _parts(columns, melody, beat) if p >= 0]
     lowest = voice == columns.shape[0] - 1
     low, high = (0, 10**6) if ranges is None else (int(ranges[voice, 0]), int(ranges[voice, 1]))
     if lowest:
@@ -164,9 +163,9 @@ def _chord_moves(
         candidates = [p for p in range(held - FOURTH, held + FOURTH + 1) if p % 12 in classes]
     found = []
     for pitch in candidates:
-        if pitch == held or not low <= pitch <= high or pitch in sounding:
+        if pitch == held or not low <= pitch <= high:
             continue
-        if _clashes(columns, melody, voice, span, pitch):
+        if _clashes(columns, melody, voice, span, pitch):  # unisons too
             continue
         trial = columns.copy()
         trial[voice, beat:stop] = pitch

@@ -216,6 +216,29 @@ def _search(
     return line[first:] - 1, starts[first:], best
 
 
+@cache
+def _contour_moves(states: int, turn_cost: float) -> FloatArray:
+    """(S, 3, S, 3) read-only, over (from state, direction) x (to state, direction): what
+    turning back costs where a move may arrive with that direction, -inf where it may
+    not. A move between pitches arrives with its own direction, a repeat keeps the one it
+    had, a move from or to a rest has none (states: rest first, then rising pitches)."""
+    rows = np.arange(states)
+    pitched = rows > 0
+    both = pitched[:, None] & pitched[None, :]
+    # the direction a move from p to q arrives with (-1: a repeat, which keeps it)
+    heading = np.where(both, np.where(rows[None, :] > rows[:, None], UP, DOWN), 0)
+    heading[rows[1:], rows[1:]] = -1
+    directions = np.arange(3)
+    arrives = (heading[:, None, :, None] == directions) | (
+        (heading[:, None, :, None] == -1) & (directions[:, None] == directions)[None, :, None]
+    )
+    turning = np.zeros((3, 3))
+    turning[UP, DOWN] = turning[DOWN, UP] = turn_cost
+    extra = np.where(arrives, -turning[None, :, None, :], -np.inf)
+    extra.setflags(write=False)
+    return extra
+
+
 def _contour_search(
     emissions: tuple[FloatArray, FloatArray],
     moves: FloatArray,
@@ -232,22 +255,8 @@ def _contour_search(
     its states. A repeated note keeps the direction; a move from or to a rest has none."""
     staying, arrive_bonus = emissions
     steps, states = staying.shape
-    rows = np.arange(states)
-    pitched = rows > 0
-    both = pitched[:, None] & pitched[None, :]
-    # the direction a move from p to q arrives with (-1: a repeat, which keeps it)
-    heading = np.where(both, np.where(rows[None, :] > rows[:, None], UP, DOWN), 0)
-    heading[rows[1:], rows[1:]] = -1
-    # over (from state, direction) x (to state, direction), flattened state-major:
-    # whether a move may arrive with that direction, and what turning back costs
-    directions = np.arange(3)
-    arrives = (heading[:, None, :, None] == directions) | (
-        (heading[:, None, :, None] == -1) & (directions[:, None] == directions)[None, :, None]
-    )
-    turning = np.zeros((3, 3))
-    turning[UP, DOWN] = turning[DOWN, UP] = turn_cost
     size = 3 * states
-    extra = np.where(arrives, -turning[None, :, None, :], -np.inf)  # (S, 3, S, 3)
+    extra = _contour_moves(states, turn_cost)  # (S, 3, S, 3)
     arrive_flat = np.repeat(arrive_bonus, 3, axis=1)  # (T, 3 S)
     stay_flat = np.repeat(staying, 3, axis=1)
     score = np.full(size, -np.inf)  # index 3 * state + direction
