@@ -87,6 +87,7 @@ class Window:
     final: BoolArray | None = None  # (V, T, 1 + P): the states the final chord allows
     hold_steps: int = 0  # Decoding.hold_beats in steps (0: no limit)
     bias: FloatArray | None = None  # (V, T, 1 + P): added to the log-probabilities
+    still: BoolArray | None = None  # (T,): True where Decoding.hold_cadence_cost is paid
 
 
 def run_length(columns: IntArray, onsets: BoolArray, end: int) -> int:
@@ -157,6 +158,9 @@ def decode_window(
     onset_p = 1.0 / (1.0 + np.exp(-window.onset_logits))
     onset_yes = decoding.onset_weight * np.log(np.clip(onset_p, 1e-6, 1.0))
     onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
+    if window.still is not None and decoding.hold_cadence_cost:
+        onset_yes = onset_yes.copy()
+        onset_yes[:, window.still] -= decoding.hold_cadence_cost
     ranged = window.log_probs if window.ranges is None else fold_into_ranges(window)
     bass = bass_rules(decoding)
     done: set[int] = set()
@@ -168,6 +172,8 @@ def decode_window(
         if window.bias is not None:
             costs += window.bias[v]
         costs[:, 0] -= decoding.rest_cost
+        if window.still is not None:
+            costs[window.still, 0] -= decoding.hold_cadence_cost
         others = [window.melody] + [voices[u] for u in range(count) if u != v and u in done]
         if decoding.dissonance_cost or decoding.unison_cost:
             seconds, unisons = clashes(others, states - 1)
@@ -202,12 +208,14 @@ def decode_window(
 
 @cache
 def bass_rules(decoding: Decoding) -> Decoding:
-    """``decoding`` with the lowest voice's own leap and repeat costs, where it has them."""
+    """``decoding`` with the lowest voice's own leap and repeat costs, where it has them,
+    and its own intervals."""
     leap, repeat = decoding.bass_leap_cost, decoding.bass_repeat_cost
     return replace(
         decoding,
         leap_cost=decoding.leap_cost if leap is None else leap,
         repeat_cost=decoding.repeat_cost if repeat is None else repeat,
+        lowest=True,
     )
 
 

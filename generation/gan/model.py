@@ -53,11 +53,13 @@ from generation.gan.baseline import (
 )
 from generation.gan.constraints import (
     Ending,
+    cadence_holds,
     column_ranges,
     ending,
     final_chord,
     phrase_bias,
     phrase_ends,
+    still_steps,
 )
 from generation.gan.decoding import Decoding, decode_window, runs
 from generation.gan.decoding import Window as DecodingWindow
@@ -285,6 +287,7 @@ class Melody:
     beat_steps: int = 2  # steps per beat of the input's meter (4 in 4/2, 3 in 6/8)
     tonic: int = 0  # the melody's tonic pitch class (music.harmoniser.harmoniser_key)
     phrase_ends: list[tuple[int, int]] = field(default_factory=list)  # long tonic notes
+    holds: list[tuple[int, int]] = field(default_factory=list)  # constraints.cadence_holds
 
 
 def prepare_melody(score: Score, config: GanConfig) -> Melody:
@@ -306,9 +309,10 @@ def prepare_melody(score: Score, config: GanConfig) -> Melody:
     heard = to_columns(np.where(heard >= 0, heard + move, -1), config.low_pitch, config.pitches)
     final = ending(notes, spb, score.resolution)
     beat = max(1, round(beat_length(score) * spb / score.resolution))
-    tonic, _ = harmoniser_key(notes)
-    phrases = phrase_ends(notes, tonic, beat_length(score), spb, score.resolution)
-    return Melody(columns, onsets, meter, steps, move, final, heard, beat, tonic, phrases)
+    key, beat_ticks = harmoniser_key(notes), beat_length(score)
+    phrases = phrase_ends(notes, key[0], beat_ticks, spb, score.resolution)
+    holds = cadence_holds(notes, key, beat_ticks, spb, score.resolution)
+    return Melody(columns, onsets, meter, steps, move, final, heard, beat, key[0], phrases, holds)
 
 
 def window_starts(steps: int, config: GanConfig) -> list[int]:
@@ -352,6 +356,7 @@ def accompany_melody(
     bias = phrase_bias(
         melody.phrase_ends, classes == melody.tonic, (VOICES, total), decoding.phrase_cost
     )
+    still = still_steps(melody.holds if decoding.hold_cadence_cost else [], total)
     noise = torch.Generator().manual_seed(seed)
     per_voice = c.voice_context
 
@@ -387,6 +392,7 @@ def accompany_melody(
                 None if final is None else final[:, window],
                 decoding.hold_beats * melody.beat_steps,
                 None if bias is None else bias[:, window],
+                still[window],
             ),
             decoding,
             only,
@@ -438,12 +444,14 @@ def accompany(score: Score, model: Generator, style: GanStyle, seed: int) -> Sco
     heard = melody.columns if melody.heard is None else melody.heard
     ornaments = (style.decoding.passing, style.decoding.suspension)
     beat, low = melody.beat_steps, config.low_pitch
+    still = still_steps(melody.holds if style.decoding.hold_cadence_cost else [], melody.steps)
     columns, onsets = ornament(
-        columns, onsets, heard, beat, low, *ornaments, rng, config.min_note_steps
+        columns, onsets, heard, beat, low, *ornaments, rng, config.min_note_steps, still
     )
     if style.decoding.keep_moving:
         bounds = column_ranges(ranges, melody.move - low, config.pitches)
-        columns, onsets = keep_moving(columns, onsets, (heard, melody.onsets), beat, bounds, rng)
+        melody_line = (heard, melody.onsets)
+        columns, onsets = keep_moving(columns, onsets, melody_line, beat, bounds, rng, still)
     velocity = accompaniment_velocity(score)
     voices = [
         voice_notes(columns[v], onsets[v], melody, config, score, velocity, ranges[v])

@@ -57,6 +57,7 @@ def ornament(
     suspension: float,
     rng: np.random.Generator,
     min_steps: int = 1,
+    still: BoolArray | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """New ``(columns, onsets)`` with passing notes and suspensions written in.
 
@@ -73,17 +74,19 @@ def ornament(
     if half < min_steps:
         return columns, onsets
     steps = columns.shape[1]
+    if still is None:
+        still = np.zeros(steps, dtype=np.bool_)
     for beat in range(beat_steps, steps, beat_steps):
         for voice in range(columns.shape[0]):
             if suspension > 0 and _suspend(columns, onsets, melody, voice, beat, half, min_steps):
-                if rng.random() < suspension:
+                if rng.random() < suspension and not still[beat + half]:
                     _write_suspension(columns, onsets, voice, beat, half)
                 continue
             if passing > 0:
                 between = _passing_note(
                     columns, onsets, melody, voice, beat, half, low_pitch, min_steps
                 )
-                if between is not None and rng.random() < passing:
+                if between is not None and rng.random() < passing and not still[beat - half]:
                     columns[voice, beat - half : beat] = between
                     onsets[voice, beat - half] = True
     return columns, onsets
@@ -96,6 +99,7 @@ def keep_moving(
     beat_steps: int,
     ranges: IntArray | None,
     rng: np.random.Generator,
+    still: BoolArray | None = None,
 ) -> tuple[IntArray, BoolArray]:
     """New ``(columns, onsets)`` where each beat before the melody's last note (the final
     chord stays as it is) at which no part starts a note, and whose gap between onsets
@@ -115,7 +119,7 @@ def keep_moving(
     end = int(np.flatnonzero(melody_onsets)[-1]) if melody_onsets.any() else 0
     for beat in range(beat_steps, min(end, steps - 1), beat_steps):
         struck = onsets.any(axis=0) | melody_onsets
-        if struck[beat] or line[beat] < 0:
+        if struck[beat] or line[beat] < 0 or (still is not None and still[beat]):
             continue
         before, after = np.flatnonzero(struck[:beat]), np.flatnonzero(struck[beat:])
         if not before.size or not after.size:

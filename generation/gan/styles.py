@@ -63,6 +63,12 @@ class Decoding:
     # True: a beat where no part starts a note, between onsets a beat and a half apart,
     # gets one (generation.gan.ornaments.keep_moving)
     keep_moving: bool = False
+    # per onset (and per step of rest) of a voice under a held melody note that ends a
+    # phrase (generation.gan.constraints.cadence_holds): Bach's voices hold the chord there
+    hold_cadence_cost: float = 0.0
+    # times the log-odds of each move's interval in Bach's lines (generation.gan.intervals)
+    interval_weight: float = 0.0
+    lowest: bool = False  # the lowest voice's rules (decoding.bass_rules): its intervals
 
     def __post_init__(self) -> None:
         if self.turn_cost and max(self.min_note_steps, self.min_rest_steps) > 1:

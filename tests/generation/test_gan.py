@@ -9,7 +9,7 @@ import torch
 
 from generation.checkpoint import load_checkpoint, parameter_count, save_checkpoint
 from generation.gan.baseline import harmonise
-from generation.gan.constraints import phrase_bias
+from generation.gan.constraints import cadence_holds, phrase_bias, still_steps
 from generation.gan.decoding import runs
 from generation.gan.lines import key_shift, line, to_columns
 from generation.gan.model import (
@@ -202,6 +202,20 @@ def test_a_long_tonic_note_inside_the_melody_is_a_phrase_end_where_the_bass_want
     assert (bias[2, 16:20, 0] == -0.5).all()  # resting is off the tonic too
     assert not bias[2, :16].any()
     assert phrase_bias(melody.phrase_ends, classes == 0, (VOICES, melody.steps), 0.0) is None
+
+
+def test_the_voices_hold_under_long_notes_and_under_long_notes_of_the_tonic_triad():
+    # C, D held two beats (not of the triad), E two beats, F three beats, G, C four.
+    starts_durations = ((60, 480), (62, 960), (64, 960), (65, 1440), (67, 480), (60, 1920))
+    notes, tick = [], 0
+    for pitch, duration in starts_durations:
+        notes.append(Note(tick, pitch, duration, 90))
+        tick += duration
+    melody = prepare_melody(Score([Track(notes)], resolution=480), TINY)
+    assert melody.tonic == 0
+    assert melody.holds == [(6, 10), (10, 16), (18, 26)]
+    assert cadence_holds(notes, (0, "minor"), 480, 2, 480) == [(10, 16), (18, 26)]
+    assert still_steps([(2, 5), (6, 7)], 8).tolist() == [0, 0, 0, 1, 1, 0, 0, 0]
 
 
 def test_voice_context_training_gives_some_voices_whole_and_learns_only_the_others():

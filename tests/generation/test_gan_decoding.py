@@ -6,7 +6,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from generation.gan.decoding import Window, decode_window, last_direction, run_length
+from generation.gan.decoding import (
+    Window,
+    bass_rules,
+    decode_window,
+    last_direction,
+    run_length,
+)
 from generation.gan.styles import Decoding
 from generation.gan.viterbi import (
     DOWN,
@@ -434,3 +440,39 @@ def test_the_last_direction_skips_repeats_and_forgets_at_a_rest():
 def test_a_turn_cost_with_a_minimum_note_length_is_refused():
     with pytest.raises(ValueError, match="turn_cost"):
         Decoding(turn_cost=0.5, min_note_steps=2)
+
+
+def test_a_voice_holds_its_note_where_the_steps_are_still():
+    # The voice would move C -> D after the first step (0.6 against 0.35 for C held);
+    # with the steps after the first still (a held cadence), it keeps its C, and it
+    # neither strikes it again nor rests there.
+    probabilities = np.full((1, 4, 30), 1e-4)
+    probabilities[0, 0, 1 + 12] = 0.6
+    probabilities[0, 1:, 1 + 14] = 0.6
+    probabilities[0, 1:, 1 + 12] = 0.35
+    given = window(np.log(probabilities), np.full(4, 28))
+    assert decode_window(given, Decoding())[0][0].tolist() == [12, 14, 14, 14]
+    still = replace(given, still=np.array([False, True, True, True]))
+    assert decode_window(still, Decoding())[0][0].tolist() == [12, 14, 14, 14]  # no cost
+    held, starts = decode_window(still, Decoding(hold_cadence_cost=5.0))
+    assert held[0].tolist() == [12, 12, 12, 12]
+    assert starts[0].tolist() == [True, False, False, False]
+    probabilities[0, 1:, 0] = 0.9  # rest is likelier than either note: it still holds
+    given = replace(still, log_probs=np.log(probabilities))
+    assert decode_window(given, Decoding())[0][0].tolist() == [12, -1, -1, -1]
+    assert decode_window(given, Decoding(hold_cadence_cost=5.0))[0][0].tolist() == [12] * 4
+
+
+def test_bachs_intervals_cost_a_bass_rising_a_third_more_than_one_falling():
+    decoding = Decoding(interval_weight=1.0)
+    inner, bass = transition_costs(decoding, 30), transition_costs(bass_rules(decoding), 30)
+    c = 1 + 12  # the state of column 12
+    assert bass[c, c + 4] < bass[c, c - 4]  # Bach's bass: +4 0.7 % of moves, -4 2.8 %
+    assert bass[c, c + 2] > bass[c, c + 4]
+    assert bass[c, c + 5] > bass[c, c + 4]  # up a fourth: 8.3 %
+    assert inner[c, c + 2] > inner[c, c + 7]
+    assert not np.array_equal(inner, bass)
+    plain = transition_costs(Decoding(), 30)
+    assert (inner[1:, 1:] <= plain[1:, 1:]).all()  # the likeliest interval costs nothing
+    assert np.array_equal(inner[0], plain[0])  # to a rest, from a rest: unchanged
+    assert np.array_equal(inner[:, 0], plain[:, 0])

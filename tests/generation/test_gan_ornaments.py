@@ -208,3 +208,32 @@ def test_gaps_of_two_beats_meters_of_odd_beats_and_the_final_chord_are_left_alon
     # The melody's last note starts at step 0: its chord is the final one, kept whole.
     last = (np.full(8, 67), np.array([True] + [False] * 7))
     assert moving(columns, onsets, melody=last)[1].tolist() == onsets.tolist()
+
+
+def test_no_figure_strikes_a_note_where_the_voices_hold_a_cadence() -> None:
+    # The passing note (alto C4 -> E4 filled at step 1) and the suspension (alto D4 -> C4
+    # resolving at step 3) are written anywhere else, and not where those steps are still.
+    columns, onsets = voices([60, 60, 64, 64], [55, 55, 55, 55], [48, 48, 48, 48])
+    still = np.array([False, True, False, False])
+    rng = np.random.default_rng(0)
+    new, _ = ornament(columns, onsets, np.full(4, 72), BEAT, 0, 1.0, 0.0, rng, 1, still)
+    assert new.tolist() == columns.tolist()
+    assert run(columns, onsets, [72] * 4, suspension=0.0)[0][0].tolist() == [60, 62, 64, 64]
+    columns, onsets = voices([62, 62, 60, 60], [55, 55, 52, 52], [43, 43, 48, 48])
+    still = np.array([False, False, False, True])
+    rng = np.random.default_rng(0)
+    new, _ = ornament(columns, onsets, np.full(4, 67), BEAT, 0, 0.0, 1.0, rng, 1, still)
+    assert new.tolist() == columns.tolist()
+
+
+def test_a_beat_inside_a_held_cadence_is_left_still() -> None:
+    columns, onsets = lines(
+        [60, 60, 60, 60, 60, 60, 60, 60], [53, 55, 55, 55, 57, 57, 57, 57], [48] * 4 + [53] * 4
+    )
+    still = np.zeros(8, dtype=np.bool_)
+    still[1:4] = True
+    new, starts = keep_moving(
+        columns, onsets, HELD_MELODY, BEAT, None, np.random.default_rng(0), still
+    )
+    assert new.tolist() == columns.tolist()
+    assert starts.tolist() == onsets.tolist()
