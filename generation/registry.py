@@ -302,8 +302,10 @@ TECHNIQUES: dict[str, Technique] = {
         # given the others, and the decoder costs repeated notes and the bass apart;
         # 7: the chorale decoder sees each line's contour (a cost on turning back), a
         # beat left empty between onsets a beat and a half apart gets a note, fewer
-        # suspensions
-        code_version="7",
+        # suspensions; 8: the chorale voices hold their chord under the melody's phrase
+        # ends, moves are read against Bach's intervals, fewer suspensions again, more
+        # sixteenths
+        code_version="8",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),
         cost=QUICK,
