@@ -303,8 +303,7 @@ TECHNIQUES: dict[str, Technique] = {
         # 7: the chorale decoder sees each line's contour (a cost on turning back), a
         # beat left empty between onsets a beat and a half apart gets a note, fewer
         # suspensions; 8: the chorale voices hold their chord under the melody's phrase
-        # ends, moves are read against Bach's intervals, fewer suspensions again, more
-        # sixteenths
+        # ends
         code_version="8",
         more_checkpoints=tuple(s.checkpoint for s in STYLES.values() if s.name != DEFAULT_STYLE),
         styles=tuple(STYLES.values()),

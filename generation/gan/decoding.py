@@ -208,14 +208,12 @@ def decode_window(
 
 @cache
 def bass_rules(decoding: Decoding) -> Decoding:
-    """``decoding`` with the lowest voice's own leap and repeat costs, where it has them,
-    and its own intervals."""
+    """``decoding`` with the lowest voice's own leap and repeat costs, where it has them."""
     leap, repeat = decoding.bass_leap_cost, decoding.bass_repeat_cost
     return replace(
         decoding,
         leap_cost=decoding.leap_cost if leap is None else leap,
         repeat_cost=decoding.repeat_cost if repeat is None else repeat,
-        lowest=True,
     )
 
 

@@ -22,7 +22,6 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from generation.gan.intervals import WIDEST, interval_log_odds
 from generation.gan.styles import Decoding
 
 FloatArray = npt.NDArray[np.float64]
@@ -62,8 +61,7 @@ def parallel_steps(
 @cache
 def transition_costs(decoding: Decoding, states: int) -> FloatArray:
     """(S, S) read-only: what a move from state p to q costs before the parallels (the
-    change, leap and repeat costs, the step bonus, Bach's intervals), the same for every
-    step and window."""
+    change, leap and repeat costs, the step bonus), the same for every step and window."""
     rows = np.arange(states)
     distance = np.abs(rows[:, None] - rows[None, :])
     base = np.full((states, states), -float(decoding.change_cost))
@@ -78,10 +76,6 @@ def transition_costs(decoding: Decoding, states: int) -> FloatArray:
         base += decoding.step_bonus * by_step
     base[rows, rows] -= 1e-6  # a repeated note: on a tie, the note is held instead
     base[0, 0] = -np.inf  # rest after rest is one rest
-    if decoding.interval_weight:
-        odds = interval_log_odds("bass" if decoding.lowest else "inner")
-        moves = np.clip(rows[None, 1:] - rows[1:, None], -WIDEST, WIDEST) + WIDEST
-        base[1:, 1:] += decoding.interval_weight * odds[moves]
     base.setflags(write=False)
     return base
 

@@ -8,7 +8,6 @@ import pytest
 
 from generation.gan.decoding import (
     Window,
-    bass_rules,
     decode_window,
     last_direction,
     run_length,
@@ -461,18 +460,3 @@ def test_a_voice_holds_its_note_where_the_steps_are_still():
     given = replace(still, log_probs=np.log(probabilities))
     assert decode_window(given, Decoding())[0][0].tolist() == [12, -1, -1, -1]
     assert decode_window(given, Decoding(hold_cadence_cost=5.0))[0][0].tolist() == [12] * 4
-
-
-def test_bachs_intervals_cost_a_bass_rising_a_third_more_than_one_falling():
-    decoding = Decoding(interval_weight=1.0)
-    inner, bass = transition_costs(decoding, 30), transition_costs(bass_rules(decoding), 30)
-    c = 1 + 12  # the state of column 12
-    assert bass[c, c + 4] < bass[c, c - 4]  # Bach's bass: +4 0.7 % of moves, -4 2.8 %
-    assert bass[c, c + 2] > bass[c, c + 4]
-    assert bass[c, c + 5] > bass[c, c + 4]  # up a fourth: 8.3 %
-    assert inner[c, c + 2] > inner[c, c + 7]
-    assert not np.array_equal(inner, bass)
-    plain = transition_costs(Decoding(), 30)
-    assert (inner[1:, 1:] <= plain[1:, 1:]).all()  # the likeliest interval costs nothing
-    assert np.array_equal(inner[0], plain[0])  # to a rest, from a rest: unchanged
-    assert np.array_equal(inner[:, 0], plain[:, 0])
