@@ -75,16 +75,21 @@ def cadence_holds(
     """``(start, end)`` steps of the melody's notes under which the voices hold one
     chord: notes held :data:`HOLD_BEATS` beats (of ``beat`` ticks) or more, and notes held
     :data:`music.harmoniser.PHRASE_BEATS` beats or more on a note of the tonic triad of
-    ``key`` (``(tonic, mode)``), the last note too. On the validation split Bach's voices
-    strike nothing under 81 % of the first and 75 % of the second (under his other notes
-    of two beats, 13 %)."""
+    ``key`` (``(tonic, mode)``), the last note too, each longer than every note begun in
+    the :data:`HOLD_BEATS` + 1 beats before it (a phrase's end, not a tune's long-short
+    pattern). On the validation split Bach's voices strike nothing under 81 % of the
+    first and 75 % of the second (under his other notes of two beats, 13 %)."""
     tonic, mode = key
     triad = {tonic, (tonic + (4 if mode == "major" else 3)) % 12, (tonic + 7) % 12}
+    window = (HOLD_BEATS + 1) * beat
     return [
         (tick_to_step(n.start, spb, resolution), tick_to_step(n.end, spb, resolution))
-        for n in notes
-        if n.duration >= HOLD_BEATS * beat
-        or (n.duration >= PHRASE_BEATS * beat and n.pitch % 12 in triad)
+        for i, n in enumerate(notes)
+        if (
+            n.duration >= HOLD_BEATS * beat
+            or (n.duration >= PHRASE_BEATS * beat and n.pitch % 12 in triad)
+        )
+        and all(m.duration < n.duration for m in notes[:i] if m.start >= n.start - window)
     ]
 
 

@@ -182,8 +182,9 @@ STYLES: dict[str, GanStyle] = {
                 # Code version 8 (MODEL_CARD.md, "Version 8"), on the validation split:
                 # Bach's voices strike nothing under 81 % of the melody's notes of three
                 # beats or more and 75 % of its two-beat notes on the tonic triad, ours
-                # did under 17 % of them; an onset (or a rest) there costs 5 (2 and 20 gave
-                # the same C2ST within its noise).
+                # did under 17 % of them; an onset (or a rest) under such a note that ends
+                # a phrase (constraints.cadence_holds) costs 5 (2 and 20 gave the same
+                # C2ST within its noise).
                 hold_cadence_cost=5.0,
             ),
         ),

@@ -204,17 +204,22 @@ def test_a_long_tonic_note_inside_the_melody_is_a_phrase_end_where_the_bass_want
     assert phrase_bias(melody.phrase_ends, classes == 0, (VOICES, melody.steps), 0.0) is None
 
 
-def test_the_voices_hold_under_long_notes_and_under_long_notes_of_the_tonic_triad():
-    # C, D held two beats (not of the triad), E two beats, F three beats, G, C four.
-    starts_durations = ((60, 480), (62, 960), (64, 960), (65, 1440), (67, 480), (60, 1920))
+def test_the_voices_hold_under_a_phrases_long_last_note():
+    # C D E(half) F G(half) A B C D(dotted half) C(whole), in C major: the half E on the
+    # tonic triad ends a phrase; the half G does too by its pitch, but the E began less
+    # than four beats before it (a tune's long-short pattern); the three-beat D ends one
+    # by its length, off the triad, and so does the last note.
+    beats = ((60, 1), (62, 1), (64, 2), (65, 1), (67, 2), (69, 1), (71, 1), (72, 1), (62, 3))
     notes, tick = [], 0
-    for pitch, duration in starts_durations:
-        notes.append(Note(tick, pitch, duration, 90))
-        tick += duration
+    for pitch, length in (*beats, (60, 4)):
+        notes.append(Note(tick, pitch, 480 * length, 90))
+        tick += 480 * length
     melody = prepare_melody(Score([Track(notes)], resolution=480), TINY)
     assert melody.tonic == 0
-    assert melody.holds == [(6, 10), (10, 16), (18, 26)]
-    assert cadence_holds(notes, (0, "minor"), 480, 2, 480) == [(10, 16), (18, 26)]
+    assert melody.holds == [(4, 8), (20, 26), (26, 34)]
+    assert cadence_holds(notes, (0, "minor"), 480, 2, 480) == [(20, 26), (26, 34)]
+    without_e = [replace(n, duration=480) if n.pitch == 64 else n for n in notes]
+    assert (10, 14) in cadence_holds(without_e, (0, "major"), 480, 2, 480)
     assert still_steps([(2, 5), (6, 7)], 8).tolist() == [0, 0, 0, 1, 1, 0, 0, 0]
 
 
