@@ -9,7 +9,9 @@ that took it to the model's key and register:
 - the final chord (:func:`ending`, :func:`final_chord`): where the melody ends on its
   tonic triad, every voice sounds, the bass on the tonic, the others on the triad;
 - a bias towards the tonic in the bass under the melody's phrase ends, its long tonic
-  notes before the last (:func:`phrase_ends`, :func:`phrase_bias`).
+  notes before the last (:func:`phrase_ends`, :func:`phrase_bias`);
+- the steps under the long notes that end a phrase, where the voices hold their chord
+  (:func:`cadence_holds`, :func:`still_steps`).
 
 The key is :func:`music.harmoniser.harmoniser_key` of the melody, which weighs its last
 note, as :mod:`generation.stats` reads it.

@@ -30,6 +30,9 @@ from the rules of voice leading, given the melody and the other voices:
 - a move that turns the line back (up after down or down after up, a repeated note
   keeping the direction it came with) costs ``turn_cost``: the search state then also
   holds the direction of the line's last move (:mod:`generation.gan.viterbi`);
+- under the long notes that end the melody's phrases (``Window.still``, the steps after
+  their first) a note starting, or a step of rest, costs ``hold_cadence_cost``: the
+  voices hold their chord there, as Bach's do at his fermatas;
 - ``Window.bias`` is added as it comes (the model costs a bass off the tonic under
   the melody's long tonic notes, its phrase ends: ``phrase_cost`` per step);
 - an inner voice (every voice but the lowest) that stays on one pitch, held or

@@ -64,8 +64,10 @@ def ornament(
     ``beat_steps`` is the grid steps per beat of the input's meter (even for a half beat
     to exist; otherwise nothing changes), ``low_pitch`` the MIDI pitch of column 0 (in
     the model's key of C), ``min_steps`` the shortest note the voices may have (every
-    note a figure writes or shortens keeps at least that many steps). The voices are
-    visited upper first, beat by beat, each decision seeing the ones before it.
+    note a figure writes or shortens keeps at least that many steps), ``still`` (T,)
+    the steps where no figure may start a note (under a held cadence:
+    :func:`generation.gan.constraints.cadence_holds`). The voices are visited upper
+    first, beat by beat, each decision seeing the ones before it.
     """
     columns, onsets = columns.copy(), onsets.copy()
     if beat_steps < 2 or beat_steps % 2 or (passing <= 0 and suspension <= 0):
@@ -109,8 +111,9 @@ def keep_moving(
     the chord keeps its bass) while keeping the rules above does so, at random among
     those moves; where none can, the lowest such voice strikes its note again.
     ``melody`` is the heard line and its onsets, (T,) each; ``ranges`` (V, 2) each
-    voice's lowest and highest column (None: anywhere); meters with an odd number of
-    steps per beat are left alone."""
+    voice's lowest and highest column (None: anywhere); beats where ``still`` (T,) is
+    True (a held cadence) and meters with an odd number of steps per beat are left
+    alone."""
     columns, onsets = columns.copy(), onsets.copy()
     line, melody_onsets = melody
     if beat_steps < 2 or beat_steps % 2:
