@@ -161,9 +161,8 @@ def decode_window(
     onset_p = 1.0 / (1.0 + np.exp(-window.onset_logits))
     onset_yes = decoding.onset_weight * np.log(np.clip(onset_p, 1e-6, 1.0))
     onset_no = decoding.onset_weight * np.log(np.clip(1.0 - onset_p, 1e-6, 1.0))
-    if window.still is not None and decoding.hold_cadence_cost:
-        onset_yes = onset_yes.copy()
-        onset_yes[:, window.still] -= decoding.hold_cadence_cost
+    if window.still is not None:
+        onset_yes = onset_yes - decoding.hold_cadence_cost * window.still
     ranged = window.log_probs if window.ranges is None else fold_into_ranges(window)
     bass = bass_rules(decoding)
     done: set[int] = set()

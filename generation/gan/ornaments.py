@@ -78,6 +78,7 @@ def ornament(
     steps = columns.shape[1]
     if still is None:
         still = np.zeros(steps, dtype=np.bool_)
+    # a figure a held cadence refuses still takes its draw, so the others keep theirs
     for beat in range(beat_steps, steps, beat_steps):
         for voice in range(columns.shape[0]):
             if suspension > 0 and _suspend(columns, onsets, melody, voice, beat, half, min_steps):

@@ -163,14 +163,14 @@ def _search(
             moves = np.where(parallel, -np.inf, base)
         else:
             moves = base - decoding.parallel_cost * parallel
-    origins = np.zeros((steps, states), dtype=np.int64)  # the state a run at t came from
-    origin_lengths = np.zeros((steps, states), dtype=np.int64)  # and that run's length
-    changed = np.zeros((steps, states), dtype=np.bool_)  # cap 1: the run at t is new
-    held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
     if cap == 1 and decoding.turn_cost:
         return _contour_search(
             (staying, arrive_bonus), moves, decoding.turn_cost, first, (start, direction)
         )
+    origins = np.zeros((steps, states), dtype=np.int64)  # the state a run at t came from
+    origin_lengths = np.zeros((steps, states), dtype=np.int64)  # and that run's length
+    changed = np.zeros((steps, states), dtype=np.bool_)  # cap 1: the run at t is new
+    held = np.zeros((steps, states), dtype=np.bool_)  # cap > 1: (s, cap) came from (s, cap)
     if cap == 1:  # every run may end at any step: the state alone
         line_score = score[:, 0]
         for t in range(begin, steps):
