@@ -129,11 +129,13 @@ class Piece:
     octave_move: int  # semitones (a multiple of 12) added to the input's pitches
 
 
-def best_octave(pitches: IntArray, low: int, high: int) -> int:
-    """The octave move putting the most ``pitches`` in ``[low, high]`` (ties: the smallest)."""
+def best_octave(pitches: IntArray, low: int, high: int, span: tuple[int, int] = (0, 127)) -> int:
+    """The octave move putting the most ``pitches`` in ``[low, high]`` (ties: the smallest)
+    among those that keep the input's lowest and highest pitch (``span``) inside MIDI's
+    0-127: the input's notes the sampler leaves alone move by it too."""
     if pitches.size == 0:
         return 0
-    moves = range(-48, 49, 12)
+    moves = [m for m in range(-48, 49, 12) if span[0] + m >= 0 and span[1] + m <= 127] or [0]
     return max(
         moves, key=lambda m: (int(((pitches + m >= low) & (pitches + m <= high)).sum()), -abs(m))
     )
@@ -149,7 +151,8 @@ def prepare(score: Score, config: ArcnnConfig) -> Piece:
         for i, t in enumerate(tracks)
     ]
     melody = lines[0][0]
-    octave = best_octave(melody[melody >= 0], *SATB[0])
+    every = [n.pitch for t in tracks for n in t.notes]
+    octave = best_octave(melody[melody >= 0], *SATB[0], (min(every), max(every)))
     key = key_shift(tracks[0].notes)
     columns = np.full((VOICES, steps), -1, dtype=np.int64)
     onsets = np.zeros((VOICES, steps), dtype=np.bool_)

@@ -230,6 +230,23 @@ def test_the_melody_stays_when_no_input_note_may_change():
     ]
 
 
+def test_the_octave_move_keeps_every_input_note_inside_midi():
+    # A melody (G3-D4) that fits the soprano's range (C4-A5) best an octave up, with one
+    # note at the top of MIDI's range: that move would put the note at 132, which no MIDI
+    # file can hold (the job failed writing it), so the melody stays where it is.
+    assert prepare(melody(low=55), TINY).octave_move == 12
+    given = melody(low=55)
+    tune = given.tracks[0].notes
+    given.tracks[0].notes = [*tune[:-1], replace(tune[-1], pitch=120)]
+    assert prepare(given, TINY).octave_move == 0
+    out = harmonise(given, model(), Sampling(iterations=10), 0)
+    assert all(0 <= n.pitch <= 127 for track in out.tracks for n in track.notes)
+    assert max(n.pitch for n in out.tracks[0].notes) == 120
+    low = melody(low=55)
+    low.tracks[0].notes = [replace(low.tracks[0].notes[0], pitch=5), *low.tracks[0].notes[1:]]
+    assert prepare(low, TINY).octave_move == 12  # a low note does not stop a move up
+
+
 def test_the_removal_quota_bounds_the_changed_melody_cells(monkeypatch):
     monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)  # no pull to the input
     given = melody()
