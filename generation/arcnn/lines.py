@@ -47,6 +47,7 @@ def parallel_candidates(
     perfect interval, mod 12, on both sides of a move of both voices) between the cell's
     voice and another, with the step before or the step after as they stand."""
     candidates = np.arange(pitches)[None, :]
+    classes = candidates % 12
     steps = columns.shape[1]
     bad = np.zeros((len(voice), pitches), dtype=np.bool_)
     before, after = np.maximum(step - 1, 0), np.minimum(step + 1, steps - 1)
@@ -58,9 +59,10 @@ def parallel_candidates(
             a, b = columns[voice, neighbour], columns[other, neighbour]
             interval = (up * (a - b)) % 12
             moving = mine & exists & (a >= 0) & (b >= 0) & (b1 >= 0) & (b1 != b)
-            moving &= (interval == 0) | (interval == 7)
-            same = (up[:, None] * (candidates - b1[:, None])) % 12 == interval[:, None]
-            bad |= moving[:, None] & same & (candidates != a[:, None])
+            rows = np.flatnonzero(moving & ((interval == 0) | (interval == 7)))
+            if rows.size:  # the same interval again: the other's pitch class plus it
+                same = classes == ((b1[rows] + up[rows] * interval[rows]) % 12)[:, None]
+                bad[rows] |= same & (candidates != a[rows, None])
     return bad
 
 
