@@ -1,6 +1,7 @@
 """The shipped AR-CNN on real inputs: every sample melody, every DeepComposer file, and
 the parameters' extremes."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from generation.checkpoint import read_meta, shipped_path
 from generation.registry import ARCNN_PARAMS, generate
 from music.catalogue import list_samples, load_sample
 from music.midi_io import read_midi_file, score_from_midi, score_to_midi
-from music.transforms import concatenate
+from music.transforms import concatenate, transpose
 from music.validate import validate_midi
 
 SHIPPED = shipped_path("arcnn")
@@ -89,6 +90,18 @@ def test_a_32_bar_input_gets_four_voices_from_its_first_bar_to_its_last(assert_f
     for track in out.tracks:
         quarters = {n.start // eight_bars for n in track.notes}
         assert quarters == {0, 1, 2, 3}, track.name
+
+
+def test_a_melody_with_a_note_at_the_top_of_midi_comes_out_writable():
+    # Twinkle an octave down fits the soprano's range best an octave up; one of its notes
+    # at 120 would then be 132, and the job failed writing its output. The melody stays.
+    melody = transpose(load_sample("twinkle-twinkle"), -12)
+    notes = sorted(melody.tracks[0].notes)
+    notes[6] = replace(notes[6], pitch=120)
+    melody.tracks[0].notes = notes
+    out = generate("arcnn", melody, {}, 0)
+    assert all(0 <= n.pitch <= 127 for track in out.tracks for n in track.notes)
+    validate_midi(score_to_midi(out))
 
 
 @pytest.mark.slow
