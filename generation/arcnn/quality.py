@@ -11,8 +11,10 @@ chorales and AWS's outputs. Figures, per group and system:
 - hand statistics (:func:`generation.gan.baseline_quality.hand_statistics`, on four
   voices: a piece of another track count is split into four by register first): notes
   sounding on average, median note length, beats whose pitch classes form a triad or
-  seventh chord (on strong beats and on every beat), the soprano a chord tone (on strong
-  beats, and every soprano note), parallel fifths and octaves per 100
+  seventh chord (on strong beats and on every beat), strong beats whose pitch classes lie
+  within one (incomplete chords too: the reading that gives issue #16's figures for Bach
+  and AWS), the soprano a chord tone (on strong beats, and every soprano note), parallel
+  fifths and octaves per 100
   moves between the outer voices and between any two voices;
 - the judge's score (``--profile``, the piece's own source excluded from the copy
   check), median.
@@ -43,11 +45,15 @@ from generation.c2st_quality import run as c2st_run
 from generation.c2st_quality import table as c2st_table
 from generation.c2st_quality import write_into_card as c2st_write
 from generation.checkpoint import CHECKPOINT_DIR, REPO_ROOT, git_revision
-from generation.gan.baseline_quality import CHORDS, hand_statistics, judge_scores
+from generation.gan.baseline_quality import (
+    CHORDS,
+    hand_statistics,
+    judge_scores,
+    sounding_classes,
+)
 from generation.quality_tables import write_into_card
 from music.score import Score
 from music.transforms import crop, merge_tracks, split_tracks
-from music.voice_leading import sounding
 
 DEEPCOMPOSER_DIR = REPO_ROOT.parent / "shared" / "testdata" / "deepcomposer"
 BARS = 8  # the bars of each test chorale: DeepComposer's input length
@@ -55,6 +61,7 @@ STATISTICS = (
     ("sounding", "notes sounding", "{:.2f}"),
     ("median_note_beats", "median note (beats)", "{:.2f}"),
     ("strong_chordal", "strong beats a triad or seventh", "{:.0%}"),
+    ("strong_fit", "strong beats within a triad or seventh", "{:.0%}"),
     ("strong_chord_tones", "melody a chord tone on strong beats", "{:.0%}"),
     ("chordal_beats", "all beats a triad or seventh", "{:.0%}"),
     ("melody_chord_tones", "melody notes chord tones", "{:.0%}"),
@@ -172,22 +179,29 @@ def strong_beats(score: Score) -> list[int]:
 
 
 def strong_beat_statistics(scores: Sequence[Score]) -> dict[str, float]:
-    """On strong beats (:func:`strong_beats`) of four-voice scores: the share whose
-    sounding pitch classes form a triad or seventh chord, and the share where the
-    soprano's pitch is a chord tone (everything sounding fits one such chord)."""
-    chordal, tones = [], []
+    """On strong beats (:func:`strong_beats`) where two notes or more sound, counting
+    every note sounding in any part (:func:`sounding_classes`; a part may hold
+    overlapping notes, as AWS's one piano track split by register does): the share whose
+    pitch classes form a complete triad or seventh chord (``strong_chordal``), the share
+    whose pitch classes all belong to one such chord, incomplete chords too
+    (``strong_fit``: a triad without its fifth, a seventh without its fifth), and, where
+    the soprano sounds, the same share (``strong_chord_tones``: the melody is a chord
+    tone and nothing else sounding is foreign to that chord)."""
+    chordal, fit, tones = [], [], []
     for score in scores:
         voices = [sorted(t.notes) for t in score.tracks]
         for beat in strong_beats(score):
-            heard = [p for p in (sounding(v, [beat])[0] for v in voices) if p >= 0]
-            if len(heard) < 2:
+            classes, notes = sounding_classes(voices, beat)
+            if notes < 2:
                 continue
-            classes = frozenset(p % 12 for p in heard)
+            fits = any(classes <= chord for chord in CHORDS)
             chordal.append(classes in CHORDS)
-            if sounding(voices[0], [beat])[0] >= 0:
-                tones.append(any(classes <= chord for chord in CHORDS))
+            fit.append(fits)
+            if sounding_classes(voices[:1], beat)[1]:
+                tones.append(fits)
     return {
         "strong_chordal": float(np.mean(chordal)) if chordal else float("nan"),
+        "strong_fit": float(np.mean(fit)) if fit else float("nan"),
         "strong_chord_tones": float(np.mean(tones)) if tones else float("nan"),
     }
 

@@ -31,7 +31,7 @@ from generation.stats import four_parts
 from music.harmoniser import harmonise_score
 from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
-from music.voice_leading import parallel_motions, sounding
+from music.voice_leading import parallel_motions
 
 CORPUS = "bach-chorales"
 # Triads and seventh chords as pitch-class sets above their root.
@@ -81,12 +81,20 @@ def triad_baseline(score: Score) -> Score:
     return replace(score, tracks=tracks)
 
 
+def sounding_classes(voices: Sequence[Sequence[Note]], tick: int) -> tuple[frozenset[int], int]:
+    """``(pitch classes, notes)`` of every note sounding at ``tick`` in any of ``voices``.
+    A voice may hold overlapping notes (a piano track split by register): each counts."""
+    heard = [n.pitch for voice in voices for n in voice if n.start <= tick < n.end]
+    return frozenset(p % 12 for p in heard), len(heard)
+
+
 def hand_statistics(scores: Sequence[Score]) -> dict[str, float]:
     """Per set of four-part scores (soprano first, bass last): distinct pitches sounding
     on average (:func:`evaluation.metrics.polyphony`), the median note length in beats,
-    the share of beats whose sounding pitch classes form a complete triad or seventh
-    chord, the share of soprano notes that are chord tones (the pitch classes sounding at
-    its onset, its own included, all belong to one triad or seventh chord), and parallel
+    the share of beats whose sounding pitch classes (every note sounding, in any part:
+    :func:`sounding_classes`) form a complete triad or seventh chord, the share of
+    soprano notes that are chord tones (the pitch classes sounding at its onset, its own
+    included, all belong to one triad or seventh chord), and parallel
     fifths and octaves per 100 moves (:func:`music.voice_leading.parallel_motions`)
     between the outer voices and over all six pairs."""
     sounding_mean, lengths, chordal, chord_tones = [], [], [], []
@@ -98,11 +106,11 @@ def hand_statistics(scores: Sequence[Score]) -> dict[str, float]:
         lengths += [n.duration / score.resolution for v in voices for n in v]
         beats = range(0, score.end_tick, score.resolution)
         for beat in beats:
-            classes = frozenset(p % 12 for p in (sounding(v, [beat])[0] for v in voices) if p >= 0)
+            classes, _ = sounding_classes(voices, beat)
             if classes:
                 chordal.append(classes in CHORDS)
         for note in voices[0]:
-            heard = {p % 12 for p in (sounding(v, [note.start])[0] for v in voices) if p >= 0}
+            heard, _ = sounding_classes(voices, note.start)
             chord_tones.append(any(heard <= chord for chord in CHORDS))
         for total, parts in ((outer, [voices[0], voices[-1]]), (pairs, voices)):
             parallels, moves = parallel_motions(parts)

@@ -51,7 +51,32 @@ def test_strong_beat_chords_and_chord_tones_are_counted():
 
     c_major, clash = (72, 67, 64, 48), (73, 67, 64, 48)  # C E G C; C# over C E G
     stats = strong_beat_statistics([four_voices([c_major, c_major, clash, clash])])
-    assert stats == {"strong_chordal": 0.5, "strong_chord_tones": 0.5}  # beats 1 and 3
+    assert stats == {"strong_chordal": 0.5, "strong_fit": 0.5, "strong_chord_tones": 0.5}
+
+
+def test_an_incomplete_chord_fits_a_triad_or_seventh_without_being_one():
+    from generation.arcnn.quality import strong_beat_statistics
+
+    no_fifth = (72, 64, 60, 48)  # C E C C: a C major triad without its fifth
+    dominant = (77, 71, 67, 55)  # F B G G: G7 without its fifth, D
+    second = (74, 72, 64, 48)  # D over C E C: fits no triad or seventh
+    stats = strong_beat_statistics([four_voices([no_fifth, no_fifth, dominant, second], beats=2)])
+    assert stats == {"strong_chordal": 0.0, "strong_fit": 0.75, "strong_chord_tones": 0.75}
+
+
+def test_every_note_sounding_counts_where_a_part_holds_overlapping_notes():
+    from generation.arcnn.quality import strong_beat_statistics
+
+    # One piano part: a whole-bar C under a quarter-note E, G and C that start with it.
+    # Split by register, a part can hold the long C and a later short note at once.
+    lower = Track([Note(0, 48, 1920), Note(0, 55, 480), Note(960, 52, 960)])
+    upper = Track([Note(0, 72, 960), Note(960, 72, 960)])
+    stats = strong_beat_statistics([Score([upper, lower], resolution=480)])
+    # Beat 1: C G C; beat 3: C over E and the held C: both fit C major, neither complete.
+    assert stats == {"strong_chordal": 0.0, "strong_fit": 1.0, "strong_chord_tones": 1.0}
+    full = Track([Note(0, 48, 1920), Note(960, 52, 960), Note(960, 55, 960)])
+    stats = strong_beat_statistics([Score([upper, full], resolution=480)])
+    assert stats["strong_chordal"] == 0.5  # beat 3: C E G with the held C counted
 
 
 def test_a_one_track_piece_is_split_into_four_voices_for_the_statistics():
