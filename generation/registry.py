@@ -272,8 +272,10 @@ TECHNIQUES: dict[str, Technique] = {
         # voice keeps its own timing (dotted rhythms, sixteenths), not the grid's; 6: a
         # cost on holding a pitch between beats in a written voice (OFFBEAT_HOLD_COST);
         # 7: a melody ending on its tonic triad from the first half of its last bar ends
-        # on the tonic chord over the tonic, held, its last note kept (final_chord_of)
-        code_version="7",
+        # on the tonic chord over the tonic, held, its last note kept (final_chord_of);
+        # 8: an input note is redrawn as another pitch, never deleted (a lone note after
+        # a rest was, and with it the whole output)
+        code_version="8",
         training_module="generation.arcnn.network",
         reports_progress=True,
         # bench/bench_generation_cost.py, load average 6-10: 1000 steps on 32 bars 21.9 s

@@ -48,9 +48,14 @@ def allowed_cells(
     start on, the voices the input does not have sound the final chord: the bass the
     tonic, the inner voices the tonic triad (a major third allowed in minor), never rest;
     the voices the input has keep their notes there (the melody's last note is not
-    rewritten, nor the rest after it filled)."""
+    rewritten, nor the rest after it filled). A voice the input does not have never rests
+    while the input's melody sounds (code version 8: under a lone note after a rest the
+    network wrote nothing but rests, and the melody came back alone)."""
     steps = columns.shape[1]
     allowed = allowed_classes(config, key_move)[:, None, :].repeat(1, steps, 1)
+    sounding = np.flatnonzero(columns[0] >= 0)
+    for voice in np.flatnonzero(~given):
+        allowed[voice, sounding, 0] = False
     if final is not None and final.start < steps:
         classes = (np.arange(config.pitches) + config.low_pitch - key_move) % 12
         allowed &= torch.from_numpy(final_chord(final, classes, (VOICES, steps), steps))

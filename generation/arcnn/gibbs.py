@@ -14,7 +14,9 @@ seeing everything else). DeepComposer's four parameters keep their names and mea
 - ``max_input_notes_to_remove``: the share of the input's cells (in the voices the input
   has: a melody is the soprano) that may end up changed. Input cells join the hidden
   ones once the hidden share is at most ``INPUT_FROM``, so that they are reconsidered
-  against a complete texture, never against an empty one;
+  against a complete texture, never against an empty one. A changed input note takes
+  another pitch; it is never drawn as a rest (code version 8: a lone note after a long
+  rest was deleted, and with it, the voices under it, the whole output);
 - ``max_notes_to_add``: the note cells (eighth notes) the sampler may write, per 8 bars
   of 4/4, in the voices the input does not have: whole voices, bass first, then alto,
   then tenor, as many as fit (the default, 500, fits all three).
@@ -285,8 +287,8 @@ def _gibbs_step(
     """Draw every hidden cell from the network given the visible ones (in place).
 
     Cells of one input note (``groups``, -1 elsewhere) are hidden together and drawn as
-    one: a single pitch (or rest) from the mean of their cells' log-probabilities, the
-    note's rhythm kept. Drawn cell by cell, a held melody note was cut into repeated and
+    one: a single pitch (never a rest) from the mean of their cells' log-probabilities,
+    the note's rhythm kept. Drawn cell by cell, a held melody note was cut into repeated and
     neighbour notes (on validation chorales: repeated pitches in the soprano 29 % of its
     steps against the input's 14 %)."""
     config = model.config
@@ -318,6 +320,7 @@ def _gibbs_step(
         given = original[voice[tied][first_cell], step[tied][first_cell]]
         rows = np.arange(len(ids))
         total[rows, given + 1] += np.where(voice[tied][first_cell] == 0, INPUT_BONUS, 0.0)
+        total[given >= 0, 0] = -np.inf  # an input note is redrawn, never deleted (a rest)
         # the note's rhythm is kept, so it may not take a neighbour's pitch where the
         # input moved: the network, trained on cells, would merge it into a repeat
         last_cell = np.r_[first_cell[1:], int(tied.sum())] - 1

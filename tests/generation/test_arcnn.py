@@ -382,10 +382,33 @@ def test_a_rewritten_melody_note_keeps_its_rhythm_and_takes_one_pitch(monkeypatc
     for seed in range(4):
         out = harmonise(given, model(), Sampling(iterations=40, remove_pct=100), seed)
         rhythm = {n.start: n for n in notes}
-        for note in out.tracks[0].notes:  # a note may go (a rest), never be cut or merged
+        for note in out.tracks[0].notes:  # a note is never cut or merged
             assert note.duration == rhythm[note.start].duration
             changed += note.pitch != rhythm[note.start].pitch
     assert changed  # a random network takes what it may, note by note
+
+
+def test_a_network_sure_of_rests_neither_deletes_the_melody_nor_leaves_it_alone(monkeypatch):
+    """Code version 8: a network sure of a rest deleted the input's notes and wrote
+    rests under them (a lone note after a long rest went, and the whole output with it).
+    Now every input note stays, rhythm kept, and the written voices sound under it."""
+    monkeypatch.setattr("generation.arcnn.gibbs.INPUT_BONUS", 0.0)
+    net = model()
+    with torch.no_grad():  # every voice's rest logit far above every pitch's
+        net.out.bias[torch.arange(VOICES) * (TINY.classes + 1)] = 50.0
+    notes = [Note(960 + i * 480, 67 + i, 480, 90) for i in range(4)]  # after two beats' rest
+    given = Score([Track(notes, program=0)], resolution=480, tempo=100.0)
+    for seed in range(3):
+        out = harmonise(given, net, Sampling(iterations=20, remove_pct=100), seed)
+        assert [(n.start, n.duration) for n in out.tracks[0].notes] == [
+            (n.start, n.duration) for n in notes
+        ]
+        assert len(out.tracks) == 4
+        for track in out.tracks[1:]:  # sounding from the melody's first note to its last
+            heard = sorted(track.notes)
+            assert heard[0].start <= 960
+            assert all(a.end >= b.start for a, b in itertools.pairwise(heard))
+            assert heard[-1].end >= notes[-1].end
 
 
 def test_a_rewritten_melody_keeps_its_dotted_rhythms_and_sixteenths(monkeypatch):

@@ -11,6 +11,7 @@ from generation.checkpoint import read_meta, shipped_path
 from generation.registry import ARCNN_PARAMS, generate
 from music.catalogue import list_samples, load_sample
 from music.midi_io import read_midi_file, score_from_midi, score_to_midi
+from music.score import Note, Score, Track
 from music.transforms import concatenate, transpose
 from music.validate import validate_midi
 
@@ -102,6 +103,18 @@ def test_a_melody_with_a_note_at_the_top_of_midi_comes_out_writable():
     out = generate("arcnn", melody, {}, 0)
     assert all(0 <= n.pitch <= 127 for track in out.tracks for n in track.notes)
     validate_midi(score_to_midi(out))
+
+
+def test_a_lone_note_after_a_rest_comes_out_with_four_voices():
+    # One bar whose only note is a C on its last beat. The network deleted that note for
+    # most seeds, and wrote only rests under the silence: the job saved an empty piece.
+    given = Score([Track([Note(1440, 72, 480)])], resolution=480, tempo=120.0)
+    for seed in range(4):
+        out = generate("arcnn", given, {}, seed)
+        assert len(out.tracks) == 4
+        assert all(track.notes for track in out.tracks)
+        assert (1440, 480) in {(n.start, n.duration) for n in out.tracks[0].notes}
+        validate_midi(score_to_midi(out))
 
 
 @pytest.mark.slow
