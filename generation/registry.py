@@ -273,8 +273,9 @@ TECHNIQUES: dict[str, Technique] = {
         # cost on holding a pitch between beats in a written voice (OFFBEAT_HOLD_COST);
         # 7: a melody ending on its tonic triad from the first half of its last bar ends
         # on the tonic chord over the tonic, held, its last note kept (final_chord_of);
-        # 8: an input note is redrawn as another pitch, never deleted (a lone note after
-        # a rest was, and with it the whole output)
+        # 8: an input note is redrawn as another pitch, never deleted, and a written
+        # voice never rests while the input's melody sounds (a lone note after a rest
+        # went, and the whole output with it)
         code_version="8",
         training_module="generation.arcnn.network",
         reports_progress=True,
