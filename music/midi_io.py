@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import struct
 
-from music.score import DRUM_CHANNEL, Score, Track
+from music.score import DRUM_CHANNEL, MAX_RESOLUTION, Score, Track
 from music.validate import Limits, parse_midi, validate_midi
 
 PITCHED_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)
@@ -59,8 +59,10 @@ def score_to_midi(score: Score) -> bytes:
     Velocities are clamped to 1-127 (a note-on with velocity 0 would be a note-off) and
     zero-length notes are skipped (they do not exist in MIDI).
     """
-    if not 1 <= score.resolution <= 0x7FFF:
-        raise ValueError(f"resolution {score.resolution} is outside 1-32767 ticks per beat")
+    if not 1 <= score.resolution <= MAX_RESOLUTION:
+        raise ValueError(
+            f"resolution {score.resolution} is outside 1-{MAX_RESOLUTION} ticks per beat"
+        )
     out = bytearray(b"MThd")
     out += struct.pack(">IHHH", 6, 1, len(score.tracks) + 1, score.resolution)
     _append_chunk(out, _conductor_track(score))

@@ -16,6 +16,7 @@ from typing import Any
 DEFAULT_RESOLUTION = 480
 DEFAULT_TEMPO = 120.0
 DRUM_CHANNEL = 9
+MAX_RESOLUTION = 0x7FFF  # the most ticks per beat a MIDI file's header can give
 MAX_COUNTED_BAR_BEATS = 6  # see Score.counts_in_written_bars
 
 

@@ -1,7 +1,7 @@
 """Pure transformations of a Score: each returns a new Score and leaves its input alone.
 
 They serve data augmentation (transpose, time_stretch), the realism critic's negatives
-(reverse, shuffle_pitches, drop_notes) and plumbing (quantize, rescale, crop,
+(reverse, shuffle_pitches, drop_notes) and plumbing (quantize, rescale, on_grid, crop,
 concatenate, merge_tracks, split_tracks). Random ones take ``seed``, an int or a
 ``numpy.random.Generator``: the same seed gives the same result. Every result keeps
 notes valid (pitch 0-127, duration of at least one tick) and sorted.
@@ -9,6 +9,7 @@ notes valid (pitch 0-127, duration of at least one tick) and sorted.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -16,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from music.score import Note, Score, Track
+from music.score import MAX_RESOLUTION, Note, Score, Track
 
 Seed = int | np.random.Generator | None
 OutOfRange = Literal["octave", "clip", "drop"]
@@ -70,6 +71,22 @@ def rescale(score: Score, resolution: int) -> Score:
         raise ValueError(f"resolution must be positive, not {resolution}")
     stretched = time_stretch(score, resolution / score.resolution)
     return replace(stretched, resolution=resolution)
+
+
+def on_grid(score: Score, steps_per_beat: int) -> Score:
+    """``score`` at a resolution that divides a beat into ``steps_per_beat`` whole-tick
+    steps and that a MIDI file can hold: as it is where it does already, else at the
+    least common multiple of the two (exact), or, where that is past
+    ``MAX_RESOLUTION``, at the largest multiple of ``steps_per_beat`` below its own
+    (each start and end moves by less than one tick)."""
+    if steps_per_beat < 1:
+        raise ValueError(f"steps_per_beat must be positive, not {steps_per_beat}")
+    if score.resolution % steps_per_beat == 0:
+        return score
+    exact = math.lcm(score.resolution, steps_per_beat)
+    if exact <= MAX_RESOLUTION:
+        return rescale(score, exact)
+    return rescale(score, max(score.resolution - score.resolution % steps_per_beat, steps_per_beat))
 
 
 def reverse(score: Score) -> Score:

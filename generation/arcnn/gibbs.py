@@ -72,7 +72,7 @@ from generation.gan.lines import key_shift, line, meter_planes
 from generation.params import ParamValue
 from music.pianoroll import _step as tick_to_step
 from music.score import Score, Track
-from music.transforms import rescale
+from music.transforms import on_grid
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -400,8 +400,7 @@ def harmonise(
     """``score`` as four voices written and rewritten by ``model`` (see the module doc)."""
     config = model.config
     spb = config.steps_per_beat
-    if score.resolution % spb:  # a grid step must be whole ticks
-        score = rescale(score, math.lcm(score.resolution, spb))
+    score = on_grid(score, spb)  # a grid step must be whole ticks
     if sampling.iterations == 0:
         return score
     piece = prepare(score, config)

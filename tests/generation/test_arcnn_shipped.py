@@ -117,6 +117,23 @@ def test_a_lone_note_after_a_rest_comes_out_with_four_voices():
         validate_midi(score_to_midi(out))
 
 
+def test_an_odd_resolution_near_midis_limit_comes_out_writable():
+    # An upload at 32767 ticks per beat (odd: no whole-tick eighth-note step) was doubled
+    # to 65534, past what a MIDI file can hold: the job failed writing its output, and
+    # failed again on every retry.
+    beat = 32767
+    pitches = [60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72, 67, 64, 62, 60]
+    notes = [Note(i * beat, pitch, beat) for i, pitch in enumerate(pitches)]
+    given = validate_midi(score_to_midi(Score([Track(notes)], resolution=beat)))
+    out = generate("arcnn", given, {}, 0)
+    back = validate_midi(score_to_midi(out))
+    assert len(back.tracks) == 4
+    assert all(track.notes for track in back.tracks)
+    melody = sorted(back.tracks[0].notes)
+    assert [round(n.start / back.resolution, 3) for n in melody] == list(range(len(pitches)))
+    assert back.end_tick == len(pitches) * back.resolution
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("which", ["minimum", "maximum"])
 def test_every_parameter_at_its_extremes_finishes_on_32_bars(which):

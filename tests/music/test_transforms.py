@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from music.score import Note, Score, Track
+from music.midi_io import score_from_midi, score_to_midi
+from music.score import MAX_RESOLUTION, Note, Score, Track
 from music.transforms import (
     concatenate,
     crop,
     drop_notes,
     merge_tracks,
+    on_grid,
     quantize,
     rescale,
     reverse,
@@ -111,6 +113,36 @@ def test_it_rescales_to_another_resolution_exactly_when_it_divides() -> None:
     assert result.resolution == 96
     assert result.tracks[0].notes[1] == Note(96, 64, 48, 80)
     assert rescale(result, 480) == melody_and_drums()
+
+
+def test_on_grid_keeps_a_resolution_that_already_holds_the_steps() -> None:
+    score = melody_and_drums()
+    assert on_grid(score, 2) is score
+
+
+def test_on_grid_moves_an_odd_resolution_to_the_least_common_multiple_exactly() -> None:
+    score = rescale(melody_and_drums(), 1)  # one tick per beat: notes on whole beats
+    result = on_grid(score, 4)
+    assert result.resolution == 4
+    assert rescale(result, 1) == score
+
+
+def test_on_grid_never_goes_past_what_a_midi_file_can_hold() -> None:
+    # 32767 ticks per beat is the most a MIDI header can give; doubling it to get two
+    # steps per beat gave 65534, and the result could not be written.
+    beat = MAX_RESOLUTION
+    score = Score([Track([Note(i * beat, 60 + i, beat) for i in range(8)] + [Note(3, 50, 1)])])
+    score = replace(score, resolution=beat)
+    result = on_grid(score, 2)
+    assert result.resolution == MAX_RESOLUTION - 1
+    assert result.resolution % 2 == 0
+    ratio = result.resolution / beat
+    pairs = zip(sorted(score.tracks[0].notes), sorted(result.tracks[0].notes), strict=True)
+    for before, after in pairs:
+        assert abs(after.start - before.start * ratio) <= 0.5
+        assert abs(after.end - before.end * ratio) <= 0.5
+        assert after.duration >= 1
+    assert score_from_midi(score_to_midi(result)) == result
 
 
 def test_it_reverses_time() -> None:
