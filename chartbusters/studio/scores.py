@@ -21,13 +21,14 @@ from chartbusters.evaluator.scoring import parse_upload
 from chartbusters.studio.generators import MAX_BARS
 from music import catalogue
 from music.midi_io import score_from_midi, score_to_midi
-from music.score import Note, Score, Track
+from music.score import MAX_RESOLUTION, Note, Score, Track
 from music.validate import Limits
 
 MAX_UPLOAD_BYTES = Limits().max_bytes
 MAX_NOTES = 5000
 MIN_TEMPO, MAX_TEMPO = Limits().min_tempo, Limits().max_tempo
-MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT = 24, 1920
+# Any resolution a MIDI file can hold: the editor sends back the one of the piece it opened.
+MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT = 1, MAX_RESOLUTION
 DENOMINATORS = (1, 2, 4, 8, 16, 32)
 
 

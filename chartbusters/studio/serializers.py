@@ -137,7 +137,7 @@ class NotesInput(serializers.Serializer[Any]):
 
     title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
     tempo = serializers.FloatField(help_text="Beats per minute (20-400).")
-    ticks_per_beat = serializers.IntegerField(help_text="Ticks per quarter note (24-1920).")
+    ticks_per_beat = serializers.IntegerField(help_text="Ticks per quarter note (1-32767).")
     time_signature = serializers.ListField(
         child=serializers.IntegerField(), min_length=2, max_length=2, required=False
     )

@@ -282,6 +282,31 @@ def test_an_edit_of_a_generated_piece_round_trips_through_the_editor_payload(
     ]
 
 
+@pytest.mark.parametrize("resolution", [1, 3840, 32767])
+def test_an_upload_at_any_resolution_midi_allows_can_be_edited_and_saved(
+    as_alice: APIClient, resolution: int
+) -> None:
+    """The editor sends back the resolution it was given: whatever an upload may have."""
+    source = upload(as_alice, midi(2, resolution=resolution)).json()
+    roll = source["roll"]
+    assert roll["ticks_per_beat"] == resolution
+    notes = roll["tracks"][0]["notes"]
+    payload = {
+        "kind": "edit",
+        "parent": source["id"],
+        "title": "Edited",
+        "tempo": source["tempo"],
+        "ticks_per_beat": roll["ticks_per_beat"],
+        "time_signature": roll["time_signature"],
+        "notes": [*notes[:-1], [72, *notes[-1][1:]]],
+    }
+    response = as_alice.post(URL, payload, format="json")
+    assert response.status_code == 201, response.json()
+    edited = response.json()["roll"]
+    assert edited["ticks_per_beat"] == resolution
+    assert edited["tracks"][0]["notes"] == [*notes[:-1], [72, *notes[-1][1:]]]
+
+
 def track(notes: list[list[int]], **fields: Any) -> dict[str, Any]:
     return {"program": 0, "name": "Part", "notes": notes, **fields}
 
