@@ -35,16 +35,16 @@ DENOMINATORS = (1, 2, 4, 8, 16, 32)
 # ----- checks shared by every input --------------------------------------------------
 
 
-def check_bars(score: Score) -> None:
-    if score.measured_bar_count > MAX_BARS:
+def check_bars(score: Score, max_bars: int = MAX_BARS) -> None:
+    if score.measured_bar_count > max_bars:
         raise ApplicationError(
             f"The music is {score.length_in_bars}; the studio takes at most "
-            f"{MAX_BARS} bars. Use a shorter excerpt.",
+            f"{max_bars} bars. Use a shorter excerpt.",
             code="too_many_bars",
         )
 
 
-def score_from_upload(data: bytes) -> Score:
+def score_from_upload(data: bytes, max_bars: int = MAX_BARS) -> Score:
     """Validate uploaded MIDI bytes (the validator's code and message on refusal)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApplicationError(
@@ -52,7 +52,7 @@ def score_from_upload(data: bytes) -> Score:
             code="too_large",
         )
     score = parse_upload(data)
-    check_bars(score)
+    check_bars(score, max_bars)
     return score
 
 
@@ -121,8 +121,9 @@ def _track(data: TrackNotes, *, several: bool) -> Track:
     return Track(notes=notes, program=data.program, is_drum=data.is_drum, name=name)
 
 
-def score_from_notes(data: NotesInput) -> Score:
-    """A Score from browser notes (one track or several), checked like an upload."""
+def score_from_notes(data: NotesInput, max_bars: int = MAX_BARS) -> Score:
+    """A Score from browser notes (one track or several), checked like an upload, of at
+    most ``max_bars`` bars."""
     _check_range("tempo", data.tempo, MIN_TEMPO, MAX_TEMPO)
     _check_range("ticks_per_beat", data.ticks_per_beat, MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT)
     numerator, denominator = data.time_signature
@@ -154,9 +155,9 @@ def score_from_notes(data: NotesInput) -> Score:
         time_signature=(numerator, denominator),
         title=data.title,
     )
-    check_bars(score)
+    check_bars(score, max_bars)
     # The same rules as an upload (duration in seconds, for one): round-trip the bytes.
-    return score_from_upload(score_to_midi(score))
+    return score_from_upload(score_to_midi(score), max_bars)
 
 
 # ----- samples ---------------------------------------------------------------------------

@@ -145,7 +145,10 @@ def composition_create_from_notes(
     kind = kind or (CompositionKind.EDIT if parent else CompositionKind.RECORDING)
     if kind not in (CompositionKind.RECORDING, CompositionKind.EDIT):
         raise ApplicationError("kind must be 'recording' or 'edit'.", code="invalid_kind")
-    score = scores.score_from_notes(notes)
+    # A generator's result may be longer than an input may be (the Transformer adds up to
+    # 30 seconds to 32 bars): its edit may be as long as it is.
+    longest = max(scores.MAX_BARS, parent.bars if parent and kind == CompositionKind.EDIT else 0)
+    score = scores.score_from_notes(notes, longest)
     fallback = f"{parent.title} (edited)"[:MAX_TITLE] if parent else "Keyboard recording"
     return _create_input(
         user=user,

@@ -5,7 +5,7 @@ import { test } from "node:test";
 
 import { errorMessage } from "../../static/js/studio/api.js";
 import {
-  isBlackKey, layout, notesEnd, pitchName, pitchRange, quartersPerBar, rollEnd, trackColour,
+  editableBars, isBlackKey, layout, notesEnd, pitchName, pitchRange, quartersPerBar, rollEnd, trackColour,
   TRACK_COLOURS,
 } from "../../static/js/studio/pianoroll.js";
 import { quantise, trim } from "../../static/js/studio/recorder.js";
@@ -41,6 +41,16 @@ test("a roll ends at its last note, its length, or one bar, whichever is latest"
   assert.equal(rollEnd(roll(notes)), 1920); // at least four beats
   assert.equal(rollEnd(roll(notes, { length: 4000 })), 4000);
   assert.equal(rollEnd(roll([[60, 0, 5000, 90]])), 5000);
+});
+
+test("the editor takes notes up to the page's bar limit, or the opened piece's length", () => {
+  const bar = 480 * 4;
+  assert.equal(editableBars(roll([[60, 0, 480, 90]], { time_signature: [4, 4] }), 32), 32);
+  // a 47-bar result of the Transformer (a 32-bar input extended by 30 seconds)
+  assert.equal(editableBars(roll([[60, 46 * bar, 480, 90]], { time_signature: [4, 4] }), 32), 47);
+  assert.equal(editableBars(roll([], { length: 40 * bar }), 32), 40);
+  // counted in the piece's own bars: 46¼ bars of 4/4 are 61⅔ bars of 3/4
+  assert.equal(editableBars(roll([[60, 46 * bar, 480, 90]], { time_signature: [3, 4] }), 32), 62);
 });
 
 test("the pitch range pads the notes to a minimum span and ignores drums", () => {

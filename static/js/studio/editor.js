@@ -1,7 +1,7 @@
 // The piano-roll editor for the input: add, delete and move notes with the mouse or touch,
 // or with the keyboard (arrows move a cursor, Enter adds, Shift+arrows move, Delete removes).
 
-import { drawGrid, drawNotes, layout, pitchName, prepareCanvas, quartersPerBar, rollEnd } from "./pianoroll.js";
+import { drawGrid, drawNotes, editableBars, layout, pitchName, prepareCanvas, quartersPerBar, rollEnd } from "./pianoroll.js";
 import { playNotes } from "./synth.js";
 import { instrumentFields } from "./instruments.js";
 import { addNote, clampPitch, editPayload, moveNote, noteAt, removeNote, snapDown, snapNearest, stepNote } from "./notes.js";
@@ -86,7 +86,7 @@ export class Editor {
   geometry() {
     const ticksPerBar = this.roll.ticks_per_beat * this.beatsPerBar;
     const used = Math.max(rollEnd(this.roll), this.cursor.tick + this.grid);
-    const bars = Math.min(this.maxBars, Math.ceil(used / ticksPerBar) + 1);
+    const bars = Math.min(editableBars(this.source.roll, this.maxBars), Math.ceil(used / ticksPerBar) + 1);
     const end = bars * ticksPerBar;
     const [low, high] = this.range();
     this.canvas.style.width = `${(end / (this.roll.ticks_per_beat / 4)) * CELL}px`;

@@ -36,6 +36,13 @@ export function rollEnd(roll) {
   return Math.max(roll.length || 0, notesEnd(roll), roll.ticks_per_beat * 4);
 }
 
+// The most bars the editor shows and lets notes go into: the page's limit (an input's),
+// or the length of the piece it opened, where a generator's result is longer than that.
+export function editableBars(roll, maxBars) {
+  const ticksPerBar = roll.ticks_per_beat * quartersPerBar(roll);
+  return Math.max(maxBars, Math.ceil(rollEnd(roll) / ticksPerBar));
+}
+
 export function pitchRange(roll, minimumSpan = 14) {
   let low = 127;
   let high = 0;

@@ -282,6 +282,48 @@ def test_an_edit_of_a_generated_piece_round_trips_through_the_editor_payload(
     ]
 
 
+def test_a_result_longer_than_an_input_may_be_can_be_edited_but_not_lengthened(
+    as_alice: APIClient, alice: User
+) -> None:
+    """The Transformer adds up to 30 seconds to an input of up to 32 bars: its result
+    may be edited (it was refused as too long), within its own length."""
+    from chartbusters.studio.tasks import run_generation_job
+
+    source = Composition.objects.get(uuid=upload(as_alice, midi(32)).json()["id"])
+    job = job_for(alice, source, "transformer", params={"extension_duration": 30})
+    assert run_generation_job.run(job.pk) == "done"
+    job.refresh_from_db()
+    result = as_alice.get(f"{URL}{job.result.uuid}/").json()  # type: ignore[union-attr]
+    assert result["bars"] > 32
+    roll = result["roll"]
+    tracks = [
+        {"program": t["program"], "name": t["name"], "notes": t["notes"]} for t in roll["tracks"]
+    ]
+    first = tracks[0]["notes"][0]
+    tracks[0]["notes"][0] = [first[0] + 1, *first[1:]]
+    payload = {
+        "kind": "edit",
+        "parent": result["id"],
+        "title": "Longer, edited",
+        "tempo": result["tempo"],
+        "ticks_per_beat": roll["ticks_per_beat"],
+        "time_signature": roll["time_signature"],
+        "tracks": tracks,
+    }
+    response = as_alice.post(URL, payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["bars"] == result["bars"]
+    bar = roll["ticks_per_beat"] * 4
+    tracks[0]["notes"].append([60, result["bars"] * bar, bar, 80])  # one bar more
+    response = as_alice.post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert f"at most {result['bars']} bars" in message_of(response)
+    recording = {**payload, "kind": "recording", "parent": None}
+    response = as_alice.post(URL, recording, format="json")  # not an edit: the usual limit
+    assert response.status_code == 400
+    assert "at most 32 bars" in message_of(response)
+
+
 @pytest.mark.parametrize("resolution", [1, 3840, 32767])
 def test_an_upload_at_any_resolution_midi_allows_can_be_edited_and_saved(
     as_alice: APIClient, resolution: int
