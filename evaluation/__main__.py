@@ -5,7 +5,8 @@ python -m evaluation build-profile NAME [--seed N] [--quick] [--tune-critic-only
 python -m evaluation build-musicality [--seed N] [--quick]
 python -m evaluation validity-report NAME
 python -m evaluation redteam NAME [--seed N] [--pieces N]
-python -m evaluation c2st REAL_DIR FAKE_DIR [--folds N] [--seed N] [--group-pattern RE] [--json]
+python -m evaluation c2st REAL_DIR FAKE_DIR [--folds N] [--seed N] [--group-pattern RE]
+    [--strong] [--json]
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def _c2st(args: argparse.Namespace) -> int:
             folds=args.folds,
             seed=args.seed,
             group_pattern=args.group_pattern,
+            strong=args.strong,
         )
     except C2STError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -231,6 +233,11 @@ def _parser() -> argparse.ArgumentParser:
         "--group-pattern",
         help="regular expression on file names whose first group names a file's source "
         "(default: the name up to the first '__')",
+    )
+    c2st.add_argument(
+        "--strong",
+        action="store_true",
+        help="also run boosted stumps and a small network (evaluation.c2st_strong)",
     )
     c2st.add_argument("--json", action="store_true", help="print the figures as JSON")
     c2st.set_defaults(run=_c2st)

@@ -152,21 +152,29 @@ def control(
     a: FloatArray, groups_a: Sequence[str], *, folds: int = DEFAULT_FOLDS, seed: int = 0
 ) -> C2STResult:
     """The same test on the first set against itself: its groups split in two halves."""
+    in_first, in_second = control_halves(groups_a, seed)
+    groups = np.array(groups_a)
+    return c2st(
+        a[in_first],
+        a[in_second],
+        groups[in_first].tolist(),
+        groups[in_second].tolist(),
+        folds=folds,
+        seed=seed,
+    )
+
+
+def control_halves(
+    groups_a: Sequence[str], seed: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """The control's two halves of a set (masks), split by group at random."""
     unique = sorted(set(groups_a))
     if len(unique) < 2:
         raise C2STError("The control needs at least two groups in the first set.")
     order = np.random.default_rng(seed + 1).permutation(len(unique))
     first_half = {unique[i] for i in order[: len(unique) // 2]}
     in_first = np.array([g in first_half for g in groups_a])
-    groups = np.array(groups_a)
-    return c2st(
-        a[in_first],
-        a[~in_first],
-        groups[in_first].tolist(),
-        groups[~in_first].tolist(),
-        folds=folds,
-        seed=seed,
-    )
+    return in_first, ~in_first
 
 
 # ----- folds and classifiers ---------------------------------------------------------------
@@ -278,8 +286,10 @@ def compare_dirs(
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
     group_pattern: str | None = None,
+    strong: bool = False,
 ) -> dict[str, Any]:
-    """The C2ST of two folders of MIDI files and its real-vs-real control, as JSON."""
+    """The C2ST of two folders of MIDI files and its real-vs-real control, as JSON;
+    ``strong`` adds the stronger classifiers' figures (:mod:`evaluation.c2st_strong`)."""
     real, fake = read_dir(real_dir), read_dir(fake_dir)
     real_groups = _pattern_groups(real.names, group_pattern)
     fake_groups = _pattern_groups(fake.names, group_pattern)
@@ -291,13 +301,26 @@ def compare_dirs(
         ).to_json()
     except C2STError:
         control_json = None  # too few real pieces or groups to split
-    return {
+    report = {
         "real": str(real_dir),
         "fake": str(fake_dir),
         "result": result.to_json(),
         "control": control_json,
         "skipped": real.skipped + fake.skipped,
     }
+    if strong:
+        from evaluation.c2st_strong import strong_c2st, strong_control
+
+        report["strong"] = strong_c2st(
+            x_real, x_fake, real_groups, fake_groups, folds=folds, seed=seed
+        ).to_json()
+        try:
+            report["strong_control"] = strong_control(
+                x_real, real_groups, folds=folds, seed=seed
+            ).to_json()
+        except C2STError:
+            report["strong_control"] = None
+    return report
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -317,6 +340,13 @@ def format_report(report: dict[str, Any]) -> str:
             f"  control (real vs real, {control_json['n_a']} vs {control_json['n_b']}): "
             f"{control_json['accuracy']:.3f} (logistic {control_json['logistic']:.3f}, "
             f"kNN {control_json['knn']:.3f})"
+        )
+    if "strong" in report:
+        strong, strong_control = report["strong"], report["strong_control"]
+        lines.append(
+            f"  stronger classifiers: {strong['accuracy']:.3f} (boosted stumps "
+            f"{strong['stumps']:.3f}, network {strong['network']:.3f})"
+            + (f"; control {strong_control['accuracy']:.3f}" if strong_control is not None else "")
         )
     lines += [f"  skipped {line}" for line in report["skipped"]]
     return "\n".join(lines)
