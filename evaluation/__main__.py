@@ -129,14 +129,18 @@ def _redteam(args: argparse.Namespace) -> int:
 def _c2st(args: argparse.Namespace) -> int:
     from evaluation.c2st import C2STError, compare_dirs, format_report
 
+    compare = compare_dirs
+    if args.strong:  # imports torch, which the plain test does not need
+        from evaluation.c2st_strong import compare_dirs_strong
+
+        compare = compare_dirs_strong
     try:
-        report = compare_dirs(
+        report = compare(
             Path(args.real_dir),
             Path(args.fake_dir),
             folds=args.folds,
             seed=args.seed,
             group_pattern=args.group_pattern,
-            strong=args.strong,
         )
     except C2STError as exc:
         print(f"error: {exc}", file=sys.stderr)

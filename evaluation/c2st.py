@@ -279,6 +279,28 @@ def read_dir(directory: Path) -> PieceSet:
     return PieceSet(names, scores, skipped)
 
 
+@dataclass(frozen=True)
+class DirFeatures:
+    """Two folders' descriptor rows and groups, and the files that could not be read."""
+
+    x_real: FloatArray
+    x_fake: FloatArray
+    real_groups: list[str]
+    fake_groups: list[str]
+    skipped: list[str]
+
+
+def dir_features(real_dir: Path, fake_dir: Path, group_pattern: str | None = None) -> DirFeatures:
+    real, fake = read_dir(real_dir), read_dir(fake_dir)
+    return DirFeatures(
+        x_real=features(real.scores),
+        x_fake=features(fake.scores),
+        real_groups=_pattern_groups(real.names, group_pattern),
+        fake_groups=_pattern_groups(fake.names, group_pattern),
+        skipped=real.skipped + fake.skipped,
+    )
+
+
 def compare_dirs(
     real_dir: Path,
     fake_dir: Path,
@@ -286,41 +308,32 @@ def compare_dirs(
     folds: int = DEFAULT_FOLDS,
     seed: int = 0,
     group_pattern: str | None = None,
-    strong: bool = False,
 ) -> dict[str, Any]:
-    """The C2ST of two folders of MIDI files and its real-vs-real control, as JSON;
-    ``strong`` adds the stronger classifiers' figures (:mod:`evaluation.c2st_strong`)."""
-    real, fake = read_dir(real_dir), read_dir(fake_dir)
-    real_groups = _pattern_groups(real.names, group_pattern)
-    fake_groups = _pattern_groups(fake.names, group_pattern)
-    x_real, x_fake = features(real.scores), features(fake.scores)
-    result = c2st(x_real, x_fake, real_groups, fake_groups, folds=folds, seed=seed)
+    """The C2ST of two folders of MIDI files and its real-vs-real control, as JSON."""
+    found = dir_features(real_dir, fake_dir, group_pattern)
+    return dir_report(found, real_dir, fake_dir, folds=folds, seed=seed)
+
+
+def dir_report(
+    found: DirFeatures, real_dir: Path, fake_dir: Path, *, folds: int, seed: int
+) -> dict[str, Any]:
+    """:func:`compare_dirs`'s report from features already read."""
+    result = c2st(
+        found.x_real, found.x_fake, found.real_groups, found.fake_groups, folds=folds, seed=seed
+    )
     try:
         control_json: dict[str, Any] | None = control(
-            x_real, real_groups, folds=folds, seed=seed
+            found.x_real, found.real_groups, folds=folds, seed=seed
         ).to_json()
     except C2STError:
         control_json = None  # too few real pieces or groups to split
-    report = {
+    return {
         "real": str(real_dir),
         "fake": str(fake_dir),
         "result": result.to_json(),
         "control": control_json,
-        "skipped": real.skipped + fake.skipped,
+        "skipped": found.skipped,
     }
-    if strong:
-        from evaluation.c2st_strong import strong_c2st, strong_control
-
-        report["strong"] = strong_c2st(
-            x_real, x_fake, real_groups, fake_groups, folds=folds, seed=seed
-        ).to_json()
-        try:
-            report["strong_control"] = strong_control(
-                x_real, real_groups, folds=folds, seed=seed
-            ).to_json()
-        except C2STError:
-            report["strong_control"] = None
-    return report
 
 
 def format_report(report: dict[str, Any]) -> str:

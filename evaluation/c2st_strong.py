@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,8 @@ from evaluation.c2st import (
     _group_folds,
     _standardise,
     control_halves,
+    dir_features,
+    dir_report,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -112,6 +116,31 @@ def strong_control(
     return strong_c2st(
         a[first], a[second], groups[first].tolist(), groups[second].tolist(), folds=folds, seed=seed
     )
+
+
+def compare_dirs_strong(
+    real_dir: Path,
+    fake_dir: Path,
+    *,
+    folds: int = DEFAULT_FOLDS,
+    seed: int = 0,
+    group_pattern: str | None = None,
+) -> dict[str, Any]:
+    """:func:`evaluation.c2st.compare_dirs`'s report with the stronger classifiers'
+    figures and their control added (``strong``, ``strong_control``)."""
+    found = dir_features(real_dir, fake_dir, group_pattern)
+    report = dir_report(found, real_dir, fake_dir, folds=folds, seed=seed)
+    x_real, real_groups = found.x_real, found.real_groups
+    report["strong"] = strong_c2st(
+        x_real, found.x_fake, real_groups, found.fake_groups, folds=folds, seed=seed
+    ).to_json()
+    try:
+        report["strong_control"] = strong_control(
+            x_real, real_groups, folds=folds, seed=seed
+        ).to_json()
+    except C2STError:
+        report["strong_control"] = None
+    return report
 
 
 def _balanced_weights(y: FloatArray) -> FloatArray:

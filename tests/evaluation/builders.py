@@ -143,3 +143,34 @@ def continued(score: Score, notes: int = 24, seed: int = 0) -> Score:
         start += score.resolution
     first = replace(melody, notes=[*melody.notes, *added])
     return replace(score, tracks=[first, *score.tracks[1:]])
+
+
+# ----- sets for the classifier two-sample tests ------------------------------------------
+
+
+def gaussian_sets(
+    shift: float, n: int = 120, dims: int = 6, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Two sets of standard normal rows, the second's first feature moved by ``shift``,
+    each row its own group."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(n, dims))
+    b = rng.normal(size=(n, dims))
+    b[:, 0] += shift
+    return a, b, [f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)]
+
+
+def scale_tune(seed: int, shuffled: bool) -> Score:
+    """A stepwise tune over a bass; ``shuffled``: its pitches in random order."""
+    rng = np.random.default_rng(seed)
+    steps = np.cumsum(rng.choice([-2, -1, 1, 2], size=48))
+    pitches = np.clip(67 + steps, 55, 84)
+    if shuffled:
+        pitches = rng.permutation(pitches)
+    lengths = rng.choice([240, 480, 480, 960], size=48)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    notes = [
+        Note(int(s), int(p), int(d), 80) for s, p, d in zip(starts, pitches, lengths, strict=True)
+    ]
+    bass = [Note(i * 1920, 43 + int(rng.integers(0, 5)), 1920, 70) for i in range(12)]
+    return Score([Track(notes), Track(bass, program=32)], resolution=480)

@@ -20,17 +20,9 @@ from evaluation.c2st import (
     group_of,
 )
 from music.midi_io import score_to_midi
-from music.score import Note, Score, Track
+from tests.evaluation.builders import gaussian_sets, scale_tune
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def gaussian_sets(shift: float, n: int = 120, dims: int = 6, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    a = rng.normal(size=(n, dims))
-    b = rng.normal(size=(n, dims))
-    b[:, 0] += shift
-    return a, b, [f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)]
 
 
 def test_one_distribution_is_not_told_apart() -> None:
@@ -105,21 +97,6 @@ def test_too_few_pieces_or_folds_are_refused() -> None:
 
 
 # ----- the command line ------------------------------------------------------------------
-
-
-def scale_tune(seed: int, shuffled: bool) -> Score:
-    rng = np.random.default_rng(seed)
-    steps = np.cumsum(rng.choice([-2, -1, 1, 2], size=48))
-    pitches = np.clip(67 + steps, 55, 84)
-    if shuffled:
-        pitches = rng.permutation(pitches)
-    lengths = rng.choice([240, 480, 480, 960], size=48)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    notes = [
-        Note(int(s), int(p), int(d), 80) for s, p, d in zip(starts, pitches, lengths, strict=True)
-    ]
-    bass = [Note(i * 1920, 43 + int(rng.integers(0, 5)), 1920, 70) for i in range(12)]
-    return Score([Track(notes), Track(bass, program=32)], resolution=480)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

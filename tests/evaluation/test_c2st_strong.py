@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from evaluation.c2st import C2STError, c2st, compare_dirs, format_report
-from evaluation.c2st_strong import strong_c2st, strong_control
+from evaluation.c2st_strong import compare_dirs_strong, strong_c2st, strong_control
 from music.midi_io import score_to_midi
-from tests.evaluation.test_c2st import gaussian_sets, scale_tune
+from tests.evaluation.builders import gaussian_sets, scale_tune
 
 
 def names(prefix: str, n: int) -> list[str]:
@@ -71,7 +71,7 @@ def test_the_folder_comparison_reports_the_stronger_classifiers(tmp_path: Path) 
         (fake / f"tune{i}__shuffled.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=True)))
     plain = compare_dirs(real, fake)
     assert "strong" not in plain
-    report = compare_dirs(real, fake, strong=True)
+    report = compare_dirs_strong(real, fake)
     assert report["result"] == plain["result"]
     assert report["strong"]["accuracy"] > 0.8
     assert report["strong_control"] is not None
