@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,61 @@ def features(scores: Sequence[Score]) -> FloatArray:
     return describe_many(scores)
 
 
+Predictor = Callable[[FloatArray, FloatArray, FloatArray, int], FloatArray]
+
+
+@dataclass(frozen=True)
+class HeldOutCalls:
+    """Each predictor's 0/1 calls on the pieces of the folds it was not trained on."""
+
+    labels: FloatArray  # 0 for the first set, 1 for the second (scored pieces only)
+    calls: dict[str, FloatArray]
+    folds: int
+
+    def accuracy(self, name: str) -> float:
+        return _balanced_accuracy(self.labels, self.calls[name])
+
+
+def held_out_calls(
+    a: FloatArray,
+    b: FloatArray,
+    groups_a: Sequence[str],
+    groups_b: Sequence[str],
+    predictors: dict[str, Predictor],
+    *,
+    folds: int = DEFAULT_FOLDS,
+    seed: int = 0,
+) -> HeldOutCalls:
+    """Standardise on each fold's training pieces, train each predictor
+    ``(x_train, y_train, x_test, fold) -> calls`` there and call the fold's pieces; folds
+    grouped by source (:func:`_group_folds`). A fold whose training pieces hold one class
+    only is skipped."""
+    if folds < 2:
+        raise C2STError(f"A C2ST needs at least 2 folds, not {folds}.")
+    if len(a) < MIN_PIECES or len(b) < MIN_PIECES:
+        raise C2STError(f"Each set needs at least {MIN_PIECES} pieces ({len(a)} and {len(b)}).")
+    x = np.vstack([a, b]).astype(np.float64)
+    y = np.concatenate([np.zeros(len(a)), np.ones(len(b))])
+    fold_of = _group_folds([*groups_a, *groups_b], folds, seed)
+    if len(set(fold_of.tolist())) < 2:
+        raise C2STError("The pieces fall into fewer than two groups: nothing to hold out.")
+    calls = {name: np.full(len(y), np.nan) for name in predictors}
+    for fold in np.unique(fold_of):
+        test = fold_of == fold
+        train = ~test
+        if len(np.unique(y[train])) < 2:  # a fold holding one whole class: skip it
+            continue
+        x_train, x_test = _standardise(x[train], x[test])
+        for name, predict in predictors.items():
+            calls[name][test] = predict(x_train, y[train], x_test, int(fold))
+    scored = ~np.isnan(next(iter(calls.values())))
+    return HeldOutCalls(
+        labels=y[scored],
+        calls={name: values[scored] for name, values in calls.items()},
+        folds=len(np.unique(fold_of[scored])),
+    )
+
+
 def c2st(
     a: FloatArray,
     b: FloatArray,
@@ -111,39 +166,22 @@ def c2st(
     seed: int = 0,
 ) -> C2STResult:
     """Test whether feature rows ``a`` and ``b`` come from one distribution."""
-    if folds < 2:
-        raise C2STError(f"A C2ST needs at least 2 folds, not {folds}.")
-    if len(a) < MIN_PIECES or len(b) < MIN_PIECES:
-        raise C2STError(f"Each set needs at least {MIN_PIECES} pieces ({len(a)} and {len(b)}).")
-    x = np.vstack([a, b]).astype(np.float64)
-    y = np.concatenate([np.zeros(len(a)), np.ones(len(b))])
-    groups = [*groups_a, *groups_b]
-    fold_of = _group_folds(groups, folds, seed)
-    if len(set(fold_of.tolist())) < 2:
-        raise C2STError("The pieces fall into fewer than two groups: nothing to hold out.")
-    logistic = np.full(len(y), np.nan)
-    knn = np.full(len(y), np.nan)
-    for fold in np.unique(fold_of):
-        test = fold_of == fold
-        train = ~test
-        if len(np.unique(y[train])) < 2:  # a fold holding one whole class: skip it
-            continue
-        x_train, x_test = _standardise(x[train], x[test])
-        logistic[test] = _logistic_predict(x_train, y[train], x_test)
-        knn[test] = _knn_predict(x_train, y[train], x_test)
-    scored = ~np.isnan(logistic)
-    acc_logistic = _balanced_accuracy(y[scored], logistic[scored])
-    acc_knn = _balanced_accuracy(y[scored], knn[scored])
-    best = logistic if acc_logistic >= acc_knn else knn
-    p_value = balanced_p_value(y[scored], best[scored], np.random.default_rng(seed))
+    predictors: dict[str, Predictor] = {
+        "logistic": lambda x, y, x_test, _: _logistic_predict(x, y, x_test),
+        "knn": lambda x, y, x_test, _: _knn_predict(x, y, x_test),
+    }
+    found = held_out_calls(a, b, groups_a, groups_b, predictors, folds=folds, seed=seed)
+    acc_logistic, acc_knn = found.accuracy("logistic"), found.accuracy("knn")
+    best = found.calls["logistic" if acc_logistic >= acc_knn else "knn"]
+    p_value = balanced_p_value(found.labels, best, np.random.default_rng(seed))
     return C2STResult(
         accuracy=max(acc_logistic, acc_knn),
         logistic=acc_logistic,
         knn=acc_knn,
         n_a=len(a),
         n_b=len(b),
-        groups=len(set(groups)),
-        folds=len(np.unique(fold_of[scored])),
+        groups=len({*groups_a, *groups_b}),
+        folds=found.folds,
         p_value=p_value,
     )
 

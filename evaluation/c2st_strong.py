@@ -34,14 +34,12 @@ import torch
 
 from evaluation.c2st import (
     DEFAULT_FOLDS,
-    MIN_PIECES,
     C2STError,
-    _balanced_accuracy,
-    _group_folds,
-    _standardise,
+    Predictor,
     control_halves,
     dir_features,
     dir_report,
+    held_out_calls,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,28 +80,14 @@ def strong_c2st(
 ) -> StrongResult:
     """The C2ST of feature rows ``a`` and ``b`` by the two stronger classifiers, with the
     folds :func:`evaluation.c2st.c2st` uses for the same ``seed``."""
-    if len(a) < MIN_PIECES or len(b) < MIN_PIECES:
-        raise C2STError(f"Each set needs at least {MIN_PIECES} pieces ({len(a)} and {len(b)}).")
-    x = np.vstack([a, b]).astype(np.float64)
-    y = np.concatenate([np.zeros(len(a)), np.ones(len(b))])
-    fold_of = _group_folds([*groups_a, *groups_b], folds, seed)
-    if len(set(fold_of.tolist())) < 2:
-        raise C2STError("The pieces fall into fewer than two groups: nothing to hold out.")
-    stumps = np.full(len(y), np.nan)
-    network = np.full(len(y), np.nan)
-    for fold in np.unique(fold_of):
-        test = fold_of == fold
-        train = ~test
-        if len(np.unique(y[train])) < 2:
-            continue
-        x_train, x_test = _standardise(x[train], x[test])
-        stumps[test] = boosted_stumps_predict(x_train, y[train], x_test)
-        network[test] = network_predict(x_train, y[train], x_test, seed=seed * 1000 + int(fold))
-    scored = ~np.isnan(stumps)
-    return StrongResult(
-        stumps=_balanced_accuracy(y[scored], stumps[scored]),
-        network=_balanced_accuracy(y[scored], network[scored]),
-    )
+    predictors: dict[str, Predictor] = {
+        "stumps": lambda x, y, x_test, _: boosted_stumps_predict(x, y, x_test),
+        "network": lambda x, y, x_test, fold: network_predict(
+            x, y, x_test, seed=seed * 1000 + fold
+        ),
+    }
+    found = held_out_calls(a, b, groups_a, groups_b, predictors, folds=folds, seed=seed)
+    return StrongResult(stumps=found.accuracy("stumps"), network=found.accuracy("network"))
 
 
 def strong_control(
