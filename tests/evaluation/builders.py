@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from pathlib import Path
 
 import muspy
 import numpy as np
 
+from music.midi_io import score_to_midi
 from music.score import Note, Score, Track
 
 RES = 480
@@ -174,3 +176,15 @@ def scale_tune(seed: int, shuffled: bool) -> Score:
     ]
     bass = [Note(i * 1920, 43 + int(rng.integers(0, 5)), 1920, 70) for i in range(12)]
     return Score([Track(notes), Track(bass, program=32)], resolution=480)
+
+
+def tune_folders(root: Path, count: int) -> tuple[Path, Path]:
+    """``root/real`` with ``count`` stepwise tunes and ``root/fake`` with each of them
+    shuffled (``tune<i>__shuffled.mid``, so each pair is one group)."""
+    real, fake = root / "real", root / "fake"
+    real.mkdir()
+    fake.mkdir()
+    for i in range(count):
+        (real / f"tune{i}.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=False)))
+        (fake / f"tune{i}__shuffled.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=True)))
+    return real, fake

@@ -19,8 +19,7 @@ from evaluation.c2st import (
     control,
     group_of,
 )
-from music.midi_io import score_to_midi
-from tests.evaluation.builders import gaussian_sets, scale_tune
+from tests.evaluation.builders import gaussian_sets, tune_folders
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -111,12 +110,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_cli_compares_two_folders_and_prints_the_control(tmp_path: Path) -> None:
-    real, fake = tmp_path / "real", tmp_path / "fake"
-    real.mkdir()
-    fake.mkdir()
-    for i in range(24):
-        (real / f"tune{i}.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=False)))
-        (fake / f"tune{i}__shuffled.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=True)))
+    real, fake = tune_folders(tmp_path, 24)
     (fake / "broken.mid").write_bytes(b"not midi")
     done = run(str(real), str(fake), "--json")
     assert done.returncode == 0, done.stderr

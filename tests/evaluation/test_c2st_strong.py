@@ -10,8 +10,7 @@ import pytest
 
 from evaluation.c2st import C2STError, c2st, compare_dirs, format_report
 from evaluation.c2st_strong import compare_dirs_strong, strong_c2st, strong_control
-from music.midi_io import score_to_midi
-from tests.evaluation.builders import gaussian_sets, scale_tune
+from tests.evaluation.builders import gaussian_sets, tune_folders
 
 
 def names(prefix: str, n: int) -> list[str]:
@@ -63,12 +62,7 @@ def test_its_control_and_its_refusals() -> None:
 
 
 def test_the_folder_comparison_reports_the_stronger_classifiers(tmp_path: Path) -> None:
-    real, fake = tmp_path / "real", tmp_path / "fake"
-    real.mkdir()
-    fake.mkdir()
-    for i in range(16):
-        (real / f"tune{i}.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=False)))
-        (fake / f"tune{i}__shuffled.mid").write_bytes(score_to_midi(scale_tune(i, shuffled=True)))
+    real, fake = tune_folders(tmp_path, 16)
     plain = compare_dirs(real, fake)
     assert "strong" not in plain
     report = compare_dirs_strong(real, fake)
