@@ -1,8 +1,9 @@
 """evaluate(score, profile, weights) -> Report: the judge of every challenge.
 
 Per piece (DESIGN.md §5), on its performance canonical form (:mod:`music.canonical`:
-humanised timing back on the grid, a keyboard track split into its voices) for all but
-the copy check:
+a piece played off its file's grid written out on its own beat, the reference music's
+onset gap deciding what a beat is (:mod:`music.beats`), humanised timing back on the
+grid, a keyboard track split into its voices) for all but the copy check:
 
 1. descriptors -> typicality against the profile's reference distributions (a piece of
    at most 8 bars against excerpts of the reference of its length);
@@ -60,7 +61,10 @@ from music.score import Score
 # sources (centos); the degree-figure rule only where chord runs miss validation shuffles.
 # 4.2: an entry built on given material (``given``: the sample melody a generator was
 # run on) is judged for copies by what it added (evaluation.given).
-CODE_VERSION = "4.2"
+# 4.3: a piece played off its file's grid (a recording without the click, a performance
+# saved at 120 bpm) is judged on its own beat (music.beats.follow_beat); written pieces,
+# and performances in time with their grid, score as before.
+CODE_VERSION = "4.3"
 MIN_BARS = 2
 
 
@@ -255,7 +259,7 @@ def evaluate_many(
     if exclude_each is not None and len(exclude_each) != len(scores):
         raise ValueError("exclude_each needs one entry per score")
     # Everything but the copy check judges the music, not the performance (DESIGN.md §5).
-    canonical = [canonical_form(score) for score in scores]
+    canonical = [canonical_form(score, profile.onset_gap) for score in scores]
     windows = [profile.windows(score) for score in canonical]
     counts = [len(w) for w in windows]
     output = profile.critic.predict(np.concatenate(windows)) if scores else None

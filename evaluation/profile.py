@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from evaluation.novelty import NoveltyIndex
 from evaluation.tune_critic import TuneCritic
 from evaluation.typicality import DescriptorReference
 from evaluation.windows import WindowSpec, score_windows
+from music.beats import ONSET_GAP
 from music.score import Score
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -111,6 +112,16 @@ class Profile:
 
     def windows(self, score: Score) -> np.ndarray:
         return score_windows(score, self.window_spec)
+
+    @cached_property
+    def onset_gap(self) -> float:
+        """The reference music's median of the mean beats between onsets: what a beat is
+        in this music, for a played piece written out on its own beat
+        (:func:`music.beats.follow_beat`)."""
+        if "ioi_mean" not in self.descriptors.names:
+            return ONSET_GAP
+        values = self.descriptors.values[self.descriptors.names.index("ioi_mean")]
+        return float(np.median(values)) if len(values) else ONSET_GAP
 
     def descriptor_reference(self, bars: int) -> DescriptorReference:
         """The reference a piece of ``bars`` bars is compared with: the shortest excerpt

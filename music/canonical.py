@@ -1,7 +1,10 @@
 """The performance canonical form of a piece: the music without what a performance changes.
 
-Two things a player changes without changing the music (DESIGN.md §5, step 2):
+What a player changes without changing the music (DESIGN.md §5, step 2):
 
+- **The beat.** A piece played without the click, or saved by a sequencer at its default
+  tempo, does not lie on its file's beats at all: :func:`music.beats.follow_beat` finds
+  its own beat and writes it out on it (a written piece is left alone).
 - **Timing.** A player, or a sequencer's "humanise", starts and ends notes a few tens of
   milliseconds off the written grid. :func:`snap_timing` moves every start and end of a
   *performed* piece to the written position it was meant for. The written positions
@@ -21,7 +24,7 @@ Two things a player changes without changing the music (DESIGN.md §5, step 2):
   order is kept top to bottom and the voices move as little as possible. A track that
   is already one voice (every part of a chorale) is left alone.
 
-:func:`canonical_form` does both. It returns the *same object* when nothing changes, so
+:func:`canonical_form` does all three. It returns the *same object* when nothing changes, so
 judging a piece as written costs nothing and gives bit-identical results.
 """
 
@@ -32,6 +35,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from music.beats import ONSET_GAP, follow_beat
 from music.score import NOTE_ORDER, Note, Score, Track
 
 IntArray = npt.NDArray[np.int64]
@@ -46,10 +50,12 @@ POLYPHONIC_SHARE = 0.25  # of a track's notes sounding with another note of the 
 OVERLAP_TOLERANCE_BEATS = 1 / 8  # a legato overlap shorter than this is not a chord
 
 
-def canonical_form(score: Score) -> Score:
-    """``score`` with performed timing snapped and polyphonic tracks split into voices
-    (the same object where neither applies)."""
-    return separate_voices(snap_timing(score))
+def canonical_form(score: Score, onset_gap: float = ONSET_GAP) -> Score:
+    """``score`` written out on its own beat where it was played off its grid
+    (:func:`music.beats.follow_beat`), with performed timing snapped and polyphonic
+    tracks split into voices (the same object where none of these applies).
+    ``onset_gap``: the mean beats between onsets of the music it is compared with."""
+    return separate_voices(snap_timing(follow_beat(score, onset_gap)))
 
 
 # ----- timing --------------------------------------------------------------------------

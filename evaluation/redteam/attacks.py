@@ -142,6 +142,49 @@ def timing_jitter(score: Score, rng: np.random.Generator, seconds: float = 0.02)
     return _map(score, jitter)
 
 
+def played_in(
+    score: Score,
+    rng: np.random.Generator,
+    *,
+    bpm: float | None = None,
+    breathing: float = 0.03,
+    lead: float | None = None,
+) -> Score:
+    """The piece as a MIDI keyboard records it when the player ignores the click: played
+    at the player's own tempo (``bpm`` a quarter note, else 60-100), which breathes
+    (``breathing`` either way over a phrase, and a slow drift) and broadens over the last
+    two beats, each note 15 ms early or late (one standard deviation) and released 30 ms
+    before the next, begun ``lead`` seconds (else 0.05-0.6) after the recording starts,
+    and saved at the sequencer's 120 bpm and 480 ticks per quarter note: nothing of it
+    lies on the file's beats."""
+    notes = [n for t in score.tracks for n in t.notes]
+    if not notes:
+        return score
+    quarter = 60.0 / (bpm if bpm is not None else float(rng.uniform(60.0, 100.0)))
+    steps = np.arange(0.0, max(n.end for n in notes) / score.resolution + 2.0, 0.25)
+    phase = rng.uniform(0, 2 * np.pi)
+    swing = breathing * np.sin(2 * np.pi * steps / rng.uniform(6, 16) + phase)
+    drift = np.cumsum(rng.normal(0.0, 0.1 * breathing, steps.size))
+    slower = 1.0 + 0.15 * np.clip(steps - (steps[-1] - 4.0), 0.0, 2.0) / 2.0  # the ending
+    pace = 0.25 * quarter * slower / (1 + swing + drift - drift.mean())
+    seconds = np.concatenate([[0.0], np.cumsum(pace)])[:-1]
+    start = float(rng.uniform(0.05, 0.6)) if lead is None else lead
+    file = replace(score, resolution=480, tempo=120.0)
+
+    def at(ticks: int, late: float) -> int:
+        time = start + float(np.interp(ticks / score.resolution, steps, seconds)) + late
+        return file.seconds_to_ticks(max(time, 0.0))
+
+    def play(note: Note) -> Note:
+        begin = at(note.start, float(rng.normal(0.0, 0.015)))
+        end = max(begin + 1, at(note.end, -0.03))
+        velocity = int(np.clip(note.velocity + rng.normal(0.0, 10.0), 1, 127))
+        return replace(note, start=begin, duration=end - begin, velocity=velocity)
+
+    tracks = [replace(t, notes=sorted(play(n) for n in t.notes)) for t in score.tracks]
+    return replace(file, tracks=tracks)
+
+
 def one_piano_track(score: Score, rng: np.random.Generator) -> Score:
     """Every voice in one piano track (as played on a keyboard)."""
     one = transforms.merge_tracks(score)

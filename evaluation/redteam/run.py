@@ -54,6 +54,7 @@ CENTO_BARS = (2, 4)
 CENTO_SOURCES = 3  # other test pieces a cento draws on, besides the piece
 PERFORMANCE: dict[str, attacks.Attack] = {
     "timing jitter of up to 20 ms": attacks.timing_jitter,
+    "played in without the click, saved at 120 bpm": attacks.played_in,
     "all voices in one piano track": attacks.one_piano_track,
     "first 8 bars": attacks.first_bars(8),
     "first 4 bars (reported, no target)": attacks.first_bars(4),
@@ -141,7 +142,8 @@ class RedTeamResult:
                 and float(np.median(other_scores)) > junk_p95,
             ),
             (
-                f"timing, one track and first 8 bars each within {TARGET_PERFORMANCE_DELTA:g} "
+                f"timing, played in, one track and first 8 bars each within "
+                f"{TARGET_PERFORMANCE_DELTA:g} "
                 "points",
                 all(abs(r.delta or 0.0) <= TARGET_PERFORMANCE_DELTA for r in performance),
             ),

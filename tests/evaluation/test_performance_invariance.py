@@ -1,6 +1,7 @@
 """What a performance changes does not change the judge's opinion (issue 15): humanised
-timing, all voices in one keyboard track, and an 8-bar excerpt judged as 8 bars, while
-the junk families stay junk."""
+timing, a recording made without the click (its own tempo, saved at 120 bpm), all voices
+in one keyboard track, and an 8-bar excerpt judged as 8 bars, while the junk families
+stay junk."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from evaluation.redteam import attacks
 from music import transforms
 from music.canonical import canonical_form
 from music.corpus import load_corpus
-from music.score import Score
+from music.score import Note, Score, Track
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,32 @@ def test_jittered_timing_gives_the_written_pieces_descriptors(
         np.testing.assert_array_equal(
             list(describe(played).values()), list(describe(score).values())
         )
+
+
+def test_a_chorale_played_without_the_click_scores_as_written(
+    profile: Profile, chorales: list[tuple[str, Score]]
+) -> None:
+    # Recorded at the player's own breathing tempo and saved at 120 bpm, nothing lies on
+    # the file's beats: judged on that grid, such a chorale scored 2-3 out of 100.
+    changes = np.subtract(judge(profile, chorales, attacks.played_in), judge(profile, chorales))
+    assert abs(float(np.median(changes))) <= 5.0
+    assert float(changes.min()) >= -15.0
+
+
+def test_random_onsets_off_any_grid_are_still_junk(profile: Profile) -> None:
+    rng = np.random.default_rng(4)
+    pieces = []
+    for _ in range(6):
+        notes = [
+            Note(
+                int(rng.integers(0, 480 * 64)),
+                int(rng.integers(50, 80)),
+                int(rng.integers(60, 900)),
+            )
+            for _ in range(200)
+        ]
+        pieces.append(Score([Track(sorted(notes))], resolution=480))
+    assert max(report.score for report in evaluate_many(pieces, profile)) < 10
 
 
 def test_all_voices_in_one_piano_track_score_as_the_parts(
