@@ -337,7 +337,7 @@ def _level(times: FloatArray, onsets: FloatArray, onset_gap: float) -> Beats:
     module): the mean time between onsets brought within a factor of ``LEVEL_BAND`` of
     ``onset_gap`` beats, by taking every other beat or splitting each in two."""
     events = _events(onsets)
-    for _ in range(LEVEL_STEPS):
+    for _ in range(LEVEL_STEPS if events.size > 1 else 0):
         ratio = float(np.mean(np.diff(beat_positions(times, events)))) / onset_gap
         if ratio > LEVEL_BAND and times.size > 3:
             times = _stronger_half(times, onsets)  # tracked half beats: a beat is two

@@ -131,9 +131,10 @@ def test_noise_keeps_every_note_and_its_pitch(seed: int) -> None:
         [Note(7, 60, 100)],
         [Note(7 + 101 * i, 60, 90) for i in range(5)],  # too few onsets to carry a beat
         [Note(13, 60 + i, 500) for i in range(12)],  # one chord
+        [Note(5 * i, 60 + i, 900) for i in range(12)],  # one chord, rolled
         [Note(7, 60, 90), *[Note(10**9 + 7 + 101 * i, 60, 90) for i in range(12)]],  # hours
     ],
-    ids=["empty", "one note", "five notes", "one chord", "hours apart"],
+    ids=["empty", "one note", "five notes", "one chord", "a rolled chord", "hours apart"],
 )
 def test_what_carries_no_beat_is_left_alone(notes: list[Note]) -> None:
     score = Score([Track(notes)], resolution=RES)
