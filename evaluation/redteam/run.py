@@ -236,7 +236,10 @@ def run_redteam(
     result.rows.append(row)
     for name, attack in PERFORMANCE.items():
         progress(name)
-        made = [attack(p, rng) for p in pieces]
+        # Rows added since evaluator 4.2 draw from their own generator, so that adding
+        # them left every other row's draws, and figures, as they were.
+        draws = np.random.default_rng([seed, 1]) if attack is attacks.played_in else rng
+        made = [attack(p, draws) for p in pieces]
         reports = judge(made, own)
         delta = float(np.median([r.score - s for r, s in zip(reports, real_scores, strict=True)]))
         row = _row(name, "performance", reports, delta)
