@@ -63,7 +63,8 @@ from music.score import Score
 # run on) is judged for copies by what it added (evaluation.given).
 # 4.3: a piece played off its file's grid (a recording without the click, a performance
 # saved at 120 bpm) is judged on its own beat (music.beats.follow_beat); written pieces,
-# and performances in time with their grid, score as before.
+# and performances in time with their grid, score as before. (The MIDI reader now also
+# plays out the sustain pedal, so a pianist's pedalled notes are judged as heard.)
 CODE_VERSION = "4.3"
 MIN_BARS = 2
 

@@ -3,6 +3,7 @@ loop of ``music.validate``'s parser, which never trusts a number in the file."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from music.midi_limits import (
@@ -13,6 +14,8 @@ from music.midi_limits import (
     too_long,
     truncated,
 )
+
+SUSTAIN = 64  # the sustain (damper) pedal's controller number
 
 # ----- one track ---------------------------------------------------------------------
 
@@ -65,6 +68,8 @@ class ParsedTrack:
     name: str | None = None
     tempos: list[tuple[int, int]] = field(default_factory=list)  # (tick, microseconds/quarter)
     time_signature: tuple[int, int, int] | None = None  # (tick, numerator, denominator)
+    # Sustain pedal (controller 64) by channel: (tick, down), in the order of the file.
+    pedals: list[list[tuple[int, bool]]] = field(default_factory=lambda: [[] for _ in range(16)])
 
 
 def parse_track(chunk: bytes, budget: Budget) -> ParsedTrack:
@@ -153,6 +158,8 @@ def parse_track(chunk: bytes, budget: Budget) -> ParsedTrack:
             elif kind != 0xD0:  # every other channel message has a second data byte
                 if chunk[pos] & 0x80:
                     raise corrupt("a status byte appears where a data byte belongs")
+                if kind == 0xB0 and data1 == SUSTAIN and tick <= max_ticks:
+                    track.pedals[status & 0x0F].append((tick, chunk[pos] >= 64))
                 pos += 1
     except IndexError:
         raise truncated() from None
@@ -175,6 +182,41 @@ def end_sounding_notes(
                 if end_tick > budget.max_ticks:
                     raise budget.too_long()
                 notes[key >> 7].append((start, key & 0x7F, end_tick - start, velocity))
+
+
+def sustained(notes: list[NoteTuple], pedal: list[tuple[int, bool]]) -> list[NoteTuple]:
+    """One channel's notes as they sound under its sustain pedal (``pedal``: (tick, down)
+    in time order): a note let go while the pedal is down sounds on until the pedal comes
+    up (or the track's last note ends, for a pedal never lifted), but never past the
+    next start of its own pitch, which strikes the string again."""
+    downs: list[tuple[int, int]] = []  # (down, up) tick spans
+    down: int | None = None
+    for tick, pressed in sorted(pedal, key=lambda event: event[0]):
+        if pressed and down is None:
+            down = tick
+        elif not pressed and down is not None:
+            if tick > down:
+                downs.append((down, tick))
+            down = None
+    if down is not None:
+        downs.append((down, max((n[0] + n[2] for n in notes), default=down)))
+    if not downs:
+        return notes
+    starts = [span[0] for span in downs]
+    next_start: dict[int, int] = {}  # pitch -> the start after the note being read
+    out: list[NoteTuple] = []
+    for start, pitch, duration, velocity in sorted(notes, reverse=True):
+        end = start + duration
+        span = bisect_right(starts, end) - 1
+        if span >= 0 and downs[span][0] <= end < downs[span][1]:
+            end = downs[span][1]
+            following = next_start.get(pitch)
+            if following is not None and following > start:
+                end = max(start + duration, min(end, following))
+        next_start[pitch] = start
+        out.append((start, pitch, end - start, velocity))
+    out.reverse()
+    return out
 
 
 def read_vlq(chunk: bytes, pos: int) -> tuple[int, int]:

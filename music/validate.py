@@ -22,6 +22,10 @@ How a file becomes a Score:
 * Note-on with velocity 0 is a note-off. Overlapping notes of one pitch on one channel
   are paired first-in first-out; zero-length notes are dropped; notes still sounding at
   the end of the track end there.
+* The sustain pedal (controller 64, down at 64 and above) is played out: a note let go
+  while its channel's pedal is down lasts until the pedal comes up, or until its own
+  pitch is struck again (``music.midi_track.sustained``), so a pianist's recording reads
+  (and sounds) legato as it was heard, not as the fingers left the keys.
 * The tempo in effect when the first note starts is kept (a file may open with a setup
   tempo and change it before the music begins), and the first time signature (earliest
   tick; the earlier track wins a tie); later changes are ignored (see ``music.score``).
@@ -44,7 +48,7 @@ from music.midi_limits import (
     clock,
     truncated,
 )
-from music.midi_track import Budget, ParsedTrack, parse_track
+from music.midi_track import Budget, ParsedTrack, parse_track, sustained
 from music.score import DRUM_CHANNEL, Note, Score, Track
 
 __all__ = ["Limits", "MidiValidationError", "check_score", "parse_midi", "validate_midi"]
@@ -188,6 +192,12 @@ def _track_chunks(data: bytes, pos: int, declared_tracks: int) -> list[bytes]:
 def _assemble(parsed: list[ParsedTrack], fmt: int, resolution: int) -> Score:
     """Turn the parsed tracks into one Score (the rules are in the module docstring)."""
     first_programs = _first_programs(parsed)
+    for channel in range(16):  # the pedal may sit in another track of a type-1 file
+        pedal = [event for track in parsed for event in track.pedals[channel]]
+        if pedal:
+            for track in parsed:
+                if track.notes[channel]:
+                    track.notes[channel] = sustained(track.notes[channel], pedal)
     tracks: list[Track] = []
     title = ""
     for index, track in enumerate(parsed):

@@ -401,3 +401,67 @@ def test_mutated_files_read_without_limits_give_a_score_or_an_error(data: bytes)
 
 def test_every_seed_file_is_valid() -> None:
     assert all(outcome(seed) == "ok" for seed in SEEDS)
+
+
+def pedal(down: bool, delta: int = 0, channel: int = 0) -> bytes:
+    return vlq(delta) + bytes((0xB0 | channel, 64, 127 if down else 0))
+
+
+def test_notes_let_go_under_the_sustain_pedal_sound_until_it_comes_up() -> None:
+    # C and E struck a beat apart, each let go after an eighth, the pedal down from the
+    # start to tick 1200: both sound until the pedal lifts. G, after it, is as played.
+    body = (
+        pedal(True)
+        + on(60)
+        + off(60, delta=240)
+        + on(64, delta=240)
+        + off(64, delta=240)
+        + pedal(False, delta=480)
+        + on(67, delta=240)
+        + off(67, delta=240)
+        + END_OF_TRACK
+    )
+    notes = validate_midi(smf(body)).tracks[0].notes
+    assert [(n.start, n.pitch, n.duration) for n in notes] == [
+        (0, 60, 1200),
+        (480, 64, 720),
+        (1440, 67, 240),
+    ]
+
+
+def test_a_key_struck_again_under_the_pedal_ends_the_note_before() -> None:
+    body = (
+        pedal(True)
+        + on(60)
+        + off(60, delta=120)
+        + on(60, delta=360)
+        + off(60, delta=120)
+        + pedal(False, delta=1000)
+        + END_OF_TRACK
+    )
+    notes = validate_midi(smf(body)).tracks[0].notes
+    assert [(n.start, n.duration) for n in notes] == [(0, 480), (480, 1120)]
+
+
+def test_the_pedal_in_another_track_holds_its_channel_only() -> None:
+    # A type-1 file whose conductor track holds the pedal of channel 0; channel 1 plays
+    # the same notes without it.
+    conductor = pedal(True) + pedal(False, delta=1920) + END_OF_TRACK
+    piano = on(60) + off(60, delta=240) + END_OF_TRACK
+    other = on(60, channel=1) + off(60, delta=240, channel=1) + END_OF_TRACK
+    score = validate_midi(smf(conductor, piano, other))
+    assert [t.notes[0].duration for t in score.tracks if t.notes] == [1920, 240]
+
+
+def test_a_pedal_never_lifted_holds_notes_to_the_last_note_s_end() -> None:
+    body = pedal(True) + on(60) + off(60, delta=100) + on(62, delta=380) + off(62, delta=480)
+    notes = validate_midi(smf(body + END_OF_TRACK)).tracks[0].notes
+    assert [(n.start, n.duration) for n in notes] == [(0, 960), (480, 480)]
+
+
+def test_a_half_pedal_below_64_and_other_controllers_change_nothing() -> None:
+    half = vlq(0) + bytes((0xB0, 64, 63))
+    volume = vlq(0) + bytes((0xB0, 7, 127))
+    body = half + volume + on(60) + off(60, delta=240) + on(62, delta=240) + off(62, delta=240)
+    notes = validate_midi(smf(body + END_OF_TRACK)).tracks[0].notes
+    assert [(n.start, n.duration) for n in notes] == [(0, 240), (480, 240)]
