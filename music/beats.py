@@ -64,7 +64,7 @@ PREFERRED_BEAT_SECONDS = 0.7  # about 86 bpm, the middle of the corpora's tactus
 PRIOR_OCTAVES = 1.0  # width (standard deviation, in octaves of tempo) of that preference
 SHORTEST_BEAT, LONGEST_BEAT = 0.25, 2.0  # seconds
 TIGHTNESS = 100.0  # Ellis's alpha: how much a beat may depart from the period
-ONSET_GAP = 0.6  # mean beats between onsets in written music (the corpora: 0.5-1.1)
+ONSET_GAP = 0.6  # mean beats between onsets where no reference says (profiles: 0.63-1.56)
 LEVEL_STEPS = 3  # halvings or doublings of the tracked beat, at most
 LEVEL_BAND = 1.8  # ... made while the onset gap is further than this factor from the reference's
 RESOLUTION = 480
@@ -95,9 +95,9 @@ def follow_beat(score: Score, onset_gap: float = ONSET_GAP) -> Score:
     starts, weights, ends = _starts(score)
     if np.unique(starts).size < MIN_ONSETS or _written(starts, score.resolution):
         return score
-    if (ends.max() - starts.min()) * _seconds(score) > LONGEST_SECONDS:
-        return score
     seconds = _seconds(score)
+    if (ends.max() - starts.min()) * seconds > LONGEST_SECONDS:
+        return score
     beats = track_beats(starts * seconds, weights, onset_gap)
     if beats is None:
         return score
