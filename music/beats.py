@@ -121,8 +121,7 @@ def fit(
     written music like the reference: its :func:`alignment` on its beats, less
     ``LEVEL_COST`` for each factor of e by which its mean quarter notes between onsets
     miss ``onset_gap``."""
-    ordered = np.sort(starts)
-    events = ordered[np.concatenate([[True], np.diff(ordered) > CHORD_BEATS])]
+    events = _events(starts, CHORD_BEATS)
     gap = float(np.mean(np.diff(events))) if events.size > 1 else onset_gap
     aligned = alignment(starts / unit, ends / unit, weights)
     return aligned - LEVEL_COST * abs(np.log(gap / onset_gap))
@@ -336,7 +335,7 @@ def _level(times: FloatArray, onsets: FloatArray, onset_gap: float) -> Beats:
     """The tracked beats at the level the reference music is written at (see the
     module): the mean time between onsets brought within a factor of ``LEVEL_BAND`` of
     ``onset_gap`` beats, by taking every other beat or splitting each in two."""
-    events = _events(onsets)
+    events = _events(onsets, CHORD_SECONDS)
     for _ in range(LEVEL_STEPS if events.size > 1 else 0):
         ratio = float(np.mean(np.diff(beat_positions(times, events)))) / onset_gap
         if ratio > LEVEL_BAND and times.size > 3:
@@ -353,11 +352,11 @@ def _level(times: FloatArray, onsets: FloatArray, onset_gap: float) -> Beats:
     return Beats(times, per_beat)
 
 
-def _events(onsets: FloatArray) -> FloatArray:
-    """Onsets less than ``CHORD_SECONDS`` apart merged into one event (a chord's notes
-    are never struck quite together), each at its first onset."""
+def _events(onsets: FloatArray, apart: float) -> FloatArray:
+    """Onsets no more than ``apart`` from the one before merged into one event (a chord's
+    notes are never struck quite together), each at its first onset."""
     ordered = np.sort(onsets)
-    first = np.concatenate([[True], np.diff(ordered) > CHORD_SECONDS])
+    first = np.concatenate([[True], np.diff(ordered) > apart])
     return ordered[first]
 
 
