@@ -65,7 +65,10 @@ from music.score import Score
 # saved at 120 bpm) is judged on its own beat (music.beats.follow_beat); written pieces,
 # and performances in time with their grid, score as before. (The MIDI reader now also
 # plays out the sustain pedal, so a pianist's pedalled notes are judged as heard.)
-CODE_VERSION = "4.3"
+# 4.4: a file whose written positions fall on whole ticks (96 ticks a beat: every 4) counts
+# as written only where its starts lie on them exactly, not within a tick, so a performance
+# saved at 96 ticks a beat is followed too (music.beats._written).
+CODE_VERSION = "4.4"
 MIN_BARS = 2
 
 

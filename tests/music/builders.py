@@ -54,3 +54,41 @@ def two_voices(seed: int, *, bars: int = 16, meter: tuple[int, int] = (4, 4)) ->
 def _pitch(degree: int, base: int) -> int:
     octave, step = divmod(degree, 7)
     return base + 12 * octave + SCALE[step]
+
+
+def performed(
+    score: Score,
+    seed: int,
+    *,
+    bpm: float,
+    resolution: int = 96,
+    file_tempo: float = 120.0,
+    lead: float = 0.4,
+    wander: float = 0.01,
+) -> Score:
+    """The piece as a pianist plays it into a sequencer without the click, on a model of
+    this module's own (not the red team's): a quarter note at ``bpm``, the tempo
+    wandering by a random walk of ``wander`` a beat (kept within 12 %), each start 12 ms early
+    or late and each end 10 ms (one standard deviation), notes let go 40 ms early, the
+    first beat ``lead`` seconds in, saved at ``file_tempo`` and ``resolution`` ticks a
+    quarter note."""
+    rng = np.random.default_rng(seed)
+    quarters = max(n.end for t in score.tracks for n in t.notes) / score.resolution + 2
+    steps = np.arange(0.0, quarters + 1.0)
+    walk = np.clip(np.cumsum(rng.normal(0.0, wander, steps.size)), -0.12, 0.12)
+    seconds = np.concatenate([[0.0], np.cumsum(60.0 / (bpm * (1 + walk)))])[:-1] + lead
+    per_second = file_tempo * resolution / 60.0
+
+    def tick(ticks: int, late: float) -> int:
+        at = float(np.interp(ticks / score.resolution, steps, seconds)) + late
+        return max(0, round(at * per_second))
+
+    def play(note: Note) -> Note:
+        start = tick(note.start, float(rng.normal(0.0, 0.012)))
+        end = tick(note.end, float(rng.normal(-0.04, 0.01)))
+        return Note(start, note.pitch, max(1, end - start), note.velocity)
+
+    tracks = [
+        Track(sorted(play(n) for n in t.notes), t.program, t.is_drum, t.name) for t in score.tracks
+    ]
+    return Score(tracks, resolution=resolution, tempo=file_tempo, time_signature=(4, 4))
