@@ -41,6 +41,7 @@ from chartbusters.studio.models import Composition
 from chartbusters.studio.selectors import composition_list_for_owner
 from chartbusters.studio.serializers import (
     CompositionOutput,
+    CreatedOutput,
     InstrumentsInput,
     JobInput,
     JobOutput,
@@ -237,15 +238,16 @@ class CompositionListApi(APIView):
             200: OpenApiResponse(
                 CompositionOutput, description="Your existing input for this sample melody."
             ),
-            201: CompositionOutput,
+            201: CreatedOutput,
             400: ERROR,
         },
         summary="Create an input: upload a MIDI file, pick a sample, or send notes",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
+        notice = ""
         if "midi" in request.FILES:
-            composition = self._upload(user, request)
+            composition, notice = self._upload(user, request)
         elif "sample" in request.data:
             data = SampleInput(data=request.data)
             data.is_valid(raise_exception=True)
@@ -263,9 +265,12 @@ class CompositionListApi(APIView):
                 "Send a MIDI file (midi), a sample melody's slug (sample), notes or tracks.",
                 code="no_input",
             )
-        return Response(_refetch(user, composition), status=status.HTTP_201_CREATED)
+        body = _refetch(user, composition)
+        if notice:
+            body["notice"] = notice
+        return Response(body, status=status.HTTP_201_CREATED)
 
-    def _upload(self, user: User, request: Request) -> Composition:
+    def _upload(self, user: User, request: Request) -> tuple[Composition, str]:
         data = UploadInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["midi"]
@@ -279,6 +284,7 @@ class CompositionListApi(APIView):
             user=user,
             data=upload.read(scores.MAX_UPLOAD_BYTES + 1),
             title=data.validated_data.get("title") or services.title_from_filename(upload.name),
+            follow_beat=not data.validated_data["keep_timing"],
         )
 
     def _notes(self, user: User, request: Request) -> Composition:

@@ -21,6 +21,7 @@ from chartbusters.evaluator.scoring import parse_upload
 from chartbusters.studio.generators import MAX_BARS
 from music import catalogue
 from music.midi_io import score_from_midi, score_to_midi
+from music.played import written_out
 from music.score import MAX_RESOLUTION, Note, Score, Track
 from music.validate import Limits
 
@@ -30,6 +31,9 @@ MIN_TEMPO, MAX_TEMPO = Limits().min_tempo, Limits().max_tempo
 # Any resolution a MIDI file can hold: the editor sends back the one of the piece it opened.
 MIN_TICKS_PER_BEAT, MAX_TICKS_PER_BEAT = 1, MAX_RESOLUTION
 DENOMINATORS = (1, 2, 4, 8, 16, 32)
+# A played-in file is saved at its sequencer's tempo (120 bpm), not its player's: one
+# played at 40 bpm spans three times as many of its file's bars as it will once written out.
+FOLLOW_BARS_FACTOR = 4
 
 
 # ----- checks shared by every input --------------------------------------------------
@@ -46,14 +50,50 @@ def check_bars(score: Score, max_bars: int = MAX_BARS) -> None:
 
 def score_from_upload(data: bytes, max_bars: int = MAX_BARS) -> Score:
     """Validate uploaded MIDI bytes (the validator's code and message on refusal)."""
+    score = _parse(data)
+    check_bars(score, max_bars)
+    return score
+
+
+def _parse(data: bytes) -> Score:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApplicationError(
             f"The file is {len(data) // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB.",
             code="too_large",
         )
-    score = parse_upload(data)
-    check_bars(score, max_bars)
-    return score
+    return parse_upload(data)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload as the studio keeps it, and what to tell its owner about it."""
+
+    score: Score
+    notice: str = ""
+
+
+def read_upload(data: bytes, max_bars: int = MAX_BARS, *, follow_beat: bool = True) -> Upload:
+    """Validate uploaded MIDI bytes and, with ``follow_beat``, write a piece played in
+    without the click out on its player's beat (:func:`music.played.written_out`; a
+    written file is kept as it is). The bar limit counts the bars as kept; a file with
+    more than ``FOLLOW_BARS_FACTOR`` times as many is refused as it is."""
+    score = _parse(data)
+    follow = follow_beat and score.measured_bar_count <= max_bars * FOLLOW_BARS_FACTOR
+    reading = written_out(score) if follow else None
+    if reading is None or not reading.changed:
+        check_bars(score, max_bars)
+        return Upload(score)
+    check_bars(reading.score, max_bars)
+    numerator, denominator = reading.score.time_signature
+    return Upload(
+        reading.score,
+        notice=(
+            "Your file was played without a click, so its notes were off its beats: they "
+            f"are now written out on your own beat (about {round(reading.tempo)} quarter "
+            f"notes a minute, in {numerator}/{denominator}), as you played them. To keep "
+            "the file's own timing, upload it again with \"Keep my file's timing\" ticked."
+        ),
+    )
 
 
 # ----- notes from the browser -----------------------------------------------------------

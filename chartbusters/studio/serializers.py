@@ -77,6 +77,16 @@ class CompositionOutput(serializers.Serializer[Any]):
         return reverse("api-studio-composition-audio", args=[composition.uuid])
 
 
+class CreatedOutput(CompositionOutput):
+    notice = serializers.CharField(
+        required=False,
+        help_text=(
+            "Only on an upload that was written out on its player's beat: what was done, "
+            "in words to show its owner."
+        ),
+    )
+
+
 class JobOutput(serializers.Serializer[Any]):
     id = serializers.UUIDField(source="uuid")
     state = serializers.CharField(help_text="queued, running, done or failed")
@@ -104,6 +114,16 @@ def job_data(job: GenerationJob) -> dict[str, Any]:
 class UploadInput(serializers.Serializer[Any]):
     midi = serializers.FileField(help_text="A Standard MIDI File (.mid), at most 512 KB.")
     title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
+    keep_timing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Keep the file's own timing. By default a piece played in without the click "
+            "(its notes off its file's beats) is stored written out on its player's beat, "
+            "and the response's notice says so; a written or quantised file is always "
+            "kept as it is."
+        ),
+    )
 
 
 class SampleInput(serializers.Serializer[Any]):

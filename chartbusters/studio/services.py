@@ -97,15 +97,20 @@ def _create_input(
     return composition
 
 
-def composition_create_from_upload(*, user: User, data: bytes, title: str = "") -> Composition:
-    """An uploaded MIDI file, validated; an invalid file is refused and stored nowhere."""
-    score = scores.score_from_upload(data)
-    return _create_input(
+def composition_create_from_upload(
+    *, user: User, data: bytes, title: str = "", follow_beat: bool = True
+) -> tuple[Composition, str]:
+    """An uploaded MIDI file, validated (an invalid file is refused and stored nowhere),
+    and what to tell its owner about it. With ``follow_beat``, a piece played in without
+    the click is stored written out on its player's beat (:func:`scores.read_upload`)."""
+    upload = scores.read_upload(data, follow_beat=follow_beat)
+    composition = _create_input(
         user=user,
-        score=score,
+        score=upload.score,
         kind=CompositionKind.UPLOAD,
-        title=clean_title(title, score.title or "Uploaded MIDI"),
+        title=clean_title(title, upload.score.title or "Uploaded MIDI"),
     )
+    return composition, upload.notice
 
 
 def composition_create_from_sample(*, user: User, slug: str, title: str = "") -> Composition:

@@ -69,10 +69,11 @@ export class StudioApi {
   // One General MIDI program per track, in the roll's order; the audio is rendered again.
   setInstruments(id, programs) { return this.request("PUT", `compositions/${id}/instruments/`, { programs }); }
 
-  uploadMidi(file, title) {
+  uploadMidi(file, title, keepTiming = false) {
     const form = new FormData();
     form.append("midi", file);
     if (title) form.append("title", title);
+    if (keepTiming) form.append("keep_timing", "true");
     return this.post("compositions/", form);
   }
 

@@ -35,11 +35,14 @@ async function setInput(composition, chain) {
   $("#input-title").textContent = composition.title;
   $("#input-chain").textContent = chain.join(" → ");
   $("#input-meta").textContent = `${composition.kind} · ${composition.bars} bars · ${Math.round(composition.tempo)} BPM`;
+  const notice = $("#input-notice");
+  notice.textContent = composition.notice || "";
+  notice.hidden = !composition.notice;
   inputView.show(composition.roll, { tempo: composition.tempo });
   $("#generate").disabled = false;
   $("#editor").hidden = true;
   $("#edit-toggle").setAttribute("aria-expanded", "false");
-  announce(`Input: ${composition.title}. Choose a technique and generate.`);
+  announce(`Input: ${composition.title}. ${composition.notice ? `${composition.notice} ` : ""}Choose a technique and generate.`);
   const audio = $("#input-audio");
   audio.removeAttribute("src");
   const ready = await whenAudioReady(api, composition);
@@ -90,7 +93,8 @@ $("#upload-form").addEventListener("submit", async (event) => {
   error.textContent = "";
   if (!file) { error.textContent = "Choose a MIDI file (.mid) first."; return; }
   try {
-    const composition = await api.uploadMidi(file, form.elements.title.value.trim());
+    const composition = await api.uploadMidi(
+      file, form.elements.title.value.trim(), form.elements.keep_timing.checked);
     form.reset();
     const audio = setInput(composition, [composition.title]);
     focusInput();

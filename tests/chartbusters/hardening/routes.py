@@ -145,7 +145,7 @@ def _add_studio(world: World) -> None:
     except ImportError:
         return
     alice = world.users["alice"]
-    composition = composition_create_from_upload(user=alice, data=piece(400), title="Mine")
+    composition, _ = composition_create_from_upload(user=alice, data=piece(400), title="Mine")
     composition_store_audio(composition_id=composition.pk, audio=b"OggS rendered audio")
     job = GenerationJob.objects.create(
         owner=alice, input=composition, technique="arcnn", params={}, seed=1
