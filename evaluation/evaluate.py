@@ -67,7 +67,9 @@ from music.score import Score
 # plays out the sustain pedal, so a pianist's pedalled notes are judged as heard.)
 # 4.4: a file whose written positions fall on whole ticks (96 ticks a beat: every 4) counts
 # as written only where its starts lie on them exactly, not within a tick, so a performance
-# saved at 96 ticks a beat is followed too (music.beats._written).
+# saved at 96 ticks a beat is followed too (music.beats._written); and in a performed piece
+# a silence shorter than half a beat and than the note before it, in a voice, is the
+# player's touch, not a rest (music.canonical.close_gaps).
 CODE_VERSION = "4.4"
 MIN_BARS = 2
 

@@ -17,6 +17,12 @@ What a player changes without changing the music (DESIGN.md §5, step 2):
   performed when more than ``PERFORMED_SHARE`` of its note times are off the written
   positions; a piece as written (every corpus piece) is left exactly as it is, grace
   notes and all.
+- **Articulation.** A player lets go of a note before the next one as it suits the
+  instrument and the hand: held for 80 % of its value, a chorale lost 18 points, held
+  for half, 54. In a *performed* piece (one that :func:`music.beats.follow_beat` or
+  :func:`snap_timing` changed), :func:`close_gaps` holds each note of a voice on to the
+  voice's next onset where the silence before it is shorter than ``LEGATO_BEATS`` and
+  than the note itself. A written piece keeps its rests, and staccato, as written.
 - **Layout.** On a keyboard all voices sound from one track. :func:`separate_voices`
   splits a track in which notes regularly sound together (more than
   ``POLYPHONIC_SHARE`` of its notes) into voices by pitch order and continuity: as many
@@ -24,7 +30,7 @@ What a player changes without changing the music (DESIGN.md §5, step 2):
   order is kept top to bottom and the voices move as little as possible. A track that
   is already one voice (every part of a chorale) is left alone.
 
-:func:`canonical_form` does all three. It returns the *same object* when nothing changes, so
+:func:`canonical_form` does all four. It returns the *same object* when nothing changes, so
 judging a piece as written costs nothing and gives bit-identical results.
 """
 
@@ -48,14 +54,18 @@ SNAP_TOLERANCE_BEATS = 1 / 16
 PERFORMED_SHARE = 0.25  # of note starts and ends off the written positions
 POLYPHONIC_SHARE = 0.25  # of a track's notes sounding with another note of the track
 OVERLAP_TOLERANCE_BEATS = 1 / 8  # a legato overlap shorter than this is not a chord
+LEGATO_BEATS = 0.5  # a shorter silence before a voice's next onset, in a performance, is touch
 
 
 def canonical_form(score: Score, onset_gap: float = ONSET_GAP) -> Score:
     """``score`` written out on its own beat where it was played off its grid
-    (:func:`music.beats.follow_beat`), with performed timing snapped and polyphonic
-    tracks split into voices (the same object where none of these applies).
-    ``onset_gap``: the mean beats between onsets of the music it is compared with."""
-    return separate_voices(snap_timing(follow_beat(score, onset_gap)))
+    (:func:`music.beats.follow_beat`), with performed timing snapped, polyphonic tracks
+    split into voices, and a performance's short silences between a voice's notes
+    closed (the same object where none of these applies). ``onset_gap``: the mean beats
+    between onsets of the music it is compared with."""
+    snapped = snap_timing(follow_beat(score, onset_gap))
+    voices = separate_voices(snapped)
+    return voices if snapped is score else close_gaps(voices)
 
 
 # ----- timing --------------------------------------------------------------------------
@@ -100,6 +110,32 @@ def _snap(times: IntArray, resolution: int) -> tuple[IntArray, npt.NDArray[np.bo
     reachable = np.isfinite(cost.min(axis=0))
     snapped = np.where(reachable, candidates[best, np.arange(times.size)], times)
     return snapped, off_grid
+
+
+# ----- articulation --------------------------------------------------------------------
+
+
+def close_gaps(score: Score) -> Score:
+    """Each pitched track's notes held on to the track's next onset where the silence
+    before it is shorter than ``LEGATO_BEATS`` and than the note (the same object where
+    no note is)."""
+    limit = LEGATO_BEATS * score.resolution
+    tracks, changed = [], False
+    for track in score.tracks:
+        if track.is_drum or len(track.notes) < 2:
+            tracks.append(track)
+            continue
+        onsets = np.unique(np.fromiter((n.start for n in track.notes), dtype=np.int64))
+        notes = []
+        for note in track.notes:
+            after = int(np.searchsorted(onsets, note.start, side="right"))
+            gap = int(onsets[after]) - note.end if after < onsets.size else 0
+            if 0 < gap <= limit and gap <= note.duration:
+                note = replace(note, duration=note.duration + gap)
+                changed = True
+            notes.append(note)
+        tracks.append(replace(track, notes=notes))
+    return replace(score, tracks=tracks) if changed else score
 
 
 # ----- layout --------------------------------------------------------------------------

@@ -185,6 +185,18 @@ def played_in(
     return replace(file, tracks=tracks)
 
 
+def detached(score: Score, rng: np.random.Generator) -> Score:
+    """The piece played in without the click (:func:`played_in`) by a player whose touch
+    is detached: each note let go after 65-90 % of its value (drawn note by note), as on
+    a keyboard without the pedal."""
+    played = played_in(score, rng)
+
+    def let_go(note: Note) -> Note:
+        return replace(note, duration=max(1, round(note.duration * rng.uniform(0.65, 0.9))))
+
+    return _map(played, let_go)
+
+
 def one_piano_track(score: Score, rng: np.random.Generator) -> Score:
     """Every voice in one piano track (as played on a keyboard)."""
     one = transforms.merge_tracks(score)

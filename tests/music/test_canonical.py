@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from music.canonical import canonical_form, separate_voices, snap_timing
+from music.canonical import canonical_form, close_gaps, separate_voices, snap_timing
 from music.score import Note, Score, Track
 from music.transforms import merge_tracks
 
@@ -142,3 +142,51 @@ def test_drums_are_never_split() -> None:
     kit = Track([Note(480 * (i // 2), 36 + 6 * (i % 2), 120) for i in range(16)], is_drum=True)
     score = Score([kit], resolution=RES)
     assert separate_voices(score) is score
+
+
+# ----- articulation ----------------------------------------------------------------------
+
+
+def held_for(score: Score, share: float) -> Score:
+    """Every note let go after ``share`` of its value, as a player's touch does."""
+    return replace(
+        score,
+        tracks=[
+            replace(
+                t, notes=[replace(n, duration=max(1, round(n.duration * share))) for n in t.notes]
+            )
+            for t in score.tracks
+        ],
+    )
+
+
+def test_a_performance_let_go_early_is_read_legato() -> None:
+    written = satb()
+    read = canonical_form(held_for(jittered(written, 10), 0.8))
+    for before, after in zip(written.tracks, read.tracks, strict=True):
+        for was, now, following in zip(before.notes, after.notes, before.notes[1:], strict=False):
+            if was.end == following.start:  # legato as written (not before the alto's rest)
+                assert now.end == following.start, (before.name, now)
+    # The alto's rest of a beat is a rest: its note before it is not held over it.
+    alto = read.tracks[1].notes
+    assert alto[1].end < 1440
+
+
+def test_written_staccato_keeps_its_rests() -> None:
+    written = held_for(satb(), 0.5)  # quarter notes written as eighths and eighth rests
+    assert canonical_form(written) is written
+
+
+def test_close_gaps_holds_only_a_short_silence_after_a_longer_note() -> None:
+    notes = [
+        Note(0, 60, 400),  # 80 ticks before the next onset: held on
+        Note(480, 62, 100),  # 380 ticks, longer than the note itself: a rest
+        Note(960, 64, 180),  # 300 ticks, longer than half a beat: a rest
+        Note(1440, 65, 480),  # the last note: nothing to hold on to
+    ]
+    drums = Track([Note(0, 36, 100), Note(240, 38, 100)], is_drum=True)
+    score = Score([Track(notes), drums], resolution=RES)
+    closed = close_gaps(score)
+    assert [n.end for n in closed.tracks[0].notes] == [480, 580, 1140, 1920]
+    assert closed.tracks[1] is drums
+    assert close_gaps(closed) is closed
