@@ -68,8 +68,8 @@ from music.score import Score
 # 4.4: a file whose written positions fall on whole ticks (96 ticks a beat: every 4) counts
 # as written only where its starts lie on them exactly, not within a tick, so a performance
 # saved at 96 ticks a beat is followed too (music.beats._written); and in a performed piece
-# a silence shorter than half a beat and than the note before it, in a voice, is the
-# player's touch, not a rest (music.canonical.close_gaps).
+# a silence in a voice shorter than the note before it and than 0.8 of the profile's mean
+# onset gap is the player's touch, not a rest (music.canonical.close_gaps).
 CODE_VERSION = "4.4"
 MIN_BARS = 2
 

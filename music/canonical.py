@@ -21,8 +21,10 @@ What a player changes without changing the music (DESIGN.md §5, step 2):
   instrument and the hand: held for 80 % of its value, a chorale lost 18 points, held
   for half, 54. In a *performed* piece (one that :func:`music.beats.follow_beat` or
   :func:`snap_timing` changed), :func:`close_gaps` holds each note of a voice on to the
-  voice's next onset where the silence before it is shorter than ``LEGATO_BEATS`` and
-  than the note itself. A written piece keeps its rests, and staccato, as written.
+  voice's next onset where the silence before it is shorter than the note itself and
+  than ``LEGATO_GAPS`` of the reference music's mean time between onsets (half a beat
+  in the chorales and folk tunes, a dotted half in Palestrina's long notes). A written
+  piece keeps its rests, and staccato, as written.
 - **Layout.** On a keyboard all voices sound from one track. :func:`separate_voices`
   splits a track in which notes regularly sound together (more than
   ``POLYPHONIC_SHARE`` of its notes) into voices by pitch order and continuity: as many
@@ -54,7 +56,9 @@ SNAP_TOLERANCE_BEATS = 1 / 16
 PERFORMED_SHARE = 0.25  # of note starts and ends off the written positions
 POLYPHONIC_SHARE = 0.25  # of a track's notes sounding with another note of the track
 OVERLAP_TOLERANCE_BEATS = 1 / 8  # a legato overlap shorter than this is not a chord
-LEGATO_BEATS = 0.5  # a shorter silence before a voice's next onset, in a performance, is touch
+# A silence in a voice shorter than this many of the reference's mean onset gaps (and than
+# the note before it), in a performance, is the player's touch.
+LEGATO_GAPS = 0.8
 
 
 def canonical_form(score: Score, onset_gap: float = ONSET_GAP) -> Score:
@@ -65,7 +69,7 @@ def canonical_form(score: Score, onset_gap: float = ONSET_GAP) -> Score:
     between onsets of the music it is compared with."""
     snapped = snap_timing(follow_beat(score, onset_gap))
     voices = separate_voices(snapped)
-    return voices if snapped is score else close_gaps(voices)
+    return voices if snapped is score else close_gaps(voices, LEGATO_GAPS * onset_gap)
 
 
 # ----- timing --------------------------------------------------------------------------
@@ -115,11 +119,11 @@ def _snap(times: IntArray, resolution: int) -> tuple[IntArray, npt.NDArray[np.bo
 # ----- articulation --------------------------------------------------------------------
 
 
-def close_gaps(score: Score) -> Score:
+def close_gaps(score: Score, longest: float = LEGATO_GAPS * ONSET_GAP) -> Score:
     """Each pitched track's notes held on to the track's next onset where the silence
-    before it is shorter than ``LEGATO_BEATS`` and than the note (the same object where
-    no note is)."""
-    limit = LEGATO_BEATS * score.resolution
+    before it is at most ``longest`` beats and no longer than the note (the same object
+    where no note is)."""
+    limit = longest * score.resolution
     tracks, changed = [], False
     for track in score.tracks:
         if track.is_drum or len(track.notes) < 2:

@@ -181,7 +181,7 @@ def test_close_gaps_holds_only_a_short_silence_after_a_longer_note() -> None:
     notes = [
         Note(0, 60, 400),  # 80 ticks before the next onset: held on
         Note(480, 62, 100),  # 380 ticks, longer than the note itself: a rest
-        Note(960, 64, 180),  # 300 ticks, longer than half a beat: a rest
+        Note(960, 64, 180),  # 300 ticks, longer than the limit (0.48 beats here): a rest
         Note(1440, 65, 480),  # the last note: nothing to hold on to
     ]
     drums = Track([Note(0, 36, 100), Note(240, 38, 100)], is_drum=True)
@@ -190,3 +190,11 @@ def test_close_gaps_holds_only_a_short_silence_after_a_longer_note() -> None:
     assert [n.end for n in closed.tracks[0].notes] == [480, 580, 1140, 1920]
     assert closed.tracks[1] is drums
     assert close_gaps(closed) is closed
+
+
+def test_how_long_a_silence_is_touch_follows_the_reference_music() -> None:
+    """In Palestrina's long notes (an onset every 1.56 quarters) a whole note let go after
+    80 % of its value leaves most of a beat: touch there, a rest in a chorale's pace."""
+    score = Score([Track([Note(0, 60, 1536), Note(1920, 62, 1920)])], resolution=RES)
+    assert close_gaps(score) is score
+    assert close_gaps(score, longest=0.8 * 1.56).tracks[0].notes[0].end == 1920
