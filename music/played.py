@@ -103,7 +103,7 @@ def in_three_if_heard(score: Score) -> Score:
     ticks = shift * score.resolution
 
     def moved(note: Note) -> Note:
-        return Note(note.start + ticks, note.pitch, note.duration, note.velocity)
+        return replace(note, start=note.start + ticks)
 
     tracks = [
         replace(track, notes=[moved(n) for n in track.notes]) if track.notes else track

@@ -78,18 +78,19 @@ def read_upload(data: bytes, max_bars: int = MAX_BARS, *, follow_beat: bool = Tr
     written file is kept as it is). The bar limit counts the bars as kept; a file with
     more than ``FOLLOW_BARS_FACTOR`` times as many is refused as it is."""
     score = _parse(data)
-    follow = follow_beat and score.measured_bar_count <= max_bars * FOLLOW_BARS_FACTOR
-    reading = written_out(score) if follow else None
-    if reading is None or not reading.changed:
-        check_bars(score, max_bars)
+    changed = False
+    if follow_beat and score.measured_bar_count <= max_bars * FOLLOW_BARS_FACTOR:
+        reading = written_out(score)
+        score, changed = reading.score, reading.changed
+    check_bars(score, max_bars)
+    if not changed:
         return Upload(score)
-    check_bars(reading.score, max_bars)
-    numerator, denominator = reading.score.time_signature
+    numerator, denominator = score.time_signature
     return Upload(
-        reading.score,
+        score,
         notice=(
             "Your file was played without a click, so its notes were off its beats: they "
-            f"are now written out on your own beat (about {round(reading.tempo)} quarter "
+            f"are now written out on your own beat (about {round(score.tempo)} quarter "
             f"notes a minute, in {numerator}/{denominator}), as you played them. To keep "
             "the file's own timing, upload it again with \"Keep my file's timing\" ticked."
         ),

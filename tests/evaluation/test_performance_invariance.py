@@ -20,6 +20,7 @@ from music import transforms
 from music.canonical import canonical_form
 from music.corpus import load_corpus
 from music.score import Note, Score, Track
+from tests.music.builders import held_for
 
 
 @pytest.fixture(scope="module")
@@ -70,16 +71,7 @@ def test_a_chorale_played_without_the_click_scores_as_written(
 def let_go_early(score: Score, rng: np.random.Generator) -> Score:
     """Played without the click (as above), every note let go after 70-90 % of its value."""
     played = attacks.played_in(score, rng)
-    share = rng.uniform(0.7, 0.9)
-    return replace(
-        played,
-        tracks=[
-            replace(
-                t, notes=[replace(n, duration=max(1, round(n.duration * share))) for n in t.notes]
-            )
-            for t in played.tracks
-        ],
-    )
+    return held_for(played, rng.uniform(0.7, 0.9))
 
 
 def test_a_chorale_played_detached_scores_as_written(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from music.score import Note, Score, Track
@@ -92,3 +94,16 @@ def performed(
         Track(sorted(play(n) for n in t.notes), t.program, t.is_drum, t.name) for t in score.tracks
     ]
     return Score(tracks, resolution=resolution, tempo=file_tempo, time_signature=(4, 4))
+
+
+def held_for(score: Score, share: float) -> Score:
+    """Every note let go after ``share`` of its value, as a player's touch does."""
+    return replace(
+        score,
+        tracks=[
+            replace(
+                t, notes=[replace(n, duration=max(1, round(n.duration * share))) for n in t.notes]
+            )
+            for t in score.tracks
+        ],
+    )

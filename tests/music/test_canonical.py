@@ -10,6 +10,7 @@ import numpy as np
 from music.canonical import canonical_form, close_gaps, separate_voices, snap_timing
 from music.score import Note, Score, Track
 from music.transforms import merge_tracks
+from tests.music.builders import held_for
 
 RES = 480
 
@@ -145,19 +146,6 @@ def test_drums_are_never_split() -> None:
 
 
 # ----- articulation ----------------------------------------------------------------------
-
-
-def held_for(score: Score, share: float) -> Score:
-    """Every note let go after ``share`` of its value, as a player's touch does."""
-    return replace(
-        score,
-        tracks=[
-            replace(
-                t, notes=[replace(n, duration=max(1, round(n.duration * share))) for n in t.notes]
-            )
-            for t in score.tracks
-        ],
-    )
 
 
 def test_a_performance_let_go_early_is_read_legato() -> None:
