@@ -70,7 +70,11 @@ from music.score import Score
 # saved at 96 ticks a beat is followed too (music.beats._written); and in a performed piece
 # a silence in a voice shorter than the note before it and than 0.8 of the profile's mean
 # onset gap is the player's touch, not a rest (music.canonical.close_gaps).
-CODE_VERSION = "4.4"
+# 4.5: a piece written in other note values than the reference music's (a chorale in half
+# notes at twice the tempo: the same sound) is judged in the reference's note values
+# (music.canonical.plain_note_values), its bar lines or its meter kept, whichever gives bars
+# of the reference's length.
+CODE_VERSION = "4.5"
 MIN_BARS = 2
 
 
@@ -265,7 +269,7 @@ def evaluate_many(
     if exclude_each is not None and len(exclude_each) != len(scores):
         raise ValueError("exclude_each needs one entry per score")
     # Everything but the copy check judges the music, not the performance (DESIGN.md §5).
-    canonical = [canonical_form(score, profile.onset_gap) for score in scores]
+    canonical = [canonical_form(s, profile.onset_gap, profile.bar_notes) for s in scores]
     windows = [profile.windows(score) for score in canonical]
     counts = [len(w) for w in windows]
     output = profile.critic.predict(np.concatenate(windows)) if scores else None

@@ -123,6 +123,15 @@ class Profile:
         values = self.descriptors.values[self.descriptors.names.index("ioi_mean")]
         return float(np.median(values)) if len(values) else ONSET_GAP
 
+    @cached_property
+    def bar_notes(self) -> float | None:
+        """The reference music's median notes a bar: how long a bar is in this music, for
+        a piece written in other note values (:func:`music.canonical.plain_note_values`)."""
+        if "notes_per_bar" not in self.descriptors.names:
+            return None
+        values = self.descriptors.values[self.descriptors.names.index("notes_per_bar")]
+        return float(np.median(values)) if len(values) else None
+
     def descriptor_reference(self, bars: int) -> DescriptorReference:
         """The reference a piece of ``bars`` bars is compared with: the shortest excerpt
         length it fits in, else the whole pieces. An 8-bar piece is typical when it is

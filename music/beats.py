@@ -109,6 +109,19 @@ def follow_beat(score: Score, onset_gap: float = ONSET_GAP) -> Score:
     return write_out(score, beats) if after >= before + GAIN else score
 
 
+def mean_onset_gap(score: Score) -> float | None:
+    """The mean quarter notes between the pitched notes' onsets as written (the notes of
+    a chord, ``CHORD_BEATS`` apart at most, one onset); None with fewer than
+    ``MIN_ONSETS`` onsets."""
+    starts = np.unique(
+        np.fromiter((n.start for t in score.pitched_tracks() for n in t.notes), dtype=np.int64)
+    )
+    if starts.size < MIN_ONSETS:
+        return None
+    events = _events(starts / score.resolution, CHORD_BEATS)
+    return float(np.mean(np.diff(events))) if events.size > 1 else None
+
+
 def fit(
     starts: FloatArray,
     ends: FloatArray,

@@ -197,6 +197,46 @@ def detached(score: Score, rng: np.random.Generator) -> Score:
     return _map(played, let_go)
 
 
+def note_values(scale: int, bars_kept: bool) -> Attack:
+    """The piece written in ``scale`` times its note values (2: quarters become halves; -2:
+    eighths) at ``scale`` times the tempo, so that it sounds exactly as before: with its
+    bar lines where they were (the meter's denominator changed) or with the meter as
+    written (as a sequencer left at 4/4 writes it: bars that merge or split)."""
+
+    def attack(score: Score, rng: np.random.Generator) -> Score:
+        numerator, denominator = score.time_signature
+        if scale > 0:
+            meter = (
+                (numerator, max(1, denominator // scale)) if bars_kept else (numerator, denominator)
+            )
+            stretched = _ticks(score, lambda tick: tick * scale)
+            return replace(stretched, tempo=score.tempo * scale, time_signature=meter)
+        meter = (numerator, denominator * -scale) if bars_kept else (numerator, denominator)
+        return replace(
+            score,
+            resolution=score.resolution * -scale,
+            tempo=score.tempo / -scale,
+            time_signature=meter,
+        )
+
+    return attack
+
+
+def _ticks(score: Score, change: Callable[[int], int]) -> Score:
+    return replace(
+        score,
+        tracks=[
+            replace(
+                t,
+                notes=[
+                    replace(n, start=change(n.start), duration=change(n.duration)) for n in t.notes
+                ],
+            )
+            for t in score.tracks
+        ],
+    )
+
+
 def one_piano_track(score: Score, rng: np.random.Generator) -> Score:
     """Every voice in one piano track (as played on a keyboard)."""
     one = transforms.merge_tracks(score)

@@ -58,6 +58,12 @@ PERFORMANCE: dict[str, attacks.Attack] = {
     "timing jitter of up to 20 ms": attacks.timing_jitter,
     "played in without the click, saved at 120 bpm": attacks.played_in,
     "played in detached, each note let go after 65-90 % of its value": attacks.detached,
+    "written in twice its note values at twice the tempo, meter as written": (
+        attacks.note_values(2, bars_kept=False)
+    ),
+    "written in half its note values at half the tempo, bar lines kept": (
+        attacks.note_values(-2, bars_kept=True)
+    ),
     "all voices in one piano track": attacks.one_piano_track,
     "first 8 bars": attacks.first_bars(8),
     "first 4 bars (reported, no target)": attacks.first_bars(4),
@@ -145,7 +151,8 @@ class RedTeamResult:
                 and float(np.median(other_scores)) > junk_p95,
             ),
             (
-                f"timing, played in, detached, one track and first 8 bars each within "
+                f"timing, played in, detached, note values, one track and first 8 bars each "
+                "within "
                 f"{TARGET_PERFORMANCE_DELTA:g} "
                 "points",
                 all(abs(r.delta or 0.0) <= TARGET_PERFORMANCE_DELTA for r in performance),
@@ -270,7 +277,7 @@ def run_redteam(
 
 def _unchanged(pieces: Sequence[Score], made: Sequence[Score]) -> str:
     """Why an attack does not apply, when it left every piece as it was (each track's
-    notes and instrument)."""
+    notes and instrument, on the same grid at the same tempo)."""
     same = all(_layout(a) == _layout(b) for a, b in zip(pieces, made, strict=True))
     if not same:
         return ""
@@ -279,8 +286,9 @@ def _unchanged(pieces: Sequence[Score], made: Sequence[Score]) -> str:
     return "left every piece unchanged"
 
 
-def _layout(score: Score) -> list[tuple[int, list[Note]]]:
-    return [(t.program, sorted(t.notes)) for t in score.tracks if t.notes]
+def _layout(score: Score) -> tuple[int, float, list[tuple[int, list[Note]]]]:
+    tracks = [(t.program, sorted(t.notes)) for t in score.tracks if t.notes]
+    return score.resolution, score.tempo, tracks
 
 
 def _row(name: str, kind: str, reports: list[Report], delta: float | None = None) -> Row:

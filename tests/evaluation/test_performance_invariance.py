@@ -47,6 +47,19 @@ def test_timing_jitter_of_twenty_milliseconds_changes_no_score(
     assert judge(profile, chorales, attacks.timing_jitter) == judge(profile, chorales)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [attacks.note_values(2, bars_kept=False), attacks.note_values(-2, bars_kept=True)],
+    ids=["twice the note values, meter as written", "half the note values, bars kept"],
+)
+def test_the_same_sound_in_other_note_values_scores_the_same(
+    profile: Profile, chorales: list[tuple[str, Score]], change
+) -> None:
+    written = judge(profile, chorales)
+    other = judge(profile, chorales, change)
+    np.testing.assert_allclose(other, written, atol=0.5)
+
+
 def test_jittered_timing_gives_the_written_pieces_descriptors(
     chorales: list[tuple[str, Score]],
 ) -> None:
