@@ -51,7 +51,6 @@ judging a piece as written costs nothing and gives bit-identical results.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -59,6 +58,7 @@ import numpy.typing as npt
 
 from music.beats import LEVEL_STEPS, ONSET_GAP, PREFERRED_BEAT_SECONDS, follow_beat, mean_onset_gap
 from music.score import MAX_RESOLUTION, NOTE_ORDER, Note, Score, Track
+from music.transforms import time_stretch
 
 IntArray = npt.NDArray[np.int64]
 
@@ -195,9 +195,7 @@ def _halved(score: Score, bar_notes: float | None) -> Score | None:
         )
     if any(n.start % 2 or n.duration % 2 for t in score.tracks for n in t.notes):
         return None
-    return replace(
-        _ticks_scaled(score, lambda tick: tick // 2), tempo=score.tempo / 2, time_signature=meter
-    )
+    return replace(time_stretch(score, 0.5), tempo=score.tempo / 2, time_signature=meter)
 
 
 def _doubled(score: Score, bar_notes: float | None) -> Score:
@@ -209,9 +207,7 @@ def _doubled(score: Score, bar_notes: float | None) -> Score:
         return replace(
             score, resolution=score.resolution // 2, tempo=score.tempo * 2, time_signature=meter
         )
-    return replace(
-        _ticks_scaled(score, lambda tick: 2 * tick), tempo=score.tempo * 2, time_signature=meter
-    )
+    return replace(time_stretch(score, 2), tempo=score.tempo * 2, time_signature=meter)
 
 
 def _meter(
@@ -233,21 +229,6 @@ def _meter(
         notes = max(pitched, 1) / max(1, score.bar_count) / bar_notes
         kept, written = abs(np.log(notes)), abs(np.log(notes * merged))
     return bars_kept if kept <= written else score.time_signature
-
-
-def _ticks_scaled(score: Score, scale: Callable[[int], int]) -> Score:
-    return replace(
-        score,
-        tracks=[
-            replace(
-                t,
-                notes=[
-                    replace(n, start=scale(n.start), duration=scale(n.duration)) for n in t.notes
-                ],
-            )
-            for t in score.tracks
-        ],
-    )
 
 
 # ----- articulation --------------------------------------------------------------------

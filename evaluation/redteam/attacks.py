@@ -209,7 +209,7 @@ def note_values(scale: int, bars_kept: bool) -> Attack:
             meter = (
                 (numerator, max(1, denominator // scale)) if bars_kept else (numerator, denominator)
             )
-            stretched = _ticks(score, lambda tick: tick * scale)
+            stretched = transforms.time_stretch(score, scale)
             return replace(stretched, tempo=score.tempo * scale, time_signature=meter)
         meter = (numerator, denominator * -scale) if bars_kept else (numerator, denominator)
         return replace(
@@ -220,21 +220,6 @@ def note_values(scale: int, bars_kept: bool) -> Attack:
         )
 
     return attack
-
-
-def _ticks(score: Score, change: Callable[[int], int]) -> Score:
-    return replace(
-        score,
-        tracks=[
-            replace(
-                t,
-                notes=[
-                    replace(n, start=change(n.start), duration=change(n.duration)) for n in t.notes
-                ],
-            )
-            for t in score.tracks
-        ],
-    )
 
 
 def one_piano_track(score: Score, rng: np.random.Generator) -> Score:
