@@ -37,7 +37,7 @@ What a player changes without changing the music (DESIGN.md §5, step 2):
   stay where they are, or the written meter does (bars merging in pairs or splitting in
   halves), whichever gives bars holding nearer as many notes as the reference's: two
   bars of 3/4 in half notes become one bar of 3/4 in quarters, and a 4/2 bar of half
-  notes a 4/4 bar of quarters. Every corpus piece (100 bpm) is left as written.
+  notes a 4/4 bar of quarters. Corpus pieces at the corpus's 100 bpm are left as written.
 - **Layout.** On a keyboard all voices sound from one track. :func:`separate_voices`
   splits a track in which notes regularly sound together (more than
   ``POLYPHONIC_SHARE`` of its notes) into voices by pitch order and continuity: as many
