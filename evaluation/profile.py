@@ -118,18 +118,20 @@ class Profile:
         """The reference music's median of the mean beats between onsets: what a beat is
         in this music, for a played piece written out on its own beat
         (:func:`music.beats.follow_beat`)."""
-        if "ioi_mean" not in self.descriptors.names:
-            return ONSET_GAP
-        values = self.descriptors.values[self.descriptors.names.index("ioi_mean")]
-        return float(np.median(values)) if len(values) else ONSET_GAP
+        gap = self._reference_median("ioi_mean")
+        return ONSET_GAP if gap is None else gap
 
     @cached_property
     def bar_notes(self) -> float | None:
         """The reference music's median notes a bar: how long a bar is in this music, for
         a piece written in other note values (:func:`music.canonical.plain_note_values`)."""
-        if "notes_per_bar" not in self.descriptors.names:
+        return self._reference_median("notes_per_bar")
+
+    def _reference_median(self, descriptor: str) -> float | None:
+        """The median of one descriptor over the reference pieces (None: not described)."""
+        if descriptor not in self.descriptors.names:
             return None
-        values = self.descriptors.values[self.descriptors.names.index("notes_per_bar")]
+        values = self.descriptors.values[self.descriptors.names.index(descriptor)]
         return float(np.median(values)) if len(values) else None
 
     def descriptor_reference(self, bars: int) -> DescriptorReference:

@@ -79,8 +79,8 @@ BAR_BEATS = (3.0, 6.0)
 # How far (a factor) a piece's mean time between onsets may lie from the reference's before
 # its note values are halved or doubled. Chosen on the validation splits: at 1.8 (the
 # beat follower's band) a tenth of the chorales written at twice or half their note values
-# still lost 35-52 points; at 1.6 none of the three profiles' validation pieces did more
-# than 8 (folk) and no validation chorale changed.
+# still lost 36-52 points; at 1.6 that tenth percentile is 0 for the chorales and
+# Palestrina and -10 for folk, and no real validation piece of any profile changed.
 NOTE_VALUE_BAND = 1.6
 
 
@@ -152,12 +152,11 @@ def plain_note_values(
     until its mean time between onsets lies within a factor ``NOTE_VALUE_BAND`` of
     ``onset_gap`` quarter notes, as long as each change also brings the beat nearer the
     one a listener taps (so music that is slow at a usual tempo stays slow); every note
-    sounds when it did. Each time, the bar lines
-    stay, or the written meter does (bars merging in pairs or splitting in halves),
-    whichever leaves bars holding nearer ``bar_notes`` notes, the reference music's
-    median (None: whichever leaves bars nearer ``BAR_BEATS`` quarter notes; the bar
-    lines on a tie). The same object where the note values already fit, or where there
-    are too few onsets to say."""
+    sounds when it did. Each time, the bar lines stay, or the written meter does (bars
+    merging in pairs or splitting in halves), whichever leaves bars holding nearer
+    ``bar_notes`` notes, the reference music's median (None: whichever leaves bars
+    nearer ``BAR_BEATS`` quarter notes; the bar lines on a tie). The same object where
+    the note values already fit, or where there are too few onsets to say."""
     gap = mean_onset_gap(score)
     if gap is None:
         return score

@@ -151,10 +151,8 @@ class RedTeamResult:
                 and float(np.median(other_scores)) > junk_p95,
             ),
             (
-                f"timing, played in, detached, note values, one track and first 8 bars each "
-                "within "
-                f"{TARGET_PERFORMANCE_DELTA:g} "
-                "points",
+                "timing, played in, detached, note values, one track and first 8 bars each "
+                f"within {TARGET_PERFORMANCE_DELTA:g} points",
                 all(abs(r.delta or 0.0) <= TARGET_PERFORMANCE_DELTA for r in performance),
             ),
             (
